@@ -1,0 +1,75 @@
+"""Chemins standard du projet : aucun autre module ne construit de chemin.
+
+La racine est le dossier qui contient à la fois `pyproject.toml` et
+`paquet_analyse/`. La variable d'environnement `PAQUET_ANALYSE_RACINE` permet de
+la fixer (utile pour les tests qui travaillent dans une copie).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+PAQUET = Path(__file__).resolve().parent
+DICTIONNAIRE = PAQUET / "dictionnaire.yml"
+
+
+@cache
+def racine() -> Path:
+    """Racine du projet (dossier contenant `pyproject.toml` et `paquet_analyse/`)."""
+    imposee = os.environ.get("PAQUET_ANALYSE_RACINE")
+    if imposee:
+        return Path(imposee).resolve()
+    for dossier in (Path.cwd(), *Path.cwd().parents, PAQUET.parent):
+        if (dossier / "pyproject.toml").is_file() and (dossier / "paquet_analyse").is_dir():
+            return dossier
+    return PAQUET.parent
+
+
+def donnees_brutes() -> Path:
+    return racine() / "donnees_brutes"
+
+
+def resultats() -> Path:
+    return racine() / "resultats"
+
+
+def carnets() -> Path:
+    return racine() / "carnets"
+
+
+def plan_analyse() -> Path:
+    return carnets() / "plan_analyse.yml"
+
+
+def jeu_defaut() -> Path:
+    """Jeu de données par défaut (simulé) : Lanaudière."""
+    return donnees_brutes() / "lanaudiere"
+
+
+def dossier_resultats(nom_jeu: str) -> Path:
+    return resultats() / nom_jeu
+
+
+def nom_sur(texte: str) -> str:
+    """Nom de dossier sûr : sans accents, apostrophes ni espaces.
+
+    >>> nom_sur("L'Assomption")
+    'l_assomption'
+    >>> nom_sur("D'Autray")
+    'd_autray'
+    """
+    ascii_ = unicodedata.normalize("NFKD", str(texte)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_") or "sans_nom"
+
+
+def relatif(chemin: Path | str) -> str:
+    """Chemin affiché relativement à la racine (jamais de chemin absolu en sortie)."""
+    donne = Path(chemin)
+    try:
+        return donne.resolve().relative_to(racine()).as_posix()
+    except ValueError:
+        return donne.as_posix()

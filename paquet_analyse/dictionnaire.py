@@ -1,0 +1,177 @@
+"""Le dictionnaire des données (livre de codes), lu depuis `dictionnaire.yml`.
+
+Source unique de vérité : la validation, les libellés des tableaux et des
+figures, la simulation et le livre de codes généré le lisent tous.
+
+Exemples
+--------
+>>> from paquet_analyse import dictionnaire
+>>> dictionnaire.libelle("initiateur")
+'Initiateur de la concertation'
+>>> dictionnaire.libelle_code("thematique", "aines")
+'Aînés'
+>>> list(dictionnaire.codes("suivi_organisation"))
+['formel', 'informel', 'aucun']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from . import chemins
+
+TYPES = ("identifiant", "texte", "code", "booleen", "entier", "reel", "ordinal")
+TABLES = ("instances", "participants", "territoires")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """Une variable du dictionnaire."""
+
+    nom: str
+    table: str
+    type: str
+    libelle: str
+    codes: dict[Any, str] = field(default_factory=dict)
+    min: float | None = None
+    max: float | str | None = None
+    min_exclu: float | None = None
+    requis: bool = False
+    manquant_permis: bool = True
+    reference: str | None = None
+
+    @property
+    def est_code(self) -> bool:
+        return self.type in ("code", "ordinal")
+
+    @property
+    def est_numerique(self) -> bool:
+        return self.type in ("entier", "reel", "ordinal")
+
+    def borne_max(self, annee_enquete: int | None = None) -> float | None:
+        """Borne supérieure ; `annee_enquete` remplace la borne symbolique."""
+        if self.max == "annee_enquete":
+            return annee_enquete
+        return self.max
+
+
+@cache
+def _brut() -> dict:
+    with open(chemins.DICTIONNAIRE, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@cache
+def variables(table: str) -> dict[str, Variable]:
+    """Variables d'une table (`instances`, `participants`, `territoires`), dans l'ordre."""
+    if table not in TABLES:
+        raise KeyError(f"Table inconnue « {table} » ; tables connues : {', '.join(TABLES)}.")
+    spec = _brut()["tables"][table]["variables"]
+    return {nom: Variable(nom=nom, table=table, **v) for nom, v in spec.items()}
+
+
+@cache
+def derivees() -> dict[str, Variable]:
+    """Variables dérivées (module `indicateurs`), pour leurs libellés."""
+    return {nom: Variable(nom=nom, table="derivees", **v) for nom, v in _brut()["derivees"].items()}
+
+
+def cle(table: str) -> str:
+    """Colonne identifiant unique de la table."""
+    return _brut()["tables"][table]["cle"]
+
+
+def libelle_table(table: str) -> str:
+    return _brut()["tables"][table]["libelle"]
+
+
+def variable(nom: str, table: str | None = None) -> Variable:
+    """Une variable, cherchée dans `table` ou dans toutes les tables puis les dérivées."""
+    tables = (table,) if table else TABLES
+    for t in tables:
+        if nom in variables(t):
+            return variables(t)[nom]
+    if table is None and nom in derivees():
+        return derivees()[nom]
+    raise KeyError(f"Variable inconnue du dictionnaire : « {nom} ».")
+
+
+def libelle(nom: str) -> str:
+    """Libellé français d'une variable ; le nom lui-même si elle est inconnue."""
+    try:
+        return variable(nom).libelle
+    except KeyError:
+        return nom
+
+
+def codes(nom: str) -> dict[Any, str]:
+    """Codes permis (dans l'ordre du dictionnaire) et leurs libellés."""
+    return dict(variable(nom).codes)
+
+
+def libelle_code(nom: str, code: Any) -> str:
+    """Libellé français d'un code ; le code lui-même s'il est inconnu.
+
+    Les booléens sont rendus par « Oui » / « Non ».
+    """
+    if isinstance(code, bool) or (hasattr(code, "dtype") and str(code) in ("True", "False")):
+        return "Oui" if bool(code) else "Non"
+    try:
+        return variable(nom).codes.get(code, str(code))
+    except KeyError:
+        return str(code)
+
+
+def identifiants_directs() -> tuple[str, ...]:
+    """Noms de colonnes refusés (identifiants directs de personnes)."""
+    return tuple(_brut()["identifiants_directs"])
+
+
+def livre_codes() -> str:
+    """Livre de codes en Markdown, pour les personnes qui collectent les données."""
+    lignes = [
+        "# Livre de codes des données de concertation",
+        "",
+        "Généré à partir de `paquet_analyse/dictionnaire.yml` "
+        "(commande : `python -m paquet_analyse livre-codes`). Ne pas modifier à la main.",
+        "",
+        "Valeurs booléennes acceptées : oui/non, 1/0, vrai/faux (majuscules ou non).",
+        "Les codes peuvent aussi être saisis par leur libellé exact ; toute autre "
+        "étiquette se déclare dans la section `correspondance` de `jeu.yml`.",
+        "",
+    ]
+    for table in TABLES:
+        lignes += [f"## Table `{table}`", "", libelle_table(table), ""]
+        lignes += ["| variable | libellé | type | requise | manquant permis | valeurs |",
+                   "|---|---|---|---|---|---|"]
+        for v in variables(table).values():
+            lignes.append(
+                f"| `{v.nom}` | {v.libelle} | {v.type} | {'oui' if v.requis else 'non'} "
+                f"| {'oui' if v.manquant_permis else 'non'} | {_valeurs(v)} |"
+            )
+        lignes.append("")
+    lignes += ["## Colonnes refusées (identifiants directs)", "",
+               "Ces colonnes sont refusées au chargement ; les retirer de l'export : "
+               + ", ".join(f"`{n}`" for n in identifiants_directs()) + ".", ""]
+    return "\n".join(lignes)
+
+
+def _valeurs(v: Variable) -> str:
+    if v.est_code:
+        return "<br>".join(f"`{c}` : {lib}" for c, lib in v.codes.items())
+    bornes = []
+    if v.min is not None:
+        bornes.append(f"≥ {v.min}")
+    if v.min_exclu is not None:
+        bornes.append(f"> {v.min_exclu}")
+    if v.max is not None:
+        bornes.append("≤ année de l'enquête" if v.max == "annee_enquete" else f"≤ {v.max}")
+    if v.reference:
+        bornes.append(f"doit exister dans `{v.reference}`")
+    if v.type == "identifiant":
+        bornes.append("unique")
+    return ", ".join(bornes)
