@@ -1,0 +1,855 @@
+"""Réseau inter-concertations et mesures d'hyperconcertation.
+
+Le diagnostic de Bourque (2010) sur la concertation au Québec est celui de
+l'*hyperconcertation* : les mêmes acteurs sont sur-sollicités par des tables
+toujours plus nombreuses, les liens entre concertations sont rares et la
+coordination fait défaut. Ce module le rend mesurable à partir des tables
+``instances`` et ``participants`` :
+
+- le graphe biparti (à deux modes) organisations x instances ;
+- ses projections pondérées sur les instances (poids = nombre d'organisations
+  partagées) et sur les organisations (poids = nombre de tables communes) ;
+- des mesures par territoire et pour l'ensemble (densité, composantes,
+  instances isolées, centralisation de degré, taux pour 10 000 habitants) ;
+- la charge de chaque organisation (tables, territoires, heures par mois) et
+  l'indicateur ``sur_sollicitation`` ;
+- la comparaison de la connexion des instances selon la logique d'initiation
+  (descendante ou ascendante).
+
+Tout le calcul de graphe est délégué à networkx ; seule la centralisation de
+Freeman (1979), absente de networkx, est écrite ici. Les sorties sont des
+``pandas.DataFrame`` triés, aux colonnes françaises fixes, identiques octet
+pour octet d'une exécution à l'autre.
+"""
+
+from __future__ import annotations
+
+from math import comb
+from numbers import Integral, Real
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from networkx.algorithms import bipartite
+
+from paquet_analyse.erreurs import ErreurDonnees, ErreurEffectifs
+
+__all__ = [
+    "LOGIQUE_PAR_INITIATEUR",
+    "ETIQUETTE_ENSEMBLE",
+    "graphe_biparti",
+    "projection_instances",
+    "projection_organisations",
+    "mesures_reseau",
+    "charge_organisations",
+    "organisations_plus_sollicitees",
+    "connexion_selon_logique",
+    "disposition",
+]
+
+#: Logique d'initiation selon l'initiateur (CONCEPTION.md, section 3.3).
+LOGIQUE_PAR_INITIATEUR = {
+    "cisss": "descendante",
+    "municipal": "descendante",
+    "fondation": "descendante",
+    "public_autre": "descendante",
+    "communautaire": "ascendante",
+    "citoyens": "ascendante",
+    "autre": "autre",
+}
+
+#: Étiquette de la ligne qui agrège tous les groupes dans ``mesures_reseau``.
+ETIQUETTE_ENSEMBLE = "Ensemble"
+
+#: Étiquette d'un groupe dont la valeur est manquante.
+ETIQUETTE_NON_RENSEIGNE = "(non renseigné)"
+
+MODE_ORGANISATION = "organisation"
+MODE_INSTANCE = "instance"
+
+COLONNES_MESURES = [
+    "nb_instances",
+    "nb_organisations",
+    "nb_sieges",
+    "nb_sieges_sans_organisation",
+    "nb_liens",
+    "densite",
+    "nb_composantes",
+    "part_instances_isolees",
+    "moy_organisations_partagees",
+    "max_organisations_partagees",
+    "degre_pondere_moyen",
+    "centralisation_degre",
+    "population",
+    "concertations_par_10000",
+]
+
+COLONNES_CHARGE = [
+    "id_organisation",
+    "nb_instances",
+    "nb_sieges",
+    "nb_territoires",
+    "heures_mois_total",
+    "nb_heures_manquantes",
+    "nb_concertations_declare_max",
+    "sur_sollicitation",
+]
+
+COLONNES_CONNEXION = [
+    "mesure",
+    "groupe_1",
+    "groupe_2",
+    "n_1",
+    "n_2",
+    "moyenne_1",
+    "moyenne_2",
+    "mediane_1",
+    "mediane_2",
+    "difference",
+    "statistique",
+    "p_valeur",
+    "alternative",
+    "methode",
+]
+
+_MAX_LISTES = 20
+
+
+# ---------------------------------------------------------------------------
+# Validation et préparation des tables
+# ---------------------------------------------------------------------------
+
+
+def _lister(valeurs) -> str:
+    """Liste lisible (et tronquée) de valeurs, pour les messages d'erreur."""
+    valeurs = [str(v) for v in valeurs]
+    texte = ", ".join(valeurs[:_MAX_LISTES])
+    if len(valeurs) > _MAX_LISTES:
+        texte += f", … ({len(valeurs)} au total)"
+    return texte
+
+
+def _verifier_colonnes(table, colonnes, nom_table: str) -> None:
+    """Lève ``ErreurDonnees`` en nommant chaque colonne absente de ``table``."""
+    if not isinstance(table, pd.DataFrame):
+        raise ErreurDonnees(
+            f"La table « {nom_table} » doit être un pandas.DataFrame "
+            f"(reçu : {type(table).__name__})."
+        )
+    absentes = [c for c in colonnes if c not in table.columns]
+    if absentes:
+        raise ErreurDonnees(
+            f"La table « {nom_table} » n'a pas la ou les colonnes requises : "
+            f"{_lister(absentes)}. Ajoutez-les ou corrigez la correspondance "
+            "des colonnes dans jeu.yml."
+        )
+
+
+def _en_texte(serie: pd.Series) -> pd.Series:
+    """Identifiants en ``str`` (objet), valeurs manquantes et vides en ``None``."""
+    texte = serie.astype(object).map(lambda v: str(v).strip(), na_action="ignore")
+    return texte.where(texte.notna() & (texte != ""), None)
+
+
+def _logiques(instances: pd.DataFrame) -> pd.Series:
+    """``logique_initiateur`` lue si présente, sinon dérivée de ``initiateur``."""
+    if "logique_initiateur" in instances.columns:
+        logiques = _en_texte(instances["logique_initiateur"])
+        admises = set(LOGIQUE_PAR_INITIATEUR.values())
+        inconnues = sorted(set(logiques.dropna()) - admises)
+        if inconnues:
+            raise ErreurDonnees(
+                "La colonne « logique_initiateur » de la table « instances » "
+                f"contient des valeurs inconnues : {_lister(inconnues)}. Valeurs "
+                f"admises : {_lister(sorted(admises))}."
+            )
+        return logiques
+    if "initiateur" not in instances.columns:
+        return pd.Series(None, index=instances.index, dtype=object)
+    initiateurs = _en_texte(instances["initiateur"])
+    inconnus = sorted(set(initiateurs.dropna()) - set(LOGIQUE_PAR_INITIATEUR))
+    if inconnus:
+        raise ErreurDonnees(
+            "La colonne « initiateur » de la table « instances » contient des "
+            f"codes inconnus : {_lister(inconnus)}. Codes admis : "
+            f"{_lister(LOGIQUE_PAR_INITIATEUR)}."
+        )
+    return initiateurs.map(LOGIQUE_PAR_INITIATEUR, na_action="ignore")
+
+
+def _preparer_instances(instances: pd.DataFrame) -> pd.DataFrame:
+    """Copie validée : identifiants uniques et non manquants, logique ajoutée."""
+    _verifier_colonnes(instances, ["id_instance", "territoire"], "instances")
+    table = instances.copy()
+    table["id_instance"] = _en_texte(table["id_instance"])
+    manquants = table.index[table["id_instance"].isna()]
+    if len(manquants):
+        raise ErreurDonnees(
+            "La table « instances » a des « id_instance » manquants (lignes "
+            f"{_lister(manquants)}). Chaque instance doit avoir un identifiant."
+        )
+    doublons = sorted(set(table.loc[table["id_instance"].duplicated(), "id_instance"]))
+    if doublons:
+        raise ErreurDonnees(
+            "La colonne « id_instance » de la table « instances » doit être "
+            f"unique ; identifiants en double : {_lister(doublons)}."
+        )
+    table["territoire"] = _en_texte(table["territoire"])
+    table["logique_initiateur"] = _logiques(table)
+    return table
+
+
+def _preparer_participants(participants, instances, colonnes=()) -> pd.DataFrame:
+    """Copie validée ; toute instance inconnue lève ``ErreurDonnees``."""
+    requises = ["id_instance", "id_organisation", *colonnes]
+    _verifier_colonnes(participants, requises, "participants")
+    table = participants.copy()
+    table["id_instance"] = _en_texte(table["id_instance"])
+    table["id_organisation"] = _en_texte(table["id_organisation"])
+    if instances is not None:
+        connues = list(instances["id_instance"])
+        inconnues = ~table["id_instance"].isin(connues)
+        if inconnues.any():
+            valeurs = sorted(table.loc[inconnues, "id_instance"].fillna("(manquant)").unique())
+            raise ErreurDonnees(
+                "La table « participants » renvoie à des instances absentes de "
+                f"la table « instances » ({int(inconnues.sum())} lignes) : "
+                f"{_lister(valeurs)}. Corrigez « id_instance » ou ajoutez ces "
+                "instances."
+            )
+    return table
+
+
+def _colonne_numerique(table, colonne: str, *, minimum: float) -> pd.Series:
+    """Colonne convertie en nombres ; valeurs non numériques ou < minimum refusées."""
+    brute = table[colonne]
+    valeurs = pd.to_numeric(brute.astype(object), errors="coerce").astype(float)
+    fautives = table.index[(brute.notna() & valeurs.isna()) | (valeurs < minimum)]
+    if len(fautives):
+        raise ErreurDonnees(
+            f"La colonne « {colonne} » de la table « participants » doit être "
+            f"numérique et >= {minimum:g} ; valeurs fautives aux lignes "
+            f"{_lister(fautives)} : {_lister(brute.loc[fautives])}."
+        )
+    return valeurs
+
+
+def _verifier_entier_positif(valeur, nom: str) -> None:
+    if isinstance(valeur, bool) or not isinstance(valeur, Integral) or valeur < 1:
+        raise ValueError(f"« {nom} » doit être un entier >= 1 (reçu : {valeur!r}).")
+
+
+# ---------------------------------------------------------------------------
+# Construction des graphes
+# ---------------------------------------------------------------------------
+
+
+def _noeud(mode: str, code: str) -> tuple[str, str]:
+    """Nom de nœud du graphe biparti : le mode évite toute collision de codes."""
+    return (mode, code)
+
+
+def _graphe_trie(graphe: nx.Graph) -> nx.Graph:
+    """Copie dont les nœuds et les arêtes sont insérés dans l'ordre trié."""
+    trie = nx.Graph()
+    trie.graph.update(graphe.graph)
+    trie.add_nodes_from(sorted(graphe.nodes(data=True), key=lambda n: n[0]))
+    aretes = (((u, v) if u <= v else (v, u), d) for u, v, d in graphe.edges(data=True))
+    trie.add_edges_from((u, v, d) for (u, v), d in sorted(aretes, key=lambda a: a[0]))
+    return trie
+
+
+def graphe_biparti(participants: pd.DataFrame, instances: pd.DataFrame) -> nx.Graph:
+    """Graphe biparti (à deux modes) organisations x instances.
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        Une ligne par siège ; colonnes ``id_instance`` et ``id_organisation``
+        (code pseudonyme, peut manquer : ces sièges sont comptés dans
+        ``graphe.graph["nb_sieges_sans_organisation"]`` mais ne créent pas
+        d'arête).
+    instances : pandas.DataFrame
+        Une ligne par instance ; colonnes ``id_instance`` (unique),
+        ``territoire`` et ``initiateur`` ou ``logique_initiateur``.
+
+    Returns
+    -------
+    networkx.Graph
+        Nœuds ``("organisation", code)`` (attribut ``bipartite=0``) et
+        ``("instance", id_instance)`` (``bipartite=1``, ``territoire``,
+        ``logique``) ; chaque nœud porte aussi ``mode`` et ``code``. Toutes les
+        instances sont présentes, même sans participant. Arêtes : attribut
+        ``nb_sieges`` (sièges de l'organisation à cette table).
+
+    Raises
+    ------
+    ErreurDonnees
+        Colonne absente, identifiant d'instance en double ou participant
+        renvoyant à une instance inconnue.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["A", "B"], "territoire": ["T", "T"],
+    ...                      "initiateur": ["cisss", "citoyens"]})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "B"],
+    ...                      "id_organisation": ["o1", "o1", None]})
+    >>> g = graphe_biparti(part, inst)
+    >>> sorted(g.nodes)
+    [('instance', 'A'), ('instance', 'B'), ('organisation', 'o1')]
+    >>> g.graph["nb_sieges_sans_organisation"]
+    1
+    """
+    if (isinstance(participants, pd.DataFrame) and isinstance(instances, pd.DataFrame)
+            and "id_organisation" not in participants and "id_organisation" in instances):
+        raise ErreurDonnees(
+            "Arguments inversés ? L'ordre est graphe_biparti(participants, instances)."
+        )
+    instances = _preparer_instances(instances)
+    participants = _preparer_participants(participants, instances)
+    connus = participants.dropna(subset=["id_organisation"])
+    graphe = nx.Graph(nb_sieges_sans_organisation=len(participants) - len(connus))
+    for code in sorted(set(connus["id_organisation"])):
+        graphe.add_node(_noeud(MODE_ORGANISATION, code), bipartite=0,
+                        mode=MODE_ORGANISATION, code=code)
+    for ligne in instances.sort_values("id_instance").itertuples(index=False):
+        graphe.add_node(_noeud(MODE_INSTANCE, ligne.id_instance), bipartite=1,
+                        mode=MODE_INSTANCE, code=ligne.id_instance,
+                        territoire=ligne.territoire, logique=ligne.logique_initiateur)
+    sieges = connus.groupby(["id_organisation", "id_instance"]).size().sort_index()
+    for (organisation, instance), nombre in sieges.items():
+        graphe.add_edge(_noeud(MODE_ORGANISATION, organisation),
+                        _noeud(MODE_INSTANCE, instance), nb_sieges=int(nombre))
+    return graphe
+
+
+def _projection(graphe: nx.Graph, cote: int) -> nx.Graph:
+    """Projection pondérée (networkx) sur un côté, renommée par ``code``, triée."""
+    noeuds = sorted(n for n, d in graphe.nodes(data="bipartite") if d == cote)
+    if len(noeuds) == len(graphe):
+        # networkx refuse de projeter sans nœud de l'autre mode : aucun lien.
+        projete = graphe.subgraph(noeuds).copy()
+    else:
+        projete = bipartite.weighted_projected_graph(graphe, noeuds)
+    projete = nx.relabel_nodes(projete, {n: projete.nodes[n]["code"] for n in projete})
+    return _graphe_trie(projete)
+
+
+def projection_instances(graphe: nx.Graph) -> nx.Graph:
+    """Projection du graphe biparti sur les instances (réseau inter-concertations).
+
+    Deux instances sont liées si au moins une organisation siège aux deux ;
+    le poids ``weight`` est le nombre d'organisations partagées
+    (``networkx.algorithms.bipartite.weighted_projected_graph``).
+
+    Parameters
+    ----------
+    graphe : networkx.Graph
+        Graphe produit par :func:`graphe_biparti`.
+
+    Returns
+    -------
+    networkx.Graph
+        Nœuds nommés par ``id_instance`` (attributs ``territoire``,
+        ``logique``...), insérés dans l'ordre trié ; arêtes pondérées.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["A", "B", "C"],
+    ...                      "territoire": ["T"] * 3, "initiateur": ["cisss"] * 3})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "A", "B"],
+    ...                      "id_organisation": ["o1", "o1", "o2", "o2"]})
+    >>> p = projection_instances(graphe_biparti(part, inst))
+    >>> list(p.nodes), p["A"]["B"]["weight"]
+    (['A', 'B', 'C'], 2)
+    """
+    return _projection(graphe, 1)
+
+
+def projection_organisations(graphe: nx.Graph) -> nx.Graph:
+    """Projection du graphe biparti sur les organisations.
+
+    Deux organisations sont liées si elles siègent à au moins une même table ;
+    le poids ``weight`` est le nombre de tables communes
+    (``networkx.algorithms.bipartite.weighted_projected_graph``).
+
+    Parameters
+    ----------
+    graphe : networkx.Graph
+        Graphe produit par :func:`graphe_biparti`.
+
+    Returns
+    -------
+    networkx.Graph
+        Nœuds nommés par ``id_organisation`` (codes pseudonymes), triés.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["A", "B"], "territoire": ["T", "T"],
+    ...                      "initiateur": ["cisss", "citoyens"]})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "A", "B"],
+    ...                      "id_organisation": ["o1", "o1", "o2", "o2"]})
+    >>> projection_organisations(graphe_biparti(part, inst))["o1"]["o2"]["weight"]
+    2
+    """
+    return _projection(graphe, 0)
+
+
+# ---------------------------------------------------------------------------
+# Mesures du réseau inter-concertations
+# ---------------------------------------------------------------------------
+
+
+def _centralisation_freeman(graphe: nx.Graph) -> float:
+    """Centralisation de degré de Freeman, entre 0 (graphe complet) et 1 (étoile).
+
+    Freeman, L. C. (1979). « Centrality in social networks: conceptual
+    clarification ». Social Networks, 1(3), 215-239 : C_D = somme des
+    (d_max - d_i) divisée par son maximum théorique (n - 1)(n - 2), atteint par
+    l'étoile. networkx n'a pas de fonction de centralisation (seulement les
+    centralités de nœud) : seule formule écrite à la main dans ce module.
+    Non définie (NaN) pour moins de 3 nœuds.
+    """
+    n = graphe.number_of_nodes()
+    if n < 3:
+        return float("nan")
+    degres = np.array([d for _, d in graphe.degree()], dtype=float)
+    return float((degres.max() - degres).sum() / ((n - 1) * (n - 2)))
+
+
+def _mesures_groupe(projete: nx.Graph, biparti: nx.Graph, ids, sieges) -> dict:
+    """Mesures d'un groupe d'instances : sous-graphe induit de la projection."""
+    sous = projete.subgraph(sorted(ids))
+    n = sous.number_of_nodes()
+    poids = [w for _, _, w in sous.edges(data="weight")]
+    organisations = {o for i in ids for o in biparti[_noeud(MODE_INSTANCE, i)]}
+    return {
+        "nb_instances": n,
+        "nb_organisations": len(organisations),
+        "nb_sieges": int(sieges["id_organisation"].notna().sum()),
+        "nb_sieges_sans_organisation": int(sieges["id_organisation"].isna().sum()),
+        "nb_liens": sous.number_of_edges(),
+        "densite": float(nx.density(sous)) if n > 1 else float("nan"),
+        "nb_composantes": nx.number_connected_components(sous),
+        "part_instances_isolees": nx.number_of_isolates(sous) / n,
+        "moy_organisations_partagees": float(np.mean(poids)) if poids else np.nan,
+        "max_organisations_partagees": float(max(poids)) if poids else np.nan,
+        "degre_pondere_moyen": sum(d for _, d in sous.degree(weight="weight")) / n,
+        "centralisation_degre": _centralisation_freeman(sous),
+    }
+
+
+def _populations(territoires) -> dict:
+    """Population par territoire (table ``territoires``), validée."""
+    if territoires is None:
+        return {}
+    _verifier_colonnes(territoires, ["territoire", "population"], "territoires")
+    noms = _en_texte(territoires["territoire"])
+    doublons = sorted(set(noms[noms.duplicated()].dropna()))
+    if doublons:
+        raise ErreurDonnees(
+            "La table « territoires » doit avoir une ligne par territoire ; "
+            f"territoires en double : {_lister(doublons)}."
+        )
+    brute = territoires["population"]
+    population = pd.to_numeric(brute.astype(object), errors="coerce").astype(float)
+    fautives = (brute.notna() & population.isna()) | (population <= 0)
+    if fautives.any():
+        raise ErreurDonnees(
+            "La colonne « population » de la table « territoires » doit être un "
+            "nombre > 0 ; valeurs fautives pour : "
+            f"{_lister(noms[fautives])}."
+        )
+    return {n: p for n, p in zip(noms, population) if n is not None and p == p}
+
+
+def mesures_reseau(
+    instances: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    territoires: pd.DataFrame | None = None,
+    par: str = "territoire",
+) -> pd.DataFrame:
+    """Mesures du réseau inter-concertations, par groupe et pour l'ensemble.
+
+    Le réseau est la projection sur les instances du graphe biparti
+    organisations x instances : deux tables sont liées quand une organisation
+    siège aux deux. Pour un groupe (un territoire par défaut), les mesures
+    portent sur le sous-graphe induit par ses instances ; la ligne
+    ``"Ensemble"`` porte sur le réseau entier (liens entre territoires compris).
+    « Peu de liens inter-concertations » (Bourque, 2010) se lit dans
+    ``densite`` et ``part_instances_isolees``.
+
+    Parameters
+    ----------
+    instances, participants : pandas.DataFrame
+        Tables du jeu (voir :func:`graphe_biparti`).
+    territoires : pandas.DataFrame, optional
+        Colonnes ``territoire`` et ``population`` (> 0). Sans elle, ou pour un
+        territoire sans population connue, ``population`` et
+        ``concertations_par_10000`` valent NaN. Utilisée seulement si
+        ``par="territoire"``.
+    par : str, default "territoire"
+        Colonne de ``instances`` qui définit les groupes ; elle donne son nom à
+        la première colonne du résultat. Valeur manquante : « (non renseigné) ».
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne par groupe (ordre alphabétique) puis la ligne « Ensemble ».
+        Colonnes : ``<par>, nb_instances, nb_organisations, nb_sieges,
+        nb_sieges_sans_organisation, nb_liens, densite, nb_composantes,
+        part_instances_isolees, moy_organisations_partagees,
+        max_organisations_partagees, degre_pondere_moyen,
+        centralisation_degre, population, concertations_par_10000``.
+        ``moy_`` et ``max_organisations_partagees`` portent sur les paires
+        liées (NaN sans lien) ; ``degre_pondere_moyen`` sur toutes les
+        instances ; ``centralisation_degre`` est celle de Freeman (1979),
+        NaN sous 3 instances ; ``densite`` est NaN pour une seule instance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["A", "B", "C"],
+    ...                      "territoire": ["T1", "T1", "T2"],
+    ...                      "initiateur": ["cisss", "citoyens", "cisss"]})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "C"],
+    ...                      "id_organisation": ["o1", "o1", "o2"]})
+    >>> pop = pd.DataFrame({"territoire": ["T1", "T2"], "population": [20000, 5000]})
+    >>> m = mesures_reseau(inst, part, territoires=pop)
+    >>> m[["territoire", "nb_instances", "densite", "concertations_par_10000"]]
+      territoire  nb_instances   densite  concertations_par_10000
+    0         T1             2  1.000000                      1.0
+    1         T2             1       NaN                      2.0
+    2   Ensemble             3  0.333333                      1.2
+    """
+    _verifier_colonnes(instances, ["id_instance", "territoire", par], "instances")
+    if len(instances) == 0:
+        raise ErreurEffectifs("La table « instances » est vide : aucune mesure possible.")
+    biparti = graphe_biparti(participants, instances)
+    projete = projection_instances(biparti)
+    tables = _preparer_instances(instances)
+    sieges = _preparer_participants(participants, tables)
+    groupes = _en_texte(tables[par]).fillna(ETIQUETTE_NON_RENSEIGNE)
+    populations = _populations(territoires) if par == "territoire" else {}
+    lignes = []
+    for groupe in sorted(set(groupes)):
+        ids = list(tables.loc[groupes == groupe, "id_instance"])
+        ligne = _mesures_groupe(projete, biparti, ids, sieges[sieges["id_instance"].isin(ids)])
+        lignes.append({par: groupe, **ligne, "population": populations.get(groupe, np.nan)})
+    total = sum(ligne["population"] for ligne in lignes) if lignes else np.nan
+    ensemble = _mesures_groupe(projete, biparti, list(tables["id_instance"]), sieges)
+    lignes.append({par: ETIQUETTE_ENSEMBLE, **ensemble, "population": total})
+    resultat = pd.DataFrame(lignes, columns=[par, *COLONNES_MESURES[:-1]])
+    resultat["population"] = resultat["population"].astype(float)
+    resultat["concertations_par_10000"] = (
+        resultat["nb_instances"] / resultat["population"] * 10_000
+    )
+    return resultat
+
+
+# ---------------------------------------------------------------------------
+# Charge des organisations (sur-sollicitation)
+# ---------------------------------------------------------------------------
+
+
+def charge_organisations(
+    participants: pd.DataFrame,
+    instances: pd.DataFrame | None = None,
+    *,
+    seuil_sur_sollicitation: float = 3,
+) -> pd.DataFrame:
+    """Charge de concertation de chaque organisation (sur-sollicitation).
+
+    Parameters
+    ----------
+    participants : pandas.DataFrame
+        Colonnes ``id_instance``, ``id_organisation``, ``heures_mois``
+        (>= 0, peut manquer) et ``nb_concertations`` (>= 1, peut manquer).
+        Les sièges sans organisation sont écartés (voir
+        :func:`mesures_reseau`, colonne ``nb_sieges_sans_organisation``).
+    instances : pandas.DataFrame, optional
+        Si fournie : contrôle que chaque ``id_instance`` existe et donne le
+        nombre de territoires ; sinon ``nb_territoires`` vaut <NA>.
+    seuil_sur_sollicitation : float, default 3
+        Nombre de tables distinctes à partir duquel une organisation est
+        sur-sollicitée. Valeur de repli documentée, *non* tirée du plan
+        d'analyse : passez celle de ``plan_analyse.yml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne par organisation, triée par ``id_organisation``. Colonnes :
+        ``id_organisation`` ; ``nb_instances`` (tables distinctes) ;
+        ``nb_sieges`` ; ``nb_territoires`` ; ``heures_mois_total`` (heures par
+        mois sommées sur ses sièges, NaN si aucune n'est connue) ;
+        ``nb_heures_manquantes`` ; ``nb_concertations_declare_max`` (maximum
+        déclaré par ses répondants, qui peut inclure des tables hors
+        enquête) ; ``sur_sollicitation`` (``nb_instances >= seuil``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "C", "A"],
+    ...                      "id_organisation": ["o1", "o1", "o1", "o2"],
+    ...                      "heures_mois": [4.0, 2.5, None, 1.0],
+    ...                      "nb_concertations": [3, 3, 4, 1]})
+    >>> charge_organisations(part, seuil_sur_sollicitation=3)[
+    ...     ["id_organisation", "nb_instances", "heures_mois_total", "sur_sollicitation"]]
+      id_organisation  nb_instances  heures_mois_total  sur_sollicitation
+    0              o1             3                6.5               True
+    1              o2             1                1.0              False
+    """
+    if isinstance(seuil_sur_sollicitation, bool) or not isinstance(
+        seuil_sur_sollicitation, Real
+    ) or not seuil_sur_sollicitation > 0:
+        raise ValueError(
+            "« seuil_sur_sollicitation » doit être un nombre > 0 "
+            f"(reçu : {seuil_sur_sollicitation!r})."
+        )
+    if instances is not None:
+        instances = _preparer_instances(instances)
+    table = _preparer_participants(
+        participants, instances, colonnes=("heures_mois", "nb_concertations")
+    )
+    table["heures_mois"] = _colonne_numerique(table, "heures_mois", minimum=0)
+    table["nb_concertations"] = _colonne_numerique(table, "nb_concertations", minimum=1)
+    table = table.dropna(subset=["id_organisation"])
+    groupes = table.groupby("id_organisation", sort=True)
+    resultat = pd.DataFrame({
+        "nb_instances": groupes["id_instance"].nunique().astype("int64"),
+        "nb_sieges": groupes.size().astype("int64"),
+        "heures_mois_total": groupes["heures_mois"].sum(min_count=1).astype(float),
+        "nb_heures_manquantes": groupes["heures_mois"]
+        .agg(lambda s: int(s.isna().sum())).astype("int64"),
+        "nb_concertations_declare_max": groupes["nb_concertations"].max().round()
+        .astype("Int64"),
+    })
+    if instances is not None:
+        territoires = table["id_instance"].map(instances.set_index("id_instance")["territoire"])
+        resultat["nb_territoires"] = territoires.groupby(table["id_organisation"]).nunique()
+    else:
+        resultat["nb_territoires"] = pd.NA
+    resultat["nb_territoires"] = resultat["nb_territoires"].astype("Int64")
+    resultat["sur_sollicitation"] = resultat["nb_instances"] >= seuil_sur_sollicitation
+    resultat = resultat.rename_axis("id_organisation").reset_index()
+    resultat["id_organisation"] = resultat["id_organisation"].astype(object)
+    return resultat[COLONNES_CHARGE]
+
+
+def organisations_plus_sollicitees(
+    participants: pd.DataFrame,
+    instances: pd.DataFrame | None = None,
+    *,
+    k: int = 10,
+    seuil_sur_sollicitation: float = 3,
+) -> pd.DataFrame:
+    """Les ``k`` organisations les plus sollicitées (codes pseudonymes seulement).
+
+    Classement par nombre de tables distinctes décroissant, puis heures par
+    mois décroissantes (inconnues en dernier), puis code croissant : à égalité
+    au rang ``k``, le code départage, sans hasard.
+
+    Parameters
+    ----------
+    participants, instances : pandas.DataFrame
+        Comme pour :func:`charge_organisations`.
+    k : int, default 10
+        Nombre d'organisations retenues (>= 1).
+    seuil_sur_sollicitation : float, default 3
+        Transmis à :func:`charge_organisations`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Colonne ``rang`` (1..k) suivie des colonnes de
+        :func:`charge_organisations`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "A"],
+    ...                      "id_organisation": ["o2", "o2", "o1"],
+    ...                      "heures_mois": [1.0, 1.0, 5.0],
+    ...                      "nb_concertations": [2, 2, 1]})
+    >>> organisations_plus_sollicitees(part, k=1)[["rang", "id_organisation"]]
+       rang id_organisation
+    0     1              o2
+    """
+    _verifier_entier_positif(k, "k")
+    charge = charge_organisations(
+        participants, instances, seuil_sur_sollicitation=seuil_sur_sollicitation
+    )
+    charge = charge.sort_values(
+        ["nb_instances", "heures_mois_total", "id_organisation"],
+        ascending=[False, False, True],
+        na_position="last",
+        kind="mergesort",
+    ).head(k).reset_index(drop=True)
+    charge.insert(0, "rang", np.arange(1, len(charge) + 1, dtype="int64"))
+    return charge
+
+
+# ---------------------------------------------------------------------------
+# Connexion selon la logique d'initiation
+# ---------------------------------------------------------------------------
+
+
+def _difference_moyennes(x, y, axis):
+    return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+
+def _comparer(x: np.ndarray, y: np.ndarray, *, methode, n_tirages, graine):
+    """Statistique, p bilatéral et libellé de méthode pour deux échantillons."""
+    from scipy import stats  # import différé : scipy.stats coûte ~1 s au chargement
+
+    if methode == "mannwhitney":
+        # Même règle que scipy (method="auto"), rendue explicite pour la citer.
+        ties = len(np.unique(np.concatenate([x, y]))) < len(x) + len(y)
+        choix = "asymptotic" if (min(len(x), len(y)) > 8 or ties) else "exact"
+        res = stats.mannwhitneyu(x, y, alternative="two-sided", method=choix)
+        libelle = "exacte" if choix == "exact" else "asymptotique, correction de continuité"
+        return float(res.statistic), float(res.pvalue), f"Mann-Whitney ({libelle}) ; U du groupe 1"
+    exacte = comb(len(x) + len(y), len(x)) <= n_tirages
+    res = stats.permutation_test(
+        (x, y), _difference_moyennes, permutation_type="independent",
+        vectorized=True, n_resamples=n_tirages, alternative="two-sided",
+        rng=np.random.default_rng(graine),
+    )
+    libelle = "exacte" if exacte else f"Monte Carlo, {n_tirages} tirages, graine {graine}"
+    return (float(res.statistic), float(res.pvalue),
+            f"permutation ({libelle}) ; différence des moyennes")
+
+
+def connexion_selon_logique(
+    instances: pd.DataFrame,
+    participants: pd.DataFrame,
+    *,
+    methode: str = "permutation",
+    n_tirages: int = 9999,
+    graine: int = 0,
+) -> pd.DataFrame:
+    """Les instances de logique descendante sont-elles plus ou moins reliées ?
+
+    Compare, dans le réseau inter-concertations entier
+    (:func:`projection_instances`), les instances de logique ``descendante``
+    (groupe 1) et ``ascendante`` (groupe 2) sur trois mesures : ``degre``
+    (nombre d'autres tables liées), ``degre_pondere`` (organisations
+    partagées, sommées) et ``isolee`` (1 si aucune organisation partagée ;
+    sa moyenne est la part d'instances isolées). Les instances de logique
+    ``autre`` ou inconnue restent dans le réseau mais hors comparaison.
+
+    Parameters
+    ----------
+    instances, participants : pandas.DataFrame
+        Tables du jeu ; ``instances`` doit avoir ``logique_initiateur`` ou
+        ``initiateur``.
+    methode : {"permutation", "mannwhitney"}, default "permutation"
+        Test de permutation de la différence des moyennes
+        (``scipy.stats.permutation_test``, exact si le nombre de partitions
+        ne dépasse pas ``n_tirages``) ou test de Mann-Whitney
+        (``scipy.stats.mannwhitneyu``). Toujours bilatéral.
+    n_tirages : int, default 9999
+        Permutations tirées quand le test n'est pas exact.
+    graine : int, default 0
+        Graine du générateur (résultats identiques d'une exécution à l'autre).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne par mesure (``degre``, ``degre_pondere``, ``isolee``) ;
+        colonnes ``mesure, groupe_1, groupe_2, n_1, n_2, moyenne_1, moyenne_2,
+        mediane_1, mediane_2, difference, statistique, p_valeur, alternative,
+        methode``.
+
+    Raises
+    ------
+    ErreurEffectifs
+        Moins de deux instances dans l'un des groupes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": list("ABCD"), "territoire": ["T"] * 4,
+    ...                      "initiateur": ["cisss", "municipal", "citoyens",
+    ...                                     "communautaire"]})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "C"],
+    ...                      "id_organisation": ["o1", "o1", "o2"]})
+    >>> res = connexion_selon_logique(inst, part)
+    >>> res[["mesure", "moyenne_1", "moyenne_2", "p_valeur"]].round(3)
+              mesure  moyenne_1  moyenne_2  p_valeur
+    0          degre        1.0        0.0     0.333
+    1  degre_pondere        1.0        0.0     0.333
+    2         isolee        0.0        1.0     0.333
+    """
+    if methode not in ("permutation", "mannwhitney"):
+        raise ValueError(
+            f"« methode » doit valoir 'permutation' ou 'mannwhitney' (reçu : {methode!r})."
+        )
+    _verifier_entier_positif(n_tirages, "n_tirages")
+    if not {"logique_initiateur", "initiateur"} & set(instances.columns):
+        _verifier_colonnes(instances, ["initiateur"], "instances")
+    projete = projection_instances(graphe_biparti(participants, instances))
+    valeurs = pd.DataFrame({
+        "logique": [projete.nodes[n]["logique"] for n in projete],
+        "degre": [float(d) for _, d in projete.degree()],
+        "degre_pondere": [float(d) for _, d in projete.degree(weight="weight")],
+    })
+    valeurs["isolee"] = (valeurs["degre"] == 0).astype(float)
+    groupes = {g: valeurs[valeurs["logique"] == g] for g in ("descendante", "ascendante")}
+    trop_petits = {g: len(t) for g, t in groupes.items() if len(t) < 2}
+    if trop_petits:
+        raise ErreurEffectifs(
+            "Comparaison impossible : il faut au moins deux instances de chaque "
+            f"logique (effectifs : {trop_petits})."
+        )
+    lignes = []
+    for mesure in ("degre", "degre_pondere", "isolee"):
+        x = groupes["descendante"][mesure].to_numpy()
+        y = groupes["ascendante"][mesure].to_numpy()
+        stat, p, libelle = _comparer(x, y, methode=methode, n_tirages=n_tirages, graine=graine)
+        lignes.append([mesure, "descendante", "ascendante", len(x), len(y),
+                       float(x.mean()), float(y.mean()), float(np.median(x)),
+                       float(np.median(y)), float(x.mean() - y.mean()), stat, p,
+                       "bilatérale", libelle])
+    return pd.DataFrame(lignes, columns=COLONNES_CONNEXION)
+
+
+# ---------------------------------------------------------------------------
+# Dessin
+# ---------------------------------------------------------------------------
+
+
+def disposition(graphe: nx.Graph, *, graine: int = 0) -> dict:
+    """Positions des nœuds pour dessiner le graphe, à graine fixe.
+
+    Enveloppe ``networkx.spring_layout`` (Fruchterman-Reingold, poids
+    ``weight`` s'il existe) avec ``seed=graine`` : mêmes positions à chaque
+    exécution pour un même graphe (les graphes de ce module sont construits
+    dans l'ordre trié).
+
+    Parameters
+    ----------
+    graphe : networkx.Graph
+        Graphe biparti ou projection.
+    graine : int, default 0
+        Graine de la disposition.
+
+    Returns
+    -------
+    dict
+        ``{nœud: numpy.ndarray([x, y])}``, à passer à ``networkx.draw(pos=...)``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> pos = disposition(nx.path_graph(3), graine=1)
+    >>> sorted(pos) == [0, 1, 2] and pos[0].shape == (2,)
+    True
+    """
+    if isinstance(graine, bool) or not isinstance(graine, Integral):
+        raise ValueError(f"« graine » doit être un entier (reçu : {graine!r}).")
+    return nx.spring_layout(graphe, seed=int(graine))
