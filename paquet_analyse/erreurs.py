@@ -78,8 +78,9 @@ class Probleme:
             lieu.append(f"ligne {self.ligne}")
         if self.colonne:
             lieu.append(f"colonne « {self.colonne} »")
-        valeur = f" valeur « {self.valeur} »" if self.valeur not in (None, "") else ""
-        return f"[{self.regle}] {', '.join(lieu)} :{valeur} {self.message} Correction : {self.correction}"
+        if self.valeur not in (None, ""):
+            lieu.append(f"valeur « {self.valeur} »")
+        return f"[{self.regle}] {', '.join(lieu)} : {self.message} Correction : {self.correction}"
 
     def en_dict(self) -> dict:
         return asdict(self)

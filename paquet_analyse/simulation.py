@@ -51,17 +51,18 @@ class ProfilTerritoire:
     mandat_auto_defini: float
     suivi_informel: float
     orgs_par_siege: float  # plus c'est grand, moins les tables partagent d'organisations
+    concentration: float  # exposant de Zipf : plus c'est grand, plus quelques organisations sont partout
     effet_logique_participation: float  # log du rapport de cotes planté (H1)
 
 
 # Populations : décret de population 2021 du Québec. Codes géographiques des MRC.
 TERRITOIRES = (
-    ProfilTerritoire("Les Moulins", "64", 169_815, 60, 0.70, 0.75, 0.50, 0.44, 0.95, 0.60, 0.60, np.log(3.0)),
-    ProfilTerritoire("L'Assomption", "60", 128_532, 52, 0.65, 0.69, 0.44, 0.40, 0.90, 0.55, 0.45, np.log(3.0)),
-    ProfilTerritoire("Joliette", "61", 70_376, 56, 0.61, 0.64, 0.41, 0.36, 0.88, 0.52, 0.35, np.log(3.0)),
-    ProfilTerritoire("D'Autray", "52", 44_168, 36, 0.58, 0.61, 0.39, 0.38, 0.86, 0.50, 0.40, np.log(3.0)),
-    ProfilTerritoire("Matawinie", "62", 51_346, 42, 0.55, 0.57, 0.38, 0.33, 0.84, 0.47, 0.40, 0.0),
-    ProfilTerritoire("Montcalm", "63", 57_723, 40, 0.63, 0.65, 0.45, 0.41, 0.89, 0.56, 0.40, np.log(3.0)),
+    ProfilTerritoire("Les Moulins", "64", 169_815, 60, 0.70, 0.75, 0.50, 0.44, 0.95, 0.60, 0.90, 0.0, np.log(3.0)),
+    ProfilTerritoire("L'Assomption", "60", 128_532, 52, 0.65, 0.69, 0.44, 0.40, 0.90, 0.55, 0.45, 0.9, np.log(3.0)),
+    ProfilTerritoire("Joliette", "61", 70_376, 56, 0.61, 0.64, 0.41, 0.36, 0.88, 0.52, 0.35, 1.0, np.log(3.0)),
+    ProfilTerritoire("D'Autray", "52", 44_168, 36, 0.58, 0.61, 0.39, 0.38, 0.86, 0.50, 0.40, 0.8, np.log(3.0)),
+    ProfilTerritoire("Matawinie", "62", 51_346, 42, 0.55, 0.57, 0.38, 0.33, 0.84, 0.47, 0.40, 0.8, 0.0),
+    ProfilTerritoire("Montcalm", "63", 57_723, 40, 0.63, 0.65, 0.45, 0.41, 0.89, 0.56, 0.40, 0.9, np.log(3.0)),
 )
 
 # Effets plantés (logarithmes de rapports de cotes), documentés dans jeu.yml.
@@ -187,12 +188,12 @@ def _organisations(rng, prof: ProfilTerritoire, nb_sieges: int) -> pd.DataFrame:
     n = max(10, int(np.ceil(prof.orgs_par_siege * nb_sieges)))
     secteurs = _choix(rng, SECTEURS_ORGS, n)
     # Poids de Zipf : quelques organisations sont sollicitées partout (hyperconcertation).
-    poids = 1.0 / np.arange(1, n + 1) ** 0.7
+    poids = 1.0 / np.arange(1, n + 1) ** prof.concentration
     institution = np.isin(secteurs, ("sante_services_sociaux", "municipal", "education"))
     return pd.DataFrame({
         "id_organisation": [f"ORG-{prof.code_geo}-{i + 1:03d}" for i in range(n)],
         "secteur": secteurs,
-        "poids": rng.permutation(poids) * np.where(institution, 2.5, 1.0),
+        "poids": rng.permutation(poids) * np.where(institution, 1.5, 1.0),
     })
 
 
@@ -200,7 +201,7 @@ ORGANISATIONS_REGIONALES = pd.DataFrame({
     "id_organisation": [f"ORG-REG-{i:03d}" for i in range(1, 7)],
     "secteur": ["sante_services_sociaux", "sante_services_sociaux", "philanthropique",
                 "education", "emploi_solidarite", "communautaire"],
-    "poids": [3.0, 2.0, 1.5, 1.0, 1.0, 1.0],
+    "poids": [0.6, 0.4, 0.3, 0.2, 0.2, 0.2],
 })
 
 
@@ -340,7 +341,10 @@ def descripteur(graine: int = GRAINE) -> dict:
             "H6_conditions": ("Indice des conditions plus bas en logique descendante (-0,6 sur l'échelle "
                               "latente) et en enfance-jeunesse-famille (-0,25)."),
             "reseau": ("Quelques organisations (dont six régionales) siègent à beaucoup de tables ; Les "
-                       "Moulins a plus d'organisations par siège, donc peu de liens entre concertations."),
+                       "Moulins a plus d'organisations par siège et une sollicitation moins concentrée, "
+                       "donc peu de liens entre concertations. Les instances de logique descendante "
+                       "recrutent deux fois plus volontiers les organisations de la santé et du "
+                       "municipal, parmi les plus sollicitées : elles sont donc plus reliées aux autres."),
             "manquants": "Environ 2 % de « NSP » sur chaque condition et 1 % sur les heures par mois.",
         },
     }

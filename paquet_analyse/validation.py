@@ -222,15 +222,25 @@ class RapportValidation:
         tableau["ligne"] = tableau["ligne"].astype("Int64")
         return tableau
 
-    def resume(self) -> str:
-        """Texte français : bilan, puis un problème par ligne."""
+    def resume(self, *, max_par_genre: int = 5) -> str:
+        """Texte français : bilan, puis un problème par ligne (au plus
+        `max_par_genre` par fichier, colonne et règle ; le CSV les a tous)."""
         infos = len(self.problemes) - len(self.erreurs)
         if self.valide:
             tete = f"Jeu « {self.jeu} » : valide (aucune erreur"
             return tete + (f" ; {infos} information(s))." if infos else ").")
         lignes = [f"Jeu « {self.jeu} » : {len(self.erreurs)} erreur(s) à corriger"
                   + (f" et {infos} information(s)" if infos else "") + " :"]
-        lignes += [f"  - {p.en_texte()}" for p in self.erreurs]
+        vus: dict[tuple, int] = {}
+        for p in self.erreurs:
+            groupe = (p.fichier, p.colonne, p.regle)
+            vus[groupe] = vus.get(groupe, 0) + 1
+            if vus[groupe] <= max_par_genre:
+                lignes.append(f"  - {p.en_texte()}")
+        for (fichier, colonne, regle), n in vus.items():
+            if n > max_par_genre:
+                lignes.append(f"  … et {n - max_par_genre} autre(s) [{regle}] dans {fichier}, "
+                              f"colonne « {colonne} » (voir le CSV).")
         return "\n".join(lignes)
 
     def ecrire_csv(self, chemin: str | Path) -> Path:

@@ -1,0 +1,134 @@
+"""Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
+
+Verbes : valider, portrait, simuler, livre-codes. Aucun problème de données ne
+produit de trace Python : un message français et un code de sortie non nul.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import chemins
+from .erreurs import ErreurPaquet
+
+# argparse écrit ses propres messages en anglais ; on les traduit (argparse
+# cherche la fonction `_` dans son module à chaque appel).
+TRADUCTIONS = {
+    "usage: ": "usage : ",
+    "positional arguments": "arguments positionnels",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choisir parmi %(choices)s)",
+    "%(prog)s: error: %(message)s\n": "%(prog)s : erreur : %(message)s\n",
+    "invalid %(type)s value: %(value)r": "valeur %(type)s invalide : %(value)r",
+    "expected one argument": "un argument attendu",
+}
+argparse._ = lambda texte: TRADUCTIONS.get(texte, texte)
+
+CODE_DONNEES = 1
+
+
+def _parseur() -> argparse.ArgumentParser:
+    parseur = argparse.ArgumentParser(
+        prog="python -m paquet_analyse",
+        description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
+    )
+    verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
+                                    title="verbes", description="valider, portrait, simuler, livre-codes")
+    v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
+                          description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
+                          "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs.")
+    v.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
+    v.add_argument("--rapport", type=Path, default=None,
+                   help="CSV des problèmes (défaut : resultats/<jeu>/validation/problemes.csv)")
+
+    p = verbes.add_parser("portrait", help="afficher le portrait d'un territoire ou du jeu entier",
+                          description="Portrait (parts avec intervalles de Wilson à 95 %) d'un territoire ou de tout le jeu.")
+    p.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
+    p.add_argument("--territoire", metavar="NOM", default=None, help="territoire (MRC) ; défaut : tout le jeu")
+    p.add_argument("--tous", action="store_true", help="un portrait par territoire, puis l'ensemble")
+
+    s = verbes.add_parser("simuler", help="régénérer le jeu simulé de Lanaudière",
+                          description="Écrit le jeu SIMULÉ de Lanaudière. N'écrase jamais un fichier existant "
+                          "différent ; un fichier identique octet pour octet est laissé tel quel.")
+    s.add_argument("--sortie", type=Path, default=None, help="dossier de sortie (défaut : donnees_brutes/lanaudiere)")
+    s.add_argument("--graine", type=int, default=None, help="graine du générateur (défaut : celle du jeu publié)")
+
+    c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
+                          description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
+    c.add_argument("--sortie", type=Path, default=None, help="fichier de sortie (défaut : docs/livre_de_codes.md)")
+    return parseur
+
+
+def _valider(args) -> int:
+    from . import chargement, sorties, validation
+
+    jeu = chargement.charger_jeu(args.dossier_jeu)
+    rapport = validation.valider_jeu(jeu)
+    cible = args.rapport or chemins.dossier_resultats(jeu.nom) / "validation" / "problemes.csv"
+    sorties.ecrire_csv(rapport.tableau(), cible)
+    print(rapport.resume())
+    print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
+    return 0 if rapport.valide else CODE_DONNEES
+
+
+def _afficher_portrait(jeu, territoire) -> None:
+    from . import indicateurs, texte
+
+    tableau = indicateurs.portrait(jeu, territoire)
+    print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if jeu.simule else ""))
+    for ligne in tableau.itertuples(index=False):
+        if ligne.unite == "proportion":
+            valeur = f"{texte.pourcentage(ligne.proportion):>8}  ({ligne.effectif}/{ligne.denominateur})"
+            ic = texte.intervalle(ligne.ic_bas, ligne.ic_haut)
+            valeur += f"  IC 95 % {ic}" if ic else ""
+        else:
+            valeur = f"{texte.nombre_fr(ligne.proportion, 2):>8}  ({ligne.effectif} / {ligne.denominateur} hab.)"
+        print(f"  {ligne.libelle:<66} {valeur}")
+
+
+def _portrait(args) -> int:
+    from . import chargement
+
+    jeu = chargement.charger_jeu(args.dossier_jeu)
+    territoires = jeu.liste_territoires() + [None] if args.tous else [args.territoire]
+    for territoire in territoires:
+        _afficher_portrait(jeu, territoire)
+    return 0
+
+
+def _simuler(args) -> int:
+    from . import simulation
+
+    options = {} if args.graine is None else {"graine": args.graine}
+    etat = simulation.simuler(args.sortie, **options)
+    dossier = args.sortie or chemins.jeu_defaut()
+    for nom, quoi in etat.items():
+        print(f"{chemins.relatif(dossier / nom)} : {quoi}")
+    print("Rappel : ces données sont SIMULÉES.")
+    return 0
+
+
+def _livre_codes(args) -> int:
+    from . import dictionnaire, sorties
+
+    cible = args.sortie or chemins.racine() / "docs" / "livre_de_codes.md"
+    sorties.ecrire_texte(dictionnaire.livre_codes(), cible)
+    print(f"Livre de codes écrit : {chemins.relatif(cible)}")
+    return 0
+
+
+ACTIONS = {"valider": _valider, "portrait": _portrait, "simuler": _simuler, "livre-codes": _livre_codes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parseur().parse_args(argv)
+    try:
+        return ACTIONS[args.verbe](args)
+    except ErreurPaquet as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return CODE_DONNEES

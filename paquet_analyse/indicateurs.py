@@ -1,0 +1,228 @@
+"""Variables dérivées, déficits, indice des conditions et portrait d'un territoire.
+
+Toutes les définitions suivent la conception (section 3.3) ; les seuils et le
+composite « déficit démocratique » viennent du plan d'analyse, passés en
+arguments, jamais codés en dur ici.
+
+Exemple
+-------
+>>> from paquet_analyse import chargement, chemins, indicateurs
+>>> jeu = chargement.charger_jeu(chemins.jeu_defaut())
+>>> p = indicateurs.portrait(jeu, territoire="Les Moulins")
+>>> round(float(p.set_index("indicateur").loc["creees_depuis_2000", "proportion"]), 2)
+0.7
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from . import dictionnaire
+from .erreurs import ErreurDonnees
+
+DESCENDANTS = ("cisss", "municipal", "fondation", "public_autre")
+ASCENDANTS = ("communautaire", "citoyens")
+CVF = ("cisss", "municipal", "fondation")
+CONDITIONS = tuple(n for n in dictionnaire.variables("participants") if n[0] == "c" and n[1].isdigit())
+MIN_CONDITIONS_REPONDUES = 6
+COLONNES_PORTRAIT = ["indicateur", "libelle", "niveau", "effectif", "denominateur",
+                     "proportion", "ic_bas", "ic_haut", "unite"]
+VARIABLES_INSTANCE_POUR_PARTICIPANTS = (
+    "territoire", "initiateur", "logique_initiateur", "descendante", "thematique", "thematique_ejf",
+    "depuis_2000", "gestion_programmes", "citoyens_membres",
+)
+
+
+def _booleen(condition: pd.Series, manquant: pd.Series) -> pd.Series:
+    """Booléen nullable : NA là où la donnée source manque."""
+    return condition.astype("boolean").mask(manquant, pd.NA)
+
+
+def _categorie(valeurs, nom: str) -> pd.Categorical:
+    return pd.Categorical(valeurs, categories=list(dictionnaire.codes(nom)))
+
+
+def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int = 2000) -> pd.DataFrame:
+    """Ajoute aux instances les variables dérivées (conception 3.3).
+
+    `periode_creation`, `depuis_2000`, `logique_initiateur`, `descendante`,
+    `initie_cisss_ville_fondation`, `thematique_ejf`, `gestion_programmes`,
+    `deficit_participation`, `deficit_evaluation`. Une source manquante donne NA.
+    """
+    d = instances.copy()
+    annee = d["annee_creation"]
+    depuis = annee >= annee_charniere
+    d["depuis_2000"] = _booleen(depuis, annee.isna())
+    d["periode_creation"] = _categorie(np.where(annee.isna(), None, np.where(depuis.fillna(False), "depuis_2000", "avant_2000")), "periode_creation")
+    init = d["initiateur"].astype("object")
+    logique = np.select([init.isin(DESCENDANTS), init.isin(ASCENDANTS), init.notna()],
+                        ["descendante", "ascendante", "autre"], default=None)
+    d["logique_initiateur"] = _categorie(logique, "logique_initiateur")
+    d["descendante"] = _booleen(init.isin(DESCENDANTS), init.isna() | (init == "autre"))
+    d["initie_cisss_ville_fondation"] = _booleen(init.isin(CVF), init.isna())
+    theme = d["thematique"].astype("object")
+    d["thematique_ejf"] = _booleen(theme == "enfance_jeunesse_famille", theme.isna())
+    fonction = d["fonction_dominante"].astype("object") if "fonction_dominante" in d else pd.Series(pd.NA, index=d.index)
+    d["gestion_programmes"] = _booleen(fonction == "gestion_programmes_services", fonction.isna())
+    d["deficit_participation"] = ~d["citoyens_membres"].astype("boolean")
+    d["deficit_evaluation"] = ~d["evaluation_collective"].astype("boolean")
+    return d
+
+
+def indice_conditions(participants: pd.DataFrame, *, minimum: int = MIN_CONDITIONS_REPONDUES) -> pd.Series:
+    """Moyenne des conditions c1..c8 ramenée sur 0..100 ; NA si moins de `minimum` réponses.
+
+    (1 = pas du tout d'accord -> 0 ; 4 = tout à fait d'accord -> 100.)
+    """
+    items = participants[list(CONDITIONS)].astype("Float64")
+    repondues = items.notna().sum(axis=1)
+    moyenne = items.mean(axis=1, skipna=True)
+    return ((moyenne - 1) / 3 * 100).where(repondues >= minimum).astype("Float64")
+
+
+def derivees_participants(participants: pd.DataFrame, instances: pd.DataFrame, *,
+                          seuil_sur_sollicitation: int) -> pd.DataFrame:
+    """Déficits des participants, indice des conditions, sur-sollicitation, et
+    les variables de leur instance (territoire, logique, thématique…).
+
+    `seuil_sur_sollicitation` vient du plan d'analyse : un répondant est
+    sur-sollicité s'il siège à au moins ce nombre de tables.
+    """
+    d = participants.copy()
+    deleg = d["mode_delegation"].astype("object")
+    d["deficit_delegation"] = _booleen(deleg == "auto_delegation", deleg.isna())
+    suivi = d["suivi_organisation"].astype("object")
+    d["deficit_redevabilite"] = _booleen(suivi.isin(["informel", "aucun"]), suivi.isna())
+    d["suivi_informel"] = _booleen(suivi == "informel", suivi.isna())
+    mandat = d["mandat_defini_par"].astype("object")
+    d["mandat_auto_defini"] = _booleen(mandat == "repondant", mandat.isna())
+    d["indice_conditions"] = indice_conditions(d)
+    nb = d["nb_concertations"]
+    d["sur_sollicitation"] = _booleen(nb >= seuil_sur_sollicitation, nb.isna())
+    inst = instances
+    if "logique_initiateur" not in inst.columns:
+        inst = derivees_instances(instances)
+    colonnes = [c for c in VARIABLES_INSTANCE_POUR_PARTICIPANTS if c in inst.columns]
+    return d.merge(inst[["id_instance", *colonnes]], on="id_instance", how="left", validate="many_to_one")
+
+
+def deficit_democratique(tableau: pd.DataFrame, *, composantes: list[str], minimum: int = 1) -> pd.Series:
+    """Composite déclaré dans le plan : vrai si au moins `minimum` composantes sont vraies.
+
+    NA si la règle ne peut pas être tranchée (trop de composantes manquantes).
+    """
+    manquantes = [c for c in composantes if c not in tableau.columns]
+    if manquantes:
+        raise ErreurDonnees(f"Déficit démocratique : composante(s) inconnue(s) {manquantes} ; "
+                            f"corriger le plan d'analyse (colonnes disponibles : {', '.join(tableau.columns)}).")
+    bloc = tableau[composantes].astype("boolean")
+    vraies = bloc.fillna(False).sum(axis=1)
+    possibles = vraies + bloc.isna().sum(axis=1)
+    resultat = pd.Series(pd.NA, index=tableau.index, dtype="boolean")
+    resultat[vraies >= minimum] = True
+    resultat[possibles < minimum] = False
+    return resultat
+
+
+# --------------------------------------------------------------------------
+# Portrait
+
+
+def proportion_wilson(effectif: int, denominateur: int) -> tuple[float, float, float]:
+    """Proportion et intervalle de Wilson à 95 % (statsmodels `proportion_confint`)."""
+    if denominateur == 0:
+        return (np.nan, np.nan, np.nan)
+    bas, haut = proportion_confint(effectif, denominateur, alpha=0.05, method="wilson")
+    return (effectif / denominateur, float(bas), float(haut))
+
+
+def _ligne_part(nom: str, niveau: str, serie: pd.Series) -> dict:
+    valides = serie.dropna()
+    k, n = int(valides.sum()), int(len(valides))
+    p, bas, haut = proportion_wilson(k, n)
+    return {"indicateur": nom, "libelle": LIBELLES_PORTRAIT[nom], "niveau": niveau, "effectif": k,
+            "denominateur": n, "proportion": p, "ic_bas": bas, "ic_haut": haut, "unite": "proportion"}
+
+
+LIBELLES_PORTRAIT = {
+    "creees_depuis_2000": "Concertations créées depuis 2000",
+    "initiees_cisss_ville_fondation": "Initiées par le CSSS, une ville ou une fondation",
+    "thematique_ejf": "En enfance-jeunesse-famille",
+    "auto_delegation": "Participants qui se délèguent eux-mêmes",
+    "mandat_auto_defini": "Participants qui définissent eux-mêmes leur mandat",
+    "suivi_informel": "Participants au suivi informel auprès de leur organisation",
+    "densite_liens": "Densité des liens entre concertations (organisations partagées)",
+    "concertations_par_10000": "Concertations pour 10 000 habitants",
+}
+
+
+def selectionner_territoire(jeu, territoire: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Instances et participants d'un territoire (tous si `territoire` est None)."""
+    inst, part = jeu.instances, jeu.participants
+    if territoire is None:
+        return inst, part
+    connus = jeu.liste_territoires()
+    if territoire not in connus:
+        proche = difflib.get_close_matches(territoire, connus, n=1, cutoff=0.5)
+        conseil = f" Vouliez-vous dire « {proche[0]} » ?" if proche else ""
+        raise ErreurDonnees(f"Territoire inconnu : « {territoire} ».{conseil} "
+                            f"Territoires du jeu : {', '.join(connus)}.")
+    inst = inst[inst["territoire"] == territoire]
+    return inst, part[part["id_instance"].isin(inst["id_instance"])]
+
+
+def portrait(jeu, territoire: str | None = None, *, seuil_sur_sollicitation: int = 3) -> pd.DataFrame:
+    """Le portrait d'un territoire (diapositive « MRC Les Moulins »), ou de tout le jeu.
+
+    Une ligne par indicateur : `indicateur, libelle, niveau, effectif,
+    denominateur, proportion, ic_bas, ic_haut, unite` (Wilson 95 %). La
+    densité des liens est la part des paires d'instances qui partagent au
+    moins une organisation (sans intervalle : les paires ne sont pas
+    indépendantes). Le taux pour 10 000 habitants n'apparaît que si la
+    population est connue.
+    """
+    from . import reseau  # import paresseux : networkx n'est utile qu'ici
+
+    inst, part = selectionner_territoire(jeu, territoire)
+    inst = derivees_instances(inst)
+    part = derivees_participants(part, inst, seuil_sur_sollicitation=seuil_sur_sollicitation)
+    lignes = [
+        _ligne_part("creees_depuis_2000", "instances", inst["depuis_2000"]),
+        _ligne_part("initiees_cisss_ville_fondation", "instances", inst["initie_cisss_ville_fondation"]),
+        _ligne_part("thematique_ejf", "instances", inst["thematique_ejf"]),
+        _ligne_part("auto_delegation", "participants", part["deficit_delegation"]),
+        _ligne_part("mandat_auto_defini", "participants", part["mandat_auto_defini"]),
+        _ligne_part("suivi_informel", "participants", part["suivi_informel"]),
+    ]
+    projection = reseau.projection_instances(reseau.graphe_biparti(part, inst))
+    n = projection.number_of_nodes()
+    paires = n * (n - 1) // 2
+    liens = projection.number_of_edges()
+    lignes.append({"indicateur": "densite_liens", "libelle": LIBELLES_PORTRAIT["densite_liens"],
+                   "niveau": "instances", "effectif": liens, "denominateur": paires,
+                   "proportion": liens / paires if paires else np.nan, "ic_bas": np.nan,
+                   "ic_haut": np.nan, "unite": "proportion"})
+    population = _population(jeu, territoire)
+    if population:
+        lignes.append({"indicateur": "concertations_par_10000", "libelle": LIBELLES_PORTRAIT["concertations_par_10000"],
+                       "niveau": "instances", "effectif": len(inst), "denominateur": population,
+                       "proportion": len(inst) / population * 10_000, "ic_bas": np.nan, "ic_haut": np.nan,
+                       "unite": "pour 10 000 habitants"})
+    tableau = pd.DataFrame(lignes, columns=COLONNES_PORTRAIT)
+    return tableau.astype({"effectif": "int64", "denominateur": "int64"})
+
+
+def _population(jeu, territoire: str | None) -> int | None:
+    terr = jeu.territoires
+    if terr is None or "population" not in terr.columns:
+        return None
+    if territoire is None:
+        presents = terr[terr["territoire"].isin(jeu.liste_territoires())]
+        pop = presents["population"]
+        return int(pop.sum()) if len(presents) and pop.notna().all() else None
+    ligne = terr.loc[terr["territoire"] == territoire, "population"]
+    return int(ligne.iloc[0]) if len(ligne) and pd.notna(ligne.iloc[0]) else None

@@ -1,0 +1,52 @@
+"""L'interface en ligne de commande parle français et ne montre jamais de trace Python."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from paquet_analyse import chemins, cli
+
+
+def _lancer(*args):
+    return subprocess.run([sys.executable, "-m", "paquet_analyse", *args], capture_output=True, text=True,
+                          cwd=chemins.racine())
+
+
+def test_aide_en_francais():
+    r = _lancer("--help")
+    assert r.returncode == 0
+    assert "usage :" in r.stdout and "afficher cette aide" in r.stdout
+    for verbe in ("valider", "portrait", "simuler", "livre-codes"):
+        assert verbe in r.stdout
+
+
+@pytest.mark.parametrize("verbe", ["valider", "portrait", "simuler", "livre-codes"])
+def test_aide_de_chaque_verbe(verbe):
+    r = _lancer(verbe, "--help")
+    assert r.returncode == 0 and "afficher cette aide et quitter" in r.stdout
+
+
+def test_argument_manquant():
+    r = _lancer("valider")
+    assert r.returncode == 2 and "arguments obligatoires manquants : dossier_jeu" in r.stderr
+
+
+def test_dossier_inexistant_message_sans_trace(tmp_path):
+    r = _lancer("valider", str(tmp_path / "nulle_part"))
+    assert r.returncode == 1 and "n'existe pas" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_portrait_les_moulins(capsys):
+    assert cli.main(["portrait", str(chemins.jeu_defaut()), "--territoire", "Les Moulins"]) == 0
+    sortie = capsys.readouterr().out
+    assert "(données SIMULÉES)" in sortie
+    assert "Concertations créées depuis 2000" in sortie and "70,0 %  (42/60)" in sortie
+    assert "75,0 %" in sortie and "50,0 %" in sortie and "44,0 %" in sortie and "60,1 %" in sortie
+
+
+def test_valider_jeu_defaut(tmp_path, capsys):
+    assert cli.main(["valider", str(chemins.jeu_defaut()), "--rapport", str(tmp_path / "p.csv")]) == 0
+    assert "valide" in capsys.readouterr().out

@@ -1,0 +1,116 @@
+"""Indicateurs dérivés et portrait."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import petites_tables, ecrire_jeu
+from paquet_analyse import chargement, indicateurs
+from paquet_analyse.erreurs import ErreurDonnees
+
+
+@pytest.mark.parametrize("k,n,bas,haut", [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605),
+                                          (0, 20, 0.0000, 0.1611), (1, 29, 0.0061, 0.1718)])
+def test_wilson_newcombe_1998(k, n, bas, haut):
+    """Newcombe R.G. (1998), « Two-sided confidence intervals for the single proportion:
+    comparison of seven methods », Statistics in Medicine 17:857-872, tableau II,
+    méthode 3 (score de Wilson sans correction), exemples (a) à (d)."""
+    p, b, h = indicateurs.proportion_wilson(k, n)
+    assert p == pytest.approx(k / n)
+    assert (round(b, 4), round(h, 4)) == (bas, haut)
+
+
+@pytest.fixture
+def mini(tmp_path):
+    return chargement.charger_jeu(ecrire_jeu(tmp_path / "m", petites_tables()))
+
+
+def test_derivees_instances(mini):
+    d = indicateurs.derivees_instances(mini.instances)
+    assert d["logique_initiateur"].tolist() == ["descendante", "ascendante", "descendante", "ascendante"]
+    assert d["initie_cisss_ville_fondation"].tolist() == [True, False, True, False]
+    assert d["thematique_ejf"].tolist() == [True, False, True, False]
+    assert d["depuis_2000"].tolist()[:3] == [False, True, True] and pd.isna(d["depuis_2000"].iloc[3])
+    assert d["periode_creation"].tolist()[:3] == ["avant_2000", "depuis_2000", "depuis_2000"]
+    assert d["deficit_participation"].tolist() == [True, False, True, False]
+    assert d["deficit_evaluation"].tolist() == [True, False, False, False]
+    assert d["gestion_programmes"].tolist() == [True, False, True, False]
+
+
+def test_logique_autre_et_manquante():
+    inst = pd.DataFrame({"annee_creation": pd.array([2001, 2001, 2001], dtype="Int64"),
+                         "initiateur": pd.Categorical(["autre", None, "public_autre"]),
+                         "thematique": pd.Categorical(["aines", "aines", "aines"]),
+                         "citoyens_membres": pd.array([True, None, False], dtype="boolean"),
+                         "evaluation_collective": pd.array([True, True, True], dtype="boolean")})
+    d = indicateurs.derivees_instances(inst)
+    assert d["logique_initiateur"].tolist()[0] == "autre" and pd.isna(d["logique_initiateur"].iloc[1])
+    assert d["logique_initiateur"].iloc[2] == "descendante"
+    assert pd.isna(d["descendante"].iloc[0]) and pd.isna(d["deficit_participation"].iloc[1])
+
+
+def test_derivees_participants(mini):
+    d = indicateurs.derivees_participants(mini.participants, mini.instances, seuil_sur_sollicitation=3)
+    assert d["deficit_delegation"].tolist() == [True, False, True, False, True]
+    assert d["deficit_redevabilite"].tolist() == [True, False, True, True, False]
+    assert d["suivi_informel"].tolist() == [True, False, False, True, False]
+    assert d["mandat_auto_defini"].tolist() == [True, False, True, True, True]
+    assert d["sur_sollicitation"].tolist() == [True, False, False, True, False]
+    assert d["logique_initiateur"].tolist() == ["descendante", "descendante", "ascendante", "descendante", "ascendante"]
+    assert d["territoire"].tolist()[3] == "D'Autray"
+
+
+def test_indice_conditions_bornes_et_minimum():
+    cols = list(indicateurs.CONDITIONS)
+    tab = pd.DataFrame([[1] * 8, [4] * 8, [2, 3] * 4, [4] * 5 + [None] * 3], columns=cols).astype("Int64")
+    indice = indicateurs.indice_conditions(tab)
+    assert indice.tolist()[:3] == [0.0, 100.0, 50.0]
+    assert pd.isna(indice.iloc[3])  # 5 réponses sur 8 < minimum de 6
+
+
+def test_deficit_democratique_composite():
+    tab = pd.DataFrame({"a": pd.array([True, False, False, None, None], dtype="boolean"),
+                        "b": pd.array([False, False, True, False, None], dtype="boolean")})
+    un = indicateurs.deficit_democratique(tab, composantes=["a", "b"], minimum=1)
+    assert un.tolist()[:3] == [True, False, True] and pd.isna(un.iloc[3]) and pd.isna(un.iloc[4])
+    deux = indicateurs.deficit_democratique(tab, composantes=["a", "b"], minimum=2)
+    assert deux.tolist()[:4] == [False, False, False, False] and pd.isna(deux.iloc[4])
+    with pytest.raises(ErreurDonnees, match="composante"):
+        indicateurs.deficit_democratique(tab, composantes=["a", "z"])
+
+
+def test_portrait_les_moulins_reproduit_la_presentation(jeu_defaut):
+    """Bourque (2010), diapositive « MRC Les Moulins » : 70 %, 75 %, 50 %, 44 %,
+    « presque totalité » (au moins 90 %), 60 % ; chacun à un point près."""
+    p = indicateurs.portrait(jeu_defaut, "Les Moulins").set_index("indicateur")["proportion"]
+    for nom, cible in [("creees_depuis_2000", 0.70), ("initiees_cisss_ville_fondation", 0.75),
+                       ("thematique_ejf", 0.50), ("auto_delegation", 0.44), ("suivi_informel", 0.60)]:
+        assert abs(p[nom] - cible) <= 0.01, nom
+    assert p["mandat_auto_defini"] >= 0.90
+    # « Peu de liens inter-concertations » : Les Moulins est le moins relié des six.
+    densites = {t: indicateurs.portrait(jeu_defaut, t).set_index("indicateur").loc["densite_liens", "proportion"]
+                for t in jeu_defaut.liste_territoires()}
+    assert min(densites, key=densites.get) == "Les Moulins"
+
+
+def test_portrait_colonnes_et_intervalles(jeu_defaut):
+    p = indicateurs.portrait(jeu_defaut)
+    assert p.columns.tolist() == indicateurs.COLONNES_PORTRAIT
+    parts = p[p["unite"] == "proportion"].dropna(subset=["ic_bas"])
+    assert ((parts["ic_bas"] <= parts["proportion"]) & (parts["proportion"] <= parts["ic_haut"])).all()
+    taux = p.set_index("indicateur").loc["concertations_par_10000"]
+    assert taux["denominateur"] == 521_960  # somme des populations 2021 des six MRC
+    assert taux["proportion"] == pytest.approx(taux["effectif"] / 521_960 * 10_000)
+
+
+def test_portrait_territoire_inconnu_suggere(jeu_defaut):
+    with pytest.raises(ErreurDonnees, match="Vouliez-vous dire « Joliette »"):
+        indicateurs.portrait(jeu_defaut, "Joliete")
+
+
+def test_portrait_denominateur_exclut_les_manquants(mini):
+    p = indicateurs.portrait(mini).set_index("indicateur")
+    assert (p.loc["creees_depuis_2000", "effectif"], p.loc["creees_depuis_2000", "denominateur"]) == (2, 3)
+    assert np.isnan(p.loc["densite_liens", "ic_bas"])
