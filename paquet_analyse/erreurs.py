@@ -19,6 +19,18 @@ class ErreurJeu(ErreurDonnees):
     """Descripteur `jeu.yml` absent, illisible ou incohérent."""
 
 
+class ErreurLecture(ErreurDonnees):
+    """Fichier brut illisible (vide, binaire, encodage, séparateur, feuille…).
+
+    `problemes` liste chaque problème (`Probleme`, défini plus bas) avec
+    fichier, ligne, colonne, valeur et correction.
+    """
+
+    def __init__(self, message: str, problemes=()):
+        super().__init__(message)
+        self.problemes = list(problemes)
+
+
 class ErreurValidation(ErreurDonnees):
     """Le jeu ne respecte pas le dictionnaire ; `problemes` les liste tous."""
 
@@ -29,6 +41,10 @@ class ErreurValidation(ErreurDonnees):
 
 class ErreurEffectifs(ErreurDonnees):
     """Tableau inexploitable : ligne ou colonne vide, une seule modalité, etc."""
+
+
+class ErreurConfidentialite(ErreurPaquet, ValueError):
+    """Un tableau destiné à la diffusion contient une petite cellule non protégée."""
 
 
 class ErreurPlan(ErreurPaquet, ValueError):
