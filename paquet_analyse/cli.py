@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, portrait, simuler, livre-codes. Aucun problème de données ne
+Verbes : valider, portrait, simuler, executer, livre-codes. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -38,13 +38,13 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, portrait, simuler, livre-codes")
+                                    title="verbes", description="valider, portrait, simuler, executer, livre-codes")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
                           "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs.")
     v.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     v.add_argument("--rapport", type=Path, default=None,
-                   help="CSV des problèmes (défaut : resultats/<jeu>/validation/problemes.csv)")
+                   help="CSV des problèmes (défaut : resultats/<jeu>/tableaux/validation_problemes.csv)")
 
     p = verbes.add_parser("portrait", help="afficher le portrait d'un territoire ou du jeu entier",
                           description="Portrait (parts avec intervalles de Wilson à 95 %) d'un territoire ou de tout le jeu.")
@@ -58,6 +58,14 @@ def _parseur() -> argparse.ArgumentParser:
     s.add_argument("--sortie", type=Path, default=None, help="dossier de sortie (défaut : donnees_brutes/lanaudiere)")
     s.add_argument("--graine", type=int, default=None, help="graine du générateur (défaut : celle du jeu publié)")
 
+    e = verbes.add_parser("executer", help="exécuter tout le flux (carnets, rapports, manifeste) sur un jeu",
+                          description="Exécute le flux Snakemake sur un jeu : validation, portraits et associations "
+                          "par territoire, comparaison des territoires, conditions, réseau ; rapports HTML et "
+                          "manifeste dans resultats/<jeu>/. Ne refait que ce qui a changé.")
+    e.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
+    e.add_argument("--coeurs", type=int, default=2, help="nombre de carnets exécutés en parallèle (défaut : 2)")
+    e.add_argument("--tout-refaire", action="store_true", help="tout régénérer, même ce qui n'a pas changé")
+
     c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
                           description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
     c.add_argument("--sortie", type=Path, default=None, help="fichier de sortie (défaut : docs/livre_de_codes.md)")
@@ -69,7 +77,7 @@ def _valider(args) -> int:
 
     jeu = chargement.charger_jeu(args.dossier_jeu)
     rapport = validation.valider_jeu(jeu)
-    cible = args.rapport or chemins.dossier_resultats(jeu.nom) / "validation" / "problemes.csv"
+    cible = args.rapport or chemins.dossier_resultats(jeu.nom) / "tableaux" / "validation_problemes.csv"
     sorties.ecrire_csv(rapport.tableau(), cible)
     print(rapport.resume())
     print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
@@ -122,7 +130,21 @@ def _livre_codes(args) -> int:
     return 0
 
 
-ACTIONS = {"valider": _valider, "portrait": _portrait, "simuler": _simuler, "livre-codes": _livre_codes}
+def _executer(args) -> int:
+    from . import chargement, flux
+
+    chargement.lire_descripteur(args.dossier_jeu)  # message clair si le dossier ou jeu.yml manque
+    jeu = chemins.relatif(args.dossier_jeu)
+    code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
+    if code:
+        print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)
+        return CODE_DONNEES
+    print(f"Résultats : {chemins.relatif(chemins.dossier_resultats(Path(jeu).name))}/index.html")
+    return 0
+
+
+ACTIONS = {"valider": _valider, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
+           "livre-codes": _livre_codes}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -274,11 +274,14 @@ def _participants_territoire(rng, prof: ProfilTerritoire, instances: pd.DataFram
 # Assemblage et écriture
 
 
-def generer(graine: int = GRAINE) -> dict[str, pd.DataFrame]:
-    """Tables simulées (instances, participants, territoires), sans écrire."""
+def generer(graine: int = GRAINE, *, profils: tuple[ProfilTerritoire, ...] = TERRITOIRES) -> dict[str, pd.DataFrame]:
+    """Tables simulées (instances, participants, territoires), sans écrire.
+
+    `profils` permet un petit jeu de test (moins de territoires ou d'instances).
+    """
     rng = np.random.default_rng(graine)
     instances, participants, debut = [], [], 1
-    for prof in TERRITOIRES:
+    for prof in profils:
         inst = _instances_territoire(rng, prof, debut)
         debut += len(inst)
         instances.append(inst)
@@ -286,9 +289,9 @@ def generer(graine: int = GRAINE) -> dict[str, pd.DataFrame]:
     participants = pd.concat(participants, ignore_index=True)
     participants.insert(0, "id_repondant", [f"REP-{i + 1:05d}" for i in range(len(participants))])
     territoires = pd.DataFrame({
-        "territoire": [p.nom for p in TERRITOIRES],
-        "code_geo": [p.code_geo for p in TERRITOIRES],
-        "population": [p.population for p in TERRITOIRES],
+        "territoire": [p.nom for p in profils],
+        "code_geo": [p.code_geo for p in profils],
+        "population": [p.population for p in profils],
     })
     return {"instances": pd.concat(instances, ignore_index=True), "participants": participants,
             "territoires": territoires}
@@ -350,9 +353,9 @@ def descripteur(graine: int = GRAINE) -> dict:
     }
 
 
-def fichiers_simules(graine: int = GRAINE) -> dict[str, bytes]:
+def fichiers_simules(graine: int = GRAINE, *, profils: tuple[ProfilTerritoire, ...] = TERRITOIRES) -> dict[str, bytes]:
     """Nom de fichier -> octets exacts du jeu simulé."""
-    tables = generer(graine)
+    tables = generer(graine, profils=profils)
     yml = ("# Jeu de données SIMULÉ : généré par `python -m paquet_analyse simuler`.\n"
            "# Ne pas modifier à la main : changer paquet_analyse/simulation.py et régénérer.\n"
            + yaml.safe_dump(descripteur(graine), allow_unicode=True, sort_keys=False, width=100))
@@ -365,7 +368,8 @@ def fichiers_simules(graine: int = GRAINE) -> dict[str, bytes]:
     }
 
 
-def simuler(dossier: str | Path | None = None, *, graine: int = GRAINE) -> dict[str, str]:
+def simuler(dossier: str | Path | None = None, *, graine: int = GRAINE,
+            profils: tuple[ProfilTerritoire, ...] = TERRITOIRES) -> dict[str, str]:
     """Écrit le jeu simulé dans `dossier` (par défaut donnees_brutes/lanaudiere).
 
     Un fichier existant n'est jamais écrasé : s'il est identique octet pour
@@ -374,7 +378,7 @@ def simuler(dossier: str | Path | None = None, *, graine: int = GRAINE) -> dict[
     fichier, « écrit » ou « identique ».
     """
     dossier = Path(dossier) if dossier else chemins.jeu_defaut()
-    fichiers = fichiers_simules(graine)
+    fichiers = fichiers_simules(graine, profils=profils)
     differents = [nom for nom, octets in fichiers.items()
                   if (dossier / nom).exists() and (dossier / nom).read_bytes() != octets]
     if differents:

@@ -1,0 +1,103 @@
+# Flux de travail : `make resultats` (jeu par défaut) ou
+#   python -m paquet_analyse executer <dossier_jeu> [--coeurs N]
+# Chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/,
+# rendu en HTML (sans le code) dans resultats/<jeu>/rapports/, puis une page
+# d'index et le manifeste de provenance sont écrits.
+# L'incrémentalité repose sur des empreintes passées en paramètres (voir
+# paquet_analyse/flux.py), pas sur les dates des fichiers.
+
+from paquet_analyse import execution, flux
+
+INFO = flux.preparer_flux(config.get("jeu", "donnees_brutes/lanaudiere"))
+SORTIE = f"resultats/{INFO.nom}"
+TERRITOIRES = list(INFO.territoires)
+REGION = list(flux.CARNETS_REGION)
+PAR_TERRITOIRE = list(flux.CARNETS_TERRITOIRE)
+
+wildcard_constraints:
+    territoire="|".join(TERRITOIRES),
+    region="|".join(REGION),
+    carnet="|".join(PAR_TERRITOIRE)
+
+
+rule tout:
+    input:
+        f"{SORTIE}/index.html",
+        f"{SORTIE}/manifeste.json",
+
+
+rule validation:
+    input:
+        modele="carnets/01_validation_donnees.ipynb",
+        bruts=INFO.fichiers_bruts,
+    output:
+        f"{SORTIE}/carnets/01_validation_donnees.ipynb",
+    params:
+        empreinte=INFO.empreinte_donnees,
+    priority: 10
+    run:
+        execution.executer_carnet(input.modele, output[0], {"jeu": INFO.jeu})
+
+
+rule par_territoire:
+    input:
+        modele="carnets/{carnet}.ipynb",
+        bruts=INFO.fichiers_bruts,
+    output:
+        f"{SORTIE}/carnets/territoires/{{territoire}}/{{carnet}}.ipynb",
+    params:
+        empreinte=lambda w: INFO.empreintes_territoires[w.territoire],
+    run:
+        execution.executer_carnet(input.modele, output[0],
+                                  {"jeu": INFO.jeu, "territoire": INFO.territoires[wildcards.territoire]})
+
+
+rule region:
+    input:
+        modele="carnets/{region}.ipynb",
+        bruts=INFO.fichiers_bruts,
+    output:
+        f"{SORTIE}/carnets/{{region}}.ipynb",
+    params:
+        empreinte=INFO.empreinte_donnees,
+    run:
+        execution.executer_carnet(input.modele, output[0], {"jeu": INFO.jeu})
+
+
+rule rapport:
+    input:
+        f"{SORTIE}/carnets/{{chemin}}.ipynb",
+    output:
+        f"{SORTIE}/rapports/{{chemin}}.html",
+    run:
+        flux.rapport_html(input[0], output[0])
+
+
+rule index:
+    input:
+        expand(f"{SORTIE}/rapports/{{n}}.html", n=["01_validation_donnees", *REGION]),
+        expand(f"{SORTIE}/rapports/territoires/{{t}}/{{n}}.html", t=TERRITOIRES, n=PAR_TERRITOIRE),
+    output:
+        f"{SORTIE}/index.html",
+    params:
+        territoires=INFO.territoires,
+    run:
+        from paquet_analyse import chargement
+        jeu = chargement.lire_descripteur(execution.chemins.racine() / INFO.jeu)
+        flux.ecrire_index(INFO, output[0], simule=bool(jeu.get("simule")), titre=str(jeu.get("titre")))
+
+
+rule manifeste:
+    input:
+        rules.index.output,
+    output:
+        f"{SORTIE}/manifeste.json",
+    params:
+        empreinte=INFO.empreinte_donnees,
+    run:
+        execution.ecrire_manifeste(INFO.jeu, output[0], {
+            "jeu": INFO.jeu,
+            "territoires": INFO.territoires,
+            "carnets_region": ["01_validation_donnees", *REGION],
+            "carnets_par_territoire": PAR_TERRITOIRE,
+        })

@@ -1,0 +1,534 @@
+"""Exécution du plan d'analyse : chaque hypothèse, dans un territoire ou entre territoires.
+
+Les carnets appellent ces fonctions ; elles ne font que préparer les données
+selon le plan et déléguer aux modules `associations` et `modeles`. Les
+avertissements des tests (effectifs faibles, séparation, manquants) sont
+capturés et rendus comme des données (colonne `note`), jamais imprimés :
+un avertissement dans un carnet ferait échouer sa vérification par nbval.
+
+Exemple
+-------
+>>> from paquet_analyse import analyses, chemins
+>>> d = analyses.preparer(chemins.jeu_defaut())
+>>> r = analyses.tester_hypotheses(d, portee="territoire", territoire="Joliette")
+>>> r["id"].tolist()[:2]
+['H1a', 'H1b']
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import associations, chargement, chemins, dictionnaire, indicateurs, modeles
+from . import plan as plan_
+from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
+
+COLONNES_RESULTATS = [
+    "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "methode",
+    "effectif", "manquants", "nb_grappes", "mesure", "estimation", "ic_bas", "ic_haut", "p_valeur",
+    "statut", "note",
+]
+
+
+@dataclass(frozen=True)
+class Donnees:
+    """Un jeu préparé selon le plan : instances et participants avec leurs variables dérivées."""
+
+    jeu: chargement.Jeu
+    plan: plan_.Plan
+    instances: pd.DataFrame
+    participants: pd.DataFrame
+    territoire: str | None = None
+
+    @property
+    def simule(self) -> bool:
+        return self.jeu.simule
+
+
+def preparer(jeu: chargement.Jeu | str | Path, plan: plan_.Plan | None = None) -> Donnees:
+    """Charge (si besoin) et prépare un jeu : dérivées, déficit démocratique, seuils du plan."""
+    if not isinstance(jeu, chargement.Jeu):
+        jeu = chargement.charger_jeu(chemins.racine() / jeu if not Path(jeu).is_absolute() else jeu)
+    plan = plan or plan_.charger_plan()
+    seuils = plan.seuils
+    inst = indicateurs.derivees_instances(jeu.instances, annee_charniere=seuils["annee_charniere"])
+    dd = plan.derivees["deficit_democratique"]
+    inst["deficit_democratique"] = indicateurs.deficit_democratique(
+        inst, composantes=list(dd["composantes"]), minimum=int(dd.get("minimum", 1)))
+    part = indicateurs.derivees_participants(jeu.participants, inst,
+                                             seuil_sur_sollicitation=seuils["sur_sollicitation"])
+    return Donnees(jeu=jeu, plan=plan, instances=inst, participants=part)
+
+
+def restreindre(donnees: Donnees, territoire: str) -> Donnees:
+    """Les mêmes données, limitées à un territoire (message clair s'il est inconnu)."""
+    inst, _ = indicateurs.selectionner_territoire(donnees.jeu, territoire)
+    ids = set(inst["id_instance"])
+    return replace(donnees, instances=donnees.instances[donnees.instances["id_instance"].isin(ids)],
+                   participants=donnees.participants[donnees.participants["id_instance"].isin(ids)],
+                   territoire=territoire)
+
+
+# --------------------------------------------------------------------------
+# Préparation d'un tableau d'analyse
+
+
+def _termes(h: plan_.Hypothese, avec_territoire: bool) -> list[str]:
+    termes = [h.exposition, h.issue, *(c.removeprefix("C(").removesuffix(")") for c in h.covariables)]
+    if h.grappes:
+        termes.append(h.grappes)
+    if avec_territoire or h.strate:
+        termes.append("territoire")
+    return list(dict.fromkeys(termes))
+
+
+def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bool = False) -> tuple[pd.DataFrame, int]:
+    """Lignes complètes pour l'hypothèse (types simples pour statsmodels) et nombre de lignes écartées."""
+    source = donnees.instances if h.niveau == "instances" else donnees.participants
+    colonnes = _termes(h, avec_territoire)
+    bloc = source[colonnes]
+    complet = bloc.dropna()
+    sortie = pd.DataFrame(index=complet.index)
+    for nom in colonnes:
+        serie = complet[nom]
+        if str(serie.dtype) == "boolean":
+            sortie[nom] = serie.astype(bool)
+        elif isinstance(serie.dtype, pd.CategoricalDtype) or str(serie.dtype) == "string":
+            sortie[nom] = serie.astype(str)
+        else:
+            sortie[nom] = serie.astype(float)
+    return sortie.reset_index(drop=True), int(len(bloc) - len(complet))
+
+
+# --------------------------------------------------------------------------
+# Un test
+
+
+def _ligne(h, portee, territoire, **valeurs) -> dict:
+    base = {"id": h.id, "famille": h.famille, "question": h.question, "niveau": h.niveau,
+            "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
+            "methode": "", "effectif": 0, "manquants": 0, "nb_grappes": np.nan, "mesure": "",
+            "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan, "p_valeur": np.nan,
+            "statut": "ok", "note": ""}
+    base.update(valeurs)
+    return base
+
+
+def _terme_exposition(tableau: pd.DataFrame, exposition: str) -> pd.Series:
+    ligne = tableau[tableau["terme"] == f"{exposition}[T.True]"]
+    if ligne.empty:
+        raise ErreurEffectifs(f"L'exposition « {exposition} » ne varie pas : effet non estimable.")
+    return ligne.iloc[0]
+
+
+def _association(t: pd.DataFrame, h) -> dict:
+    r = associations.association(t, h.exposition, h.issue).iloc[0]
+    return {"methode": r["methode"], "effectif": int(r["effectif"]), "mesure": "rapport_cotes",
+            "estimation": r["rapport_cotes"], "ic_bas": r["ic_bas"], "ic_haut": r["ic_haut"],
+            "p_valeur": r["p_valeur"]}
+
+
+def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
+    formule = h.formule(*termes_sup)
+    if h.methode == "logistique":
+        r = modeles.regression_logistique(t, formule, grappes=h.grappes)
+        mesure, est = "rapport_cotes", "rapport_cotes"
+    else:
+        r = modeles.regression_lineaire(t, formule, grappes=h.grappes)
+        mesure, est = "difference", "coefficient"
+    terme = _terme_exposition(r, h.exposition)
+    statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
+    return {"methode": f"{terme['methode']} ; formule : {formule}", "effectif": int(terme["effectif"]),
+            "nb_grappes": terme["nb_grappes"], "mesure": mesure, "estimation": terme[est],
+            "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"], "p_valeur": terme["p_valeur"],
+            "statut": statut}
+
+
+def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
+    """Rapport de cotes commun entre territoires ; p de l'homogénéité (H5) ou de l'association."""
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+    if homogeneite:
+        methode = ("Mantel-Haenszel : rapport de cotes commun entre territoires ; p = Breslow-Day avec "
+                   "correction de Tarone (homogénéité des rapports de cotes)")
+        p = r.p_tarone
+    else:
+        methode = "Cochran-Mantel-Haenszel stratifié par territoire (correction de continuité)"
+        p = r.p_valeur
+    return {"methode": methode, "effectif": int(r.effectif), "mesure": "rapport_cotes",
+            "estimation": r.rapport_cotes, "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "p_valeur": p}
+
+
+def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> dict:
+    """Une hypothèse, dans le territoire de `donnees` (portee « territoire ») ou entre territoires.
+
+    Entre territoires : Mantel-Haenszel stratifié par territoire pour les
+    associations au niveau des instances ; effets fixes de territoire dans
+    les régressions.
+    """
+    entre = portee == "region"
+    with warnings.catch_warnings(record=True) as captures:
+        warnings.simplefilter("always", AvertissementPaquet)
+        try:
+            t, manquants = tableau_analyse(donnees, h, avec_territoire=entre)
+            if h.methode == "mantel_haenszel" or (entre and h.methode == "association"):
+                valeurs = _mantel_haenszel(t, h, homogeneite=h.methode == "mantel_haenszel")
+            elif h.methode == "association":
+                valeurs = _association(t, h)
+            else:
+                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
+        except (ErreurEffectifs, ErreurDonnees) as exc:
+            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
+    notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
+    return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes), **valeurs)
+
+
+def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
+    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse."""
+    if territoire is not None:
+        donnees = restreindre(donnees, territoire)
+    lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
+    return pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+
+
+def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
+    """Ajoute `p_ajustee` (Benjamini-Hochberg par défaut) sur l'ensemble des tests estimables."""
+    sortie = resultats.copy()
+    sortie["p_ajustee"] = associations.ajuster_p(sortie["p_valeur"].to_numpy(dtype=float), methode=methode)
+    return sortie
+
+
+def libelle_variable(nom: str) -> str:
+    return dictionnaire.libelle(nom)
+
+
+# --------------------------------------------------------------------------
+# Vues et synthèses pour les carnets
+
+
+def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = False) -> pd.DataFrame:
+    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
+    colonnes = ["id", "territoire", "exposition", "issue", "effectif", "mesure", "estimation", "ic_bas",
+                "ic_haut", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["statut"]
+    return resultats[colonnes]
+
+
+def synthese(donnees: Donnees) -> pd.DataFrame:
+    """Toutes les hypothèses de portée région, avec p ajustée selon le plan."""
+    resultats = tester_hypotheses(donnees, portee="region")
+    return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils.get("ajustement", "fdr_bh"))
+
+
+def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
+    """Test d'association entre deux variables des instances (choisi par les effectifs attendus)."""
+    h = plan_.Hypothese(id="exemple", famille="exemple", question="", niveau="instances", exposition=exposition,
+                        issue=issue, methode="association", portee=("region",))
+    t, _ = tableau_analyse(donnees, h)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)
+        return associations.association(t, exposition, issue)
+
+
+def effectifs_par_territoire(jeu: chargement.Jeu) -> pd.DataFrame:
+    """Nombre d'instances et de participants par territoire (et au total)."""
+    inst = jeu.instances.groupby("territoire", observed=True).size().rename("instances")
+    territoire_part = jeu.participants["id_instance"].map(jeu.instances.set_index("id_instance")["territoire"])
+    part = territoire_part.value_counts().rename("participants")
+    tableau = pd.concat([inst, part], axis=1).fillna(0).astype(int).sort_index()
+    tableau.loc["Ensemble"] = tableau.sum()
+    return tableau.rename_axis("territoire").reset_index()
+
+
+def portrait(donnees: Donnees, territoire: str | None = None) -> pd.DataFrame:
+    return indicateurs.portrait(donnees.jeu, territoire,
+                                seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
+
+
+def portraits(donnees: Donnees) -> pd.DataFrame:
+    """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`)."""
+    morceaux = [portrait(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
+    morceaux.append(portrait(donnees).assign(territoire="Ensemble"))
+    tableau = pd.concat(morceaux, ignore_index=True)
+    return tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]]
+
+
+def vue_portraits(portraits_: pd.DataFrame) -> pd.DataFrame:
+    """Une ligne par indicateur, une colonne par territoire (proportion ou taux)."""
+    vue = portraits_.pivot(index="indicateur", columns="territoire", values="proportion")
+    ordre = list(dict.fromkeys(portraits_["indicateur"]))
+    colonnes = [t for t in dict.fromkeys(portraits_["territoire"])]
+    return vue.loc[ordre, colonnes].reset_index()
+
+
+def figure_portrait(donnees: Donnees, territoires: list[str]):
+    from . import figures
+
+    tableau = pd.concat([portrait(donnees, t).assign(territoire=t) for t in territoires], ignore_index=True)
+    return figures.portrait_par_territoire(tableau, simule=donnees.simule)
+
+
+INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie_cisss_ville_fondation"),
+                             ("instances", "thematique_ejf"), ("instances", "deficit_participation"),
+                             ("instances", "deficit_evaluation"), ("participants", "deficit_delegation"),
+                             ("participants", "suivi_informel"))
+
+
+def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
+    """Territoire × indicateur : les parts diffèrent-elles entre territoires ?
+
+    Au niveau des participants, le khi-deux ignore la corrélation dans les
+    instances : la colonne `note` le rappelle (p trop optimiste).
+    """
+    lignes = []
+    for niveau, variable in INDICATEURS_HETEROGENEITE:
+        source = donnees.instances if niveau == "instances" else donnees.participants
+        t = source[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AvertissementPaquet)
+            r = associations.association(t, "territoire", variable).iloc[0]
+        lignes.append({"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
+                       "test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"],
+                       "p_valeur": r["p_valeur"], "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]),
+                       "note": ("participants corrélés dans leurs instances : p trop optimiste"
+                                if niveau == "participants" else "")})
+    return pd.DataFrame(lignes)
+
+
+def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
+    from . import interpretation, texte
+
+    phrases = []
+    for _, r in tableau.iterrows():
+        preuve = interpretation.force_preuve(r["p_valeur"])
+        verdict = ("aucune preuve que les territoires diffèrent" if preuve == "aucune preuve"
+                   else f"preuve {preuve} que les territoires diffèrent")
+        phrase = (f"{r['libelle']} : {verdict} ({texte.valeur_p(r['p_valeur'])} ; V de Cramér "
+                  f"{texte.nombre_fr(r['v_cramer'], 2)}).")
+        phrases.append(phrase + (f" Attention : {r['note']}." if r["note"] else ""))
+    return phrases
+
+
+# --------------------------------------------------------------------------
+# Croisements (résidus ajustés)
+
+
+@dataclass(frozen=True)
+class Croisement:
+    """Résidus ajustés d'un tableau croisé, avec sa phrase et sa figure."""
+
+    ligne: str
+    colonne: str
+    tableau: pd.DataFrame
+    residus: pd.DataFrame
+    phrase: str
+    simule: bool
+
+    def figure(self):
+        from . import figures
+
+        return figures.carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
+
+
+def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | None = None) -> Croisement:
+    """Tableau croisé de deux variables des instances et ses résidus ajustés (comme `stdres` de R)."""
+    from . import texte
+
+    d = restreindre(donnees, territoire) if territoire else donnees
+    t = d.instances[[ligne, colonne]].dropna()  # catégories : ordre du dictionnaire
+    residus = associations.residus_ajustes(t, ligne, colonne)
+    longue = residus.stack().rename("residu_ajuste").reset_index()
+    longue.columns = [ligne, colonne, "residu_ajuste"]
+    comptes = associations.tableau_croise(t, ligne, colonne).stack().rename("effectif").reset_index()
+    comptes.columns = [ligne, colonne, "effectif"]
+    tableau = comptes.merge(longue, on=[ligne, colonne])
+    notables = tableau[tableau["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
+    if notables.empty:
+        phrase = ("Aucune case ne s'écarte nettement de l'indépendance (tous les résidus ajustés sont "
+                  "entre -2 et 2).")
+    else:
+        morceaux = [f"« {dictionnaire.libelle_code(ligne, r[ligne])} » × « {dictionnaire.libelle_code(colonne, r[colonne])} » "
+                    f"({'sur' if r['residu_ajuste'] > 0 else 'sous'}-représenté, résidu {texte.nombre_fr(r['residu_ajuste'], 1)})"
+                    for _, r in notables.head(4).iterrows()]
+        phrase = ("Cases qui s'écartent nettement de l'indépendance (|résidu ajusté| > 2) : " + " ; ".join(morceaux)
+                  + ". Avec beaucoup de cases, quelques écarts de cette taille peuvent survenir par hasard.")
+    return Croisement(ligne, colonne, tableau, residus, phrase, donnees.simule)
+
+
+# --------------------------------------------------------------------------
+# Mantel-Haenszel : graphiques en forêt
+
+
+@dataclass(frozen=True)
+class Forets:
+    """Rapports de cotes par territoire et commun, pour chaque hypothèse H5 du plan."""
+
+    tableau: pd.DataFrame
+    phrases: list
+    resultats: dict
+    simule: bool
+
+    def figures(self):
+        from . import figures
+
+        for id_, (h, r) in self.resultats.items():
+            court = {n: dictionnaire.libelle(n).split(" (")[0] for n in (h.issue, h.exposition)}
+            titre = f"{id_} — {court[h.issue]} : rapport de cotes selon « {court[h.exposition]} »"
+            yield (f"foret_{id_.lower()}",
+                   figures.forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
+                                                 titre=titre, simule=self.simule))
+
+
+def forets(donnees: Donnees) -> Forets:
+    from . import interpretation
+
+    morceaux, phrases, resultats = [], [], {}
+    for h in donnees.plan.hypotheses:
+        if h.methode != "mantel_haenszel":
+            continue
+        t, _ = tableau_analyse(donnees, h, avec_territoire=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AvertissementPaquet)
+            r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+        resultats[h.id] = (h, r)
+        strates = r.strates.assign(id=h.id)
+        morceaux.append(strates)
+        ligne = tester_hypothese(donnees, h, portee="region")
+        phrases.append(interpretation.phrase_hypothese(ligne))
+        phrases.append(f"Association commune ({h.id}, test CMH) : "
+                       + interpretation.phrase_rapport_cotes(r.rapport_cotes, r.ic_bas, r.ic_haut,
+                                                             exposition=h.exposition, issue=h.issue)
+                       + f" CMH : {interpretation.texte.valeur_p(r.p_valeur)}.")
+    tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
+    if not tableau.empty:
+        tableau = tableau[["id", *[c for c in tableau.columns if c != "id"]]]
+    return Forets(tableau, phrases, resultats, donnees.simule)
+
+
+# --------------------------------------------------------------------------
+# Les huit conditions
+
+
+@dataclass(frozen=True)
+class FiabiliteConditions:
+    alpha: pd.DataFrame
+    items: pd.DataFrame
+    phrase: str
+
+
+def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
+    """Alpha de Cronbach (IC de Feldt) et corrélations item-total des huit conditions."""
+    from . import fiabilite, interpretation
+
+    items = list(indicateurs.CONDITIONS)
+    p = donnees.participants
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)
+        alpha = fiabilite.alpha_cronbach(p, items)
+        par_item = fiabilite.correlations_item_total(p, items)
+    par_item.insert(1, "libelle", [dictionnaire.libelle(i) for i in par_item["item"]])
+    a = alpha.iloc[0]
+    phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], int(a["effectif"]))
+    if int(a["manquants"]):
+        phrase += f" ({int(a['manquants'])} répondants écartés : au moins une condition sans réponse.)"
+    return FiabiliteConditions(alpha, par_item, phrase)
+
+
+def scores_conditions(donnees: Donnees) -> pd.DataFrame:
+    """Indice des conditions (0-100) par territoire : moyenne, écart-type, n, IC à 95 % grappé.
+
+    L'IC tient compte des grappes (participants d'une même instance) :
+    régression linéaire à constante seule, erreurs types robustes aux grappes.
+    """
+    lignes = []
+    p = donnees.participants
+    for territoire in [*donnees.jeu.liste_territoires(), None]:
+        bloc = p if territoire is None else p[p["territoire"] == territoire]
+        t = bloc[["indice_conditions", "id_instance"]].dropna().astype({"indice_conditions": float, "id_instance": str})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AvertissementPaquet)
+            m = modeles.regression_lineaire(t, "indice_conditions ~ 1", grappes="id_instance").iloc[0]
+        lignes.append({"territoire": territoire or "Ensemble", "moyenne": t["indice_conditions"].mean(),
+                       "ecart_type": t["indice_conditions"].std(), "effectif": len(t),
+                       "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
+                       "manquants": int(bloc["indice_conditions"].isna().sum())})
+    return pd.DataFrame(lignes)
+
+
+def figure_conditions(donnees: Donnees):
+    from . import figures
+
+    return figures.conditions_par_logique(donnees.participants, simule=donnees.simule)
+
+
+# --------------------------------------------------------------------------
+# Réseau
+
+
+def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
+    from . import reseau
+
+    return reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
+
+
+def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
+    from . import texte
+
+    par_terr = mesures[mesures["territoire"] != "Ensemble"].sort_values("densite")
+    if par_terr.empty:
+        return []
+    moins, plus = par_terr.iloc[0], par_terr.iloc[-1]
+    phrases = [f"Le territoire le moins relié est {moins['territoire']} : {texte.pourcentage(moins['densite'])} "
+               f"des paires de concertations partagent au moins une organisation, contre "
+               f"{texte.pourcentage(plus['densite'])} dans le plus relié ({plus['territoire']})."]
+    for _, r in par_terr.iterrows():
+        phrases.append(f"{r['territoire']} : {int(r['nb_instances'])} concertations, "
+                       f"{int(r['nb_composantes'])} composante(s), {texte.pourcentage(r['part_instances_isolees'])} "
+                       f"de concertations isolées, centralisation {texte.nombre_fr(r['centralisation_degre'], 2)}.")
+    return phrases
+
+
+def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
+    from . import reseau
+
+    return reseau.organisations_plus_sollicitees(donnees.participants, donnees.instances, k=k,
+                                                 seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
+
+
+def connexion_logique(donnees: Donnees) -> pd.DataFrame:
+    from . import reseau
+
+    return reseau.connexion_selon_logique(donnees.instances, donnees.participants, graine=20100408)
+
+
+def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
+    from . import interpretation, texte
+
+    phrases = []
+    for _, r in tableau.iterrows():
+        preuve = interpretation.force_preuve(r["p_valeur"])
+        sens = "plus" if r["difference"] > 0 else "moins"
+        verdict = ("aucune preuve d'écart" if preuve == "aucune preuve" else f"preuve {preuve} d'écart")
+        phrases.append(f"Mesure « {r['mesure']} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
+                       f"concertations {r['groupe_1']}s contre {texte.nombre_fr(r['moyenne_2'], 2)} pour les "
+                       f"{r['groupe_2']}s ({sens} élevée chez les {r['groupe_1']}s) ; "
+                       f"{texte.valeur_p(r['p_valeur'])} : {verdict}.")
+    return phrases
+
+
+def figures_reseau(donnees: Donnees):
+    """Un dessin du réseau entre instances par territoire (disposition fixée par une graine)."""
+    from . import figures, reseau
+
+    for territoire in donnees.jeu.liste_territoires():
+        d = restreindre(donnees, territoire)
+        graphe = reseau.graphe_biparti(d.participants, d.instances)
+        projection = reseau.projection_instances(graphe)
+        positions = reseau.disposition(projection, graine=20100408)
+        logiques = dict(zip(d.instances["id_instance"], d.instances["logique_initiateur"].astype(str)))
+        fig = figures.reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,
+                                       titre=f"{territoire} : concertations reliées par des organisations partagées")
+        yield f"reseau_{chemins.nom_sur(territoire)}", fig

@@ -1,0 +1,132 @@
+"""Outils d'affichage pour les carnets : bandeau, tableaux, figures, texte, colophon.
+
+Les carnets restent minces : une cellule = un appel ici ou dans un module
+d'analyse. Tout ce qui s'affiche est déterministe (nombres arrondis, aucun
+horodatage, aucun chemin absolu) pour que nbval retrouve les mêmes sorties.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import chemins, execution, sorties
+
+DECIMALES = 4
+
+
+class Markdown:
+    """Texte Markdown affiché par Jupyter (sans dépendre d'IPython à l'import)."""
+
+    def __init__(self, texte: str):
+        self.texte = texte
+
+    def _repr_markdown_(self) -> str:
+        return self.texte
+
+    def __repr__(self) -> str:
+        return self.texte
+
+
+class Image:
+    """PNG affiché par Jupyter : ses octets sont exactement ceux du fichier écrit."""
+
+    def __init__(self, octets: bytes, nom: str):
+        self.octets, self.nom = octets, nom
+
+    def _repr_png_(self) -> bytes:
+        return self.octets
+
+    def __repr__(self) -> str:
+        return f"Figure : {self.nom}"
+
+
+def dossier_jeu(jeu: str | Path) -> Path:
+    """Dossier du jeu, relatif à la racine du projet si le chemin est relatif."""
+    chemin = Path(jeu)
+    return chemin if chemin.is_absolute() else chemins.racine() / chemin
+
+
+def dossier_sortie(nom_jeu: str) -> Path:
+    return chemins.dossier_resultats(nom_jeu)
+
+
+def bandeau(jeu) -> Markdown:
+    """Première information d'un carnet : données simulées ou non, source, année."""
+    d = jeu.descripteur
+    if jeu.simule:
+        tete = ("> **⚠ Données SIMULÉES.** Aucune de ces réponses ne vient d'une vraie enquête : "
+                "elles servent à faire tourner et à vérifier la chaîne d'analyse. Les résultats ci-dessous "
+                "ne décrivent aucune concertation réelle.")
+    else:
+        tete = "> Données d'enquête réelles."
+    return Markdown(f"{tete}\n>\n> **{d.get('titre')}** — région : {d.get('region')} ; enquête "
+                    f"{d.get('annee_enquete')} ; source : {d.get('source')}")
+
+
+def montrer(tableau: pd.DataFrame, *, decimales: int = DECIMALES) -> pd.DataFrame:
+    """Tableau prêt à afficher : nombres arrondis (sorties identiques d'une exécution à l'autre)."""
+    sortie = tableau.copy()
+    for nom in sortie.columns:
+        if pd.api.types.is_float_dtype(sortie[nom]):
+            sortie[nom] = sortie[nom].astype(float).round(decimales)
+    return sortie.reset_index(drop=True)
+
+
+def enregistrer_tableau(tableau: pd.DataFrame, nom_jeu: str, nom: str) -> Markdown:
+    """Écrit `resultats/<jeu>/tableaux/<nom>.csv` (atomique) et dit où."""
+    cible = dossier_sortie(nom_jeu) / "tableaux" / f"{nom}.csv"
+    sorties.ecrire_csv(tableau, cible)
+    return Markdown(f"Tableau enregistré : `{chemins.relatif(cible)}`")
+
+
+def enregistrer_figure(figure, nom_jeu: str, nom: str) -> Image:
+    """Écrit `resultats/<jeu>/figures/<nom>.png` et renvoie l'image à afficher."""
+    import matplotlib.pyplot as plt
+
+    cible = dossier_sortie(nom_jeu) / "figures" / f"{nom}.png"
+    sorties.ecrire_figure(figure, cible)
+    plt.close(figure)
+    return Image(cible.read_bytes(), chemins.relatif(cible))
+
+
+def paragraphes(phrases) -> Markdown:
+    return Markdown("\n\n".join(phrases))
+
+
+def colophon(jeu) -> Markdown:
+    """Dernière cellule : versions, commit des sources, empreintes des fichiers bruts."""
+    prov = execution.provenance(jeu.dossier)
+    versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
+    src = prov["sources"]
+    modifie = " (sources modifiées depuis ce commit)" if src["sources_modifiees_depuis_le_commit"] else ""
+    lignes = [
+        "### Colophon",
+        "",
+        f"- Jeu : `{prov['jeu']}`" + (" — **données SIMULÉES**" if jeu.simule else ""),
+        f"- Commit git des sources : `{src['commit']}`{modifie}",
+        f"- Empreinte SHA-256 des sources : `{src['empreinte_sha256']}`",
+        f"- Plan d'analyse (SHA-256) : `{prov['plan_sha256']}`",
+        f"- Versions : {versions}",
+        "- Fichiers bruts (SHA-256) :",
+    ]
+    lignes += [f"  - `{nom}` : `{h}`" for nom, h in prov["fichiers_bruts_sha256"].items()]
+    return Markdown("\n".join(lignes))
+
+
+def nom_sur(texte: str) -> str:
+    """Nom de fichier sûr pour un territoire (voir `chemins.nom_sur`)."""
+    return chemins.nom_sur(texte)
+
+
+def conclusion_validation(rapport) -> Markdown:
+    """Bilan de la validation, en une phrase tirée du rapport."""
+    n_err, n_info = len(rapport.erreurs), len(rapport.problemes) - len(rapport.erreurs)
+    if rapport.valide:
+        texte = f"Le jeu est **valide** : aucune erreur."
+        if n_info:
+            texte += f" {n_info} information(s) à lire (colonnes écartées, remarques)."
+        return Markdown(texte + " L'analyse peut se poursuivre.")
+    return Markdown(f"Le jeu n'est **pas valide** : {n_err} erreur(s). Les corriger dans les fichiers "
+                    "bruts ou dans `jeu.yml` (correspondance), puis relancer le flux.")

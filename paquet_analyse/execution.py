@@ -1,0 +1,182 @@
+"""Exécution des carnets (papermill) et provenance des résultats.
+
+- `executer_carnet` : exécute un modèle de `carnets/` avec des paramètres
+  contrôlés (un nom inconnu est refusé : papermill se contente d'avertir),
+  le noyau `python3` de l'environnement courant, puis retire du carnet
+  exécuté ce qui varie d'une exécution à l'autre (horodatages, durées,
+  chemins absolus) et l'écrit atomiquement.
+- `provenance` / `ecrire_manifeste` : empreintes SHA-256 des fichiers bruts,
+  paramètres, versions des paquets, commit git des sources.
+
+Sur le commit : un fichier ne peut pas contenir l'identifiant du commit qui
+le contient. On enregistre donc le dernier commit qui a modifié les *sources*
+(paquet, carnets, plan, flux, verrou, données du jeu), plus une empreinte
+SHA-256 de ces sources et un drapeau si elles ont été modifiées depuis. Les
+résultats se valident dans un commit à part, après celui du code : ils
+restent alors identiques octet pour octet d'une régénération à l'autre.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from . import chemins, sorties
+from .erreurs import ErreurPaquet
+
+NOYAU = "python3"
+PAQUETS_RAPPORTES = ("paquet_analyse", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn",
+                     "pandera", "networkx", "papermill", "nbformat", "snakemake")
+SOURCES = ("paquet_analyse", "carnets", "Snakefile", "requirements.lock")
+
+
+class ErreurCarnet(ErreurPaquet, RuntimeError):
+    """Un carnet a échoué : le message nomme le carnet, la cellule et la cause."""
+
+
+def parametres_du_modele(modele: Path) -> dict:
+    """Noms et valeurs par défaut de la cellule `parameters` d'un modèle."""
+    import papermill
+
+    return {nom: info["default"] for nom, info in papermill.inspect_notebook(str(modele)).items()}
+
+
+def _controler_parametres(modele: Path, parametres: dict) -> None:
+    permis = parametres_du_modele(modele)
+    inconnus = sorted(set(parametres) - set(permis))
+    if inconnus:
+        raise ErreurCarnet(f"{chemins.relatif(modele)} : paramètre(s) inconnu(s) {', '.join(inconnus)} "
+                           f"(paramètres du carnet : {', '.join(permis) or 'aucun'}).")
+
+
+def nettoyer_carnet(nb) -> None:
+    """Retire horodatages, durées et chemins des métadonnées (octets reproductibles)."""
+    for cellule in nb.cells:
+        for cle in ("papermill", "execution", "collapsed", "scrolled"):
+            cellule.metadata.pop(cle, None)
+    papermill_meta = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": papermill_meta.get("parameters", {})}
+    nb.metadata.pop("widgets", None)
+
+
+def _cellule_en_echec(nb) -> tuple[int, str]:
+    for i, cellule in enumerate(nb.cells):
+        for sortie in cellule.get("outputs", []):
+            if sortie.get("output_type") == "error":
+                return i, cellule.source.splitlines()[0] if cellule.source else ""
+    return -1, ""
+
+
+def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *, delai: int = 900) -> Path:
+    """Exécute `modele` avec `parametres` et écrit le carnet exécuté en `sortie`.
+
+    Le noyau tourne dans le dossier de `sortie` (comme nbval plus tard). En
+    cas d'échec, le carnet partiel est écrit à côté (`*.echec.ipynb`) et
+    `ErreurCarnet` nomme le carnet, la cellule et la cause.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    modele, sortie = Path(modele), Path(sortie)
+    _controler_parametres(modele, parametres)
+    sortie.parent.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.read(modele, as_version=4)
+    try:
+        nb = papermill.execute_notebook(nb, None, parameters=parametres, kernel_name=NOYAU,
+                                        cwd=str(sortie.parent), progress_bar=False, log_output=False,
+                                        execution_timeout=delai)
+    except PapermillExecutionError as exc:
+        echec = sortie.with_name(sortie.stem + ".echec.ipynb")
+        partiel = getattr(exc, "nb", None)
+        raise ErreurCarnet(
+            f"Le carnet {chemins.relatif(modele)} (paramètres {parametres}) a échoué à la cellule "
+            f"{exc.cell_index + 1} ({exc.exec_count and f'exécution {exc.exec_count}' or 'non numérotée'}) : "
+            f"{exc.ename} : {exc.evalue}" + (f" — carnet partiel : {chemins.relatif(echec)}" if partiel else "")
+        ) from None
+    nettoyer_carnet(nb)
+    return sorties.ecrire_texte(nbformat.writes(nb) + "\n", sortie)
+
+
+# --------------------------------------------------------------------------
+# Provenance
+
+
+def _git(*args: str) -> str | None:
+    try:
+        r = subprocess.run(["git", *args], cwd=chemins.racine(), capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def _fichiers_sources(dossier_jeu: Path | None) -> list[Path]:
+    racine = chemins.racine()
+    fichiers = []
+    for nom in SOURCES + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ()):
+        chemin = racine / nom
+        if chemin.is_file():
+            fichiers.append(chemin)
+        elif chemin.is_dir():
+            fichiers += [p for p in chemin.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                         and ".ipynb_checkpoints" not in p.parts and not p.name.endswith((".pyc", ".egg-info"))]
+    return sorted(fichiers)
+
+
+def empreinte_sources(dossier_jeu: Path | None = None) -> str:
+    """SHA-256 sur les chemins et contenus des sources (paquet, carnets, flux, verrou, jeu)."""
+    h = hashlib.sha256()
+    for chemin in _fichiers_sources(dossier_jeu):
+        if "egg-info" in chemin.as_posix():
+            continue
+        h.update(chemins.relatif(chemin).encode() + b"\0")
+        h.update(hashlib.sha256(chemin.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def commit_sources(dossier_jeu: Path | None = None) -> dict:
+    """Dernier commit ayant modifié les sources, et s'il y a des modifications non validées."""
+    chemins_git = [p for p in SOURCES + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ())
+                   if (chemins.racine() / p).exists()]
+    commit = _git("log", "-1", "--format=%H", "--", *chemins_git)
+    etat = _git("status", "--porcelain", "--", *chemins_git)
+    return {"commit": commit or "inconnu (pas un dépôt git)",
+            "sources_modifiees_depuis_le_commit": bool(etat) if etat is not None else None}
+
+
+def versions() -> dict:
+    """Versions des paquets utiles à l'analyse (et de Python)."""
+    import platform
+
+    sortie = {"python": platform.python_version()}
+    for nom in PAQUETS_RAPPORTES:
+        try:
+            sortie[nom] = metadata.version(nom)
+        except metadata.PackageNotFoundError:
+            sortie[nom] = "absent"
+    return sortie
+
+
+def empreintes_brutes(dossier_jeu: str | Path) -> dict[str, str]:
+    """SHA-256 de chaque fichier du dossier de données brutes (chemins relatifs)."""
+    dossier = Path(dossier_jeu)
+    return {p.relative_to(dossier).as_posix(): sorties.empreinte(p)
+            for p in sorted(dossier.rglob("*")) if p.is_file()}
+
+
+def provenance(dossier_jeu: str | Path, parametres: dict | None = None) -> dict:
+    dossier = chemins.racine() / dossier_jeu if not Path(dossier_jeu).is_absolute() else Path(dossier_jeu)
+    return {
+        "jeu": chemins.relatif(dossier),
+        "fichiers_bruts_sha256": empreintes_brutes(dossier),
+        "plan_sha256": sorties.empreinte(chemins.plan_analyse()),
+        "parametres": parametres or {},
+        "versions": versions(),
+        "sources": {**commit_sources(dossier), "empreinte_sha256": empreinte_sources(dossier)},
+    }
+
+
+def ecrire_manifeste(dossier_jeu: str | Path, cible: str | Path, parametres: dict | None = None) -> Path:
+    return sorties.ecrire_json(provenance(dossier_jeu, parametres), cible)

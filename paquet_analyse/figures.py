@@ -1,0 +1,198 @@
+"""Figures seaborn / matplotlib : un thème français, des libellés tirés du dictionnaire.
+
+Les fonctions prennent des tableaux déjà calculés et renvoient une
+`matplotlib.figure.Figure` ; seul `sorties.ecrire_figure` écrit le fichier
+(métadonnées fixes, octets reproductibles).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")  # pas d'écran : rendu en fichier seulement
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from . import dictionnaire, texte  # noqa: E402
+
+PALETTE_LOGIQUE = {"descendante": "#b2182b", "ascendante": "#2166ac", "autre": "#7f7f7f"}
+MENTION_SIMULEE = "Données SIMULÉES"
+
+
+def appliquer_theme() -> None:
+    """Thème commun : fond blanc, grille légère, police lisible, virgule décimale."""
+    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+    plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 120, "axes.titleweight": "bold",
+                         "axes.titlesize": 12, "axes.labelsize": 10, "svg.hashsalt": "concertation",
+                         "axes.formatter.use_locale": False})
+
+
+def _virgule(decimales: int = 1):
+    return FuncFormatter(lambda x, _: texte.nombre_fr(x, decimales))
+
+
+def _pourcent():
+    return FuncFormatter(lambda x, _: f"{texte.nombre_fr(100 * x, 0)} %")
+
+
+def _couper(libelle: str, largeur: int = 38) -> str:
+    return "\n".join(textwrap.wrap(libelle, largeur))
+
+
+def _mention(fig, simule: bool) -> None:
+    if simule:
+        fig.text(0.99, 0.005, MENTION_SIMULEE, ha="right", va="bottom", fontsize=8, color="#b2182b")
+
+
+def portrait_par_territoire(portraits: pd.DataFrame, *, simule: bool = False):
+    """Parts du portrait par territoire, avec leurs intervalles de Wilson.
+
+    `portraits` : tableaux de `indicateurs.portrait` empilés, avec une colonne
+    `territoire`. Une vignette par indicateur (parts seulement).
+    """
+    appliquer_theme()
+    parts = portraits[(portraits["unite"] == "proportion") & portraits["ic_bas"].notna()]
+    indicateurs_ = list(dict.fromkeys(parts["indicateur"]))
+    territoires = list(dict.fromkeys(parts["territoire"]))
+    colonnes = 3
+    lignes = int(np.ceil(len(indicateurs_) / colonnes))
+    hauteur = lignes * (0.38 * len(territoires) + 1.4) + 0.8
+    fig, axes = plt.subplots(lignes, colonnes, figsize=(12, hauteur), sharex=True, squeeze=False)
+    for ax, nom in zip(axes.flat, indicateurs_):
+        bloc = parts[parts["indicateur"] == nom].set_index("territoire").reindex(territoires)
+        y = np.arange(len(territoires))
+        p, bas, haut = (bloc[c].to_numpy(dtype=float) for c in ("proportion", "ic_bas", "ic_haut"))
+        ax.errorbar(p, y, xerr=[p - bas, haut - p],
+                    fmt="o", color="#2166ac", ecolor="#92c5de", elinewidth=3, capsize=0)
+        for yi, (pi, bi, hi) in enumerate(zip(p, bas, haut)):
+            if np.isfinite(pi):
+                a_droite = hi < 0.85  # sinon l'étiquette passe à gauche de l'intervalle
+                ax.text(hi + 0.02 if a_droite else bi - 0.02, yi, f"{texte.nombre_fr(100 * pi, 0)} %",
+                        va="center", ha="left" if a_droite else "right", fontsize=8)
+        ax.set_yticks(y, territoires if ax in axes[:, 0] else [""] * len(territoires))
+        ax.set_ylim(len(territoires) - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(_pourcent())
+        ax.set_title(_couper(bloc["libelle"].dropna().iloc[0]), fontsize=10)
+    for ax in list(axes.flat)[len(indicateurs_):]:
+        ax.set_visible(False)
+    fig.suptitle("Portrait des concertations par territoire (IC de Wilson à 95 %)", fontweight="bold")
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig
+
+
+def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, float], titre: str,
+                          simule: bool = False):
+    """Rapports de cotes par territoire et rapport commun de Mantel-Haenszel.
+
+    `strates` : colonnes `strate`, `rapport_cotes`, `ic_bas`, `ic_haut`
+    (celles de `ResultatMantelHaenszel.strates`). `commun` : (RC, bas, haut).
+    Échelle logarithmique ; les IC infinis (case nulle) sont tronqués et signalés.
+    """
+    appliquer_theme()
+    d = strates.reset_index(drop=True)
+    n = len(d)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * (n + 2) + 1.4))
+    finis = np.r_[d[["ic_bas", "ic_haut", "rapport_cotes"]].to_numpy(dtype=float).ravel(), commun]
+    finis = finis[np.isfinite(finis) & (finis > 0)]
+    bas_lim, haut_lim = max(finis.min() / 1.5, 1e-2), min(finis.max() * 1.5, 1e3)
+    for i, r in d.iterrows():
+        est, lo, hi = (float(r[c]) for c in ("rapport_cotes", "ic_bas", "ic_haut"))
+        lo_aff = lo if np.isfinite(lo) and lo > 0 else bas_lim
+        hi_aff = hi if np.isfinite(hi) else haut_lim
+        ax.plot([lo_aff, hi_aff], [i, i], color="#4d4d4d", lw=1.5)
+        if np.isfinite(est) and est > 0:
+            ax.plot(est, i, "s", color="#2166ac", ms=7)
+        else:
+            ax.text(bas_lim, i, "  non estimable (case nulle)", va="center", fontsize=8, color="#7f7f7f")
+    ax.plot(commun[0], n + 0.6, "D", color="#b2182b", ms=9)
+    ax.plot([commun[1], commun[2]], [n + 0.6, n + 0.6], color="#b2182b", lw=2.5)
+    ax.axvline(1, color="#7f7f7f", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlim(bas_lim, haut_lim)
+    ax.xaxis.set_major_formatter(_virgule(1))
+    ax.set_yticks(list(range(n)) + [n + 0.6], [str(s) for s in d["strate"]] + ["Commun (Mantel-Haenszel)"])
+    ax.invert_yaxis()
+    ax.set_xlabel("Rapport de cotes (échelle logarithmique, IC à 95 %)")
+    ax.set_title(_couper(titre, 55))
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig
+
+
+def carte_residus(residus: pd.DataFrame, *, ligne: str, colonne: str, simule: bool = False):
+    """Carte de chaleur des résidus ajustés (|r| > 2 : écart notable à l'indépendance)."""
+    appliquer_theme()
+    r = residus.copy()
+    r.index = [_couper(dictionnaire.libelle_code(ligne, i), 30) for i in r.index]
+    r.columns = [_couper(dictionnaire.libelle_code(colonne, c), 18) for c in r.columns]
+    fig, ax = plt.subplots(figsize=(1.1 * r.shape[1] + 3.5, 0.55 * r.shape[0] + 2.2))
+    borne = max(3.0, float(np.nanmax(np.abs(r.to_numpy(dtype=float)))))
+    annotations = r.map(lambda v: texte.nombre_fr(v, 1))
+    sns.heatmap(r.astype(float), ax=ax, cmap="RdBu_r", center=0, vmin=-borne, vmax=borne, annot=annotations,
+                fmt="", linewidths=0.5, cbar_kws={"label": "Résidu ajusté"})
+    ax.set_xlabel(dictionnaire.libelle(colonne))
+    ax.set_ylabel(dictionnaire.libelle(ligne))
+    ax.set_title("Résidus ajustés du tableau croisé")
+    plt.setp(ax.get_xticklabels(), rotation=35, ha="right")
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig
+
+
+def conditions_par_logique(participants: pd.DataFrame, *, par: str = "territoire", simule: bool = False):
+    """Distribution de l'indice des conditions (0-100) selon la logique d'initiation."""
+    appliquer_theme()
+    d = participants.dropna(subset=["indice_conditions", "logique_initiateur"]).copy()
+    d = d[d["logique_initiateur"].astype(str) != "autre"]
+    d["logique"] = d["logique_initiateur"].astype(str)
+    d["indice"] = d["indice_conditions"].astype(float)
+    ordre = sorted(d[par].astype(str).unique())
+    d[par] = d[par].astype(str)
+    fig, ax = plt.subplots(figsize=(10, 5))
+    sns.boxplot(data=d, x=par, y="indice", hue="logique", order=ordre, hue_order=["descendante", "ascendante"],
+                palette=PALETTE_LOGIQUE, ax=ax, fliersize=2, width=0.7)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(dictionnaire.libelle(par))
+    ax.set_ylabel(dictionnaire.libelle("indice_conditions"))
+    ax.set_title("Indice des conditions favorables selon la logique d'initiation")
+    poignees, noms = ax.get_legend_handles_labels()
+    ax.legend(poignees, [dictionnaire.libelle_code("logique_initiateur", n).split(" (")[0] for n in noms],
+              title=dictionnaire.libelle("logique_initiateur"), loc="lower right")
+    plt.setp(ax.get_xticklabels(), rotation=15)
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig
+
+
+def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str, etiquettes: dict | None = None,
+                     simule: bool = False):
+    """Réseau entre instances (liens = organisations partagées), couleurs par logique d'initiation."""
+    import networkx as nx
+
+    appliquer_theme()
+    fig, ax = plt.subplots(figsize=(7, 6))
+    poids = [projection.edges[e].get("weight", 1) for e in projection.edges]
+    nx.draw_networkx_edges(projection, positions, ax=ax, width=[0.4 + 0.6 * w for w in poids], alpha=0.35,
+                           edge_color="#7f7f7f")
+    couleurs = [PALETTE_LOGIQUE.get(str(logiques.get(n)), "#7f7f7f") for n in projection.nodes]
+    tailles = [30 + 12 * projection.degree(n) for n in projection.nodes]
+    nx.draw_networkx_nodes(projection, positions, ax=ax, node_color=couleurs, node_size=tailles, linewidths=0.5,
+                           edgecolors="white")
+    if etiquettes:
+        nx.draw_networkx_labels(projection, positions, labels=etiquettes, ax=ax, font_size=7)
+    for nom, couleur in PALETTE_LOGIQUE.items():
+        ax.scatter([], [], color=couleur, label=dictionnaire.libelle_code("logique_initiateur", nom).split(" (")[0])
+    ax.legend(title="Logique d'initiation", loc="upper left", fontsize=8, frameon=True)
+    ax.set_title(_couper(titre, 60))
+    ax.set_axis_off()
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig

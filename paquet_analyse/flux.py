@@ -1,0 +1,188 @@
+"""Le flux de travail (Snakemake + papermill) : ce que le `Snakefile` lit, et son lancement.
+
+Incrémentalité sans dépendre des dates de fichiers (après un clonage, toutes
+les dates sont celles de l'extraction) : chaque règle porte en paramètre une
+empreinte SHA-256 de ce dont elle dépend vraiment — le code et les modèles de
+carnets, et les seules lignes de données de son territoire pour les carnets
+par territoire. Snakemake est lancé avec `--rerun-triggers params input code` :
+une empreinte qui change relance la règle, et elle seule. Au premier lancement
+dans un clone (aucune métadonnée Snakemake), tout est régénéré.
+
+La validation du jeu se fait à la construction du graphe : un jeu invalide
+arrête le flux avant tout calcul, avec la liste française des problèmes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import chargement, chemins, execution, validation
+from .erreurs import ErreurValidation
+
+CARNETS_TERRITOIRE = ("02_portrait_territoire", "03_associations_territoire")
+CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_reseau_concertations",
+                  "modele_carnet")
+
+
+@dataclass(frozen=True)
+class InfoFlux:
+    """Ce que le Snakefile doit savoir d'un jeu."""
+
+    jeu: str                      # chemin du jeu relatif à la racine (paramètre des carnets)
+    nom: str                      # nom du dossier de résultats
+    territoires: dict             # nom sûr -> nom réel
+    fichiers_bruts: list          # chemins relatifs des fichiers bruts
+    empreinte_code: str           # paquet + carnets + plan + verrou
+    empreinte_donnees: str        # tout le jeu
+    empreintes_territoires: dict  # nom sûr -> empreinte (code + lignes du territoire)
+
+    def sortie(self, *morceaux: str) -> str:
+        return "/".join(["resultats", self.nom, *morceaux])
+
+
+def _hacher(*morceaux: bytes | str) -> str:
+    h = hashlib.sha256()
+    for m in morceaux:
+        h.update(m.encode() if isinstance(m, str) else m)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _octets(tableau: pd.DataFrame) -> bytes:
+    return tableau.to_csv(index=False, lineterminator="\n").encode()
+
+
+def preparer_flux(jeu: str | Path) -> InfoFlux:
+    """Charge et valide le jeu, puis calcule les empreintes des règles.
+
+    Lève `ErreurValidation` (message français complet) si le jeu est invalide.
+    """
+    dossier = Path(jeu) if Path(jeu).is_absolute() else chemins.racine() / jeu
+    donnees = chargement.charger_jeu(dossier)
+    rapport = validation.valider_jeu(donnees)
+    if not rapport.valide:
+        raise ErreurValidation(rapport.resume(), problemes=rapport.tableau())
+    code = execution.empreinte_sources(None)
+    territoires, empreintes = {}, {}
+    inst, part = donnees.instances, donnees.participants
+    terr = donnees.territoires if donnees.territoires is not None else pd.DataFrame({"territoire": []})
+    for nom in donnees.liste_territoires():
+        sur = chemins.nom_sur(nom)
+        if sur in territoires:
+            raise ErreurValidation(f"Les territoires « {territoires[sur]} » et « {nom} » donnent le même nom de "
+                                   f"dossier « {sur} » : les renommer pour les distinguer.")
+        territoires[sur] = nom
+        i = inst[inst["territoire"] == nom]
+        p = part[part["id_instance"].isin(i["id_instance"])]
+        empreintes[sur] = _hacher(code, nom, _octets(i), _octets(p), _octets(terr[terr["territoire"] == nom]))
+    fichiers = execution.empreintes_brutes(dossier)
+    return InfoFlux(
+        jeu=chemins.relatif(dossier), nom=dossier.name, territoires=territoires,
+        fichiers_bruts=[chemins.relatif(dossier / f) for f in fichiers],
+        empreinte_code=code, empreinte_donnees=_hacher(code, *fichiers.values()),
+        empreintes_territoires=empreintes,
+    )
+
+
+# --------------------------------------------------------------------------
+# Rapports HTML et page d'index
+
+
+def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
+    """Rapport HTML d'un carnet exécuté, sans les cellules de code (nbconvert)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(carnet, as_version=4)
+    exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": Path(carnet).stem}})
+    from . import sorties
+
+    return sorties.ecrire_texte(corps, cible)
+
+
+TITRES = {
+    "01_validation_donnees": "Validation des données",
+    "02_portrait_territoire": "Portrait",
+    "03_associations_territoire": "Associations",
+    "04_comparaison_territoires": "Comparaison des territoires",
+    "05_conditions_favorables": "Les huit conditions favorables",
+    "06_reseau_concertations": "Réseau des concertations et hyperconcertation",
+    "modele_carnet": "Exemple d'analyse (modèle de carnet)",
+}
+
+
+def ecrire_index(info: InfoFlux, cible: str | Path, *, simule: bool, titre: str) -> Path:
+    """Page d'accueil des rapports : liens vers chaque rapport HTML et le manifeste."""
+    import html
+
+    from . import sorties
+
+    def lien(chemin: str, texte: str) -> str:
+        return f'<li><a href="{html.escape(chemin)}">{html.escape(texte)}</a></li>'
+
+    region = [lien(f"rapports/{n}.html", TITRES[n]) for n in ("01_validation_donnees", *CARNETS_REGION)]
+    par_territoire = []
+    for sur, nom in info.territoires.items():
+        liens = " · ".join(f'<a href="rapports/territoires/{sur}/{n}.html">{TITRES[n]}</a>' for n in CARNETS_TERRITOIRE)
+        par_territoire.append(f"<li><strong>{html.escape(nom)}</strong> : {liens}</li>")
+    avis = ('<p style="background:#fde0dd;padding:0.6em;border-left:4px solid #b2182b"><strong>Données '
+            "SIMULÉES</strong> : aucune de ces réponses ne vient d'une vraie enquête.</p>") if simule else ""
+    page = f"""<!DOCTYPE html>
+<html lang="fr">
+<head><meta charset="utf-8"><title>{html.escape(titre)}</title>
+<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style></head>
+<body>
+<h1>{html.escape(titre)}</h1>
+{avis}
+<h2>Région</h2>
+<ul>
+{chr(10).join(region)}
+</ul>
+<h2>Par territoire</h2>
+<ul>
+{chr(10).join(par_territoire)}
+</ul>
+<p>Provenance (empreintes des fichiers bruts, versions, commit) : <a href="manifeste.json">manifeste.json</a>.
+Tableaux : dossier <code>tableaux/</code> ; figures : dossier <code>figures/</code>.</p>
+</body>
+</html>
+"""
+    return sorties.ecrire_texte(page, cible)
+
+
+# --------------------------------------------------------------------------
+# Lancement
+
+
+def commande_snakemake(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None,
+                       cibles: tuple[str, ...] = ()) -> list[str]:
+    """La commande Snakemake du flux pour un jeu (voir `lancer`)."""
+    racine = chemins.racine()
+    temoin = racine / ".snakemake" / f"flux_{Path(jeu).name}.initialise"
+    if tout_refaire is None:
+        tout_refaire = not temoin.exists()
+    commande = [sys.executable, "-m", "snakemake", "--snakefile", str(racine / "Snakefile"),
+                "--directory", str(racine), "--cores", str(coeurs), "--config", f"jeu={jeu}",
+                "--rerun-triggers", "params", "input", "code", "--keep-going", "--quiet", "rules",
+                "--printshellcmds"]
+    if tout_refaire:
+        commande.append("--forceall")
+    return commande + list(cibles)
+
+
+def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None) -> int:
+    """Exécute le flux complet ; renvoie le code de sortie de Snakemake."""
+    commande = commande_snakemake(jeu, coeurs=coeurs, tout_refaire=tout_refaire)
+    code = subprocess.run(commande, cwd=chemins.racine()).returncode
+    if code == 0:
+        temoin = chemins.racine() / ".snakemake" / f"flux_{Path(jeu).name}.initialise"
+        temoin.parent.mkdir(exist_ok=True)
+        temoin.write_text("premier lancement complet effectué\n", encoding="utf-8")
+    return code

@@ -1,0 +1,127 @@
+"""Phrases d'interprétation en français, produites à partir des nombres.
+
+Aucune conclusion n'est écrite d'avance : chaque phrase énonce l'estimation,
+son intervalle, ce qu'elle veut dire, et dit quand la preuve est faible.
+
+>>> force_preuve(0.0004)
+'forte'
+>>> force_preuve(0.2)
+'aucune preuve'
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import dictionnaire, texte
+
+
+def force_preuve(p: float) -> str:
+    """Échelle verbale conventionnelle de la force de la preuve contre l'hypothèse nulle."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "non évaluable"
+    if p < 0.001:
+        return "forte"
+    if p < 0.01:
+        return "nette"
+    if p < 0.05:
+        return "modérée"
+    if p < 0.10:
+        return "faible"
+    return "aucune preuve"
+
+
+def _nan(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _libelle_court(nom: str) -> str:
+    return dictionnaire.libelle(nom).split(" (")[0].lower()
+
+
+def _imprecis(bas: float, haut: float) -> bool:
+    return _nan(bas) or _nan(haut) or bas <= 0 or haut / bas > 10 or math.isinf(haut)
+
+
+def phrase_rapport_cotes(estimation: float, bas: float, haut: float, *, exposition: str, issue: str) -> str:
+    """Sens et taille d'un rapport de cotes, avec son intervalle."""
+    expo, iss = _libelle_court(exposition), _libelle_court(issue)
+    ic = f"IC à 95 % de {texte.nombre_fr(bas, 2)} à {texte.nombre_fr(haut, 2)}"
+    if _nan(estimation) or estimation <= 0 or math.isinf(estimation):
+        return f"Le rapport de cotes entre « {expo} » et « {iss} » n'est pas estimable (case nulle ou séparation)."
+    if estimation >= 1:
+        sens = f"les cotes de « {iss} » sont {texte.nombre_fr(estimation, 2)} fois plus élevées"
+    else:
+        sens = f"les cotes de « {iss} » sont {texte.nombre_fr(1 / estimation, 2)} fois plus faibles"
+    phrase = f"Quand « {expo} » est vrai, {sens} que sinon (rapport de cotes {texte.nombre_fr(estimation, 2)} ; {ic})."
+    if not _nan(bas) and not _nan(haut) and bas <= 1 <= haut:
+        phrase += " L'intervalle contient 1 : les données sont compatibles avec l'absence d'effet."
+    if _imprecis(bas, haut):
+        phrase += " L'estimation est très imprécise (intervalle très large) : effectifs trop faibles pour conclure."
+    return phrase
+
+
+def phrase_difference(estimation: float, bas: float, haut: float, *, exposition: str, issue: str) -> str:
+    expo, iss = _libelle_court(exposition), _libelle_court(issue)
+    if _nan(estimation):
+        return f"L'écart de « {iss} » selon « {expo} » n'est pas estimable."
+    sens = "plus élevé" if estimation >= 0 else "plus bas"
+    phrase = (f"Quand « {expo} » est vrai, « {iss} » est en moyenne {sens} de "
+              f"{texte.nombre_fr(abs(estimation), 1)} points (IC à 95 % de {texte.nombre_fr(bas, 1)} "
+              f"à {texte.nombre_fr(haut, 1)}).")
+    if not _nan(bas) and bas <= 0 <= haut:
+        phrase += " L'intervalle contient 0 : les données sont compatibles avec l'absence d'écart."
+    return phrase
+
+
+def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
+    """Une phrase complète pour une ligne de `analyses.tester_hypotheses`."""
+    r = resultat
+    lieu = "dans l'ensemble des territoires" if r["territoire"] == "Ensemble" else f"dans le territoire {r['territoire']}"
+    if r["statut"] != "ok" or _nan(r["estimation"]):
+        return f"**{r['id']}** ({lieu}) : non estimable. {r['note']}".strip()
+    if r["mesure"] == "rapport_cotes":
+        corps = phrase_rapport_cotes(r["estimation"], r["ic_bas"], r["ic_haut"],
+                                     exposition=r["exposition"], issue=r["issue"])
+    else:
+        corps = phrase_difference(r["estimation"], r["ic_bas"], r["ic_haut"],
+                                  exposition=r["exposition"], issue=r["issue"])
+    p = r[colonne_p]
+    nom_p = "p ajustée (Benjamini-Hochberg)" if colonne_p == "p_ajustee" else "p"
+    preuve = force_preuve(p)
+    verdict = ("aucune preuve d'association" if preuve == "aucune preuve"
+               else f"preuve {preuve} d'association")
+    if r["id"].startswith("H5") or "homogénéité" in str(r["methode"]):
+        verdict = ("aucune preuve que l'effet diffère entre territoires" if preuve == "aucune preuve"
+                   else f"preuve {preuve} que l'effet diffère d'un territoire à l'autre")
+    p_texte = texte.valeur_p(p).replace("p ", f"{nom_p} ", 1)
+    return (f"**{r['id']}** ({lieu}, n = {int(r['effectif'])}) : {corps} "
+            f"{p_texte} : {verdict}.")
+
+
+def phrase_part(ligne) -> str:
+    """Une ligne du portrait en une phrase."""
+    if ligne["unite"] != "proportion":
+        return (f"{ligne['libelle']} : {texte.nombre_fr(ligne['proportion'], 2)} "
+                f"({ligne['effectif']} concertations pour {texte.nombre_fr(ligne['denominateur'], 0)} habitants).")
+    if _nan(ligne["proportion"]):
+        return f"{ligne['libelle']} : non calculable (aucune donnée)."
+    phrase = (f"{ligne['libelle']} : {texte.pourcentage(ligne['proportion'])} "
+              f"({ligne['effectif']} sur {ligne['denominateur']}")
+    ic = texte.intervalle(ligne["ic_bas"], ligne["ic_haut"])
+    phrase += f" ; IC à 95 % {ic})." if ic else ")."
+    if not _nan(ligne["ic_bas"]) and ligne["ic_haut"] - ligne["ic_bas"] > 0.3:
+        phrase += " Intervalle large : petit effectif, à lire avec prudence."
+    return phrase
+
+
+def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
+    """Cronbach : valeur, intervalle, et lecture selon les repères usuels (0,7 ; 0,8 ; 0,9)."""
+    if _nan(alpha):
+        return "La cohérence interne de l'échelle n'est pas calculable."
+    qualite = ("excellente" if alpha >= 0.9 else "bonne" if alpha >= 0.8 else "acceptable" if alpha >= 0.7
+               else "insuffisante")
+    return (f"Alpha de Cronbach des huit conditions : {texte.nombre_fr(alpha, 3)} (IC à 95 % de "
+            f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n = {n}) : cohérence interne {qualite}"
+            + (", l'indice peut être résumé par sa moyenne." if alpha >= 0.7 else
+               " ; l'indice moyen est à interpréter avec prudence."))
