@@ -1,0 +1,420 @@
+"""Modèles de régression à sortie « rangée » (une ligne par terme).
+
+:func:`regression_logistique` ajuste une régression logistique avec
+statsmodels : GLM binomial (maximum de vraisemblance) sans grappes, ou GEE à
+corrélation échangeable avec erreurs types robustes (sandwich) lorsque les
+observations sont regroupées (participants dans des instances). La colonne
+``methode`` dit toujours lequel. :func:`regression_lineaire` (p. ex. pour
+``indice_conditions``) ajuste des moindres carrés ordinaires, avec erreurs
+types robustes aux grappes s'il y a lieu.
+
+Sens des rapports de cotes : pour un prédicteur booléen ``x``, le terme
+``x[T.True]`` donne les cotes de ``reponse = 1`` chez ``x = True`` rapportées
+à ``x = False`` ; c'est le même sens que le rapport de cotes de
+:func:`paquet_analyse.associations.exact_fisher` ou
+:func:`paquet_analyse.associations.mantel_haenszel` avec ``ligne = x`` et
+``colonne = reponse``.
+
+Les avertissements de statsmodels (séparation, non-convergence) sont
+capturés et traduits en avertissements du paquet ; aucun avertissement de
+bibliothèque ne s'échappe (les carnets vérifiés par nbval échouent sinon).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from paquet_analyse.associations import _retirer_manquants, _verifier_colonnes
+from paquet_analyse.erreurs import (
+    AvertissementEffectifs,
+    AvertissementPaquet,
+    AvertissementSeparation,
+    ErreurDonnees,
+    ErreurEffectifs,
+)
+
+__all__ = ["COLONNES_LINEAIRE", "COLONNES_MODELE", "regression_lineaire", "regression_logistique"]
+
+#: Colonnes (dans cet ordre) du tableau renvoyé par regression_logistique.
+COLONNES_MODELE = [
+    "terme",
+    "coefficient",
+    "erreur_type",
+    "statistique",
+    "p_valeur",
+    "rapport_cotes",
+    "ic_bas",
+    "ic_haut",
+    "effectif",
+    "manquants",
+    "nb_grappes",
+    "separation",
+    "methode",
+]
+
+#: Colonnes de regression_lineaire (pas de rapport de cotes).
+COLONNES_LINEAIRE = [c for c in COLONNES_MODELE if c != "rapport_cotes"]
+
+#: Erreur type (échelle logit, pour un écart type du prédicteur) au-delà de
+#: laquelle un terme est déclaré non identifié (séparation ou case creuse).
+SEUIL_ERREUR_TYPE = 10.0
+
+#: En deçà de ce nombre de grappes, les erreurs types robustes sont biaisées
+#: vers le bas : un avertissement le rappelle.
+MIN_GRAPPES = 20
+
+_AVERTISSEMENTS_SEPARATION = (
+    "PerfectSeparationWarning",
+    "ConvergenceWarning",
+    "IterationLimitWarning",
+    "HessianInversionWarning",
+)
+
+
+def _variables_formule(formule, donnees):
+    """Nom de la réponse et variables requises par la formule."""
+    if not isinstance(formule, str) or formule.count("~") != 1:
+        raise ErreurDonnees(
+            f"Formule invalide : {formule!r}. Forme attendue : "
+            "'reponse ~ predicteur1 + predicteur2'."
+        )
+    from formulaic import Formula
+
+    reponse = formule.split("~")[0].strip()
+    if reponse not in donnees.columns:
+        raise ErreurDonnees(
+            f"La réponse « {reponse} » doit être une colonne des données "
+            "(les transformations de la réponse ne sont pas acceptées ; "
+            "créez d'abord la colonne)."
+        )
+    try:
+        requises = Formula(formule).required_variables
+    except Exception as exc:  # formulaic lève des erreurs variées
+        raise ErreurDonnees(f"Formule illisible {formule!r} : {exc}") from None
+    variables = [reponse] + sorted(
+        str(v) for v in requises if str(v) in donnees.columns and str(v) != reponse
+    )
+    inconnues = sorted(str(v) for v in requises if str(v) not in donnees.columns)
+    inconnues = [v for v in inconnues if v not in ("np", "C", "I")]
+    if inconnues:
+        raise ErreurDonnees(
+            f"Variable(s) de la formule absente(s) des données : {', '.join(inconnues)}."
+        )
+    return reponse, variables
+
+
+def _preparer_reponse(donnees, reponse, binaire=True):
+    """Réponse convertie en float (0/1 si ``binaire``) ; refuse une réponse invalide."""
+    y = donnees[reponse]
+    valeurs = set(pd.unique(y))
+    nombres = (bool, np.bool_, int, np.integer, float, np.floating)
+    # colonne object (booléens avec des manquants retirés) acceptée aussi
+    if all(isinstance(v, nombres) for v in valeurs) and (not binaire or valeurs <= {0, 1}):
+        y = y.astype(float)
+    else:
+        trouvees = ", ".join(map(str, pd.unique(y)[:6]))
+        attendu = "booléenne ou codée 0/1" if binaire else "numérique"
+        raise ErreurDonnees(
+            f"La réponse « {reponse} » doit être {attendu} (valeurs trouvées : {trouvees})."
+        )
+    if y.nunique() < 2:
+        raise ErreurEffectifs(
+            f"La réponse « {reponse} » est constante ({y.iloc[0]:g}) sur les "
+            f"{len(y)} observations complètes : aucun modèle n'est estimable."
+        )
+    donnees = donnees.copy()
+    donnees[reponse] = y
+    return donnees
+
+
+def _preparer_modele(donnees, formule, grappes, niveau, binaire):
+    """Vérifie les entrées ; renvoie (données complètes, nb de lignes écartées)."""
+    _verifier_colonnes(donnees, [] if grappes is None else [grappes])
+    if not 0 < niveau < 1:
+        raise ErreurDonnees(f"niveau = {niveau} : doit être strictement entre 0 et 1.")
+    reponse, variables = _variables_formule(formule, donnees)
+    colonnes = variables + ([grappes] if grappes is not None else [])
+    complet, manquants = _retirer_manquants(donnees, colonnes)
+    return _preparer_reponse(complet[colonnes], reponse, binaire), manquants
+
+
+def _ajuster(formule, donnees, grappes, lineaire=False):
+    """Ajuste le modèle ; renvoie (modèle, résultat, avertissements capturés).
+
+    Logistique : GLM binomial, ou GEE (corrélation échangeable, sandwich)
+    avec grappes. Linéaire : moindres carrés ordinaires, avec erreurs types
+    robustes aux grappes (CR1, loi de Student à G - 1 ddl) s'il y en a.
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    famille = sm.families.Binomial()
+    with warnings.catch_warnings(record=True) as captures:
+        warnings.simplefilter("always")
+        try:
+            if lineaire:
+                modele = smf.ols(formule, data=donnees)
+                options = {} if grappes is None else dict(
+                    cov_type="cluster", use_t=True,
+                    cov_kwds={"groups": pd.factorize(donnees[grappes])[0]},
+                )
+                resultat = modele.fit(**options)
+            elif grappes is not None:
+                modele = smf.gee(
+                    formule, groups=grappes, data=donnees, family=famille,
+                    cov_struct=sm.cov_struct.Exchangeable(),
+                )
+                resultat = modele.fit()
+            else:
+                modele = smf.glm(formule, data=donnees, family=famille)
+                resultat = modele.fit()
+        except np.linalg.LinAlgError as exc:
+            raise ErreurEffectifs(
+                f"Modèle non estimable ({exc}) : prédicteurs colinéaires ou "
+                "modalités trop rares. Retirez ou regroupez des variables."
+            ) from None
+    return modele, resultat, list(captures)
+
+
+def _messages_separation(captures):
+    """Messages des avertissements de statsmodels liés à la séparation."""
+    messages = []
+    for c in captures:
+        nom = c.category.__name__
+        if nom in _AVERTISSEMENTS_SEPARATION or issubclass(c.category, RuntimeWarning):
+            texte = f"{nom} : {str(c.message).splitlines()[0]}"
+            if texte not in messages:
+                messages.append(texte)
+    return messages
+
+
+def _termes_separes(modele, resultat):
+    """Indicateur par terme de séparation (complète ou quasi complète).
+
+    Un terme est signalé si c'est une indicatrice (0/1) dont l'un des deux
+    groupes a une réponse constante (case creuse), ou si son erreur type,
+    ramenée à un écart type du prédicteur, dépasse :data:`SEUIL_ERREUR_TYPE`
+    (ou n'est pas finie).
+    """
+    x = np.asarray(modele.exog, dtype=float)
+    y = np.asarray(modele.endog, dtype=float)
+    se = np.asarray(resultat.bse, dtype=float)
+    drapeaux = []
+    for j in range(x.shape[1]):
+        colonne = x[:, j]
+        echelle = colonne.std() if colonne.std() > 0 else 1.0
+        drapeau = not np.isfinite(se[j]) or se[j] * echelle > SEUIL_ERREUR_TYPE
+        if colonne.std() > 0 and set(np.unique(colonne)) <= {0.0, 1.0}:
+            for groupe in (colonne == 1, colonne == 0):
+                drapeau |= bool(np.ptp(y[groupe]) == 0)
+        drapeaux.append(bool(drapeau))
+    return np.array(drapeaux)
+
+
+def _relayer_autres(captures, deja_traites=_AVERTISSEMENTS_SEPARATION):
+    """Relaie en avertissement du paquet les avertissements de l'ajustement.
+
+    Ceux de ``deja_traites`` (séparation, en logistique) le sont ailleurs ;
+    les avertissements d'obsolescence des bibliothèques (Deprecation,
+    FutureWarning) ne disent rien des données et ne sont pas relayés.
+    """
+    ignores = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+    if deja_traites:
+        ignores += (RuntimeWarning,)
+    vus = set()
+    for c in captures:
+        nom = c.category.__name__
+        if nom in deja_traites or issubclass(c.category, ignores):
+            continue
+        texte = f"{nom} : {str(c.message).splitlines()[0]}"
+        if texte not in vus:
+            vus.add(texte)
+            message = f"Pendant l'ajustement du modèle, statsmodels signale {texte}"
+            warnings.warn(AvertissementPaquet(message), stacklevel=3)
+
+
+def _avertir_separation(termes, drapeaux, messages):
+    """AvertissementSeparation nommant les termes touchés."""
+    if not drapeaux.any() and not messages:
+        return
+    touches = ", ".join(t for t, d in zip(termes, drapeaux) if d) or "aucun terme isolé"
+    detail = f" Messages de statsmodels : {' ; '.join(messages)}." if messages else ""
+    warnings.warn(
+        AvertissementSeparation(
+            f"Séparation complète ou quasi complète (réponse constante dans une "
+            f"modalité, ou erreur type démesurée) pour : {touches}. Les rapports "
+            "de cotes, IC et p de ces termes ne sont pas rapportés (NaN) : "
+            "regroupez les modalités rares, retirez la variable, ou décrivez "
+            f"l'association avec exact_fisher(...).{detail}"
+        ),
+        stacklevel=3,
+    )
+
+
+def _tableau(resultat, drapeaux, niveau, exponentielle=True, **communs):
+    """Tableau rangé des termes (colonnes :data:`COLONNES_MODELE`).
+
+    IC de ``resultat.conf_int`` : Wald (loi normale) pour GLM et GEE, loi de
+    Student pour les moindres carrés ordinaires. En logistique
+    (``exponentielle``), bornes et rapport de cotes sont exponentiés ;
+    sinon ``rapport_cotes`` est absent et l'IC porte sur le coefficient.
+    """
+    coef = np.asarray(resultat.params, dtype=float)
+    ic = np.asarray(resultat.conf_int(alpha=1 - niveau), dtype=float)
+    transf = np.exp if exponentielle else (lambda v: v)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        tab = pd.DataFrame({
+            "terme": list(resultat.params.index),
+            "coefficient": coef,
+            "erreur_type": np.asarray(resultat.bse, dtype=float),
+            "statistique": np.asarray(resultat.tvalues, dtype=float),
+            "p_valeur": np.asarray(resultat.pvalues, dtype=float),
+            "rapport_cotes": np.exp(coef) if exponentielle else np.nan,
+            "ic_bas": transf(ic[:, 0]),
+            "ic_haut": transf(ic[:, 1]),
+        })
+    tab.loc[drapeaux, ["p_valeur", "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
+    tab["separation"] = drapeaux
+    for nom, valeur in communs.items():
+        tab[nom] = valeur
+    colonnes = COLONNES_MODELE if exponentielle else COLONNES_LINEAIRE
+    return tab[colonnes]
+
+
+def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
+    """Régression logistique, une ligne par terme.
+
+    Sans ``grappes`` : GLM binomial (lien logit) estimé par maximum de
+    vraisemblance (mêmes estimations et erreurs types que ``glm(...,
+    family = binomial)`` de R). Avec ``grappes`` : équations d'estimation
+    généralisées (GEE, statsmodels) à corrélation échangeable au sein des
+    grappes, erreurs types robustes (sandwich) — à utiliser pour des
+    participants regroupés dans des instances. Les IC sont de Wald
+    (``exp(coef ± z·se)``, comme ``confint.default`` de R).
+
+    Les termes touchés par une séparation complète ou quasi complète (par
+    exemple une modalité où la réponse est constante) sont signalés
+    (colonne ``separation`` et :class:`AvertissementSeparation`) et leurs
+    rapports de cotes, IC et p sont mis à NaN plutôt qu'affichés absurdes.
+
+    Parameters
+    ----------
+    donnees : pandas.DataFrame
+    formule : str
+        Formule de type R, p. ex. ``"deficit ~ logique + thematique"``. La
+        réponse doit être une colonne booléenne ou 0/1 ; les prédicteurs
+        booléens ou textuels sont codés en indicatrices (référence : la
+        première modalité triée, ``False`` pour un booléen).
+    grappes : str, optional
+        Colonne identifiant les grappes (p. ex. ``"id_instance"``).
+    niveau : float, default 0.95
+        Niveau des intervalles de confiance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Colonnes :data:`COLONNES_MODELE` : ``terme, coefficient, erreur_type,
+        statistique`` (z de Wald), ``p_valeur, rapport_cotes, ic_bas,
+        ic_haut, effectif, manquants, nb_grappes`` (NaN sans grappes),
+        ``separation, methode``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"issue": [0, 1, 0, 1, 1, 0, 1, 1],
+    ...                   "expose": [False, False, False, True, True, True, True, False]})
+    >>> r = regression_logistique(d, "issue ~ expose")
+    >>> r["terme"].tolist(), r["rapport_cotes"].round(3).tolist()
+    (['Intercept', 'expose[T.True]'], [1.0, 3.0])
+    """
+    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True)
+    modele, resultat, captures = _ajuster(formule, complet, grappes)
+    drapeaux = _termes_separes(modele, resultat)
+    _avertir_separation(list(resultat.params.index), drapeaux, _messages_separation(captures))
+    _relayer_autres(captures)
+    if grappes is None:
+        methode = ("régression logistique (GLM binomial, lien logit), maximum de "
+                   "vraisemblance ; IC de Wald")
+    else:
+        methode = _methode_gee("binomiale (lien logit)", grappes)
+    return _tableau(
+        resultat, drapeaux, niveau, effectif=int(resultat.nobs), manquants=int(manquants),
+        nb_grappes=_nb_grappes(complet, grappes), methode=methode,
+    )
+
+
+def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
+    """Régression linéaire, une ligne par terme (p. ex. ``indice_conditions``).
+
+    Moindres carrés ordinaires (mêmes estimations, erreurs types, t, p et
+    IC de Student que ``lm`` de R). Avec ``grappes`` : mêmes estimations,
+    erreurs types robustes aux grappes (CR1, comme Stata ``vce(cluster)``),
+    t et IC de Student à G - 1 degrés de liberté (G grappes). ``"y ~ 1"``
+    donne la moyenne et son IC (grappé si besoin).
+
+    Parameters
+    ----------
+    donnees : pandas.DataFrame
+    formule : str
+        Formule de type R ; la réponse est une colonne numérique.
+    grappes : str, optional
+        Colonne identifiant les grappes (p. ex. ``"id_instance"``).
+    niveau : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        Colonnes :data:`COLONNES_LINEAIRE` (celles de
+        :func:`regression_logistique` sans ``rapport_cotes`` ; l'IC porte sur
+        le coefficient ; ``separation`` vaut toujours False).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "x": [0, 0, 1, 1]})
+    >>> regression_lineaire(d, "y ~ x")["coefficient"].round(3).tolist()
+    [1.5, 2.0]
+    """
+    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=False)
+    _, resultat, captures = _ajuster(formule, complet, grappes, lineaire=True)
+    _relayer_autres(captures, deja_traites=())
+    methode = "régression linéaire, moindres carrés ordinaires ; IC de Student"
+    if grappes is not None:
+        methode = ("régression linéaire, moindres carrés ordinaires ; erreurs types "
+                   f"robustes aux grappes « {grappes} » (CR1) ; IC de Student à G - 1 ddl")
+    drapeaux = np.zeros(len(resultat.params), dtype=bool)
+    return _tableau(
+        resultat, drapeaux, niveau, exponentielle=False, effectif=int(resultat.nobs),
+        manquants=int(manquants), nb_grappes=_nb_grappes(complet, grappes), methode=methode,
+    )
+
+
+def _nb_grappes(complet, grappes):
+    """Nombre de grappes (NaN sans grappes) ; avertit s'il y en a peu."""
+    if grappes is None:
+        return np.nan
+    nb = int(complet[grappes].nunique())
+    _avertir_peu_de_grappes(nb, grappes)
+    return nb
+
+
+def _methode_gee(famille, grappes):
+    return (f"GEE {famille}, corrélation échangeable dans les grappes « {grappes} », "
+            "erreurs types robustes (sandwich) ; IC de Wald")
+
+
+def _avertir_peu_de_grappes(nb_grappes, grappes):
+    """Les erreurs types sandwich sont trop petites avec peu de grappes."""
+    if nb_grappes < MIN_GRAPPES:
+        warnings.warn(
+            AvertissementEffectifs(
+                f"Seulement {nb_grappes} grappes « {grappes} » (< {MIN_GRAPPES}) : les "
+                "erreurs types robustes aux grappes sont alors trop petites et les p "
+                "trop optimistes. Interprétez avec prudence ou agrégez au niveau "
+                "des grappes."
+            ),
+            stacklevel=4,
+        )

@@ -1,0 +1,295 @@
+"""Tests de paquet_analyse.modeles (régression logistique GLM et GEE).
+
+Les coefficients et erreurs types sont comparés à des valeurs publiées
+(R/MASS, Dobson) ; tout avertissement non attendu fait échouer les tests.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paquet_analyse.associations import exact_fisher, khi2_independance, mantel_haenszel
+from paquet_analyse.erreurs import (
+    AvertissementDonnees,
+    AvertissementEffectifs,
+    AvertissementSeparation,
+    ErreurDonnees,
+    ErreurEffectifs,
+)
+from paquet_analyse.modeles import (
+    COLONNES_LINEAIRE,
+    COLONNES_MODELE,
+    regression_lineaire,
+    regression_logistique,
+)
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def depuis_groupes(groupes, noms, succes, totaux, reponse="mort"):
+    """Données individuelles 0/1 à partir de données binomiales groupées."""
+    lignes = []
+    for valeurs, k, n in zip(groupes, succes, totaux):
+        base = dict(zip(noms, valeurs))
+        lignes += [{**base, reponse: 1}] * k + [{**base, reponse: 0}] * (n - k)
+    return pd.DataFrame(lignes)
+
+
+def terme(tableau, nom):
+    """Ligne d'un terme du tableau rangé."""
+    return tableau.set_index("terme").loc[nom]
+
+
+def test_budworm_mass_venables_ripley():
+    """Tordeuse du tabac (budworm), Venables et Ripley (2002, *Modern Applied
+    Statistics with S*, 4e éd., §7.2), exemple de ``?predict.glm`` (R) :
+
+        ldose <- rep(0:5, 2)
+        numdead <- c(1, 4, 9, 13, 18, 20, 0, 2, 6, 10, 12, 16)
+        sex <- factor(rep(c("M", "F"), c(6, 6)))
+        SF <- cbind(numdead, numalive = 20-numdead)
+        budworm.lg <- glm(SF ~ sex*ldose, family = binomial)
+        summary(budworm.lg)
+        #             Estimate Std. Error
+        # (Intercept)  -2.9935     0.5527
+        # sexM          0.1750     0.7783
+        # ldose         0.9060     0.1671
+        # sexM:ldose    0.3529     0.2700
+
+    Les données groupées sont dépliées en 240 individus : mêmes estimations.
+    """
+    groupes = list(zip(["M"] * 6 + ["F"] * 6, list(range(6)) * 2))
+    morts = [1, 4, 9, 13, 18, 20, 0, 2, 6, 10, 12, 16]
+    d = depuis_groupes(groupes, ["sexe", "ldose"], morts, [20] * 12)
+    r = regression_logistique(d, "mort ~ sexe * ldose")
+    assert list(r.columns) == COLONNES_MODELE
+    attendu = {
+        "Intercept": (-2.9935, 0.5527), "sexe[T.M]": (0.1750, 0.7783),
+        "ldose": (0.9060, 0.1671), "sexe[T.M]:ldose": (0.3529, 0.2700),
+    }
+    assert r["terme"].tolist() == list(attendu)
+    for nom, (coef, se) in attendu.items():
+        assert terme(r, nom)["coefficient"] == pytest.approx(coef, abs=5e-5)
+        assert terme(r, nom)["erreur_type"] == pytest.approx(se, abs=5e-5)
+    assert (r["effectif"] == 240).all() and (r["manquants"] == 0).all()
+    assert not r["separation"].any()
+    assert r["methode"].str.startswith("régression logistique (GLM binomial").all()
+    ldose = terme(r, "ldose")
+    assert ldose["rapport_cotes"] == pytest.approx(np.exp(ldose["coefficient"]))
+    assert ldose["ic_bas"] == pytest.approx(np.exp(0.906036 - 1.959964 * 0.167102), rel=1e-5)
+
+
+def test_coleopteres_bliss_dobson():
+    """Mortalité de coléoptères au disulfure de carbone (Bliss 1935), modèle
+    logistique de Dobson (2002, *An Introduction to Generalized Linear
+    Models*, 2e éd., §7.3.1, tableau 7.3) : b1 = -60.72 (e.t. 5.18),
+    b2 = 34.27 (e.t. 2.91). En R :
+
+        dose <- c(1.6907, 1.7242, 1.7552, 1.7842, 1.8113, 1.8369, 1.8610, 1.8839)
+        n <- c(59, 60, 62, 56, 63, 59, 62, 60)
+        y <- c(6, 13, 18, 28, 52, 53, 61, 60)
+        glm(cbind(y, n - y) ~ dose, family = binomial)
+    """
+    dose = [1.6907, 1.7242, 1.7552, 1.7842, 1.8113, 1.8369, 1.8610, 1.8839]
+    totaux = [59, 60, 62, 56, 63, 59, 62, 60]
+    tues = [6, 13, 18, 28, 52, 53, 61, 60]
+    d = depuis_groupes([(x,) for x in dose], ["dose"], tues, totaux)
+    r = regression_logistique(d, "mort ~ dose")
+    assert terme(r, "Intercept")["coefficient"] == pytest.approx(-60.72, abs=0.005)
+    assert terme(r, "Intercept")["erreur_type"] == pytest.approx(5.18, abs=0.005)
+    assert terme(r, "dose")["coefficient"] == pytest.approx(34.27, abs=0.005)
+    assert terme(r, "dose")["erreur_type"] == pytest.approx(2.91, abs=0.005)
+    assert terme(r, "dose")["effectif"] == 481
+
+
+def test_gee_grappes_singletons_egale_glm_robuste():
+    """Avec des grappes d'une seule observation, la GEE redonne les
+    coefficients du GLM et l'erreur type sandwich HC0 (cohérence interne)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    groupes = list(zip(["M"] * 6 + ["F"] * 6, list(range(6)) * 2))
+    morts = [1, 4, 9, 13, 18, 20, 0, 2, 6, 10, 12, 16]
+    d = depuis_groupes(groupes, ["sexe", "ldose"], morts, [20] * 12)
+    d["id"] = np.arange(len(d))
+    gee = regression_logistique(d, "mort ~ sexe + ldose", grappes="id")
+    glm = smf.glm("mort ~ sexe + ldose", d, family=sm.families.Binomial()).fit(cov_type="HC0")
+    np.testing.assert_allclose(gee["coefficient"], glm.params, rtol=1e-6)
+    np.testing.assert_allclose(gee["erreur_type"], glm.bse, rtol=1e-4)
+    assert (gee["nb_grappes"] == 240).all()
+    assert gee["methode"].str.contains("GEE binomiale").all()
+    assert gee["methode"].str.contains("échangeable").all()
+
+
+def donnees_grappes(graine=1, nb_instances=120, effet_instance=1.0):
+    """Participants (5 à 15 par instance), exposition au niveau de l'instance."""
+    rng = np.random.default_rng(graine)
+    tailles = rng.integers(5, 16, nb_instances)
+    instance = np.repeat(np.arange(nb_instances), tailles)
+    expose = np.repeat(rng.random(nb_instances) < 0.5, tailles)
+    alea = np.repeat(rng.normal(0, effet_instance, nb_instances), tailles)
+    logit = -0.3 + 0.8 * expose + alea
+    issue = rng.random(len(instance)) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame({"id_instance": instance.astype(str), "expose": expose,
+                         "issue": issue})
+
+
+def test_gee_erreurs_types_plus_grandes_que_naives():
+    """Exposition au niveau de l'instance et corrélation intra-instance :
+    l'erreur type robuste de la GEE dépasse celle, naïve, du GLM."""
+    d = donnees_grappes()
+    naif = regression_logistique(d, "issue ~ expose")
+    gee = regression_logistique(d, "issue ~ expose", grappes="id_instance")
+    assert gee.loc[0, "nb_grappes"] == 120
+    assert np.isnan(naif.loc[0, "nb_grappes"])
+    se_gee = terme(gee, "expose[T.True]")["erreur_type"]
+    assert se_gee > 1.3 * terme(naif, "expose[T.True]")["erreur_type"]
+
+
+def test_peu_de_grappes_signale():
+    d = donnees_grappes(nb_instances=12)
+    with pytest.warns(AvertissementEffectifs, match="12 grappes"):
+        regression_logistique(d, "issue ~ expose", grappes="id_instance")
+
+
+def test_sens_du_rapport_de_cotes_concorde_avec_les_tableaux():
+    """Réponse booléenne, prédicteur booléen : le rapport de cotes du modèle
+    sans covariable est le rapport empirique du tableau 2 × 2 (khi2), celui
+    de Mantel-Haenszel sur deux strates identiques, et va dans le même sens
+    que l'EMV conditionnel de Fisher."""
+    table = [[20, 10], [10, 20]]  # lignes expose False, True ; colonnes issue False, True
+    lignes = []
+    for s in ("s1", "s2"):
+        for i, e in enumerate([False, True]):
+            for j, y in enumerate([False, True]):
+                lignes += [{"expose": e, "issue": y, "strate": s}] * table[i][j]
+    d = pd.DataFrame(lignes)
+    r = regression_logistique(d, "issue ~ expose")
+    rc_modele = terme(r, "expose[T.True]")["rapport_cotes"]
+    assert rc_modele == pytest.approx(4.0)
+    rc_tableau = khi2_independance(d, "expose", "issue").loc[0, "rapport_cotes"]
+    assert rc_tableau == pytest.approx(rc_modele)
+    rc_mh = mantel_haenszel(d, "expose", "issue", "strate").rapport_cotes
+    assert rc_mh == pytest.approx(rc_modele)
+    assert exact_fisher(d, "expose", "issue").loc[0, "rapport_cotes"] > 1
+
+
+def test_separation_complete_signalee_sans_avertissement_parasite():
+    """Séparation complète : AvertissementSeparation du paquet (aucun
+    avertissement de statsmodels ne s'échappe), rapports de cotes à NaN."""
+    d = pd.DataFrame({"x": np.arange(20.0), "y": np.arange(20) > 9})
+    with pytest.warns(AvertissementSeparation, match="PerfectSeparationWarning"):
+        r = regression_logistique(d, "y ~ x")
+    assert r["separation"].all()
+    assert r["rapport_cotes"].isna().all() and r["p_valeur"].isna().all()
+    assert np.isfinite(r["coefficient"]).all()
+
+
+def test_quasi_separation_sur_une_modalite():
+    """Une modalité où la réponse est constante : seul ce terme est signalé."""
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"x": rng.normal(size=200), "g": rng.choice(["a", "b", "c"], 200)})
+    d["y"] = (rng.random(200) < 1 / (1 + np.exp(-d["x"]))).astype(int)
+    d.loc[d["g"] == "c", "y"] = 0
+    with pytest.warns(AvertissementSeparation, match=r"g\[T\.c\]"):
+        r = regression_logistique(d, "y ~ x + g")
+    assert r.set_index("terme")["separation"].to_dict() == {
+        "Intercept": False, "g[T.b]": False, "g[T.c]": True, "x": False,
+    }
+    assert np.isnan(terme(r, "g[T.c]")["rapport_cotes"])
+    assert terme(r, "x")["rapport_cotes"] > 1
+
+
+def test_manquants_comptes_et_signales():
+    d = donnees_grappes(nb_instances=40)
+    d["issue"] = d["issue"].astype(object)
+    d.loc[[0, 5], "issue"] = None
+    d["expose"] = d["expose"].astype(object)
+    d.loc[7, "expose"] = None
+    with pytest.warns(AvertissementDonnees, match="3 ligne"):
+        r = regression_logistique(d, "issue ~ expose", grappes="id_instance")
+    assert (r["manquants"] == 3).all()
+    assert (r["effectif"] == len(d) - 3).all()
+
+
+def test_reponse_invalide_ou_constante():
+    d = pd.DataFrame({"y": [0, 1, 2, 1], "x": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ErreurDonnees, match="0/1"):
+        regression_logistique(d, "y ~ x")
+    d["y"] = ["oui", "non", "oui", "non"]
+    with pytest.raises(ErreurDonnees, match="booléenne"):
+        regression_logistique(d, "y ~ x")
+    d["y"] = True
+    with pytest.raises(ErreurEffectifs, match="constante"):
+        regression_logistique(d, "y ~ x")
+
+
+def test_formule_et_colonnes_invalides():
+    d = pd.DataFrame({"y": [0, 1, 0, 1], "x": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ErreurDonnees, match="Formule invalide"):
+        regression_logistique(d, "y x")
+    with pytest.raises(ErreurDonnees, match="absente"):
+        regression_logistique(d, "y ~ x + z")
+    with pytest.raises(ErreurDonnees, match="réponse « w »"):
+        regression_logistique(d, "w ~ x")
+    with pytest.raises(ErreurDonnees, match="absente"):
+        regression_logistique(d, "y ~ x", grappes="inconnue")
+    with pytest.raises(ErreurDonnees, match="niveau"):
+        regression_logistique(d, "y ~ x", niveau=95)
+
+
+# ---------------------------------------------------------------------------
+# Régression linéaire
+# ---------------------------------------------------------------------------
+
+
+def test_lineaire_poids_des_plantes_r_lm():
+    """Poids de plantes, Dobson (1990, p. 9), exemple de ``?lm`` (R) :
+
+        ctl <- c(4.17,5.58,5.18,6.11,4.50,4.61,5.17,4.53,5.33,5.14)
+        trt <- c(4.81,4.17,4.41,3.59,5.87,3.83,6.03,4.89,4.32,4.69)
+        group <- gl(2, 10, 20, labels = c("Ctl","Trt"))
+        weight <- c(ctl, trt)
+        summary(lm.D9 <- lm(weight ~ group))
+        #             Estimate Std. Error t value Pr(>|t|)
+        # (Intercept)   5.0320     0.2202  22.850 9.55e-15 ***
+        # groupTrt     -0.3710     0.3114  -1.191    0.249
+    """
+    ctl = [4.17, 5.58, 5.18, 6.11, 4.50, 4.61, 5.17, 4.53, 5.33, 5.14]
+    trt = [4.81, 4.17, 4.41, 3.59, 5.87, 3.83, 6.03, 4.89, 4.32, 4.69]
+    d = pd.DataFrame({"weight": ctl + trt, "group": ["Ctl"] * 10 + ["Trt"] * 10})
+    r = regression_lineaire(d, "weight ~ group")
+    assert list(r.columns) == COLONNES_LINEAIRE
+    inter, trt_ = terme(r, "Intercept"), terme(r, "group[T.Trt]")
+    assert inter["coefficient"] == pytest.approx(5.0320, abs=5e-5)
+    assert inter["erreur_type"] == pytest.approx(0.2202, abs=5e-5)
+    assert inter["statistique"] == pytest.approx(22.850, abs=5e-4)
+    assert inter["p_valeur"] == pytest.approx(9.55e-15, abs=5e-18)
+    assert trt_["coefficient"] == pytest.approx(-0.3710, abs=5e-5)
+    assert trt_["erreur_type"] == pytest.approx(0.3114, abs=5e-5)
+    assert trt_["statistique"] == pytest.approx(-1.191, abs=5e-4)
+    assert trt_["p_valeur"] == pytest.approx(0.249, abs=5e-4)
+    assert trt_["ic_bas"] < trt_["coefficient"] < trt_["ic_haut"]
+    assert r["methode"].str.contains("moindres carrés").all()
+    assert not r["separation"].any()
+
+
+def test_lineaire_moyenne_grappee():
+    """``y ~ 1`` avec grappes : moyenne exacte, erreur type CR1, IC de Student
+    à G - 1 ddl, plus large que sans grappes."""
+    from scipy import stats
+
+    d = donnees_grappes(nb_instances=60)
+    d["score"] = d["issue"].astype(float) * 10 + d["id_instance"].astype(int) % 7
+    sans = regression_lineaire(d, "score ~ 1")
+    avec = regression_lineaire(d, "score ~ 1", grappes="id_instance")
+    assert avec.loc[0, "coefficient"] == pytest.approx(d["score"].mean())
+    assert avec.loc[0, "nb_grappes"] == 60
+    demi = stats.t.ppf(0.975, 59) * avec.loc[0, "erreur_type"]
+    assert avec.loc[0, "ic_haut"] == pytest.approx(avec.loc[0, "coefficient"] + demi)
+    assert "robustes aux grappes" in avec.loc[0, "methode"]
+    largeur = avec.loc[0, "ic_haut"] - avec.loc[0, "ic_bas"]
+    assert largeur > sans.loc[0, "ic_haut"] - sans.loc[0, "ic_bas"]
+    d["texte"] = "a"
+    with pytest.raises(ErreurDonnees, match="numérique"):
+        regression_lineaire(d, "texte ~ 1")
