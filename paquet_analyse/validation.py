@@ -2,8 +2,18 @@
 
 La validation est paresseuse (`lazy=True`) : TOUS les problèmes sortent d'un
 coup, chacun avec fichier, ligne, colonne, valeur, règle et correction, en
-français. Les contrôles entre tables (participant qui pointe vers une instance
-inconnue, territoire absent de `territoires.csv`) s'y ajoutent.
+français. Les contrôles sont vectorisés (une conversion par valeur distincte) ;
+un `Probleme` n'est créé que pour une cellule fautive. S'y ajoutent :
+
+- les contrôles entre tables (participant qui pointe vers une instance
+  inconnue, territoire absent de `territoires.csv`) ;
+- les valeurs qui contiennent un courriel ou un numéro de téléphone (refusées,
+  masquées dans le rapport) ;
+- une 2e ligne d'en-tête prise pour des données (export SurveyMonkey) ;
+- en information : un territoire d'une seule instance (aucun test possible en
+  son sein) ;
+- des messages dédiés aux erreurs de formule du tableur (« #DIV/0! ») et aux
+  dates saisies là où un nombre est attendu.
 
 Exemple
 -------
@@ -16,7 +26,9 @@ True
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +36,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import dictionnaire, sorties
-from .chargement import Jeu, nombre, normaliser_nom
+from .chargement import Jeu, nombre, normaliser_nom, typer
+from .confidentialite import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
 
 COLONNES_RAPPORT = ["gravite", "fichier", "ligne", "colonne", "valeur", "regle", "message", "correction"]
@@ -92,6 +105,13 @@ def schema(table: str, *, annee_enquete: int | None = None) -> pa.DataFrameSchem
 
 
 def _suggestion(valeur: str, var: dictionnaire.Variable) -> str:
+    return _suggestion_memo(valeur, var.table, var.nom)
+
+
+@lru_cache(maxsize=4096)
+def _suggestion_memo(valeur: str, table: str, nom: str) -> str:
+    """Suggestion calculée une fois par valeur fautive (gros fichiers : mêmes fautes répétées)."""
+    var = dictionnaire.variable(nom, table)
     candidats = {normaliser_nom(c): str(c) for c in var.codes}
     candidats |= {normaliser_nom(lib): str(c) for c, lib in var.codes.items()}
     proches = difflib.get_close_matches(normaliser_nom(valeur), list(candidats), n=1, cutoff=0.5)
@@ -113,11 +133,39 @@ def _bornes(var: dictionnaire.Variable, annee_enquete: int | None) -> str:
     return " et ".join(morceaux)
 
 
+MOTIF_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$")
+MOTIF_ERREUR_TABLEUR = re.compile(r"^#(N/A|NUL!|NULL!|DIV/0!|VALEUR!|VALUE!|REF!|NOM\?|NAME\?|NOMBRE!|NUM!|"
+                                  r"CALC!|SPILL!|PROPAGATION!|GETTING_DATA)$", re.IGNORECASE)
+
+
+def _probleme_de_forme(regle: str, fichier: str, ligne, colonne: str, valeur: str | None,
+                       var: dictionnaire.Variable) -> Probleme | None:
+    """Erreur de formule du tableur, ou date là où un nombre est attendu : messages dédiés."""
+    if valeur is None:
+        return None
+    if MOTIF_ERREUR_TABLEUR.match(valeur):
+        return Probleme(fichier, ligne, colonne, valeur, "erreur_formule",
+                        f"la cellule contient une erreur de formule du tableur ({var.libelle}).",
+                        "Corriger la formule dans le classeur, ou remplacer la cellule par sa valeur "
+                        "(ou la laisser vide si la réponse manque).")
+    if regle in ("type_entier", "type_reel", "code_inconnu") and var.est_numerique and MOTIF_DATE.match(valeur):
+        return Probleme(fichier, ligne, colonne, valeur, "date_au_lieu_d_un_nombre",
+                        f"une date est saisie là où un nombre est attendu ({var.libelle}).",
+                        f"Écrire seulement le nombre (pour une année : {valeur[:4]}). Si vous aviez tapé un "
+                        "nombre et que le tableur affiche une date, la cellule est au format « Date » : la "
+                        "remettre au format « Nombre » ou « Standard ».")
+    return None
+
+
 def _traduire(cas: pd.Series, table: str, fichier: str, lignes: np.ndarray,
               annee: int | None) -> Probleme:
     regle, colonne, valeur = cas["check"], cas["column"], cas["failure_case"]
     ligne = None if pd.isna(cas["index"]) else int(lignes[int(cas["index"])])
     valeur = None if pd.isna(valeur) else str(valeur)
+    if regle not in ("column_in_dataframe", "not_nullable", "field_uniqueness"):
+        dedie = _probleme_de_forme(regle, fichier, ligne, colonne, valeur, dictionnaire.variable(colonne, table))
+        if dedie is not None:
+            return dedie
     if regle == "column_in_dataframe":
         var = dictionnaire.variable(valeur, table)
         return Probleme(fichier, None, valeur, None, "colonne_manquante",
@@ -197,6 +245,73 @@ def _references(jeu: Jeu) -> list[Probleme]:
 
 
 # --------------------------------------------------------------------------
+# Contrôles de plausibilité et de confidentialité
+
+
+def _valeurs_identifiantes(jeu: Jeu) -> list[Probleme]:
+    """Courriels et numéros de téléphone dans les colonnes de texte : refusés, et masqués dans le rapport."""
+    problemes = []
+    for table, brut in jeu.brut.items():
+        fichier = jeu.fichier_affiche(table)
+        for nom, var in dictionnaire.variables(table).items():
+            if var.type not in ("identifiant", "texte") or nom not in brut.columns:
+                continue
+            natures = valeurs_identifiantes(brut[nom])
+            for ligne, nature in natures.dropna().items():
+                quoi = "une adresse courriel" if nature == "courriel" else "un numéro de téléphone"
+                problemes.append(Probleme(
+                    fichier, int(ligne), nom, f"({nature} masqué)", "valeur_identifiante",
+                    f"la valeur contient {quoi} : identifiant direct refusé (non recopié ici).",
+                    "Remplacer par un code pseudonyme dans l'export (jamais de nom, courriel ni téléphone)."))
+    return problemes
+
+
+def _territoires_une_instance(jeu: Jeu) -> list[Probleme]:
+    """Information : un territoire d'une seule instance ne permet aucun test en son sein."""
+    inst = jeu.brut["instances"]
+    if "territoire" not in inst.columns:
+        return []
+    comptes = inst["territoire"].value_counts()
+    fichier = jeu.fichier_affiche("instances")
+    problemes = []
+    for territoire in sorted(comptes.index[comptes == 1]):
+        ligne = int(inst.index[(inst["territoire"] == territoire).to_numpy()][0])
+        problemes.append(Probleme(
+            fichier, ligne, "territoire", str(territoire), "territoire_une_instance",
+            "ce territoire n'a qu'une instance : aucune comparaison ni aucun test d'association ne sera "
+            "possible à l'intérieur de ce territoire (il compte dans les analyses d'ensemble).",
+            "Rien à corriger si c'est exact ; sinon vérifier l'orthographe du territoire.",
+            gravite="information"))
+    return problemes
+
+
+def _ligne_entete_en_trop(jeu: Jeu, table: str) -> list[Probleme]:
+    """Première ligne de données sans aucune valeur valide, suivie de lignes correctes :
+    sans doute une 2e ligne d'en-tête (export SurveyMonkey : « Response », « Open-Ended Response »)."""
+    brut = jeu.brut[table]
+    variables = [v for v in dictionnaire.variables(table).values()
+                 if v.type not in ("identifiant", "texte") and v.nom in brut.columns]
+    if len(brut) < 2 or not variables:
+        return []
+    tete, suite = brut.iloc[:1], brut.iloc[1:51]
+    def fautives(bloc):
+        remplies = sum(int(bloc[v.nom].notna().sum()) for v in variables)
+        invalides = sum(int((bloc[v.nom].notna() & pd.isna(typer(bloc[v.nom], v))).sum()) for v in variables)
+        return remplies, invalides
+    remplies, invalides = fautives(tete)
+    remplies_suite, invalides_suite = fautives(suite)
+    if remplies < 2 or invalides < remplies or invalides_suite > 0.2 * max(remplies_suite, 1):
+        return []
+    exemples = list(dict.fromkeys(str(tete[v.nom].iloc[0]) for v in variables if pd.notna(tete[v.nom].iloc[0])))
+    return [Probleme(
+        jeu.fichier_affiche(table), int(brut.index[0]), None, " | ".join(exemples[:4])[:80], "ligne_entete_en_trop",
+        "cette ligne ne contient aucune réponse valide alors que les suivantes sont correctes : sans doute "
+        "une 2e ligne d'en-tête (export SurveyMonkey ou LimeSurvey). Ses erreurs sont listées ci-dessous.",
+        f"Déclarer lignes_a_sauter: 1 pour ce fichier dans jeu.yml (fichiers.{table}: "
+        "{chemin: …, lignes_a_sauter: 1}).")]
+
+
+# --------------------------------------------------------------------------
 # Rapport
 
 
@@ -258,13 +373,22 @@ class RapportValidation:
 def valider_jeu(jeu: Jeu) -> RapportValidation:
     """Valide un jeu chargé : dictionnaire, identifiants, références entre tables.
 
-    Renvoie un `RapportValidation` (jamais d'exception pour un problème de
-    données) ; `rapport.lever_si_erreurs()` lève `ErreurValidation`.
+    Paramètres
+    ----------
+    jeu : Jeu
+        Sortie de `chargement.charger_jeu` (ses problèmes de lecture sont repris).
+
+    Renvoie
+    -------
+    RapportValidation
+        Tous les problèmes, erreurs d'abord, puis par fichier et par ligne.
+        Jamais d'exception pour un problème de données ;
+        `rapport.lever_si_erreurs()` lève `ErreurValidation`.
     """
     problemes = list(jeu.problemes)
     for table in jeu.brut:
-        problemes += _valider_table(jeu, table)
-    problemes += _references(jeu)
+        problemes += _ligne_entete_en_trop(jeu, table) + _valider_table(jeu, table)
+    problemes += _references(jeu) + _valeurs_identifiantes(jeu) + _territoires_une_instance(jeu)
     ordre = {t: i for i, t in enumerate(jeu.fichiers)}
     cle = {chemin: ordre[t] for t, chemin in ((t, jeu.fichier_affiche(t)) for t in jeu.fichiers)}
     problemes.sort(key=lambda p: (p.gravite != "erreur", cle.get(p.fichier, 99),

@@ -1,0 +1,464 @@
+"""Contrôle de la divulgation : petites cellules et identifiants directs.
+
+Un tableau publié ne doit pas permettre de reconnaître un répondant ni une
+instance : une cellule de 1 à 4 unités (seuil 5 par défaut) dans un croisement
+par territoire peut désigner une personne ou une table précise.
+
+Méthode (suppression primaire et secondaire, Hundepool et al. 2012,
+*Statistical Disclosure Control*, Wiley, chap. 4 et 5 ; pratique de
+Statistique Canada, où une valeur supprimée est marquée « x ») :
+
+1. **suppression primaire** : toute cellule dont l'effectif est compris entre
+   1 et ``seuil - 1``. Les zéros ne sont pas supprimés par défaut (règle
+   usuelle : un zéro ne désigne personne), sauf avec ``zeros_sensibles=True``
+   (un zéro révèle alors que *tous* les membres d'un groupe ont la même
+   réponse : divulgation d'attribut de groupe) ;
+2. **suppression secondaire** : les totaux de ligne et de colonne sont
+   supposés connus (publiés dans le tableau ou ailleurs). Une cellule
+   supprimée seule dans sa ligne se recalcule par soustraction ; plus
+   généralement, dans un tableau à deux dimensions, une cellule supprimée se
+   recalcule exactement si et seulement si elle n'appartient à aucun cycle de
+   cellules supprimées (lignes et colonnes alternées) : c'est un « pont » du
+   graphe biparti lignes x colonnes. Chaque cellule non protégée est donc
+   placée sur un rectangle de quatre cellules supprimées (méthode de
+   l'hypercube, Repsilber 1994 ; Hundepool et al. 2012, § 4.4.3), en
+   choisissant le rectangle de plus petite valeur totale (perte
+   d'information minimale) ; on recommence jusqu'à ce qu'aucune cellule
+   supprimée ne soit recalculable. Il en résulte qu'une ligne ou une colonne
+   qui contient une cellule supprimée en contient au moins deux.
+   Les cellules de total (marges) ne sont choisies qu'en dernier recours, et
+   les zéros seulement s'il n'y a pas d'autre choix.
+
+Limites : cette protection empêche le recalcul *exact* ; elle ne garantit pas
+un intervalle de protection minimal (audit par programmation linéaire de
+τ-ARGUS ou de sdcTable) ni la protection entre tableaux liés (un même
+indicateur publié par territoire *et* pour l'ensemble permet de recalculer un
+territoire supprimé par différence). Les effectifs doivent être non pondérés.
+
+Colonnes de texte libre : le chargement écarte (et signale) toute colonne
+absente du dictionnaire ; il n'existe pas de mécanisme pour *déclarer* une
+variable de texte libre, donc aucun texte libre n'entre dans les analyses.
+Seule une correspondance explicite vers une variable de texte du dictionnaire
+(`id_organisation`, `territoire`…) pourrait en faire entrer : la validation
+refuse alors les valeurs qui ressemblent à un courriel ou à un numéro de
+téléphone (`valeurs_identifiantes`).
+
+Exemple
+-------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"a": [3, 8, 11], "b": [10, 20, 9], "c": [12, 15, 30]},
+...                  index=["x", "y", "z"])
+>>> p = supprimer_petites_cellules(t, seuil=5)
+>>> p.affichage()  # le rectangle x-z / a-b (3 + 10 + 11 + 9) est le moins coûteux
+   a   b   c
+x  x   x  12
+y  8  20  15
+z  x   x  30
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .chargement import est_identifiant_direct, normaliser_nom
+from .erreurs import ErreurConfidentialite, ErreurDonnees
+
+SEUIL_DEFAUT = 5
+MARQUE = "x"
+ETIQUETTES_TOTAL = {"total", "totaux", "all", "ensemble", "tous", "toutes", "somme", "marge", "margin"}
+COLONNES_PORTRAIT = ["indicateur", "libelle", "niveau", "effectif", "denominateur",
+                     "proportion", "ic_bas", "ic_haut", "unite"]
+COLONNES_PORTRAIT_SUPPRIMEES = ["effectif", "proportion", "ic_bas", "ic_haut"]
+INDICATEURS_EXEMPTES = ("densite_liens", "concertations_par_10000")
+REFERENCE = ("Hundepool et al. (2012), Statistical Disclosure Control, chap. 4 ; règle des petites "
+             "cellules de Statistique Canada")
+COUT_ZERO = 1e9
+COUT_MARGE = 1e12
+
+
+# --------------------------------------------------------------------------
+# Résultat
+
+
+@dataclass(frozen=True, eq=False)
+class TableauProtege:
+    """Un tableau prêt à diffuser : valeurs supprimées mises à NA, et marquées.
+
+    Attributs
+    ---------
+    valeurs : pandas.DataFrame
+        Le tableau, cellules supprimées à NA (les nombres restent des nombres).
+    masque : pandas.DataFrame
+        Booléens, même forme : vrai pour une cellule supprimée.
+    primaires : pandas.DataFrame
+        Booléens : vrai pour une suppression primaire (petite cellule) ; les
+        autres cellules du masque sont des suppressions secondaires.
+    seuil : int
+        Effectif minimal publié.
+    note : str
+        Note française à placer sous le tableau.
+    """
+
+    valeurs: pd.DataFrame
+    masque: pd.DataFrame
+    primaires: pd.DataFrame
+    seuil: int
+    note: str
+    marque: str = MARQUE
+
+    @property
+    def nb_primaires(self) -> int:
+        return int(self.primaires.to_numpy().sum())
+
+    @property
+    def nb_secondaires(self) -> int:
+        return int(self.masque.to_numpy().sum()) - self.nb_primaires
+
+    def affichage(self, *, decimales: int = 3) -> pd.DataFrame:
+        """Version texte pour l'affichage : « x » pour une cellule supprimée,
+        virgule décimale, cellule vide pour une valeur manquante."""
+        sortie = pd.DataFrame(index=self.valeurs.index, columns=self.valeurs.columns, dtype=object)
+        for nom in self.valeurs.columns:
+            serie = self.valeurs[nom]
+            sortie[nom] = [_texte_cellule(v, decimales) for v in serie.astype(object)]
+            sortie.loc[self.masque[nom].to_numpy(), nom] = self.marque
+        return sortie
+
+    def _repr_html_(self) -> str:
+        return self.affichage().to_html() + f"<p><small>{html.escape(self.note)}</small></p>"
+
+
+def _texte_cellule(valeur, decimales: int) -> str:
+    if valeur is None or valeur is pd.NA or (isinstance(valeur, float) and np.isnan(valeur)):
+        return ""
+    if isinstance(valeur, (bool, np.bool_)):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, (int, np.integer)) or (isinstance(valeur, float) and valeur.is_integer()):
+        return str(int(valeur))
+    if isinstance(valeur, (float, np.floating)):
+        return f"{valeur:.{decimales}f}".replace(".", ",")
+    return str(valeur)
+
+
+# --------------------------------------------------------------------------
+# Contrôle des entrées
+
+
+def _effectifs(tableau: pd.DataFrame) -> np.ndarray:
+    """Les effectifs en réels (NaN pour une cellule absente) ; refuse ce qui n'en est pas."""
+    if not isinstance(tableau, pd.DataFrame):
+        raise ErreurDonnees(f"Un tableau d'effectifs (pandas.DataFrame) est attendu, reçu {type(tableau).__name__}.")
+    texte = [c for c in tableau.columns if not pd.api.types.is_numeric_dtype(tableau[c])
+             or pd.api.types.is_bool_dtype(tableau[c])]
+    if texte:
+        raise ErreurDonnees(f"Colonne(s) non numérique(s) {texte} : ne garder que les effectifs (mettre les "
+                            "libellés en index, par ex. tableau.set_index('territoire')).")
+    valeurs = tableau.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    fautives = ~np.isnan(valeurs) & ((valeurs < 0) | (valeurs != np.round(valeurs)))
+    if fautives.any():
+        i, j = np.argwhere(fautives)[0]
+        raise ErreurDonnees(f"Effectif invalide ligne « {tableau.index[i]} », colonne « {tableau.columns[j]} » : "
+                            f"{valeurs[i, j]} (un effectif est un entier ≥ 0, non pondéré).")
+    return valeurs
+
+
+def _est_total(etiquette) -> bool:
+    return normaliser_nom(etiquette) in ETIQUETTES_TOTAL
+
+
+def _marges(valeurs: np.ndarray, tableau: pd.DataFrame, marges: bool | None) -> tuple[bool, bool]:
+    """(dernière ligne = total, dernière colonne = total) : déclaré, ou reconnu au libellé et aux sommes."""
+    nl, nc = valeurs.shape
+    somme_l = nl > 2 and np.allclose(np.nansum(valeurs[:-1], axis=0), np.nan_to_num(valeurs[-1]))
+    somme_c = nc > 2 and np.allclose(np.nansum(valeurs[:, :-1], axis=1), np.nan_to_num(valeurs[:, -1]))
+    if marges is None:
+        return (somme_l and _est_total(tableau.index[-1]), somme_c and _est_total(tableau.columns[-1]))
+    if marges and not (somme_l or somme_c):
+        raise ErreurDonnees("marges=True, mais ni la dernière ligne ni la dernière colonne ne sont la somme des "
+                            "autres : vérifier le tableau (ou laisser marges=None).")
+    return (bool(marges and somme_l), bool(marges and somme_c))
+
+
+# --------------------------------------------------------------------------
+# Suppression secondaire
+
+
+def _couts(valeurs: np.ndarray, total_l: bool, total_c: bool) -> np.ndarray:
+    """Coût de la suppression de chaque cellule : sa valeur ; zéros et totaux en dernier recours."""
+    couts = np.where(valeurs == 0, COUT_ZERO, valeurs)
+    if total_l:
+        couts[-1, :] += COUT_MARGE
+    if total_c:
+        couts[:, -1] += COUT_MARGE
+    return np.where(np.isnan(valeurs), np.inf, couts)
+
+
+def _rectangle(i: int, j: int, masque: np.ndarray, couts: np.ndarray) -> list[tuple[int, int]]:
+    """Les cellules à ajouter pour placer (i, j) sur un rectangle de cellules supprimées, au moindre coût."""
+    c = np.where(masque, 0.0, couts)
+    total = c[i, :][None, :] + c[:, j][:, None] + c
+    total[i, :] = np.inf
+    total[:, j] = np.inf
+    if not np.isfinite(total).any():
+        return []
+    l, k = np.unravel_index(np.argmin(total), total.shape)  # premier minimum : déterministe
+    return [(i, int(k)), (int(l), j), (int(l), int(k))]
+
+
+def cellules_recalculables(masque: np.ndarray) -> list[tuple[int, int]]:
+    """Cellules supprimées qu'on peut recalculer à partir des totaux de ligne et de colonne.
+
+    Tableau à deux dimensions (au moins 2 lignes et 2 colonnes) : une cellule
+    supprimée se recalcule si et seulement si elle est un pont du graphe
+    biparti (lignes, colonnes ; une arête par cellule supprimée). Tableau à une
+    dimension : si elle est seule supprimée de sa ligne (ou colonne).
+
+    >>> cellules_recalculables(np.array([[True, True], [False, False]]))
+    [(0, 0), (0, 1)]
+    """
+    masque = np.asarray(masque, dtype=bool)
+    nl, nc = masque.shape
+    if nl == 1 or nc == 1:
+        cellules = [tuple(int(v) for v in c) for c in np.argwhere(masque)]
+        return cellules if len(cellules) == 1 else []
+    graphe = nx.Graph()
+    graphe.add_edges_from((("l", int(i)), ("c", int(j))) for i, j in np.argwhere(masque))
+    ponts = []
+    for u, v in nx.bridges(graphe):
+        ligne, colonne = (u, v) if u[0] == "l" else (v, u)
+        ponts.append((ligne[1], colonne[1]))
+    return sorted(ponts)
+
+
+def _suppression_secondaire(masque: np.ndarray, couts: np.ndarray) -> np.ndarray:
+    masque = masque.copy()
+    nl, nc = masque.shape
+    for _ in range(masque.size + 1):
+        exposees = cellules_recalculables(masque)
+        if not exposees:
+            return masque
+        i, j = exposees[0]
+        if nl == 1 or nc == 1:
+            ligne = np.where(masque.ravel(), np.inf, couts.ravel())
+            ajouts = [np.unravel_index(int(np.argmin(ligne)), masque.shape)] if np.isfinite(ligne).any() else []
+        else:
+            ajouts = _rectangle(i, j, masque, couts)
+        if not ajouts:
+            raise ErreurConfidentialite(
+                f"Impossible de protéger la cellule (ligne {i + 1}, colonne {j + 1}) : aucune cellule "
+                "complémentaire disponible. Regrouper des modalités avant de publier ce tableau.")
+        for cellule in ajouts:
+            masque[cellule] = True
+    return masque
+
+
+# --------------------------------------------------------------------------
+# Fonctions publiques
+
+
+def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT,
+                               zeros_sensibles: bool = False, marges: bool | None = None,
+                               marque: str = MARQUE) -> TableauProtege:
+    """Suppression primaire et secondaire des petites cellules d'un tableau d'effectifs.
+
+    Paramètres
+    ----------
+    tableau : pandas.DataFrame
+        Effectifs non pondérés (entiers ≥ 0 ; NA = cellule absente), libellés
+        en index et en colonnes, avec ou sans marges.
+    seuil : int, 5 par défaut
+        Une cellule de 1 à ``seuil - 1`` est supprimée (suppression primaire).
+    zeros_sensibles : bool, faux par défaut
+        Supprimer aussi les zéros (divulgation d'attribut de groupe).
+    marges : bool ou None
+        ``None`` : la dernière ligne (colonne) est reconnue comme total si son
+        libellé l'indique (« Total », « Ensemble », « All »…) et qu'elle est la
+        somme des autres. ``True`` : déclarées (vérifiées par les sommes).
+        ``False`` : aucune. Un total peut lui-même être petit : il est alors
+        supprimé, et protégé comme les autres cellules.
+    marque : str
+        Marque d'une cellule supprimée dans `affichage()` (« x », comme
+        Statistique Canada).
+
+    Renvoie
+    -------
+    TableauProtege
+        ``valeurs`` (NA aux cellules supprimées), ``masque``, ``primaires``,
+        ``note`` (français), ``affichage()``.
+
+    Exemples
+    --------
+    >>> t = pd.DataFrame({"oui": [12, 7], "non": [9, 30]}, index=["A", "B"])
+    >>> supprimer_petites_cellules(t).nb_primaires  # aucune petite cellule
+    0
+    >>> supprimer_petites_cellules(t, seuil=10).affichage()
+      oui non
+    A   x   x
+    B   x   x
+    """
+    if isinstance(seuil, bool) or not isinstance(seuil, (int, np.integer)) or seuil < 1:
+        raise ErreurDonnees(f"« seuil » doit être un entier ≥ 1 (reçu {seuil!r}).")
+    valeurs = _effectifs(tableau)
+    total_l, total_c = _marges(valeurs, tableau, marges)
+    bas = 0 if zeros_sensibles else 1
+    primaires = ~np.isnan(valeurs) & (valeurs >= bas) & (valeurs < seuil)
+    masque = _suppression_secondaire(primaires, _couts(valeurs, total_l, total_c)) if primaires.any() else primaires
+    protege = tableau.copy().astype("Int64").mask(masque)
+    note = _note_tableau(int(primaires.sum()), int(masque.sum() - primaires.sum()), seuil, zeros_sensibles, marque)
+    return TableauProtege(valeurs=protege, masque=pd.DataFrame(masque, index=tableau.index, columns=tableau.columns),
+                          primaires=pd.DataFrame(primaires, index=tableau.index, columns=tableau.columns),
+                          seuil=int(seuil), note=note, marque=marque)
+
+
+def _note_tableau(primaires: int, secondaires: int, seuil: int, zeros: bool, marque: str) -> str:
+    if not primaires:
+        return f"Aucune cellule de moins de {seuil} : aucune suppression."
+    petites = f"de 0 à {seuil - 1}" if zeros else f"de 1 à {seuil - 1}"
+    return (f"« {marque} » : donnée supprimée pour protéger la confidentialité. {primaires} cellule(s) "
+            f"{petites} et {secondaires} cellule(s) complémentaire(s), choisies pour qu'aucune valeur "
+            f"supprimée ne puisse être recalculée à partir des totaux de ligne et de colonne "
+            f"(suppression primaire et secondaire ; {REFERENCE}).")
+
+
+def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zeros_sensibles: bool = False,
+                      exemptes: tuple[str, ...] = INDICATEURS_EXEMPTES, marque: str = MARQUE) -> TableauProtege:
+    """Supprime les parts d'un portrait calculées sur trop peu d'unités.
+
+    Une ligne est supprimée si son effectif, ou son complément
+    (dénominateur moins effectif), est compris entre 1 et ``seuil - 1`` :
+    la proportion et les bornes de son intervalle de Wilson révéleraient
+    l'effectif, puisque le dénominateur est publié. Sont alors mis à NA :
+    effectif, proportion, ic_bas, ic_haut ; le dénominateur reste.
+
+    Paramètres
+    ----------
+    portrait : pandas.DataFrame
+        Sortie de `indicateurs.portrait` (colonnes ``indicateur, libelle,
+        niveau, effectif, denominateur, proportion, ic_bas, ic_haut, unite``).
+    seuil : int, 5 par défaut
+    zeros_sensibles : bool
+        Supprimer aussi une part de 0 % ou de 100 % (tous les membres du groupe
+        ont la même réponse).
+    exemptes : indicateurs non soumis à la règle : par défaut la densité des
+        liens (des paires d'instances, pas des unités décrites par un attribut)
+        et le taux pour 10 000 habitants (un nombre d'instances publiques).
+
+    Renvoie
+    -------
+    TableauProtege
+
+    Notes
+    -----
+    Publier les portraits de tous les territoires *et* de l'ensemble permet de
+    recalculer par différence la part d'un territoire supprimé si elle est la
+    seule supprimée pour cet indicateur ; protéger alors le tableau
+    territoires x (effectif, complément) avec `supprimer_petites_cellules`.
+
+    Exemples
+    --------
+    >>> p = pd.DataFrame({"indicateur": ["a", "b"], "libelle": ["A", "B"], "niveau": ["instances"] * 2,
+    ...                   "effectif": [3, 12], "denominateur": [20, 20], "proportion": [0.15, 0.6],
+    ...                   "ic_bas": [0.05, 0.39], "ic_haut": [0.36, 0.78], "unite": ["proportion"] * 2})
+    >>> proteger_portrait(p).affichage()[["indicateur", "effectif", "denominateur", "proportion"]]
+      indicateur effectif denominateur proportion
+    0          a        x           20          x
+    1          b       12           20      0,600
+    """
+    manquantes = [c for c in COLONNES_PORTRAIT if c not in getattr(portrait, "columns", [])]
+    if manquantes:
+        raise ErreurDonnees(f"Portrait attendu (sortie de indicateurs.portrait) ; colonne(s) absente(s) : {manquantes}.")
+    k = pd.to_numeric(portrait["effectif"], errors="coerce").astype(float)
+    n = pd.to_numeric(portrait["denominateur"], errors="coerce").astype(float)
+    bas = 0 if zeros_sensibles else 1
+    petit = lambda x: (x >= bas) & (x < seuil)  # noqa: E731
+    supprimer = (petit(k) | petit(n - k)) & ~portrait["indicateur"].isin(exemptes)
+    masque = pd.DataFrame(False, index=portrait.index, columns=portrait.columns)
+    masque.loc[supprimer, COLONNES_PORTRAIT_SUPPRIMEES] = True
+    valeurs = portrait.copy()
+    valeurs["effectif"] = valeurs["effectif"].astype("Int64")
+    valeurs = valeurs.astype({c: "Float64" for c in ("proportion", "ic_bas", "ic_haut")}).mask(masque)
+    noms = portrait.loc[supprimer, "indicateur"].astype(str).tolist()
+    note = (f"Aucune part calculée sur un effectif ou un complément de moins de {seuil} : aucune suppression."
+            if not noms else
+            f"« {marque} » : donnée supprimée pour protéger la confidentialité ({', '.join(noms)}) : l'effectif "
+            f"ou son complément (dénominateur moins effectif) est inférieur à {seuil} ; la proportion et son "
+            f"intervalle révéleraient l'effectif, le dénominateur étant publié ({REFERENCE}).")
+    return TableauProtege(valeurs=valeurs, masque=masque, primaires=masque.copy(), seuil=int(seuil),
+                          note=note, marque=marque)
+
+
+def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: int = SEUIL_DEFAUT,
+                                   denominateur: str | None = None, zeros_sensibles: bool = False) -> None:
+    """Lève `ErreurConfidentialite` si une cellule publiée est petite ; ne renvoie rien sinon.
+
+    Paramètres
+    ----------
+    tableau : pandas.DataFrame ou TableauProtege (ses ``valeurs`` sont examinées)
+    colonnes_effectifs : liste de colonnes d'effectifs ; None = toutes les
+        colonnes numériques.
+    seuil : int
+    denominateur : colonne du dénominateur : le complément (dénominateur moins
+        effectif) de chaque colonne d'effectifs est alors examiné aussi.
+    zeros_sensibles : bool
+
+    >>> verifier_aucune_petite_cellule(pd.DataFrame({"n": [0, 7, None]}), ["n"])
+    """
+    valeurs = tableau.valeurs if isinstance(tableau, TableauProtege) else tableau
+    if colonnes_effectifs is None:
+        colonnes_effectifs = [c for c in valeurs.columns if pd.api.types.is_numeric_dtype(valeurs[c])
+                              and c != denominateur]
+    bas = 0 if zeros_sensibles else 1
+    fautes = []
+    for colonne in colonnes_effectifs:
+        k = pd.to_numeric(valeurs[colonne], errors="coerce").astype(float)
+        examens = [(colonne, k)]
+        if denominateur is not None:
+            n = pd.to_numeric(valeurs[denominateur], errors="coerce").astype(float)
+            examens.append((f"{denominateur} - {colonne}", n - k))
+        for nom, x in examens:
+            petites = x.notna() & (x >= bas) & (x < seuil)
+            fautes += [f"ligne « {i} », {nom} = {int(v)}" for i, v in x[petites].items()]
+    if fautes:
+        raise ErreurConfidentialite(f"{len(fautes)} petite(s) cellule(s) (< {seuil}) non supprimée(s) : "
+                                    + " ; ".join(fautes[:10]) + (" ; …" if len(fautes) > 10 else "")
+                                    + ". Appliquer supprimer_petites_cellules ou proteger_portrait.")
+
+
+def colonnes_identifiantes(colonnes) -> list[str]:
+    """Colonnes dont le nom évoque un identifiant direct (nom, courriel, téléphone, adresse…).
+
+    >>> colonnes_identifiantes(["id_repondant", "Courriel", "Nom", "secteur", "Téléphone (cell.)"])
+    ['Courriel', 'Nom', 'Téléphone (cell.)']
+    """
+    return [c for c in colonnes if est_identifiant_direct(str(c))]
+
+
+MOTIF_COURRIEL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+MOTIF_TELEPHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+
+
+def _nature_identifiante(valeur) -> str | None:
+    if not isinstance(valeur, str):
+        return None
+    if MOTIF_COURRIEL.search(valeur):
+        return "courriel"
+    if MOTIF_TELEPHONE.search(valeur):
+        return "telephone"
+    return None
+
+
+def valeurs_identifiantes(serie: pd.Series) -> pd.Series:
+    """Pour chaque valeur : « courriel », « telephone » ou None (calculé par valeur distincte).
+
+    >>> valeurs_identifiantes(pd.Series(["ORG-12", "a.b@exemple.ca", "(450) 555-1234", None])).tolist()
+    [None, 'courriel', 'telephone', None]
+    """
+    codes, distinctes = pd.factorize(serie.to_numpy(dtype=object), use_na_sentinel=True)
+    natures = np.array([_nature_identifiante(v) for v in distinctes] + [None], dtype=object)
+    return pd.Series(natures[codes], index=serie.index, dtype=object)

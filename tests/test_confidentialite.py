@@ -1,0 +1,269 @@
+"""Confidentialité : suppression primaire et secondaire, portrait, identifiants.
+
+Les réponses attendues sont calculées à la main (tableaux ci-dessous) ; la
+protection est vérifiée par un oracle indépendant de l'implémentation : une
+cellule supprimée est recalculable si et seulement si son vecteur unitaire
+appartient à l'espace engendré par les relations d'additivité (lignes et
+colonnes) restreintes aux cellules supprimées (test de rang, numpy).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ecrire_jeu, petites_tables
+from paquet_analyse import chargement, confidentialite, indicateurs
+from paquet_analyse.confidentialite import (
+    TableauProtege, cellules_recalculables, colonnes_identifiantes, proteger_portrait,
+    supprimer_petites_cellules, valeurs_identifiantes, verifier_aucune_petite_cellule)
+from paquet_analyse.erreurs import ErreurConfidentialite, ErreurDonnees
+
+
+# --------------------------------------------------------------------------
+# Oracle : quelles cellules supprimées peut-on recalculer ?
+
+
+def recalculables_par_le_rang(masque: np.ndarray, *, total_l: bool = False, total_c: bool = False) -> set:
+    """Cellules supprimées déterminées par les relations « somme de la ligne = total ».
+
+    Sans marges affichées, les totaux sont supposés connus (coefficient +1 pour
+    chaque cellule) ; avec marges, la cellule de total a le coefficient -1.
+    Tableau à une ligne (ou une colonne) : seule la relation de cette ligne compte.
+    """
+    masque = np.asarray(masque, dtype=bool)
+    nl, nc = masque.shape
+    cellules = [tuple(c) for c in np.argwhere(masque)]
+    if not cellules:
+        return set()
+    relations = []
+    for i in range(nl):
+        if nc > 1:
+            relations.append({(i, j): (-1 if total_c and j == nc - 1 else 1) for j in range(nc)})
+    for j in range(nc):
+        if nl > 1:
+            relations.append({(i, j): (-1 if total_l and i == nl - 1 else 1) for i in range(nl)})
+    a = np.array([[rel.get(c, 0) for c in cellules] for rel in relations], dtype=float)
+    rang = np.linalg.matrix_rank(a)
+    determinees = set()
+    for k, cellule in enumerate(cellules):
+        unite = np.zeros(len(cellules))
+        unite[k] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unite])) == rang:
+            determinees.add(cellule)
+    return determinees
+
+
+def _verifier_protection(t: TableauProtege, *, total_l=False, total_c=False):
+    masque = t.masque.to_numpy()
+    assert recalculables_par_le_rang(masque, total_l=total_l, total_c=total_c) == set()
+    nl, nc = masque.shape
+    if nl > 1 and nc > 1:  # la règle classique : 0 ou au moins 2 cellules supprimées par ligne et par colonne
+        assert all(n in (0,) or n >= 2 for n in masque.sum(axis=1))
+        assert all(n in (0,) or n >= 2 for n in masque.sum(axis=0))
+    assert (t.primaires.to_numpy() <= masque).all()
+    assert t.valeurs.isna().to_numpy()[masque].all()
+
+
+# --------------------------------------------------------------------------
+# Tableaux faits à la main
+
+
+def test_tableau_3x3_une_petite_cellule_force_un_rectangle():
+    """Cellule (x, a) = 3 < 5. Rectangles possibles (valeur totale supprimée) :
+    x-y / a-b : 3 + 10 + 8 + 20 = 41 ; x-y / a-c : 3 + 12 + 8 + 15 = 38 ;
+    x-z / a-b : 3 + 10 + 11 + 9 = 33 (le moindre) ; x-z / a-c : 3 + 12 + 11 + 30 = 56."""
+    t = pd.DataFrame({"a": [3, 8, 11], "b": [10, 20, 9], "c": [12, 15, 30]}, index=["x", "y", "z"])
+    p = supprimer_petites_cellules(t, seuil=5)
+    attendu = pd.DataFrame({"a": [True, False, True], "b": [True, False, True], "c": [False] * 3},
+                           index=["x", "y", "z"])
+    pd.testing.assert_frame_equal(p.masque, attendu)
+    assert (p.nb_primaires, p.nb_secondaires) == (1, 3)
+    assert p.valeurs.loc["y"].tolist() == [8, 20, 15] and pd.isna(p.valeurs.loc["x", "a"])
+    assert p.affichage().loc["x"].tolist() == ["x", "x", "12"]
+    assert "1 cellule(s) de 1 à 4 et 3 cellule(s) complémentaire(s)" in p.note
+    assert "Hundepool" in p.note
+    _verifier_protection(p)
+
+
+def test_tableau_sans_petite_cellule_inchange():
+    t = pd.DataFrame({"oui": [12, 7, 25], "non": [9, 30, 5]}, index=["A", "B", "C"])
+    p = supprimer_petites_cellules(t)
+    assert not p.masque.to_numpy().any()
+    pd.testing.assert_frame_equal(p.valeurs, t.astype("Int64"))
+    assert p.note == "Aucune cellule de moins de 5 : aucune suppression."
+
+
+def test_zeros_non_supprimes_par_defaut_mais_sur_demande():
+    t = pd.DataFrame({"a": [0, 12], "b": [14, 20], "c": [9, 6]}, index=["x", "y"])
+    assert not supprimer_petites_cellules(t).masque.to_numpy().any()
+    p = supprimer_petites_cellules(t, zeros_sensibles=True)
+    assert p.primaires.loc["x", "a"] and p.masque.to_numpy().sum() == 4
+    _verifier_protection(p)
+
+
+def test_deux_petites_cellules_dans_la_meme_ligne_se_protegent_mutuellement_en_ligne():
+    """(x, a) = 2 et (x, b) = 3 : la ligne x a déjà deux suppressions, mais chaque colonne
+    n'en a qu'une ; il faut une deuxième ligne : y (8 + 9 = 17) plutôt que z (40 + 50)."""
+    t = pd.DataFrame({"a": [2, 8, 40], "b": [3, 9, 50], "c": [20, 30, 60]}, index=["x", "y", "z"])
+    p = supprimer_petites_cellules(t)
+    assert p.masque.to_numpy().tolist() == [[True, True, False], [True, True, False], [False, False, False]]
+    _verifier_protection(p)
+
+
+def test_pont_entre_deux_rectangles_detecte():
+    """Deux rectangles reliés par une seule cellule : chaque ligne et chaque colonne a au moins
+    deux suppressions, et pourtant la cellule (1, 2) se recalcule (c'est un pont)."""
+    masque = np.zeros((4, 4), dtype=bool)
+    masque[np.ix_([0, 1], [0, 1])] = True
+    masque[np.ix_([2, 3], [2, 3])] = True
+    masque[1, 2] = True
+    assert (masque.sum(axis=0) >= 2).all() and (masque.sum(axis=1) >= 2).all()
+    assert recalculables_par_le_rang(masque) == {(1, 2)}
+    assert cellules_recalculables(masque) == [(1, 2)]
+
+
+def test_marges_reconnues_et_epargnees():
+    donnees = pd.DataFrame({"territoire": list("AAAAABBBBBBBBBBCCCCCCCCC") + ["A"] * 3,
+                            "citoyens": ([True] * 2 + [False] * 3 + [True] * 6 + [False] * 4
+                                         + [True] * 5 + [False] * 4 + [False] * 3)})
+    t = pd.crosstab(donnees["territoire"], donnees["citoyens"], margins=True, margins_name="Total")
+    p = supprimer_petites_cellules(t)
+    assert p.primaires.loc["A", True]  # 2 citoyens dans A
+    assert not p.masque.loc["Total"].any() and not p.masque["Total"].any()  # les marges restent publiées
+    _verifier_protection(p, total_l=True, total_c=True)
+
+
+def test_petit_total_supprime_et_protege():
+    t = pd.DataFrame({"a": [1, 10, 11], "b": [2, 12, 14], "Total": [3, 22, 25]}, index=["x", "y", "Total"])
+    p = supprimer_petites_cellules(t)
+    assert p.primaires.loc["x"].tolist() == [True, True, True]
+    _verifier_protection(p, total_l=True, total_c=True)
+
+
+def test_marges_declarees_mais_fausses():
+    t = pd.DataFrame({"a": [1, 10], "b": [2, 12]}, index=["x", "y"])
+    with pytest.raises(ErreurDonnees, match="marges=True"):
+        supprimer_petites_cellules(t, marges=True)
+
+
+def test_tableau_a_une_dimension():
+    t = pd.DataFrame({"n": [3, 40, 12, 25]}, index=list("abcd"))
+    p = supprimer_petites_cellules(t)
+    assert p.masque["n"].tolist() == [True, False, True, False]  # 12 : le plus petit complément
+    _verifier_protection(p)
+
+
+def test_cellule_impossible_a_proteger():
+    with pytest.raises(ErreurConfidentialite, match="Regrouper des modalités"):
+        supprimer_petites_cellules(pd.DataFrame({"n": [3]}, index=["seul"]))
+
+
+@pytest.mark.parametrize("tableau,motif", [
+    (pd.DataFrame({"n": [3, -1]}), "entier ≥ 0"),
+    (pd.DataFrame({"n": [3, 2.5]}), "entier ≥ 0"),
+    (pd.DataFrame({"t": ["A", "B"], "n": [3, 4]}), "set_index"),
+])
+def test_entrees_refusees(tableau, motif):
+    with pytest.raises(ErreurDonnees, match=motif):
+        supprimer_petites_cellules(tableau)
+
+
+def test_affichage_et_html():
+    t = pd.DataFrame({"a": [3, 8, 11], "b": [10, 20, 9], "c": [12, 15, 30]}, index=["x", "y", "z"])
+    p = supprimer_petites_cellules(t)
+    html = p._repr_html_()
+    assert "<table" in html and "donnée supprimée" in html and "<td>x</td>" in html
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda nl: st.integers(1, 5).flatmap(
+    lambda nc: st.lists(st.lists(st.integers(0, 30), min_size=nc, max_size=nc), min_size=nl, max_size=nl))))
+def test_propriete_aucune_cellule_supprimee_recalculable(cellules):
+    t = pd.DataFrame(cellules)
+    try:
+        p = supprimer_petites_cellules(t)
+    except ErreurConfidentialite:
+        # seul cas permis : aucune cellule complémentaire n'existe (tableau d'une seule cellule non nulle)
+        assert (np.asarray(cellules) > 0).sum() == 1
+        return
+    _verifier_protection(p)
+    verifier_aucune_petite_cellule(p)
+
+
+# --------------------------------------------------------------------------
+# Portrait
+
+
+def _portrait_fait_main() -> pd.DataFrame:
+    return pd.DataFrame({
+        "indicateur": ["creees_depuis_2000", "thematique_ejf", "auto_delegation", "densite_liens"],
+        "libelle": ["Créées depuis 2000", "EJF", "Auto-délégation", "Densité"],
+        "niveau": ["instances", "instances", "participants", "instances"],
+        "effectif": [3, 18, 40, 2], "denominateur": [20, 20, 40, 45],
+        "proportion": [0.15, 0.9, 1.0, 2 / 45], "ic_bas": [0.05, 0.7, 0.91, np.nan],
+        "ic_haut": [0.36, 0.97, 1.0, np.nan], "unite": ["proportion"] * 4,
+    })
+
+
+def test_proteger_portrait_effectif_et_complement():
+    """3 sur 20 : effectif petit ; 18 sur 20 : complément 2 petit ; 40 sur 40 : complément 0
+    (non supprimé par défaut) ; densité des liens : exemptée."""
+    p = proteger_portrait(_portrait_fait_main())
+    supprimees = p.masque["effectif"].tolist()
+    assert supprimees == [True, True, False, False]
+    for colonne in ("effectif", "proportion", "ic_bas", "ic_haut"):
+        assert p.valeurs[colonne].iloc[:2].isna().all()
+    assert p.valeurs["denominateur"].tolist() == [20, 20, 40, 45]
+    assert p.affichage().loc[0, "proportion"] == "x"
+    assert "creees_depuis_2000, thematique_ejf" in p.note
+    verifier_aucune_petite_cellule(p.valeurs.iloc[:3], ["effectif"], denominateur="denominateur")
+    with pytest.raises(ErreurConfidentialite, match="denominateur - effectif = 2"):
+        verifier_aucune_petite_cellule(_portrait_fait_main().iloc[:3], ["effectif"], denominateur="denominateur")
+
+
+def test_proteger_portrait_zeros_sensibles():
+    p = proteger_portrait(_portrait_fait_main(), zeros_sensibles=True)
+    assert p.masque["effectif"].tolist() == [True, True, True, False]
+
+
+def test_proteger_portrait_du_mini_jeu(tmp_path):
+    """Le mini-jeu n'a que 4 instances et 5 participants : toutes les parts sont supprimées."""
+    jeu = chargement.charger_jeu(ecrire_jeu(tmp_path / "m", petites_tables()))
+    brut = indicateurs.portrait(jeu)
+    p = proteger_portrait(brut)
+    parts = ~brut["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
+    verifier_aucune_petite_cellule(p.valeurs[parts], ["effectif"], denominateur="denominateur")
+    with pytest.raises(ErreurConfidentialite):
+        verifier_aucune_petite_cellule(brut[parts], ["effectif"], denominateur="denominateur")
+
+
+def test_proteger_portrait_refuse_un_autre_tableau():
+    with pytest.raises(ErreurDonnees, match="colonne\\(s\\) absente\\(s\\)"):
+        proteger_portrait(pd.DataFrame({"n": [1]}))
+
+
+# --------------------------------------------------------------------------
+# Identifiants
+
+
+def test_verifier_liste_les_cellules_fautives():
+    t = pd.DataFrame({"a": [3, 12], "b": [0, 4]}, index=["x", "y"])
+    with pytest.raises(ErreurConfidentialite, match="2 petite\\(s\\) cellule\\(s\\).*ligne « x », a = 3"):
+        verifier_aucune_petite_cellule(t, ["a", "b"])
+
+
+def test_colonnes_identifiantes():
+    colonnes = ["id_repondant", "Courriel", "Nom", "Prénom", "secteur", "Téléphone (cell.)", "adresse",
+                "date de naissance", "nb_membres"]
+    assert colonnes_identifiantes(colonnes) == ["Courriel", "Nom", "Prénom", "Téléphone (cell.)", "adresse",
+                                                "date de naissance"]
+
+
+def test_valeurs_identifiantes():
+    serie = pd.Series(["ORG-64-001", "marie.tremblay@exemple.qc.ca", "450-555-0123", "+1 (514) 555 0199",
+                       "INST-0001", None, "1234567"])
+    assert valeurs_identifiantes(serie).tolist() == [None, "courriel", "telephone", "telephone", None, None, None]
