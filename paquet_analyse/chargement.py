@@ -194,6 +194,17 @@ class _ChargeurYamlStrict(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+ERREURS_YAML = {
+    "en double": None,  # message déjà en français (_ChargeurYamlStrict)
+    "cannot start any token": "caractère interdit en début de valeur (une tabulation ? des espaces seulement)",
+    "mapping values are not allowed": "deux-points mal placé (une valeur qui contient « : » s'entoure de guillemets)",
+    "could not find expected ':'": "deux-points manquant après une clé",
+    "expected <block end>": "indentation incohérente",
+    "found undefined alias": "alias (*nom) sans ancre (&nom) correspondante",
+    "while scanning a quoted scalar": "guillemet jamais refermé",
+}
+
+
 def _lire_yaml(chemin: Path) -> Any:
     affiche = chemins.relatif(chemin)
     try:
@@ -204,9 +215,11 @@ def _lire_yaml(chemin: Path) -> Any:
     except yaml.YAMLError as exc:
         marque = getattr(exc, "problem_mark", None)
         ou = f" à la ligne {marque.line + 1}, colonne {marque.column + 1}" if marque else ""
-        detail = getattr(exc, "problem", None) or ""
-        raise ErreurJeu(f"{affiche} : YAML illisible{ou} ({detail}). Vérifier l'indentation (des "
-                        "espaces, jamais de tabulations), les deux-points et les guillemets.") from None
+        brut = f"{getattr(exc, 'context', '') or ''} {getattr(exc, 'problem', '') or ''}"
+        cause = next((fr or str(exc.problem) for en, fr in ERREURS_YAML.items() if en in brut),
+                     "syntaxe invalide")
+        raise ErreurJeu(f"{affiche} : YAML illisible{ou} : {cause}. Vérifier l'indentation (des espaces, "
+                        "jamais de tabulations), les deux-points et les guillemets.") from None
 
 
 def lire_descripteur(dossier: Path) -> dict:
@@ -977,21 +990,21 @@ def _table_codes(variable: dictionnaire.Variable, explicites: dict) -> dict[str,
 
 
 def _normaliser_valeurs(tableau: pd.DataFrame, table: str, desc: dict) -> pd.DataFrame:
+    """Valeurs manquantes déclarées -> NA ; étiquettes -> codes. Une décision par valeur distincte."""
     manquantes = {str(_en_texte(v)) for v in (desc.get("valeurs_manquantes") or []) if v is not None} | {""}
     codes_explicites = (desc.get("correspondance") or {}).get("codes") or {}
-    sortie = tableau.copy()
-    for nom, var in dictionnaire.variables(table).items():
-        if nom not in sortie.columns:
-            continue
-        serie = sortie[nom].astype(object)
-        serie = serie.where(~serie.isin(manquantes), pd.NA)
-        if var.est_code or var.type == "booleen":
-            correspond = _table_codes(var, codes_explicites.get(nom) or {})
-            # une correspondance par valeur distincte, pas par cellule (gros fichiers)
-            distinctes = {v: correspond.get(normaliser_nom(v), v) for v in serie.dropna().unique()}
-            serie = serie.map(distinctes, na_action="ignore")
-        sortie[nom] = serie
-    return sortie
+    colonnes = {}
+    for nom in tableau.columns:
+        var = dictionnaire.variables(table).get(nom)
+        codee = var is not None and (var.est_code or var.type == "booleen")
+        correspond = _table_codes(var, codes_explicites.get(nom) or {}) if codee else {}
+
+        def normaliser(valeur, correspond=correspond, codee=codee):
+            if valeur in manquantes:
+                return pd.NA
+            return correspond.get(normaliser_nom(valeur), valeur) if codee else valeur
+        colonnes[nom] = _par_valeur_distincte(tableau[nom], normaliser)
+    return pd.DataFrame(colonnes, index=tableau.index, columns=tableau.columns)
 
 
 # --------------------------------------------------------------------------
@@ -1024,11 +1037,10 @@ def typer(serie: pd.Series, variable: dictionnaire.Variable) -> pd.Series:
     """Convertit une colonne normalisée dans le type du dictionnaire ; invalide -> NA."""
     if variable.type in ("identifiant", "texte"):
         return serie.astype("string")
-    if variable.type == "code":
-        codes = [str(c) for c in variable.codes]
-        return pd.Categorical(serie.where(serie.isin(codes)), categories=codes)
+    if variable.type == "code":  # une valeur hors des catégories devient NA
+        return pd.Categorical(serie.to_numpy(dtype=object), categories=[str(c) for c in variable.codes])
     if variable.type == "booleen":
-        return serie.map({"vrai": True, "faux": False}).astype("boolean")
+        return _par_valeur_distincte(serie, {"vrai": True, "faux": False}.get).astype("boolean")
     valeurs = nombre(serie)
     if variable.type == "reel":
         return valeurs.astype("Float64")

@@ -133,6 +133,10 @@ class TableauProtege:
     def _repr_html_(self) -> str:
         return self.affichage().to_html() + f"<p><small>{html.escape(self.note)}</small></p>"
 
+    def __repr__(self) -> str:
+        # texte déterministe (sans adresse mémoire) : les carnets vérifiés par nbval le comparent
+        return f"{self.affichage().to_string()}\n{self.note}"
+
 
 def _texte_cellule(valeur, decimales: int) -> str:
     if valeur is None or valeur is pd.NA or (isinstance(valeur, float) and np.isnan(valeur)):
@@ -345,9 +349,8 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zero
     zeros_sensibles : bool
         Supprimer aussi une part de 0 % ou de 100 % (tous les membres du groupe
         ont la même réponse).
-    exemptes : indicateurs non soumis à la règle : par défaut la densité des
-        liens (des paires d'instances, pas des unités décrites par un attribut)
-        et le taux pour 10 000 habitants (un nombre d'instances publiques).
+    exemptes : indicateurs hors règle : densité des liens (des paires
+        d'instances) et taux pour 10 000 habitants, par défaut.
 
     Renvoie
     -------
@@ -383,14 +386,17 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zero
     valeurs = portrait.copy()
     valeurs["effectif"] = valeurs["effectif"].astype("Int64")
     valeurs = valeurs.astype({c: "Float64" for c in ("proportion", "ic_bas", "ic_haut")}).mask(masque)
-    noms = portrait.loc[supprimer, "indicateur"].astype(str).tolist()
-    note = (f"Aucune part calculée sur un effectif ou un complément de moins de {seuil} : aucune suppression."
-            if not noms else
-            f"« {marque} » : donnée supprimée pour protéger la confidentialité ({', '.join(noms)}) : l'effectif "
-            f"ou son complément (dénominateur moins effectif) est inférieur à {seuil} ; la proportion et son "
-            f"intervalle révéleraient l'effectif, le dénominateur étant publié ({REFERENCE}).")
+    note = _note_portrait(portrait.loc[supprimer, "indicateur"].astype(str).tolist(), seuil, marque)
     return TableauProtege(valeurs=valeurs, masque=masque, primaires=masque.copy(), seuil=int(seuil),
                           note=note, marque=marque)
+
+
+def _note_portrait(indicateurs: list[str], seuil: int, marque: str) -> str:
+    if not indicateurs:
+        return f"Aucune part calculée sur un effectif ou un complément de moins de {seuil} : aucune suppression."
+    return (f"« {marque} » : donnée supprimée pour protéger la confidentialité ({', '.join(indicateurs)}) : "
+            f"l'effectif ou son complément (dénominateur moins effectif) est inférieur à {seuil} ; la proportion "
+            f"et son intervalle révéleraient l'effectif, le dénominateur étant publié ({REFERENCE}).")
 
 
 def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: int = SEUIL_DEFAUT,

@@ -36,7 +36,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import dictionnaire, sorties
-from .chargement import Jeu, nombre, normaliser_nom, typer
+from .chargement import Jeu, nombre, normaliser_nom
 from .confidentialite import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
 
@@ -285,28 +285,33 @@ def _territoires_une_instance(jeu: Jeu) -> list[Probleme]:
     return problemes
 
 
-def _ligne_entete_en_trop(jeu: Jeu, table: str) -> list[Probleme]:
-    """Première ligne de données sans aucune valeur valide, suivie de lignes correctes :
-    sans doute une 2e ligne d'en-tête (export SurveyMonkey : « Response », « Open-Ended Response »)."""
+REGLES_DE_VALEUR = {"code_inconnu", "booleen_invalide", "type_entier", "type_reel", "date_au_lieu_d_un_nombre",
+                    "erreur_formule"}
+
+
+def _ligne_entete_en_trop(jeu: Jeu, table: str, problemes: list[Probleme]) -> list[Probleme]:
+    """Première ligne de données dont toutes les valeurs codées ou numériques sont refusées, alors que
+    les 50 suivantes sont presque toutes correctes : sans doute une 2e ligne d'en-tête (export
+    SurveyMonkey : « Response », « Open-Ended Response »…)."""
     brut = jeu.brut[table]
-    variables = [v for v in dictionnaire.variables(table).values()
-                 if v.type not in ("identifiant", "texte") and v.nom in brut.columns]
-    if len(brut) < 2 or not variables:
+    noms = [n for n, v in dictionnaire.variables(table).items()
+            if v.type not in ("identifiant", "texte") and n in brut.columns]
+    if len(brut) < 2 or not noms:
         return []
-    tete, suite = brut.iloc[:1], brut.iloc[1:51]
-    def fautives(bloc):
-        remplies = sum(int(bloc[v.nom].notna().sum()) for v in variables)
-        invalides = sum(int((bloc[v.nom].notna() & pd.isna(typer(bloc[v.nom], v))).sum()) for v in variables)
-        return remplies, invalides
-    remplies, invalides = fautives(tete)
-    remplies_suite, invalides_suite = fautives(suite)
-    if remplies < 2 or invalides < remplies or invalides_suite > 0.2 * max(remplies_suite, 1):
+    lignes = brut.index.to_numpy()
+    premiere, suite = int(lignes[0]), set(lignes[1:51].tolist())
+    fautes = [p for p in problemes if p.regle in REGLES_DE_VALEUR]
+    refusees = {p.colonne for p in fautes if p.ligne == premiere}
+    remplies = [n for n in noms if pd.notna(brut[n].iloc[0])]
+    remplies_suite = int(brut[noms].iloc[1:51].notna().to_numpy().sum())
+    fautes_suite = sum(p.ligne in suite for p in fautes)
+    if len(remplies) < 2 or len(refusees) < len(remplies) or fautes_suite > 0.2 * max(remplies_suite, 1):
         return []
-    exemples = list(dict.fromkeys(str(tete[v.nom].iloc[0]) for v in variables if pd.notna(tete[v.nom].iloc[0])))
+    exemples = list(dict.fromkeys(str(brut[n].iloc[0]) for n in remplies))
     return [Probleme(
-        jeu.fichier_affiche(table), int(brut.index[0]), None, " | ".join(exemples[:4])[:80], "ligne_entete_en_trop",
+        jeu.fichier_affiche(table), premiere, None, " | ".join(exemples[:4])[:80], "ligne_entete_en_trop",
         "cette ligne ne contient aucune réponse valide alors que les suivantes sont correctes : sans doute "
-        "une 2e ligne d'en-tête (export SurveyMonkey ou LimeSurvey). Ses erreurs sont listées ci-dessous.",
+        "une 2e ligne d'en-tête (export SurveyMonkey ou LimeSurvey). Ses erreurs sont aussi listées.",
         f"Déclarer lignes_a_sauter: 1 pour ce fichier dans jeu.yml (fichiers.{table}: "
         "{chemin: …, lignes_a_sauter: 1}).")]
 
@@ -387,7 +392,8 @@ def valider_jeu(jeu: Jeu) -> RapportValidation:
     """
     problemes = list(jeu.problemes)
     for table in jeu.brut:
-        problemes += _ligne_entete_en_trop(jeu, table) + _valider_table(jeu, table)
+        probs = _valider_table(jeu, table)
+        problemes += _ligne_entete_en_trop(jeu, table, probs) + probs
     problemes += _references(jeu) + _valeurs_identifiantes(jeu) + _territoires_une_instance(jeu)
     ordre = {t: i for i, t in enumerate(jeu.fichiers)}
     cle = {chemin: ordre[t] for t, chemin in ((t, jeu.fichier_affiche(t)) for t in jeu.fichiers)}
