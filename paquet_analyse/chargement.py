@@ -1012,12 +1012,13 @@ def _normaliser_valeurs(tableau: pd.DataFrame, table: str, desc: dict) -> pd.Dat
 
 
 def _nombre_texte(valeur: Any) -> float:
+    """Un texte en nombre : chiffres ASCII seulement (« ١٢ », « ² » ou « inf » sont refusés)."""
     texte = re.sub(r"[\s\u00a0\u202f]", "", str(valeur))
-    texte = re.sub(r"^([-+]?\d*),(\d+)$", r"\1.\2", texte)
-    try:
-        return float(texte) if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", texte) else np.nan
-    except ValueError:
+    texte = re.sub(r"^([-+]?[0-9]*),([0-9]+)$", r"\1.\2", texte)
+    if not re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", texte):
         return np.nan
+    nombre_ = float(texte)
+    return nombre_ if np.isfinite(nombre_) else np.nan
 
 
 def nombre(serie: pd.Series) -> pd.Series:

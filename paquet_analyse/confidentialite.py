@@ -446,7 +446,9 @@ def colonnes_identifiantes(colonnes) -> list[str]:
 
 
 MOTIF_COURRIEL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-MOTIF_TELEPHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+# Numéro nord-américain *mis en forme* (séparateurs ou parenthèses) : une suite de chiffres nue
+# est trop ambiguë (les identifiants de répondants SurveyMonkey ont 11 chiffres).
+MOTIF_TELEPHONE = re.compile(r"(?<![\d-])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])")
 
 
 def _nature_identifiante(valeur) -> str | None:
@@ -462,8 +464,9 @@ def _nature_identifiante(valeur) -> str | None:
 def valeurs_identifiantes(serie: pd.Series) -> pd.Series:
     """Pour chaque valeur : « courriel », « telephone » ou None (calculé par valeur distincte).
 
-    >>> valeurs_identifiantes(pd.Series(["ORG-12", "a.b@exemple.ca", "(450) 555-1234", None])).tolist()
-    [None, 'courriel', 'telephone', None]
+    >>> valeurs_identifiantes(pd.Series(["ORG-12", "a.b@exemple.ca", "(450) 555-1234", None,
+    ...                                  "11456789012"])).tolist()
+    [None, 'courriel', 'telephone', None, None]
     """
     codes, distinctes = pd.factorize(serie.to_numpy(dtype=object), use_na_sentinel=True)
     natures = np.array([_nature_identifiante(v) for v in distinctes] + [None], dtype=object)

@@ -173,3 +173,21 @@ def test_jeu_yml_cles_inconnues_et_fichier_manquant_signales_ensemble(tmp_path):
     assert "clé inconnue « titr »" in message
     assert "fichiers.territoires : « territoires.csv » introuvable" in message
 
+
+
+def test_nombre_chiffres_ascii_seulement():
+    serie = pd.Series(["١٢", "²", "inf", "1e999", "NaN", "+3", ".5", "1e3"], dtype=object)
+    assert chargement.nombre(serie).tolist()[5:] == [3.0, 0.5, 1000.0]
+    assert chargement.nombre(serie).iloc[:5].isna().all()
+
+
+def test_lire_tableau_ligne_de_titre_et_ligne_vide(tmp_path):
+    """API publique : index = numéros de ligne du fichier ; problèmes non fatals dans attrs."""
+    chemin = tmp_path / "instances.csv"
+    texte = petites_tables()["instances"].to_csv(index=False, lineterminator="\n")
+    entete, premiere, reste = texte.split("\n", 2)
+    chemin.write_text(f"Enquête 2022\n{entete}\n{premiere}\n\n{reste}", encoding="utf-8")
+    tableau, debut = chargement.lire_tableau(chemin, colonnes_attendues=chargement.noms_attendus("instances"))
+    assert debut == 3 and tableau.index.tolist() == [3, 5, 6, 7]
+    assert tableau.loc[5, "id_instance"] == "I2"
+    assert [p.regle for p in tableau.attrs["problemes"]] == ["entete_detectee"]
