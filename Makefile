@@ -19,13 +19,22 @@ $(TEMOIN): requirements.lock pyproject.toml
 
 environnement: $(TEMOIN)
 
+# Le flux complet (Snakemake + papermill) ; ne refait que ce qui a changé,
+# sauf au premier lancement dans un clone, où tout est régénéré.
 resultats: $(TEMOIN)
-	$(PY) -m paquet_analyse valider $(JEU)
-	$(PY) -m paquet_analyse portrait $(JEU) --tous
+	$(PY) -m paquet_analyse executer $(JEU) --coeurs $(COEURS)
 
+# Réexécute chaque carnet enregistré dans resultats/ et compare ses sorties.
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_assainir.cfg -p no:cacheprovider
+verifier: $(TEMOIN)
+	$(PY) -m pytest $(NBVAL) resultats/$(notdir $(JEU))/carnets
+
+# Toute la suite : tests unitaires, flux complet sur un petit jeu, et
+# vérification nbval des résultats enregistrés (des résultats périmés par un
+# changement de code font échouer les tests).
 # pytest renvoie 5 quand il ne trouve aucun test : on le dit au lieu d'échouer en silence.
 test: $(TEMOIN)
-	@$(PY) -m pytest; code=$$?; \
+	@$(PY) -m pytest tests $(NBVAL) resultats/$(notdir $(JEU))/carnets; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
 lab: $(TEMOIN)

@@ -5,10 +5,18 @@
 # d'index et le manifeste de provenance sont écrits.
 # L'incrémentalité repose sur des empreintes passées en paramètres (voir
 # paquet_analyse/flux.py), pas sur les dates des fichiers.
+# Les sorties sont marquées update() : Snakemake ne les efface pas avant de
+# relancer une règle (il en garde une copie et la restaure si la règle
+# échoue) ; chaque fichier est écrit atomiquement à la fin. Un flux
+# interrompu laisse donc les résultats précédents intacts.
+
+import sys
 
 from paquet_analyse import execution, flux
 
 INFO = flux.preparer_flux(config.get("jeu", "donnees_brutes/lanaudiere"))
+for message in flux.changements_bruts(INFO):
+    print(message, file=sys.stderr)
 SORTIE = f"resultats/{INFO.nom}"
 TERRITOIRES = list(INFO.territoires)
 REGION = list(flux.CARNETS_REGION)
@@ -31,7 +39,7 @@ rule validation:
         modele="carnets/01_validation_donnees.ipynb",
         bruts=INFO.fichiers_bruts,
     output:
-        f"{SORTIE}/carnets/01_validation_donnees.ipynb",
+        update(f"{SORTIE}/carnets/01_validation_donnees.ipynb"),
     params:
         empreinte=INFO.empreinte_donnees,
     priority: 10
@@ -39,12 +47,15 @@ rule validation:
         execution.executer_carnet(input.modele, output[0], {"jeu": INFO.jeu})
 
 
+# Les fichiers bruts ne sont pas des entrées de cette règle : Snakemake relance
+# toute règle dont une entrée est plus récente que ses sorties et a changé de
+# contenu. Ce qui compte ici, ce sont les seules lignes du territoire, dont
+# l'empreinte est en paramètre.
 rule par_territoire:
     input:
         modele="carnets/{carnet}.ipynb",
-        bruts=INFO.fichiers_bruts,
     output:
-        f"{SORTIE}/carnets/territoires/{{territoire}}/{{carnet}}.ipynb",
+        update(f"{SORTIE}/carnets/territoires/{{territoire}}/{{carnet}}.ipynb"),
     params:
         empreinte=lambda w: INFO.empreintes_territoires[w.territoire],
     run:
@@ -57,7 +68,7 @@ rule region:
         modele="carnets/{region}.ipynb",
         bruts=INFO.fichiers_bruts,
     output:
-        f"{SORTIE}/carnets/{{region}}.ipynb",
+        update(f"{SORTIE}/carnets/{{region}}.ipynb"),
     params:
         empreinte=INFO.empreinte_donnees,
     run:
@@ -68,7 +79,7 @@ rule rapport:
     input:
         f"{SORTIE}/carnets/{{chemin}}.ipynb",
     output:
-        f"{SORTIE}/rapports/{{chemin}}.html",
+        update(f"{SORTIE}/rapports/{{chemin}}.html"),
     run:
         flux.rapport_html(input[0], output[0])
 
@@ -78,7 +89,7 @@ rule index:
         expand(f"{SORTIE}/rapports/{{n}}.html", n=["01_validation_donnees", *REGION]),
         expand(f"{SORTIE}/rapports/territoires/{{t}}/{{n}}.html", t=TERRITOIRES, n=PAR_TERRITOIRE),
     output:
-        f"{SORTIE}/index.html",
+        update(f"{SORTIE}/index.html"),
     params:
         territoires=INFO.territoires,
     run:
@@ -91,7 +102,7 @@ rule manifeste:
     input:
         rules.index.output,
     output:
-        f"{SORTIE}/manifeste.json",
+        update(f"{SORTIE}/manifeste.json"),
     params:
         empreinte=INFO.empreinte_donnees,
     run:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import associations, chargement, chemins, dictionnaire, indicateurs, modeles
+from . import associations, chargement, chemins, confidentialite, dictionnaire, indicateurs, modeles
 from . import plan as plan_
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
@@ -187,12 +187,27 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
     return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes), **valeurs)
 
 
+def masquer_petits_comptes(tableau: pd.DataFrame, colonnes, *, seuil: int) -> pd.DataFrame:
+    """Met à NA les comptes de personnes entre 1 et seuil - 1 (par ex. les réponses manquantes)."""
+    sortie = tableau.copy()
+    for nom in colonnes:
+        if nom in sortie.columns:
+            x = pd.to_numeric(sortie[nom], errors="coerce")
+            sortie[nom] = x.astype("Int64").mask((x >= 1) & (x < seuil))
+    return sortie
+
+
 def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
-    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse."""
+    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse.
+
+    Le nombre de lignes écartées pour valeur manquante (`manquants`) est
+    masqué s'il est entre 1 et le seuil de confidentialité.
+    """
     if territoire is not None:
         donnees = restreindre(donnees, territoire)
     lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
-    return pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+    resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+    return masquer_petits_comptes(resultats, ["manquants"], seuil=seuil_confidentialite(donnees))
 
 
 def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
@@ -233,31 +248,41 @@ def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.Data
         return associations.association(t, exposition, issue)
 
 
-def effectifs_par_territoire(jeu: chargement.Jeu) -> pd.DataFrame:
-    """Nombre d'instances et de participants par territoire (et au total)."""
+def effectifs_par_territoire(jeu: chargement.Jeu, *, seuil: int = 5) -> "confidentialite.TableauProtege":
+    """Nombre d'instances et de participants par territoire (et au total), petites cellules supprimées."""
     inst = jeu.instances.groupby("territoire", observed=True).size().rename("instances")
     territoire_part = jeu.participants["id_instance"].map(jeu.instances.set_index("id_instance")["territoire"])
     part = territoire_part.value_counts().rename("participants")
     tableau = pd.concat([inst, part], axis=1).fillna(0).astype(int).sort_index()
     tableau.loc["Ensemble"] = tableau.sum()
-    return tableau.rename_axis("territoire").reset_index()
+    return confidentialite.supprimer_petites_cellules(tableau.rename_axis("territoire"), seuil=seuil)
 
 
-def portrait(donnees: Donnees, territoire: str | None = None) -> pd.DataFrame:
-    return indicateurs.portrait(donnees.jeu, territoire,
+def seuil_confidentialite(donnees: Donnees) -> int:
+    return int(donnees.plan.seuils["confidentialite"])
+
+
+def portrait(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
+    """Portrait d'un territoire (ou de l'ensemble), parts sur de petits effectifs supprimées."""
+    brut = indicateurs.portrait(donnees.jeu, territoire,
                                 seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
+    return confidentialite.proteger_portrait(brut, seuil=seuil_confidentialite(donnees))
 
 
-def portraits(donnees: Donnees) -> pd.DataFrame:
-    """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`)."""
-    morceaux = [portrait(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
-    morceaux.append(portrait(donnees).assign(territoire="Ensemble"))
+def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":
+    """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`), protégés."""
+    seuil = donnees.plan.seuils["sur_sollicitation"]
+    morceaux = [indicateurs.portrait(donnees.jeu, t, seuil_sur_sollicitation=seuil).assign(territoire=t)
+                for t in donnees.jeu.liste_territoires()]
+    morceaux.append(indicateurs.portrait(donnees.jeu, seuil_sur_sollicitation=seuil).assign(territoire="Ensemble"))
     tableau = pd.concat(morceaux, ignore_index=True)
-    return tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]]
+    return confidentialite.proteger_portrait(tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]],
+                                             seuil=seuil_confidentialite(donnees))
 
 
-def vue_portraits(portraits_: pd.DataFrame) -> pd.DataFrame:
-    """Une ligne par indicateur, une colonne par territoire (proportion ou taux)."""
+def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
+    """Une ligne par indicateur, une colonne par territoire (proportion ou taux ; vide si supprimée)."""
+    portraits_ = portraits_.valeurs
     vue = portraits_.pivot(index="indicateur", columns="territoire", values="proportion")
     ordre = list(dict.fromkeys(portraits_["indicateur"]))
     colonnes = [t for t in dict.fromkeys(portraits_["territoire"])]
@@ -267,7 +292,8 @@ def vue_portraits(portraits_: pd.DataFrame) -> pd.DataFrame:
 def figure_portrait(donnees: Donnees, territoires: list[str]):
     from . import figures
 
-    tableau = pd.concat([portrait(donnees, t).assign(territoire=t) for t in territoires], ignore_index=True)
+    # parts protégées : une part supprimée n'apparaît pas non plus sur la figure
+    tableau = pd.concat([portrait(donnees, t).valeurs.assign(territoire=t) for t in territoires], ignore_index=True)
     return figures.portrait_par_territoire(tableau, simule=donnees.simule)
 
 
@@ -322,7 +348,7 @@ class Croisement:
 
     ligne: str
     colonne: str
-    tableau: pd.DataFrame
+    tableau: "confidentialite.TableauProtege"  # effectifs, petites cellules supprimées
     residus: pd.DataFrame
     phrase: str
     simule: bool
@@ -342,10 +368,10 @@ def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | 
     residus = associations.residus_ajustes(t, ligne, colonne)
     longue = residus.stack().rename("residu_ajuste").reset_index()
     longue.columns = [ligne, colonne, "residu_ajuste"]
-    comptes = associations.tableau_croise(t, ligne, colonne).stack().rename("effectif").reset_index()
-    comptes.columns = [ligne, colonne, "effectif"]
-    tableau = comptes.merge(longue, on=[ligne, colonne])
-    notables = tableau[tableau["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
+    comptes = associations.tableau_croise(t, ligne, colonne)
+    comptes.index, comptes.columns = comptes.index.astype(str), comptes.columns.astype(str)
+    tableau = confidentialite.supprimer_petites_cellules(comptes, seuil=seuil_confidentialite(donnees))
+    notables = longue[longue["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
     if notables.empty:
         phrase = ("Aucune case ne s'écarte nettement de l'indépendance (tous les résidus ajustés sont "
                   "entre -2 et 2).")
@@ -394,7 +420,8 @@ def forets(donnees: Donnees) -> Forets:
             warnings.simplefilter("ignore", AvertissementPaquet)
             r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
         resultats[h.id] = (h, r)
-        strates = r.strates.assign(id=h.id)
+        # effectifs des cellules retirés (confidentialité) : seuls l'effectif de la strate et le RC restent
+        strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id)
         morceaux.append(strates)
         ligne = tester_hypothese(donnees, h, portee="region")
         phrases.append(interpretation.phrase_hypothese(ligne))
@@ -455,7 +482,7 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
                        "ecart_type": t["indice_conditions"].std(), "effectif": len(t),
                        "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
                        "manquants": int(bloc["indice_conditions"].isna().sum())})
-    return pd.DataFrame(lignes)
+    return masquer_petits_comptes(pd.DataFrame(lignes), ["manquants"], seuil=seuil_confidentialite(donnees))
 
 
 def figure_conditions(donnees: Donnees):
@@ -471,7 +498,8 @@ def figure_conditions(donnees: Donnees):
 def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
     from . import reseau
 
-    return reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
+    mesures = reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
+    return masquer_petits_comptes(mesures, ["nb_sieges_sans_organisation"], seuil=seuil_confidentialite(donnees))
 
 
 def phrases_reseau(mesures: pd.DataFrame) -> list[str]:

@@ -102,6 +102,8 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     fig, ax = plt.subplots(figsize=(8, 0.5 * (n + 2) + 1.4))
     finis = np.r_[d[["ic_bas", "ic_haut", "rapport_cotes"]].to_numpy(dtype=float).ravel(), commun]
     finis = finis[np.isfinite(finis) & (finis > 0)]
+    if finis.size == 0:  # rien d'estimable : une échelle neutre autour de 1
+        finis = np.array([0.5, 2.0])
     bas_lim, haut_lim = max(finis.min() / 1.5, 1e-2), min(finis.max() * 1.5, 1e3)
     for i, r in d.iterrows():
         est, lo, hi = (float(r[c]) for c in ("rapport_cotes", "ic_bas", "ic_haut"))

@@ -15,6 +15,8 @@ arrête le flux avant tout calcul, avec la liste française des problèmes.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -162,23 +164,62 @@ Tableaux : dossier <code>tableaux/</code> ; figures : dossier <code>figures/</co
 
 
 def commande_snakemake(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None,
-                       cibles: tuple[str, ...] = ()) -> list[str]:
+                       cibles: tuple[str, ...] = (), racine: Path | None = None) -> list[str]:
     """La commande Snakemake du flux pour un jeu (voir `lancer`)."""
-    racine = chemins.racine()
+    racine = racine or chemins.racine()
     temoin = racine / ".snakemake" / f"flux_{Path(jeu).name}.initialise"
     if tout_refaire is None:
         tout_refaire = not temoin.exists()
     commande = [sys.executable, "-m", "snakemake", "--snakefile", str(racine / "Snakefile"),
                 "--directory", str(racine), "--cores", str(coeurs), "--config", f"jeu={jeu}",
-                "--rerun-triggers", "params", "input", "code", "--keep-going", "--quiet", "rules",
-                "--printshellcmds"]
+                "--rerun-triggers", "params", "input", "code", "--keep-going"]
     if tout_refaire:
         commande.append("--forceall")
     return commande + list(cibles)
 
 
+def changements_bruts(info: InfoFlux) -> list[str]:
+    """Fichiers bruts modifiés, ajoutés ou retirés depuis le dernier manifeste (messages français).
+
+    Le flux les signale au démarrage ; les règles qui en dépendent sont
+    refaites (leurs empreintes changent), jamais servies périmées.
+    """
+    manifeste = chemins.racine() / "resultats" / info.nom / "manifeste.json"
+    if not manifeste.is_file():
+        return []
+    anciens = json.loads(manifeste.read_text(encoding="utf-8")).get("fichiers_bruts_sha256", {})
+    actuels = execution.empreintes_brutes(chemins.racine() / info.jeu)
+    messages = []
+    for nom in sorted(set(anciens) | set(actuels)):
+        if nom not in actuels:
+            messages.append(f"Fichier brut retiré depuis les derniers résultats : {info.jeu}/{nom}.")
+        elif nom not in anciens:
+            messages.append(f"Fichier brut ajouté depuis les derniers résultats : {info.jeu}/{nom}.")
+        elif anciens[nom] != actuels[nom]:
+            messages.append(f"Fichier brut modifié depuis les derniers résultats : {info.jeu}/{nom} "
+                            f"(SHA-256 {anciens[nom][:12]}… -> {actuels[nom][:12]}…) ; ce qui en dépend sera refait.")
+    return messages
+
+
+def _lever_verrou_orphelin(racine: Path) -> None:
+    """Lève le verrou laissé par un flux tué (aucun Snakemake vivant dans ce dossier)."""
+    import psutil
+
+    verrous = list((racine / ".snakemake" / "locks").glob("*"))
+    if not verrous:
+        return
+    for proc in psutil.process_iter(["cmdline"]):
+        ligne = proc.info.get("cmdline") or []
+        if "snakemake" in " ".join(ligne) and str(racine) in ligne and proc.pid != os.getpid():
+            return  # un flux tourne encore : on ne touche à rien
+    print("Verrou d'une exécution interrompue levé ; les étapes incomplètes seront refaites.", file=sys.stderr)
+    for verrou in verrous:
+        verrou.unlink(missing_ok=True)
+
+
 def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None) -> int:
     """Exécute le flux complet ; renvoie le code de sortie de Snakemake."""
+    _lever_verrou_orphelin(chemins.racine())
     commande = commande_snakemake(jeu, coeurs=coeurs, tout_refaire=tout_refaire)
     code = subprocess.run(commande, cwd=chemins.racine()).returncode
     if code == 0:

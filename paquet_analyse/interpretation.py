@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from . import dictionnaire, texte
 
 
 def force_preuve(p: float) -> str:
     """Échelle verbale conventionnelle de la force de la preuve contre l'hypothèse nulle."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if _nan(p):
         return "non évaluable"
     if p < 0.001:
         return "forte"
@@ -32,7 +34,8 @@ def force_preuve(p: float) -> str:
 
 
 def _nan(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """Valeur manquante : None, NaN ou pd.NA (cellule supprimée d'un tableau protégé)."""
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
 def _libelle_court(nom: str) -> str:
@@ -91,9 +94,10 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
     preuve = force_preuve(p)
     verdict = ("aucune preuve d'association" if preuve == "aucune preuve"
                else f"preuve {preuve} d'association")
-    if r["id"].startswith("H5") or "homogénéité" in str(r["methode"]):
+    if "homogénéité" in str(r["methode"]):
         verdict = ("aucune preuve que l'effet diffère entre territoires" if preuve == "aucune preuve"
                    else f"preuve {preuve} que l'effet diffère d'un territoire à l'autre")
+        nom_p = f"{nom_p} d'homogénéité (Breslow-Day, correction de Tarone)"
     p_texte = texte.valeur_p(p).replace("p ", f"{nom_p} ", 1)
     return (f"**{r['id']}** ({lieu}, n = {int(r['effectif'])}) : {corps} "
             f"{p_texte} : {verdict}.")
@@ -104,6 +108,9 @@ def phrase_part(ligne) -> str:
     if ligne["unite"] != "proportion":
         return (f"{ligne['libelle']} : {texte.nombre_fr(ligne['proportion'], 2)} "
                 f"({ligne['effectif']} concertations pour {texte.nombre_fr(ligne['denominateur'], 0)} habitants).")
+    if _nan(ligne["proportion"]) and ligne["denominateur"] and not _nan(ligne["denominateur"]):
+        return (f"{ligne['libelle']} : donnée supprimée pour protéger la confidentialité (effectif ou "
+                f"complément inférieur au seuil, sur {ligne['denominateur']}).")
     if _nan(ligne["proportion"]):
         return f"{ligne['libelle']} : non calculable (aucune donnée)."
     phrase = (f"{ligne['libelle']} : {texte.pourcentage(ligne['proportion'])} "

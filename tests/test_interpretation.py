@@ -43,7 +43,7 @@ def test_phrase_signale_l_imprecision_et_le_non_estimable():
 def test_phrase_p_ajustee_et_homogeneite():
     r = _resultat(id="H5a", territoire="Ensemble", p_ajustee=0.02, methode="Breslow-Day homogénéité")
     phrase = interpretation.phrase_hypothese(r, colonne_p="p_ajustee")
-    assert "p ajustée (Benjamini-Hochberg) = 0,020" in phrase
+    assert "p ajustée (Benjamini-Hochberg) d'homogénéité (Breslow-Day, correction de Tarone) = 0,020" in phrase
     assert "que l'effet diffère d'un territoire à l'autre" in phrase
 
 

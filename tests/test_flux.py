@@ -1,0 +1,203 @@
+"""Le flux complet (Snakemake + papermill) sur un petit jeu simulé, dans une copie du projet.
+
+Vérifie : tous les produits attendus, aucun avertissement ni erreur dans les
+carnets exécutés, la vérification nbval de ces carnets, la reprise sans
+travail, la relance limitée au territoire modifié, l'arrêt propre sur un jeu
+invalide, et des carnets exécutés identiques octet pour octet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from paquet_analyse import chemins, execution, flux, simulation
+from paquet_analyse.erreurs import ErreurPaquet
+
+pytestmark = pytest.mark.lent
+RACINE = chemins.racine()
+PROFILS = (dataclasses.replace(simulation.TERRITOIRES[1], nb_instances=24),
+           dataclasses.replace(simulation.TERRITOIRES[3], nb_instances=22))
+
+
+def _copier_projet(cible: Path) -> Path:
+    for nom in ("pyproject.toml", "Snakefile"):
+        shutil.copy2(RACINE / nom, cible / nom)
+    for nom in ("carnets", "paquet_analyse"):
+        shutil.copytree(RACINE / nom, cible / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return cible
+
+
+def _env(racine: Path) -> dict:
+    return {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine)}
+
+
+def _snakemake(racine: Path, jeu: str, *options: str) -> subprocess.CompletedProcess:
+    commande = flux.commande_snakemake(jeu, coeurs=2, tout_refaire=False, racine=racine)
+    return subprocess.run([*commande, *options], cwd=racine, env=_env(racine), capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def projet(tmp_path_factory):
+    racine = _copier_projet(tmp_path_factory.mktemp("projet"))
+    simulation.simuler(racine / "donnees_brutes" / "petit", profils=PROFILS)
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"],
+                       cwd=racine, env=_env(racine), capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return racine
+
+
+def _carnets(racine):
+    return sorted((racine / "resultats" / "petit" / "carnets").rglob("*.ipynb"))
+
+
+def test_produits_attendus(projet):
+    sortie = projet / "resultats" / "petit"
+    noms = [p.relative_to(sortie / "carnets").as_posix() for p in _carnets(projet)]
+    attendus = ["01_validation_donnees.ipynb", *(f"{n}.ipynb" for n in flux.CARNETS_REGION)]
+    attendus += [f"territoires/{t}/{n}.ipynb" for t in ("d_autray", "l_assomption") for n in flux.CARNETS_TERRITOIRE]
+    assert sorted(noms) == sorted(attendus)
+    for nom in attendus:
+        html = sortie / "rapports" / nom.replace(".ipynb", ".html")
+        assert html.is_file(), html
+        assert "SIMULÉES" in html.read_text(encoding="utf-8")
+    index = (sortie / "index.html").read_text(encoding="utf-8")
+    assert "L&#x27;Assomption" in index and "rapports/territoires/d_autray/03_associations_territoire.html" in index
+    assert (sortie / "figures" / "foret_h5a.png").read_bytes().startswith(b"\x89PNG")
+    assert (sortie / "tableaux" / "synthese_hypotheses.csv").is_file()
+
+
+def test_rapport_html_sans_code(projet):
+    html = (projet / "resultats" / "petit" / "rapports" / "04_comparaison_territoires.html").read_text(encoding="utf-8")
+    assert "analyses.synthese(donnees)" not in html  # les cellules de code sont masquées
+    assert "Synthèse de toutes les hypothèses" in html
+
+
+def test_manifeste(projet):
+    manifeste = json.loads((projet / "resultats" / "petit" / "manifeste.json").read_text(encoding="utf-8"))
+    bruts = projet / "donnees_brutes" / "petit"
+    assert manifeste["fichiers_bruts_sha256"] == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(bruts.iterdir())}
+    assert manifeste["parametres"]["territoires"] == {"d_autray": "D'Autray", "l_assomption": "L'Assomption"}
+    assert manifeste["versions"]["pandas"] and manifeste["sources"]["empreinte_sha256"]
+    assert str(projet) not in json.dumps(manifeste)  # aucun chemin absolu
+
+
+def test_carnets_sans_erreur_ni_avertissement(projet):
+    for chemin in _carnets(projet):
+        nb = nbformat.read(chemin, as_version=4)
+        sorties_ = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+        assert not [o for o in sorties_ if o.output_type in ("error", "stream")], chemin
+        premiere = next(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        assert "Données SIMULÉES" in premiere["data"]["text/markdown"], chemin
+        assert "Colophon" in nb.cells[-1].outputs[0]["data"]["text/markdown"], chemin
+        texte = nbformat.writes(nb)
+        assert str(projet) not in texte and "0x7f" not in texte, chemin
+        assert "start_time" not in texte and "duration" not in texte, chemin
+
+
+def test_nbval_sur_les_carnets_executes(projet):
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                        "--nbval-current-env", "--nbval-sanitize-with", str(RACINE / "tests" / "nbval_assainir.cfg"),
+                        "resultats/petit/carnets"], cwd=projet, env=_env(projet), capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-4000:]
+
+
+def test_reprise_sans_travail(projet):
+    r = _snakemake(projet, "donnees_brutes/petit", "-n")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Nothing to be done" in r.stdout + r.stderr
+
+
+def test_modifier_un_territoire_ne_relance_que_lui(projet):
+    """Une instance de D'Autray change : seuls les carnets de D'Autray et ceux de la région sont à refaire."""
+    chemin = projet / "donnees_brutes" / "petit" / "instances.csv"
+    lignes = chemin.read_text(encoding="utf-8").splitlines()
+    i = next(k for k, ligne in enumerate(lignes) if ",D'Autray," in ligne)
+    debut, dernier = lignes[i].rsplit(",", 1)
+    lignes[i] = f"{debut},{int(dernier) + 1}"  # nb_realisations change
+    chemin.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    r = _snakemake(projet, "donnees_brutes/petit", "-n")
+    sortie = r.stdout + r.stderr
+    assert r.returncode == 0, sortie[-2000:]
+    assert "carnets/territoires/d_autray/02_portrait_territoire.ipynb" in sortie
+    assert "carnets/territoires/d_autray/03_associations_territoire.ipynb" in sortie
+    assert "carnets/territoires/l_assomption" not in sortie
+    assert "carnets/04_comparaison_territoires.ipynb" in sortie
+
+
+def test_interruption_laisse_les_resultats_precedents(projet):
+    """Le flux est tué (SIGKILL) pendant un carnet : les résultats précédents restent intacts,
+    et le lancement suivant termine le travail (D'Autray a changé au test précédent)."""
+    import signal
+
+    import psutil
+
+    avant = {p: p.read_bytes() for p in _carnets(projet)}
+    proc = subprocess.Popen([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,
+                            env=_env(projet), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    limite = time.monotonic() + 120
+    while time.monotonic() < limite and proc.poll() is None:
+        enfants = psutil.Process(proc.pid).children(recursive=True)
+        if any("ipykernel_launcher" in " ".join(e.cmdline()) for e in enfants if e.is_running()):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    assert proc.poll() is None, "le flux a fini avant d'être interrompu"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for chemin, octets in avant.items():
+        assert chemin.read_bytes() == octets, chemin
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,
+                       env=_env(projet), capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    apres = {p: p.read_bytes() for p in _carnets(projet)}
+    portrait = projet / "resultats/petit/carnets/territoires/d_autray/02_portrait_territoire.ipynb"
+    assert apres[portrait] != avant[portrait]  # refait avec les nouvelles données
+    autre = projet / "resultats/petit/carnets/territoires/l_assomption/02_portrait_territoire.ipynb"
+    assert apres[autre] == avant[autre]  # pas touché
+    assert "Fichier brut modifié depuis les derniers résultats" in r.stderr
+
+
+def test_jeu_invalide_arrete_le_flux_en_francais(projet):
+    copie = projet / "donnees_brutes" / "casse"
+    shutil.copytree(projet / "donnees_brutes" / "petit", copie)
+    texte = (copie / "instances.csv").read_text(encoding="utf-8").replace(",cisss,", ",cisss_x,", 1)
+    (copie / "instances.csv").write_text(texte, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/casse"],
+                       cwd=projet, env=_env(projet), capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "code inconnu" in r.stdout + r.stderr and "« cisss »" in r.stdout + r.stderr
+    assert not (projet / "resultats" / "casse" / "carnets").exists()
+
+
+def test_carnet_en_echec_nomme_carnet_cellule_et_cause(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("y = x + 1"),
+                nbformat.v4.new_code_cell("raise ValueError('colonne absente')")]
+    modele = tmp_path / "essai.ipynb"
+    nbformat.write(nb, modele)
+    with pytest.raises(ErreurPaquet, match=r"essai.ipynb.*cellule 3.*ValueError : colonne absente"):
+        execution.executer_carnet(modele, tmp_path / "sortie" / "essai.ipynb", {"x": 2})
+    assert not (tmp_path / "sortie" / "essai.ipynb").exists()
+    with pytest.raises(ErreurPaquet, match="paramètre\\(s\\) inconnu\\(s\\) z"):
+        execution.executer_carnet(modele, tmp_path / "sortie" / "essai.ipynb", {"z": 2})
+
+
+def test_execution_deterministe(tmp_path):
+    modele = RACINE / "carnets" / "01_validation_donnees.ipynb"
+    a = execution.executer_carnet(modele, tmp_path / "a" / "01.ipynb", {"jeu": "donnees_brutes/lanaudiere"})
+    b = execution.executer_carnet(modele, tmp_path / "b" / "01.ipynb", {"jeu": "donnees_brutes/lanaudiere"})
+    assert a.read_bytes() == b.read_bytes()
