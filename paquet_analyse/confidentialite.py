@@ -331,37 +331,39 @@ def _note_tableau(primaires: int, secondaires: int, seuil: int, zeros: bool, mar
 
 
 def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zeros_sensibles: bool = False,
-                      exemptes: tuple[str, ...] = INDICATEURS_EXEMPTES, marque: str = MARQUE) -> TableauProtege:
+                      exemptes: tuple[str, ...] = INDICATEURS_EXEMPTES, groupe: str | None = "territoire",
+                      marque: str = MARQUE) -> TableauProtege:
     """Supprime les parts d'un portrait calculées sur trop peu d'unités.
 
-    Une ligne est supprimée si son effectif, ou son complément
-    (dénominateur moins effectif), est compris entre 1 et ``seuil - 1`` :
-    la proportion et les bornes de son intervalle de Wilson révéleraient
-    l'effectif, puisque le dénominateur est publié. Sont alors mis à NA :
-    effectif, proportion, ic_bas, ic_haut ; le dénominateur reste.
+    Une ligne est supprimée si son effectif, ou son complément (dénominateur
+    moins effectif), est compris entre 1 et ``seuil - 1`` : la proportion et
+    son intervalle de Wilson révéleraient l'effectif, le dénominateur étant
+    publié. Sont alors mis à NA : effectif, proportion, ic_bas, ic_haut.
+
+    Si le tableau empile les portraits de plusieurs groupes (colonne
+    ``groupe``, par ex. chaque territoire puis « Ensemble »), une part
+    supprimée se recalculerait par différence avec l'ensemble : pour chaque
+    indicateur, le tableau groupes x (effectif, complément) reçoit aussi la
+    suppression secondaire de `supprimer_petites_cellules` (une ligne
+    « Ensemble » finale, somme des autres, y est un total).
 
     Paramètres
     ----------
     portrait : pandas.DataFrame
         Sortie de `indicateurs.portrait` (colonnes ``indicateur, libelle,
-        niveau, effectif, denominateur, proportion, ic_bas, ic_haut, unite``).
+        niveau, effectif, denominateur, proportion, ic_bas, ic_haut, unite``),
+        éventuellement empilée avec une colonne de groupe.
     seuil : int, 5 par défaut
     zeros_sensibles : bool
         Supprimer aussi une part de 0 % ou de 100 % (tous les membres du groupe
         ont la même réponse).
     exemptes : indicateurs hors règle : densité des liens (des paires
         d'instances) et taux pour 10 000 habitants, par défaut.
+    groupe : colonne des groupes empilés (ignorée si absente) ; None : aucune.
 
     Renvoie
     -------
     TableauProtege
-
-    Notes
-    -----
-    Publier les portraits de tous les territoires *et* de l'ensemble permet de
-    recalculer par différence la part d'un territoire supprimé si elle est la
-    seule supprimée pour cet indicateur ; protéger alors le tableau
-    territoires x (effectif, complément) avec `supprimer_petites_cellules`.
 
     Exemples
     --------
@@ -379,24 +381,48 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zero
     k = pd.to_numeric(portrait["effectif"], errors="coerce").astype(float)
     n = pd.to_numeric(portrait["denominateur"], errors="coerce").astype(float)
     bas = 0 if zeros_sensibles else 1
-    petit = lambda x: (x >= bas) & (x < seuil)  # noqa: E731
-    supprimer = (petit(k) | petit(n - k)) & ~portrait["indicateur"].isin(exemptes)
+    soumis = ~portrait["indicateur"].isin(exemptes)
+    primaires = soumis & (((k >= bas) & (k < seuil)) | ((n - k >= bas) & (n - k < seuil)))
+    supprimer = primaires.copy()
+    if groupe is not None and groupe in portrait.columns:
+        supprimer |= _entre_groupes(portrait[soumis], k, n, groupe, seuil=seuil, zeros_sensibles=zeros_sensibles)
     masque = pd.DataFrame(False, index=portrait.index, columns=portrait.columns)
     masque.loc[supprimer, COLONNES_PORTRAIT_SUPPRIMEES] = True
+    marques_primaires = masque & primaires.to_numpy()[:, None]
     valeurs = portrait.copy()
     valeurs["effectif"] = valeurs["effectif"].astype("Int64")
     valeurs = valeurs.astype({c: "Float64" for c in ("proportion", "ic_bas", "ic_haut")}).mask(masque)
-    note = _note_portrait(portrait.loc[supprimer, "indicateur"].astype(str).tolist(), seuil, marque)
-    return TableauProtege(valeurs=valeurs, masque=masque, primaires=masque.copy(), seuil=int(seuil),
+    note = _note_portrait(portrait.loc[supprimer, "indicateur"].astype(str).unique().tolist(), seuil, marque,
+                          secondaires=int(supprimer.sum() - primaires.sum()))
+    return TableauProtege(valeurs=valeurs, masque=masque, primaires=marques_primaires, seuil=int(seuil),
                           note=note, marque=marque)
 
 
-def _note_portrait(indicateurs: list[str], seuil: int, marque: str) -> str:
+def _entre_groupes(portrait: pd.DataFrame, k: pd.Series, n: pd.Series, groupe: str, *, seuil: int,
+                   zeros_sensibles: bool) -> pd.Series:
+    """Lignes à supprimer pour qu'aucune part supprimée ne se recalcule par différence entre groupes."""
+    supprimer = pd.Series(False, index=k.index)
+    for _, lignes in portrait.groupby("indicateur", sort=False):
+        index = lignes.index[k[lignes.index].notna() & n[lignes.index].notna()]
+        if len(index) < 2:
+            continue
+        tableau = pd.DataFrame({"effectif": k[index].to_numpy(), "complement": (n[index] - k[index]).to_numpy()},
+                               index=lignes.loc[index, groupe].astype(str).to_numpy()).astype("int64")
+        protege = supprimer_petites_cellules(tableau, seuil=seuil, zeros_sensibles=zeros_sensibles)
+        supprimer[index] = protege.masque.any(axis=1).to_numpy()
+    return supprimer
+
+
+def _note_portrait(indicateurs: list[str], seuil: int, marque: str, *, secondaires: int) -> str:
     if not indicateurs:
         return f"Aucune part calculée sur un effectif ou un complément de moins de {seuil} : aucune suppression."
-    return (f"« {marque} » : donnée supprimée pour protéger la confidentialité ({', '.join(indicateurs)}) : "
-            f"l'effectif ou son complément (dénominateur moins effectif) est inférieur à {seuil} ; la proportion "
-            f"et son intervalle révéleraient l'effectif, le dénominateur étant publié ({REFERENCE}).")
+    texte = (f"« {marque} » : donnée supprimée pour protéger la confidentialité ({', '.join(indicateurs)}) : "
+             f"l'effectif ou son complément (dénominateur moins effectif) est inférieur à {seuil} ; la proportion "
+             f"et son intervalle révéleraient l'effectif, le dénominateur étant publié")
+    if secondaires:
+        texte += (f" ; {secondaires} part(s) complémentaire(s) supprimée(s) pour qu'aucune ne se recalcule "
+                  "par différence avec l'ensemble")
+    return texte + f" ({REFERENCE})."
 
 
 def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: int = SEUIL_DEFAUT,

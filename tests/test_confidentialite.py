@@ -269,3 +269,26 @@ def test_valeurs_identifiantes():
                        "tél. : 819.555.0101"])
     assert valeurs_identifiantes(serie).tolist() == [None, "courriel", "telephone", "telephone", None, None, None,
                                                      None, None, None, "telephone"]
+
+
+def _portraits_empiles() -> pd.DataFrame:
+    """Un indicateur, trois territoires et l'ensemble : seul A est petit (3 sur 30)."""
+    k, n = [3, 12, 20, 35], [30, 25, 40, 95]
+    return pd.DataFrame({
+        "territoire": ["A", "B", "C", "Ensemble"], "indicateur": ["auto_delegation"] * 4,
+        "libelle": ["Auto-délégation"] * 4, "niveau": ["participants"] * 4, "effectif": k, "denominateur": n,
+        "proportion": [a / b for a, b in zip(k, n)], "ic_bas": [0.0] * 4, "ic_haut": [1.0] * 4,
+        "unite": ["proportion"] * 4})
+
+
+def test_proteger_portraits_empiles_pas_de_recalcul_par_difference():
+    """Sans suppression secondaire, A = 35 - 12 - 20 = 3. Le moindre complément est B
+    (12 + 13 = 25 unités, contre 20 + 20 pour C) : A et B sont supprimés, l'ensemble reste."""
+    p = proteger_portrait(_portraits_empiles())
+    assert p.masque["effectif"].tolist() == [True, True, False, False]
+    assert p.primaires["effectif"].tolist() == [True, False, False, False]
+    assert "1 part(s) complémentaire(s)" in p.note
+    table = np.array([[True, True], [True, True], [False, False], [False, False]])
+    assert recalculables_par_le_rang(table, total_l=True) == set()
+    assert proteger_portrait(_portraits_empiles(), groupe=None).masque["effectif"].tolist() == [True, False,
+                                                                                               False, False]
