@@ -421,6 +421,7 @@ def _numeroteur_lignes(octets: bytes):
 def _decoder(octets: bytes, encodage: str | None, fichier: str) -> tuple[str, list[tuple[int, str]]]:
     """Texte, et les octets Windows-1252 trouvés dans un fichier UTF-8 : (ligne, texte lu)."""
     if encodage:
+        _refuser_utf8_declare_autrement(octets, encodage, fichier)
         try:
             return octets.decode(encodage).removeprefix("\ufeff"), []
         except UnicodeDecodeError as exc:
@@ -447,10 +448,37 @@ def _decoder(octets: bytes, encodage: str | None, fichier: str) -> tuple[str, li
     return texte, [(ligne(position), lu) for position, lu in notes]
 
 
+def _ligne_autour(octets: bytes, position: int, encodage: str) -> str:
+    """La ligne qui contient l'octet `position`, décodée sans échec (80 caractères au plus)."""
+    debut = max(octets.rfind(b"\n", 0, position), octets.rfind(b"\r", 0, position)) + 1
+    fin = min((i for i in (octets.find(b"\n", position), octets.find(b"\r", position)) if i >= 0),
+              default=len(octets))
+    return octets[debut:fin].decode(encodage, errors="replace").strip()[:80]
+
+
+def _refuser_utf8_declare_autrement(octets: bytes, encodage: str, fichier: str) -> None:
+    """Un fichier UTF-8 accentué déclaré en Windows-1252 ou Latin-1 serait lu « Ã© » sans erreur."""
+    if codecs.lookup(encodage).name not in ("cp1252", "iso8859-1", "iso8859-15", "mac-roman", "cp850"):
+        return
+    accent = MOTIF_UTF8_FRANCAIS.search(octets)
+    if accent is None:
+        return
+    try:
+        octets.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    raise _fatal(fichier, "encodage_incoherent",
+                 f"jeu.yml déclare l'encodage « {encodage} », mais le fichier est en UTF-8 : les accents "
+                 f"seraient lus de travers (« {accent.group().decode('utf-8')} » lu "
+                 f"« {accent.group().decode(encodage, errors='replace')} »).",
+                 "Déclarer encodage: utf-8 pour ce fichier dans jeu.yml, ou retirer l'option (détection "
+                 "automatique).", ligne=_numeroteur_lignes(octets)(accent.start()),
+                 valeur=_ligne_autour(octets, accent.start(), "utf-8"))
+
+
 def _erreur_encodage(octets: bytes, exc: UnicodeDecodeError, encodage: str, fichier: str) -> ErreurLecture:
     ligne = _numeroteur_lignes(octets)(exc.start)
-    extrait = octets[max(0, exc.start - 25):exc.end + 25].decode(encodage, errors="replace")
-    extrait = extrait.splitlines()[0] if extrait.strip() else extrait
+    extrait = _ligne_autour(octets, exc.start, encodage)
     try:
         octets.decode("utf-8")
         probable = "utf-8"
@@ -460,7 +488,7 @@ def _erreur_encodage(octets: bytes, exc: UnicodeDecodeError, encodage: str, fich
                   f"l'octet 0x{octets[exc.start]:02X} est invalide pour l'encodage déclaré « {encodage} ».",
                   f"Corriger l'option encodage de ce fichier dans jeu.yml (il semble être en {probable}), "
                   "ou la retirer pour laisser la détection automatique.",
-                  ligne=ligne, valeur=extrait.strip()[:80])
+                  ligne=ligne, valeur=extrait)
 
 
 def _refuser_binaire(texte: str, fichier: str) -> None:

@@ -179,6 +179,15 @@ def encodage_declare_faux(d):
 
 
 @scenario
+def fichier_utf8_declare_windows_1252(d):
+    tables = petites_tables()
+    tables["instances"].loc[1, "thematique"] = "Aînés"
+    (d / "instances.csv").write_text(_csv(tables["instances"]), encoding="utf-8")
+    _fichier(d, "instances", encodage="cp1252")
+    return Attendu("encodage_incoherent", "instances.csv", ligne=3, correction="encodage: utf-8")
+
+
+@scenario
 def fichier_binaire_renomme_en_csv(d):
     _xlsx(d / "classeur.xlsx", petites_tables()["instances"])
     (d / "instances.csv").write_bytes((d / "classeur.xlsx").read_bytes())
