@@ -668,7 +668,8 @@ def _lire_excel(chemin: Path, fichier: str, *, feuille) -> tuple[pd.DataFrame, l
     """Grille des valeurs (formules : valeur calculée), infos, et formules par (ligne, position)."""
     classeur = _ouvrir_classeur(chemin, fichier, valeurs=True)
     try:
-        nom, infos = _choisir_feuille(list(classeur.sheetnames), feuille, fichier)
+        noms = list(classeur.sheetnames)
+        nom, infos = _choisir_feuille(noms, feuille, fichier)
         valeurs = [list(r) for r in _lignes_feuille(classeur, nom, cellules=False)]
     finally:
         classeur.close()
@@ -680,8 +681,10 @@ def _lire_excel(chemin: Path, fichier: str, *, feuille) -> tuple[pd.DataFrame, l
     finally:
         classeur.close()
     if not any(any(v is not None for v in r) for r in valeurs):
-        raise _fatal(fichier, "fichier_vide", f"la feuille « {nom} » est vide.",
-                     "Choisir la feuille qui contient les données (option feuille de jeu.yml).")
+        autres = ", ".join(f"« {n} »" for n in noms if n != nom) or "aucune"
+        raise _fatal(fichier, "fichier_vide", f"la feuille « {nom} » est vide (autres feuilles : {autres}).",
+                     "Déclarer la feuille qui contient les données dans l'option feuille de ce fichier (jeu.yml).",
+                     valeur=nom)
     grille = pd.DataFrame(valeurs, dtype=object)
     grille.index = pd.RangeIndex(1, len(grille) + 1)
     return grille, infos, formules
