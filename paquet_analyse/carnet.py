@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import chemins, execution, sorties
+from . import chemins, execution, sorties, texte
 
 DECIMALES = 4
 
@@ -65,12 +65,24 @@ def bandeau(jeu) -> Markdown:
                     f"{d.get('annee_enquete')} ; source : {d.get('source')}")
 
 
+def _reel_fr(x, decimales: int) -> str:
+    if pd.isna(x):
+        return ""
+    if abs(x) and abs(x) < 10 ** -decimales:
+        return f"{x:.2e}".replace(".", ",")  # très petites valeurs p : notation scientifique
+    return texte.nombre_fr(float(x), decimales)
+
+
 def montrer(tableau: pd.DataFrame, *, decimales: int = DECIMALES) -> pd.DataFrame:
-    """Tableau prêt à afficher : nombres arrondis (sorties identiques d'une exécution à l'autre)."""
+    """Tableau prêt à afficher : réels arrondis et écrits à la française (virgule décimale).
+
+    Affichage seulement : les tableaux enregistrés gardent leurs nombres.
+    Les sorties sont identiques d'une exécution à l'autre (nbval).
+    """
     sortie = tableau.copy()
     for nom in sortie.columns:
         if pd.api.types.is_float_dtype(sortie[nom]):
-            sortie[nom] = sortie[nom].astype(float).round(decimales)
+            sortie[nom] = [_reel_fr(x, decimales) for x in sortie[nom].astype(float)]
     return sortie.reset_index(drop=True)
 
 

@@ -56,6 +56,8 @@ def nettoyer_carnet(nb) -> None:
     for cellule in nb.cells:
         for cle in ("papermill", "execution", "collapsed", "scrolled"):
             cellule.metadata.pop(cle, None)
+        if "injected-parameters" in cellule.metadata.get("tags", []):
+            cellule["id"] = "parametres-injectes"  # papermill lui donne un identifiant aléatoire
     papermill_meta = nb.metadata.get("papermill", {})
     nb.metadata["papermill"] = {"parameters": papermill_meta.get("parameters", {})}
     nb.metadata.pop("widgets", None)
@@ -91,10 +93,14 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
     except PapermillExecutionError as exc:
         echec = sortie.with_name(sortie.stem + ".echec.ipynb")
         partiel = getattr(exc, "nb", None)
+        # papermill compte la cellule de paramètres qu'il injecte ; on donne le rang dans le modèle
+        balisees = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+        injectee_avant = bool(parametres) and (not balisees or exc.cell_index > balisees[0])
+        rang = exc.cell_index + (0 if injectee_avant else 1)
         raise ErreurCarnet(
-            f"Le carnet {chemins.relatif(modele)} (paramètres {parametres}) a échoué à la cellule "
-            f"{exc.cell_index + 1} ({exc.exec_count and f'exécution {exc.exec_count}' or 'non numérotée'}) : "
-            f"{exc.ename} : {exc.evalue}" + (f" — carnet partiel : {chemins.relatif(echec)}" if partiel else "")
+            f"Le carnet {chemins.relatif(modele)} (paramètres {parametres}) a échoué à la cellule {rang} "
+            f"du modèle : {exc.ename} : {exc.evalue}"
+            + (f" — carnet partiel : {chemins.relatif(echec)}" if partiel else "")
         ) from None
     nettoyer_carnet(nb)
     return sorties.ecrire_texte(nbformat.writes(nb) + "\n", sortie)

@@ -172,7 +172,7 @@ def commande_snakemake(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool |
         tout_refaire = not temoin.exists()
     commande = [sys.executable, "-m", "snakemake", "--snakefile", str(racine / "Snakefile"),
                 "--directory", str(racine), "--cores", str(coeurs), "--config", f"jeu={jeu}",
-                "--rerun-triggers", "params", "input", "code", "--keep-going"]
+                "--rerun-triggers", "params", "input", "code", "--keep-going", "--rerun-incomplete"]
     if tout_refaire:
         commande.append("--forceall")
     return commande + list(cibles)

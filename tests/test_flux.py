@@ -184,6 +184,7 @@ def test_jeu_invalide_arrete_le_flux_en_francais(projet):
 
 def test_carnet_en_echec_nomme_carnet_cellule_et_cause(tmp_path):
     nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
                 nbformat.v4.new_code_cell("y = x + 1"),
                 nbformat.v4.new_code_cell("raise ValueError('colonne absente')")]
