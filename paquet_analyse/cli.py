@@ -74,10 +74,17 @@ def _parseur() -> argparse.ArgumentParser:
 
 def _valider(args) -> int:
     from . import chargement, sorties, validation
+    from .erreurs import ErreurLecture
 
-    jeu = chargement.charger_jeu(args.dossier_jeu)
+    cible = args.rapport or chemins.dossier_resultats(args.dossier_jeu.name) / "tableaux" / "validation_problemes.csv"
+    try:
+        jeu = chargement.charger_jeu(args.dossier_jeu)
+    except ErreurLecture as exc:  # fichiers illisibles : leurs problèmes vont aussi dans le CSV
+        rapport = validation.RapportValidation(jeu=args.dossier_jeu.name, problemes=tuple(exc.problemes))
+        sorties.ecrire_csv(rapport.tableau(), cible)
+        print(f"Liste complète des problèmes : {chemins.relatif(cible)}", file=sys.stderr)
+        raise
     rapport = validation.valider_jeu(jeu)
-    cible = args.rapport or chemins.dossier_resultats(jeu.nom) / "tableaux" / "validation_problemes.csv"
     sorties.ecrire_csv(rapport.tableau(), cible)
     print(rapport.resume())
     print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
@@ -131,9 +138,12 @@ def _livre_codes(args) -> int:
 
 
 def _executer(args) -> int:
-    from . import chargement, flux
+    from . import flux
 
-    chargement.lire_descripteur(args.dossier_jeu)  # message clair si le dossier ou jeu.yml manque
+    if not (args.dossier_jeu / "jeu.yml").is_file():  # le détail (YAML, fichiers) est contrôlé par le flux
+        from . import chargement
+
+        chargement.lire_descripteur(args.dossier_jeu)
     jeu = chemins.relatif(args.dossier_jeu)
     code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
     if code:

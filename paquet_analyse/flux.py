@@ -22,10 +22,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from . import chargement, chemins, execution, validation
+from . import chemins, execution
 from .erreurs import ErreurValidation
+
+# pandas, chargement et validation sont importés dans les fonctions qui s'en
+# servent : `executer` ne fait que lancer Snakemake, et doit démarrer vite.
 
 CARNETS_TERRITOIRE = ("02_portrait_territoire", "03_associations_territoire")
 CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_reseau_concertations",
@@ -56,7 +57,7 @@ def _hacher(*morceaux: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _octets(tableau: pd.DataFrame) -> bytes:
+def _octets(tableau) -> bytes:
     return tableau.to_csv(index=False, lineterminator="\n").encode()
 
 
@@ -65,6 +66,10 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
 
     Lève `ErreurValidation` (message français complet) si le jeu est invalide.
     """
+    import pandas as pd
+
+    from . import chargement, validation
+
     dossier = Path(jeu) if Path(jeu).is_absolute() else chemins.racine() / jeu
     donnees = chargement.charger_jeu(dossier)
     rapport = validation.valider_jeu(donnees)

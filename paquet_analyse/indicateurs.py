@@ -198,10 +198,8 @@ def portrait(jeu, territoire: str | None = None, *, seuil_sur_sollicitation: int
         _ligne_part("mandat_auto_defini", "participants", part["mandat_auto_defini"]),
         _ligne_part("suivi_informel", "participants", part["suivi_informel"]),
     ]
-    projection = reseau.projection_instances(reseau.graphe_biparti(part, inst))
-    n = projection.number_of_nodes()
+    n, liens = reseau.nb_liens_instances(part, inst)
     paires = n * (n - 1) // 2
-    liens = projection.number_of_edges()
     lignes.append({"indicateur": "densite_liens", "libelle": LIBELLES_PORTRAIT["densite_liens"],
                    "niveau": "instances", "effectif": liens, "denominateur": paires,
                    "proportion": liens / paires if paires else np.nan, "ic_bas": np.nan,

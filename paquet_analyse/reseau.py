@@ -853,3 +853,30 @@ def disposition(graphe: nx.Graph, *, graine: int = 0) -> dict:
     if isinstance(graine, bool) or not isinstance(graine, Integral):
         raise ValueError(f"« graine » doit être un entier (reçu : {graine!r}).")
     return nx.spring_layout(graphe, seed=int(graine))
+
+
+def nb_liens_instances(participants: pd.DataFrame, instances: pd.DataFrame) -> tuple[int, int]:
+    """(nombre d'instances, nombre de paires d'instances qui partagent au moins une organisation).
+
+    Même compte que ``projection_instances(graphe_biparti(...)).number_of_edges()``,
+    sans construire le graphe : une matrice creuse B (instances x
+    organisations, 0/1), puis les cases non nulles au-dessus de la diagonale
+    de B Bᵀ. Sur 50 000 instances, moins d'une seconde au lieu de plusieurs
+    minutes et de plusieurs Gio de mémoire pour le graphe networkx.
+
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["a", "b", "c"], "territoire": "T", "initiateur": "cisss"})
+    >>> part = pd.DataFrame({"id_instance": ["a", "b", "b", "c"], "id_organisation": ["o1", "o1", "o2", None]})
+    >>> nb_liens_instances(part, inst)
+    (3, 1)
+    """
+    from scipy import sparse
+
+    instances = _preparer_instances(instances)
+    participants = _preparer_participants(participants, instances)
+    sieges = participants.dropna(subset=["id_organisation"]).drop_duplicates(["id_instance", "id_organisation"])
+    lignes = pd.Index(instances["id_instance"]).get_indexer(sieges["id_instance"])
+    colonnes, _ = pd.factorize(sieges["id_organisation"])
+    b = sparse.csr_matrix((np.ones(len(sieges)), (lignes, colonnes)),
+                          shape=(len(instances), max(int(colonnes.max(initial=-1)) + 1, 1)))
+    return len(instances), int(sparse.triu(b @ b.T, k=1).nnz)

@@ -16,8 +16,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from . import chemins
 from .erreurs import ErreurDonnees
 
@@ -57,11 +55,13 @@ def ecrire_texte(texte: str, chemin: str | Path) -> Path:
     return ecrire_octets(texte.encode("utf-8"), chemin)
 
 
-def neutraliser_formules(tableau: pd.DataFrame) -> pd.DataFrame:
+def neutraliser_formules(tableau):
     """Préfixe d'une apostrophe le texte qui commencerait par = + - @ (injection de formules).
 
     Seules les cellules de texte sont touchées ; les nombres négatifs restent des nombres.
     """
+    import pandas as pd  # import paresseux : le lancement du flux n'a pas besoin de pandas
+
     sortie = tableau.copy()
     for nom in sortie.columns:
         serie = sortie[nom]
@@ -73,7 +73,7 @@ def neutraliser_formules(tableau: pd.DataFrame) -> pd.DataFrame:
     return sortie
 
 
-def ecrire_csv(tableau: pd.DataFrame, chemin: str | Path, *, index: bool = False) -> Path:
+def ecrire_csv(tableau, chemin: str | Path, *, index: bool = False) -> Path:
     """Écrit un tableau en CSV UTF-8 (séparateur virgule, point décimal), atomiquement."""
     tampon = io.StringIO()
     neutraliser_formules(tableau).to_csv(tampon, index=index, lineterminator="\n", float_format="%.10g")

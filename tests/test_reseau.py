@@ -582,3 +582,16 @@ def test_instance_manquante_chez_participant():
     participants.loc[1, "id_instance"] = None
     with pytest.raises(ErreurDonnees, match="manquant"):
         graphe_biparti(participants, instances)
+
+
+def test_nb_liens_instances_egale_la_projection_networkx():
+    """Le compte creux donne le nombre d'arêtes de la projection networkx (jeu simulé, chaque territoire)."""
+    from paquet_analyse import chargement, chemins
+
+    jeu = chargement.charger_jeu(chemins.jeu_defaut())
+    for territoire in jeu.liste_territoires():
+        inst = jeu.instances[jeu.instances["territoire"] == territoire]
+        part = jeu.participants[jeu.participants["id_instance"].isin(inst["id_instance"])]
+        projection = reseau.projection_instances(reseau.graphe_biparti(part, inst))
+        assert reseau.nb_liens_instances(part, inst) == (projection.number_of_nodes(),
+                                                          projection.number_of_edges())
