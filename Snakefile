@@ -1,8 +1,9 @@
 # Flux de travail : `make resultats` (jeu par défaut) ou
 #   python -m paquet_analyse executer <dossier_jeu> [--coeurs N]
-# Chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/,
-# rendu en HTML (sans le code) dans resultats/<jeu>/rapports/, puis une page
-# d'index et le manifeste de provenance sont écrits.
+# Chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/ et
+# rendu en HTML sans le code dans resultats/<jeu>/rapports/ (un processus par
+# carnet : les carnets tournent vraiment en parallèle), puis la page d'index
+# et le manifeste de provenance sont écrits.
 # L'incrémentalité repose sur des empreintes passées en paramètres (voir
 # paquet_analyse/flux.py), pas sur les dates des fichiers.
 # Les sorties sont marquées update() : Snakemake ne les efface pas avant de
@@ -21,6 +22,7 @@ SORTIE = f"resultats/{INFO.nom}"
 TERRITOIRES = list(INFO.territoires)
 REGION = list(flux.CARNETS_REGION)
 PAR_TERRITOIRE = list(flux.CARNETS_TERRITOIRE)
+PYTHON = sys.executable
 
 wildcard_constraints:
     territoire="|".join(TERRITOIRES),
@@ -39,12 +41,15 @@ rule validation:
         modele="carnets/01_validation_donnees.ipynb",
         bruts=INFO.fichiers_bruts,
     output:
-        update(f"{SORTIE}/carnets/01_validation_donnees.ipynb"),
+        carnet=update(f"{SORTIE}/carnets/01_validation_donnees.ipynb"),
+        html=update(f"{SORTIE}/rapports/01_validation_donnees.html"),
     params:
         empreinte=INFO.empreinte_donnees,
+        jeu=INFO.jeu,
     priority: 10
-    run:
-        execution.executer_carnet(input.modele, output[0], {"jeu": INFO.jeu})
+    shell:
+        "{PYTHON} -m paquet_analyse carnet {input.modele:q} {output.carnet:q} --html {output.html:q}"
+        " --parametre jeu={params.jeu:q}"
 
 
 # Les fichiers bruts ne sont pas des entrées de cette règle : Snakemake relance
@@ -55,12 +60,15 @@ rule par_territoire:
     input:
         modele="carnets/{carnet}.ipynb",
     output:
-        update(f"{SORTIE}/carnets/territoires/{{territoire}}/{{carnet}}.ipynb"),
+        carnet=update(f"{SORTIE}/carnets/territoires/{{territoire}}/{{carnet}}.ipynb"),
+        html=update(f"{SORTIE}/rapports/territoires/{{territoire}}/{{carnet}}.html"),
     params:
         empreinte=lambda w: INFO.empreintes_territoires[w.territoire],
-    run:
-        execution.executer_carnet(input.modele, output[0],
-                                  {"jeu": INFO.jeu, "territoire": INFO.territoires[wildcards.territoire]})
+        jeu=INFO.jeu,
+        territoire=lambda w: INFO.territoires[w.territoire],
+    shell:
+        "{PYTHON} -m paquet_analyse carnet {input.modele:q} {output.carnet:q} --html {output.html:q}"
+        " --parametre jeu={params.jeu:q} --parametre territoire={params.territoire:q}"
 
 
 rule region:
@@ -68,20 +76,14 @@ rule region:
         modele="carnets/{region}.ipynb",
         bruts=INFO.fichiers_bruts,
     output:
-        update(f"{SORTIE}/carnets/{{region}}.ipynb"),
+        carnet=update(f"{SORTIE}/carnets/{{region}}.ipynb"),
+        html=update(f"{SORTIE}/rapports/{{region}}.html"),
     params:
         empreinte=INFO.empreinte_donnees,
-    run:
-        execution.executer_carnet(input.modele, output[0], {"jeu": INFO.jeu})
-
-
-rule rapport:
-    input:
-        f"{SORTIE}/carnets/{{chemin}}.ipynb",
-    output:
-        update(f"{SORTIE}/rapports/{{chemin}}.html"),
-    run:
-        flux.rapport_html(input[0], output[0])
+        jeu=INFO.jeu,
+    shell:
+        "{PYTHON} -m paquet_analyse carnet {input.modele:q} {output.carnet:q} --html {output.html:q}"
+        " --parametre jeu={params.jeu:q}"
 
 
 rule index:

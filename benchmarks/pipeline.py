@@ -21,6 +21,7 @@ Usage : .venv/bin/python benchmarks/pipeline.py
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,8 +105,7 @@ def main() -> None:
         rien = mesurer(executer, env=env, cwd=racine)
         modifier_un_territoire(racine)
         un = mesurer(executer, env=env, cwd=racine)
-        refaits = sorted({ligne.split("carnets/", 1)[1].strip() for ligne in un[3].splitlines()
-                          if "output: resultats/lanaudiere/carnets/" in ligne})
+        refaits = sorted(set(re.findall(r"resultats/lanaudiere/carnets/(\S+?\.ipynb)", un[3])))
 
         vide = plancher("pass", nb_carnets, racine)
         imports = plancher("import pandas, seaborn, statsmodels.api", nb_carnets, racine)

@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, portrait, simuler, executer, livre-codes. Aucun problème de données ne
+Verbes : valider, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -38,7 +38,7 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, portrait, simuler, executer, livre-codes")
+                                    title="verbes", description="valider, portrait, simuler, executer, carnet, livre-codes")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
                           "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs.")
@@ -65,6 +65,15 @@ def _parseur() -> argparse.ArgumentParser:
     e.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     e.add_argument("--coeurs", type=int, default=2, help="nombre de carnets exécutés en parallèle (défaut : 2)")
     e.add_argument("--tout-refaire", action="store_true", help="tout régénérer, même ce qui n'a pas changé")
+
+    k = verbes.add_parser("carnet", help="exécuter un seul carnet et écrire son rapport HTML (utilisé par le flux)",
+                          description="Exécute un modèle de carnet avec papermill (paramètres contrôlés), écrit le "
+                          "carnet exécuté et, si demandé, son rapport HTML sans le code. Utilisé par le Snakefile.")
+    k.add_argument("modele", type=Path, help="modèle de carnet (carnets/....ipynb)")
+    k.add_argument("sortie", type=Path, help="carnet exécuté à écrire")
+    k.add_argument("--html", type=Path, default=None, help="rapport HTML à écrire")
+    k.add_argument("--parametre", action="append", default=[], metavar="NOM=VALEUR",
+                   help="paramètre du carnet (répétable) ; valeur texte")
 
     c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
                           description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
@@ -153,8 +162,26 @@ def _executer(args) -> int:
     return 0
 
 
+def _carnet(args) -> int:
+    from . import execution
+
+    parametres = {}
+    for texte in args.parametre:
+        nom, egal, valeur = texte.partition("=")
+        if not egal:
+            print(f"Erreur : paramètre « {texte} » mal formé (attendu NOM=VALEUR).", file=sys.stderr)
+            return 2
+        parametres[nom] = valeur
+    execution.executer_carnet(args.modele, args.sortie, parametres)
+    if args.html:
+        from . import flux
+
+        flux.rapport_html(args.sortie, args.html)
+    return 0
+
+
 ACTIONS = {"valider": _valider, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "livre-codes": _livre_codes}
+           "carnet": _carnet, "livre-codes": _livre_codes}
 
 
 def main(argv: list[str] | None = None) -> int:

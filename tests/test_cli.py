@@ -23,7 +23,7 @@ def test_aide_en_francais():
         assert verbe in r.stdout
 
 
-@pytest.mark.parametrize("verbe", ["valider", "portrait", "simuler", "livre-codes"])
+@pytest.mark.parametrize("verbe", ["valider", "portrait", "simuler", "executer", "carnet", "livre-codes"])
 def test_aide_de_chaque_verbe(verbe):
     r = _lancer(verbe, "--help")
     assert r.returncode == 0 and "afficher cette aide et quitter" in r.stdout
@@ -50,3 +50,14 @@ def test_portrait_les_moulins(capsys):
 def test_valider_jeu_defaut(tmp_path, capsys):
     assert cli.main(["valider", str(chemins.jeu_defaut()), "--rapport", str(tmp_path / "p.csv")]) == 0
     assert "valide" in capsys.readouterr().out
+
+
+def test_carnet_parametre_mal_forme(tmp_path, capsys):
+    assert cli.main(["carnet", "carnets/01_validation_donnees.ipynb", str(tmp_path / "x.ipynb"),
+                     "--parametre", "jeu"]) == 2
+    assert "attendu NOM=VALEUR" in capsys.readouterr().err
+
+
+def test_executer_dossier_sans_jeu_yml(tmp_path, capsys):
+    assert cli.main(["executer", str(tmp_path)]) == 1
+    assert "jeu.yml : fichier absent" in capsys.readouterr().err
