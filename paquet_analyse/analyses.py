@@ -149,9 +149,8 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
             "statut": statut}
 
 
-def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
-    """Rapport de cotes commun entre territoires ; p de l'homogénéité (H5) ou de l'association."""
-    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+def _valeurs_mh(r, *, homogeneite: bool) -> dict:
+    """Colonnes de résultat d'un Mantel-Haenszel ; p de l'homogénéité (H5) ou de l'association."""
     if homogeneite:
         methode = ("Mantel-Haenszel : rapport de cotes commun entre territoires ; p = Breslow-Day avec "
                    "correction de Tarone (homogénéité des rapports de cotes)")
@@ -161,6 +160,11 @@ def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
         p = r.p_valeur
     return {"methode": methode, "effectif": int(r.effectif), "mesure": "rapport_cotes",
             "estimation": r.rapport_cotes, "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "p_valeur": p}
+
+
+def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+    return _valeurs_mh(r, homogeneite=homogeneite)
 
 
 def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> dict:
@@ -216,9 +220,6 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
     sortie["p_ajustee"] = associations.ajuster_p(sortie["p_valeur"].to_numpy(dtype=float), methode=methode)
     return sortie
 
-
-def libelle_variable(nom: str) -> str:
-    return dictionnaire.libelle(nom)
 
 
 # --------------------------------------------------------------------------
@@ -415,7 +416,7 @@ def forets(donnees: Donnees) -> Forets:
     for h in donnees.plan.hypotheses:
         if h.methode != "mantel_haenszel":
             continue
-        t, _ = tableau_analyse(donnees, h, avec_territoire=True)
+        t, manquants = tableau_analyse(donnees, h, avec_territoire=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AvertissementPaquet)
             r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
@@ -423,7 +424,7 @@ def forets(donnees: Donnees) -> Forets:
         # effectifs des cellules retirés (confidentialité) : seuls l'effectif de la strate et le RC restent
         strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id)
         morceaux.append(strates)
-        ligne = tester_hypothese(donnees, h, portee="region")
+        ligne = _ligne(h, "region", None, manquants=manquants, **_valeurs_mh(r, homogeneite=True))
         phrases.append(interpretation.phrase_hypothese(ligne))
         phrases.append(f"Association commune ({h.id}, test CMH) : "
                        + interpretation.phrase_rapport_cotes(r.rapport_cotes, r.ic_bas, r.ic_haut,

@@ -135,8 +135,6 @@ def empreinte_sources(dossier_jeu: Path | None = None) -> str:
     """SHA-256 sur les chemins et contenus des sources (paquet, carnets, flux, verrou, jeu)."""
     h = hashlib.sha256()
     for chemin in _fichiers_sources(dossier_jeu):
-        if "egg-info" in chemin.as_posix():
-            continue
         h.update(chemins.relatif(chemin).encode() + b"\0")
         h.update(hashlib.sha256(chemin.read_bytes()).digest())
     return h.hexdigest()

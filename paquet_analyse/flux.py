@@ -45,9 +45,6 @@ class InfoFlux:
     empreinte_donnees: str        # tout le jeu
     empreintes_territoires: dict  # nom sûr -> empreinte (code + lignes du territoire)
 
-    def sortie(self, *morceaux: str) -> str:
-        return "/".join(["resultats", self.nom, *morceaux])
-
 
 def _hacher(*morceaux: bytes | str) -> str:
     h = hashlib.sha256()
