@@ -133,7 +133,7 @@ def test_davis_frequentations_publiees(davis):
     al. (1941), repris par Freeman (2003).
     """
     graphe, femmes, _, instances, participants = davis
-    charge = charge_organisations(participants, instances).set_index("id_organisation")
+    charge = charge_organisations(instances, participants).set_index("id_organisation")
     assert charge["nb_instances"].to_dict() == FREQUENTATIONS_DAVIS
     assert {f: graphe.degree(f) for f in femmes} == FREQUENTATIONS_DAVIS
     assert len(charge) == 18
@@ -152,7 +152,7 @@ def test_davis_graphe_biparti_conforme_a_networkx(davis):
     tailles des événements : Davis et al. (1941, p. 148).
     """
     graphe, femmes, evenements, instances, participants = davis
-    g = graphe_biparti(participants, instances)
+    g = graphe_biparti(instances, participants)
     orgs = [("organisation", f) for f in femmes]
     insts = [("instance", e) for e in evenements]
     assert g.number_of_nodes() == 32 and g.number_of_edges() == 89
@@ -174,7 +174,7 @@ def test_davis_projection_femmes_breiger(davis):
     comparées à ``bipartite.weighted_projected_graph`` de networkx.
     """
     graphe, femmes, _, instances, participants = davis
-    p = projection_organisations(graphe_biparti(participants, instances))
+    p = projection_organisations(graphe_biparti(instances, participants))
     attendu = bipartite.weighted_projected_graph(graphe, femmes)
     assert sorted(p.nodes) == sorted(femmes)
     assert p.number_of_edges() == attendu.number_of_edges() == 139
@@ -194,7 +194,7 @@ def test_davis_projection_evenements(davis):
     9 femmes (valeurs de ``bipartite.weighted_projected_graph``).
     """
     graphe, _, evenements, instances, participants = davis
-    p = projection_instances(graphe_biparti(participants, instances))
+    p = projection_instances(graphe_biparti(instances, participants))
     attendu = bipartite.weighted_projected_graph(graphe, evenements)
     assert list(p.nodes) == sorted(evenements)
     assert {frozenset(a) for a in p.edges} == {frozenset(a) for a in attendu.edges}
@@ -243,14 +243,14 @@ def test_davis_plus_sollicitees(davis):
     """
     _, _, _, instances, participants = davis
     top = organisations_plus_sollicitees(
-        participants, instances, k=3, seuil_sur_sollicitation=8
+        instances, participants, k=3, seuil_sur_sollicitation=8
     )
     assert list(top["rang"]) == [1, 2, 3]
     assert list(top["id_organisation"]) == [
         "Evelyn Jefferson", "Nora Fayette", "Theresa Anderson",
     ]
     assert top["sur_sollicitation"].all()
-    charge = charge_organisations(participants, seuil_sur_sollicitation=8)
+    charge = charge_organisations(None, participants, seuil_sur_sollicitation=8)
     assert charge["sur_sollicitation"].sum() == 3
 
 
@@ -305,7 +305,7 @@ def test_poids_organisations_partagees():
     liens = [("A", o) for o in ("o1", "o2", "o3")] + [("B", o) for o in ("o1", "o2", "o3", "o4")]
     liens += [("C", "o4")]
     instances, participants = tables(liens)
-    p = projection_instances(graphe_biparti(participants, instances))
+    p = projection_instances(graphe_biparti(instances, participants))
     assert p["A"]["B"]["weight"] == 3 and p["B"]["C"]["weight"] == 1
     e = ensemble(mesures_reseau(instances, participants))
     assert e["moy_organisations_partagees"] == 2.0
@@ -357,14 +357,14 @@ def test_organisation_manquante_comptee():
     m = mesures_reseau(instances, participants)
     assert list(m["nb_sieges_sans_organisation"]) == [2, 2]
     assert ensemble(m)["nb_liens"] == 0
-    assert graphe_biparti(participants, instances).graph["nb_sieges_sans_organisation"] == 2
-    assert list(charge_organisations(participants)["id_organisation"]) == ["o1"]
+    assert graphe_biparti(instances, participants).graph["nb_sieges_sans_organisation"] == 2
+    assert list(charge_organisations(None, participants)["id_organisation"]) == ["o1"]
 
 
 def test_noms_de_noeuds_sans_collision():
     """Un code d'organisation identique à un identifiant d'instance reste distinct."""
     instances, participants = tables([("A", "A"), ("B", "A")])
-    g = graphe_biparti(participants, instances)
+    g = graphe_biparti(instances, participants)
     assert sorted(g.nodes) == [("instance", "A"), ("instance", "B"), ("organisation", "A")]
     assert g.nodes[("instance", "A")]["logique"] == "descendante"
     assert list(projection_instances(g).edges(data="weight")) == [("A", "B", 1)]
@@ -383,39 +383,39 @@ def test_charge_organisations():
     )
     participants["heures_mois"] = [1.5, 2.0, None, 4.0, None]
     participants["nb_concertations"] = pd.array([3, 5, None, 3, 1], dtype="Int64")
-    charge = charge_organisations(participants, instances, seuil_sur_sollicitation=3)
+    charge = charge_organisations(instances, participants, seuil_sur_sollicitation=3)
     assert list(charge.columns) == reseau.COLONNES_CHARGE
     o1, o2 = charge.iloc[0], charge.iloc[1]
     assert (o1["nb_instances"], o1["nb_sieges"], o1["nb_territoires"]) == (3, 4, 2)
     assert o1["heures_mois_total"] == 7.5 and o1["nb_heures_manquantes"] == 1
     assert o1["nb_concertations_declare_max"] == 5 and bool(o1["sur_sollicitation"])
     assert math.isnan(o2["heures_mois_total"]) and not o2["sur_sollicitation"]
-    plus_haut = charge_organisations(participants, instances, seuil_sur_sollicitation=4)
+    plus_haut = charge_organisations(instances, participants, seuil_sur_sollicitation=4)
     assert not plus_haut["sur_sollicitation"].any()
-    assert charge_organisations(participants)["nb_territoires"].isna().all()
+    assert charge_organisations(None, participants)["nb_territoires"].isna().all()
 
 
 @pytest.mark.parametrize("seuil", [0, -1, "3", True, None])
 def test_charge_seuil_invalide(seuil):
     _, participants = tables([("A", "o1")])
-    with pytest.raises(ValueError, match="seuil_sur_sollicitation"):
-        charge_organisations(participants, seuil_sur_sollicitation=seuil)
+    with pytest.raises(ErreurDonnees, match="seuil_sur_sollicitation"):
+        charge_organisations(None, participants, seuil_sur_sollicitation=seuil)
 
 
 def test_charge_heures_negatives_refusees():
     _, participants = tables([("A", "o1"), ("B", "o1")])
     participants["heures_mois"] = [1.0, -2.0]
     with pytest.raises(ErreurDonnees, match="heures_mois"):
-        charge_organisations(participants)
+        charge_organisations(None, participants)
 
 
 def test_plus_sollicitees_k():
     _, participants = tables([("A", "o1"), ("B", "o2"), ("C", "o2")])
-    top = organisations_plus_sollicitees(participants, k=10)
+    top = organisations_plus_sollicitees(None, participants, k=10)
     assert list(top["id_organisation"]) == ["o2", "o1"]
     assert list(top.columns) == ["rang", *reseau.COLONNES_CHARGE]
-    with pytest.raises(ValueError, match="k"):
-        organisations_plus_sollicitees(participants, k=0)
+    with pytest.raises(ErreurDonnees, match="k"):
+        organisations_plus_sollicitees(None, participants, k=0)
 
 
 # ---------------------------------------------------------------------------
@@ -472,7 +472,7 @@ def test_connexion_logique_fournie_et_effectifs():
     instances["logique_initiateur"] = ["descendante"] * 5 + ["ascendante"]
     with pytest.raises(ErreurEffectifs, match="deux instances"):
         connexion_selon_logique(instances, participants)
-    with pytest.raises(ValueError, match="methode"):
+    with pytest.raises(ErreurDonnees, match="methode"):
         connexion_selon_logique(*_logiques_opposees(), methode="t")
 
 
@@ -484,11 +484,11 @@ def test_connexion_logique_fournie_et_effectifs():
 def test_colonne_absente_nommee():
     instances, participants = tables([("A", "o1")])
     with pytest.raises(ErreurDonnees, match="id_organisation"):
-        graphe_biparti(participants.drop(columns="id_organisation"), instances)
+        graphe_biparti(instances, participants.drop(columns="id_organisation"))
     with pytest.raises(ErreurDonnees, match="territoire"):
         mesures_reseau(instances.drop(columns="territoire"), participants)
     with pytest.raises(ErreurDonnees, match="heures_mois"):
-        charge_organisations(participants.drop(columns="heures_mois"))
+        charge_organisations(None, participants.drop(columns="heures_mois"))
     with pytest.raises(ErreurDonnees, match="population"):
         mesures_reseau(instances, participants,
                        territoires=pd.DataFrame({"territoire": ["T1"]}))
@@ -501,18 +501,18 @@ def test_instances_inconnues_listees():
     participants.loc[2] = ["r9", "Z9", "o1", 1.0, 1]
     participants.loc[3] = ["r8", "Y8", "o2", 1.0, 1]
     with pytest.raises(ErreurDonnees, match="Y8, Z9"):
-        graphe_biparti(participants, instances)
+        graphe_biparti(instances, participants)
     with pytest.raises(ErreurDonnees, match="Y8, Z9"):
-        charge_organisations(participants, instances)
+        charge_organisations(instances, participants)
 
 
 def test_instances_en_double_et_initiateur_inconnu():
     instances, participants = tables([("A", "o1"), ("B", "o1")])
     with pytest.raises(ErreurDonnees, match="en double : A"):
-        graphe_biparti(participants, pd.concat([instances, instances.iloc[:1]]))
+        graphe_biparti(pd.concat([instances, instances.iloc[:1]]), participants)
     instances["initiateur"] = ["cisss", "ovni"]
     with pytest.raises(ErreurDonnees, match="ovni"):
-        graphe_biparti(participants, instances)
+        graphe_biparti(instances, participants)
 
 
 def test_population_invalide():
@@ -534,54 +534,92 @@ def test_ordre_des_lignes_sans_effet(davis):
     melange_p = participants.sample(frac=1, random_state=2).reset_index(drop=True)
     pd.testing.assert_frame_equal(mesures_reseau(instances, participants),
                                   mesures_reseau(melange_i, melange_p))
-    pd.testing.assert_frame_equal(charge_organisations(participants, instances),
-                                  charge_organisations(melange_p, melange_i))
-    g1 = projection_instances(graphe_biparti(participants, instances))
-    g2 = projection_instances(graphe_biparti(melange_p, melange_i))
+    pd.testing.assert_frame_equal(charge_organisations(instances, participants),
+                                  charge_organisations(melange_i, melange_p))
+    g1 = projection_instances(graphe_biparti(instances, participants))
+    g2 = projection_instances(graphe_biparti(melange_i, melange_p))
     assert list(g1.edges(data=True)) == list(g2.edges(data=True))
 
 
 def test_disposition_graine_fixe(davis):
     """Positions identiques d'un appel à l'autre, égales à ``spring_layout(seed=...)``."""
     _, _, _, instances, participants = davis
-    g = graphe_biparti(participants, instances)
+    g = graphe_biparti(instances, participants)
     a, b = disposition(g, graine=7), disposition(g, graine=7)
     attendu = nx.spring_layout(g, seed=7)
     assert list(a) == list(g.nodes)
     for n in g:
         assert np.array_equal(a[n], b[n]) and np.array_equal(a[n], attendu[n])
-    with pytest.raises(ValueError, match="graine"):
+    with pytest.raises(ErreurDonnees, match="graine"):
         disposition(g, graine=None)
 
 
+#: Fonctions publiques qui lisent les tables, toutes dans l'ordre du livre de codes.
+FONCTIONS_A_TABLES = ("graphe_biparti", "mesures_reseau", "charge_organisations",
+                      "organisations_plus_sollicitees", "connexion_selon_logique",
+                      "nb_liens_instances")
+
+
 def test_conventions_du_module():
-    """Aucune fonction publique ne commence par « test » ; options nommées seulement."""
+    """Aucune fonction publique ne commence par « test » ; tables dans l'ordre
+    ``(instances, participants, ...)`` ; options nommées seulement."""
     import inspect
 
     for nom in reseau.__all__:
         assert not nom.lower().startswith("test")
-    for nom in ("mesures_reseau", "charge_organisations", "connexion_selon_logique",
-                "organisations_plus_sollicitees", "disposition"):
-        parametres = inspect.signature(getattr(reseau, nom)).parameters.values()
-        for p in parametres:
-            if p.default is not inspect.Parameter.empty and p.name != "instances":
-                assert p.kind is inspect.Parameter.KEYWORD_ONLY, (nom, p.name)
+    fonctions = [n for n in reseau.__all__ if callable(getattr(reseau, n))]
+    assert set(FONCTIONS_A_TABLES) <= set(fonctions)
+    for nom in fonctions:
+        parametres = list(inspect.signature(getattr(reseau, nom)).parameters.values())
+        positionnels = [p for p in parametres if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+        if nom in FONCTIONS_A_TABLES:
+            assert [p.name for p in positionnels] == ["instances", "participants"], nom
+        for p in positionnels:
+            assert p.default is inspect.Parameter.empty, (nom, p.name)
 
 
-def test_arguments_inverses_et_logique_fournie_invalide():
+@pytest.mark.parametrize("nom", FONCTIONS_A_TABLES)
+def test_arguments_inverses_signales(nom):
+    """L'ancien ordre (participants, instances) lève une ErreurDonnees qui dit quoi faire."""
+    instances, participants = _logiques_opposees()
+    with pytest.raises(ErreurDonnees, match=rf"inversés.*{nom}\(instances, participants"):
+        getattr(reseau, nom)(participants, instances)
+
+
+def test_table_qui_n_est_pas_un_dataframe():
+    instances, participants = tables([("A", "o1")])
+    with pytest.raises(ErreurDonnees, match="« participants » doit être un pandas.DataFrame"):
+        graphe_biparti(instances, participants.to_dict())
+    with pytest.raises(ErreurDonnees, match="« instances » doit être un pandas.DataFrame"):
+        mesures_reseau(None, participants)
+
+
+def test_logique_fournie_invalide():
     instances, participants = tables([("A", "o1"), ("B", "o1")])
-    with pytest.raises(ErreurDonnees, match="inversés"):
-        graphe_biparti(instances, participants)
     instances["logique_initiateur"] = ["descendante", "montante"]
     with pytest.raises(ErreurDonnees, match="montante"):
-        graphe_biparti(participants, instances)
+        graphe_biparti(instances, participants)
+
+
+@pytest.mark.parametrize("options", [{"k": 0}, {"k": 2.5}])
+def test_options_invalides_plus_sollicitees(options):
+    _, participants = tables([("A", "o1")])
+    with pytest.raises(ErreurDonnees, match="entier >= 1"):
+        organisations_plus_sollicitees(None, participants, **options)
+
+
+def test_options_invalides_connexion():
+    with pytest.raises(ErreurDonnees, match="n_tirages"):
+        connexion_selon_logique(*_logiques_opposees(), n_tirages=0)
+    with pytest.raises(ErreurDonnees, match="graine"):
+        connexion_selon_logique(*_logiques_opposees(), graine="a")
 
 
 def test_instance_manquante_chez_participant():
     instances, participants = tables([("A", "o1"), ("B", "o1")])
     participants.loc[1, "id_instance"] = None
     with pytest.raises(ErreurDonnees, match="manquant"):
-        graphe_biparti(participants, instances)
+        graphe_biparti(instances, participants)
 
 
 def test_nb_liens_instances_egale_la_projection_networkx():
@@ -592,6 +630,6 @@ def test_nb_liens_instances_egale_la_projection_networkx():
     for territoire in jeu.liste_territoires():
         inst = jeu.instances[jeu.instances["territoire"] == territoire]
         part = jeu.participants[jeu.participants["id_instance"].isin(inst["id_instance"])]
-        projection = reseau.projection_instances(reseau.graphe_biparti(part, inst))
-        assert reseau.nb_liens_instances(part, inst) == (projection.number_of_nodes(),
+        projection = reseau.projection_instances(reseau.graphe_biparti(inst, part))
+        assert reseau.nb_liens_instances(inst, part) == (projection.number_of_nodes(),
                                                           projection.number_of_edges())
