@@ -1,6 +1,11 @@
 # Flux de travail : `make resultats` (jeu par défaut) ou
 #   python -m paquet_analyse executer <dossier_jeu> [--coeurs N]
-# Chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/ et
+# Étape 1, la préparation (paquet_analyse/preparation.py) : le jeu est lu,
+# typé, validé et ses variables dérivées avec les paramètres du plan, une
+# seule fois, dans resultats/<jeu>/donnees/ ; elle n'est refaite que si les
+# fichiers bruts, le plan ou le code ont changé. Un jeu invalide arrête tout
+# ici, avant le premier carnet. Les carnets ne lisent que ces données préparées.
+# Étape 2 : chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/ et
 # rendu en HTML sans le code dans resultats/<jeu>/rapports/ (un processus par
 # carnet : les carnets tournent vraiment en parallèle), puis la page d'index
 # et le manifeste de provenance sont écrits.
@@ -39,7 +44,7 @@ rule tout:
 rule validation:
     input:
         modele="carnets/01_validation_donnees.ipynb",
-        bruts=INFO.fichiers_bruts,
+        prepares=INFO.fichiers_prepares,
     output:
         carnet=update(f"{SORTIE}/carnets/01_validation_donnees.ipynb"),
         html=update(f"{SORTIE}/rapports/01_validation_donnees.html"),
@@ -52,10 +57,10 @@ rule validation:
         " --parametre jeu={params.jeu:q}"
 
 
-# Les fichiers bruts ne sont pas des entrées de cette règle : Snakemake relance
+# Les tables préparées ne sont pas des entrées de cette règle : Snakemake relance
 # toute règle dont une entrée est plus récente que ses sorties et a changé de
 # contenu. Ce qui compte ici, ce sont les seules lignes du territoire, dont
-# l'empreinte est en paramètre.
+# l'empreinte est en paramètre (la préparation est faite avant le graphe).
 rule par_territoire:
     input:
         modele="carnets/{carnet}.ipynb",
@@ -74,7 +79,7 @@ rule par_territoire:
 rule region:
     input:
         modele="carnets/{region}.ipynb",
-        bruts=INFO.fichiers_bruts,
+        prepares=INFO.fichiers_prepares,
     output:
         carnet=update(f"{SORTIE}/carnets/{{region}}.ipynb"),
         html=update(f"{SORTIE}/rapports/{{region}}.html"),
@@ -95,9 +100,7 @@ rule index:
     params:
         territoires=INFO.territoires,
     run:
-        from paquet_analyse import chargement
-        jeu = chargement.lire_descripteur(execution.chemins.racine() / INFO.jeu)
-        flux.ecrire_index(INFO, output[0], simule=bool(jeu.get("simule")), titre=str(jeu.get("titre")))
+        flux.ecrire_index(INFO, output[0])
 
 
 rule manifeste:
@@ -108,7 +111,7 @@ rule manifeste:
     params:
         empreinte=INFO.empreinte_donnees,
     run:
-        execution.ecrire_manifeste(INFO.jeu, output[0], {
+        execution.ecrire_manifeste(INFO.nom, output[0], {
             "jeu": INFO.jeu,
             "territoires": INFO.territoires,
             "carnets_region": ["01_validation_donnees", *REGION],

@@ -6,10 +6,13 @@ avertissements des tests (effectifs faibles, séparation, manquants) sont
 capturés et rendus comme des données (colonne `note`), jamais imprimés :
 un avertissement dans un carnet ferait échouer sa vérification par nbval.
 
+Les données viennent toujours du jeu préparé (`preparation.lire`) : aucune
+fonction d'ici ne relit les fichiers bruts ni ne redérive une variable.
+
 Exemple
 -------
->>> from paquet_analyse import analyses, chemins
->>> d = analyses.preparer(chemins.jeu_defaut())
+>>> from paquet_analyse import analyses, preparation
+>>> d = preparation.lire("lanaudiere")
 >>> r = analyses.tester_hypotheses(d, portee="territoire", territoire="Joliette")
 >>> r["id"].tolist()[:2]
 ['H1a', 'H1b']
@@ -24,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import associations, chargement, chemins, confidentialite, dictionnaire, indicateurs, modeles
+from . import associations, chemins, confidentialite, dictionnaire, indicateurs, modeles
 from . import plan as plan_
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
@@ -37,9 +40,9 @@ COLONNES_RESULTATS = [
 
 @dataclass(frozen=True)
 class Donnees:
-    """Un jeu préparé selon le plan : instances et participants avec leurs variables dérivées."""
+    """Un jeu préparé (`preparation`) : instances et participants avec leurs variables dérivées."""
 
-    jeu: chargement.Jeu
+    jeu: "preparation.JeuPrepare"  # noqa: F821
     plan: plan_.Plan
     instances: pd.DataFrame
     participants: pd.DataFrame
@@ -50,26 +53,12 @@ class Donnees:
         return self.jeu.simule
 
 
-def preparer(jeu: chargement.Jeu | str | Path, plan: plan_.Plan | None = None) -> Donnees:
-    """Charge (si besoin) et prépare un jeu : dérivées, déficit démocratique, seuils du plan."""
-    if not isinstance(jeu, chargement.Jeu):
-        jeu = chargement.charger_jeu(chemins.racine() / jeu if not Path(jeu).is_absolute() else jeu)
-    plan = plan or plan_.charger_plan()
-    seuils = plan.seuils
-    inst = indicateurs.derivees_instances(jeu.instances, annee_charniere=seuils["annee_charniere"])
-    dd = plan.derivees["deficit_democratique"]
-    inst["deficit_democratique"] = indicateurs.deficit_democratique(
-        inst, composantes=list(dd["composantes"]), minimum=int(dd.get("minimum", 1)))
-    part = indicateurs.derivees_participants(jeu.participants, inst,
-                                             seuil_sur_sollicitation=seuils["sur_sollicitation"])
-    return Donnees(jeu=jeu, plan=plan, instances=inst, participants=part)
-
-
 def restreindre(donnees: Donnees, territoire: str) -> Donnees:
     """Les mêmes données, limitées à un territoire (message clair s'il est inconnu)."""
-    inst, _ = indicateurs.selectionner_territoire(donnees.jeu, territoire)
+    indicateurs.verifier_territoire(territoire, donnees.jeu.liste_territoires())
+    inst = donnees.instances[donnees.instances["territoire"] == territoire]
     ids = set(inst["id_instance"])
-    return replace(donnees, instances=donnees.instances[donnees.instances["id_instance"].isin(ids)],
+    return replace(donnees, instances=inst,
                    participants=donnees.participants[donnees.participants["id_instance"].isin(ids)],
                    territoire=territoire)
 
@@ -249,33 +238,58 @@ def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.Data
         return associations.association(t, exposition, issue)
 
 
-def effectifs_par_territoire(jeu: chargement.Jeu, *, seuil: int = 5) -> "confidentialite.TableauProtege":
+def effectifs_par_territoire(donnees: Donnees) -> "confidentialite.TableauProtege":
     """Nombre d'instances et de participants par territoire (et au total), petites cellules supprimées."""
-    inst = jeu.instances.groupby("territoire", observed=True).size().rename("instances")
-    territoire_part = jeu.participants["id_instance"].map(jeu.instances.set_index("id_instance")["territoire"])
-    part = territoire_part.value_counts().rename("participants")
+    inst = donnees.instances.groupby("territoire", observed=True).size().rename("instances")
+    part = donnees.participants["territoire"].value_counts().rename("participants")
     tableau = pd.concat([inst, part], axis=1).fillna(0).astype(int).sort_index()
     tableau.loc["Ensemble"] = tableau.sum()
-    return confidentialite.supprimer_petites_cellules(tableau.rename_axis("territoire"), seuil=seuil)
+    return confidentialite.supprimer_petites_cellules(tableau.rename_axis("territoire"),
+                                                      seuil=seuil_confidentialite(donnees))
 
 
 def seuil_confidentialite(donnees: Donnees) -> int:
     return int(donnees.plan.seuils["confidentialite"])
 
 
+# Colonnes qui comptent des personnes, des sièges ou des tables dans les
+# tableaux de résultats publiés (une ligne par test, territoire, organisation).
+COLONNES_COMPTES = ("effectif", "manquants", "nb_instances", "nb_participants", "nb_sieges",
+                    "nb_sieges_sans_organisation", "nb_heures_manquantes", "nb_instances_isolees",
+                    "nb_organisations", "nb_participations", "n_1", "n_2")
+
+
+def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.TableauProtege":
+    """Tableau de résultats prêt à diffuser : chaque effectif de 1 au seuil du plan - 1 supprimé."""
+    return confidentialite.proteger_comptes(tableau, colonnes=[c for c in COLONNES_COMPTES if c in tableau.columns],
+                                            seuil=seuil_confidentialite(donnees))
+
+
+def _portrait_brut(donnees: Donnees, territoire: str | None) -> pd.DataFrame:
+    d = restreindre(donnees, territoire) if territoire else donnees
+    noms = [territoire] if territoire else donnees.jeu.liste_territoires()
+    return indicateurs.portrait(d.instances, d.participants,
+                                population=indicateurs.population(donnees.jeu.territoires, noms))
+
+
 def portrait(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
     """Portrait d'un territoire (ou de l'ensemble), parts sur de petits effectifs supprimées."""
-    brut = indicateurs.portrait(donnees.jeu, territoire,
-                                seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
-    return confidentialite.proteger_portrait(brut, seuil=seuil_confidentialite(donnees))
+    return confidentialite.proteger_portrait(_portrait_brut(donnees, territoire), seuil=seuil_confidentialite(donnees))
+
+
+def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
+    """Le portrait protégé, réduit aux colonnes à lire (libellé, effectifs, part, intervalle)."""
+    p = portrait(donnees, territoire)
+    colonnes = ["libelle", "effectif", "denominateur", "proportion", "ic_bas", "ic_haut", "unite"]
+    return replace(p, valeurs=p.valeurs[colonnes].reset_index(drop=True),
+                   masque=p.masque[colonnes].reset_index(drop=True),
+                   primaires=p.primaires[colonnes].reset_index(drop=True))
 
 
 def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":
     """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`), protégés."""
-    seuil = donnees.plan.seuils["sur_sollicitation"]
-    morceaux = [indicateurs.portrait(donnees.jeu, t, seuil_sur_sollicitation=seuil).assign(territoire=t)
-                for t in donnees.jeu.liste_territoires()]
-    morceaux.append(indicateurs.portrait(donnees.jeu, seuil_sur_sollicitation=seuil).assign(territoire="Ensemble"))
+    morceaux = [_portrait_brut(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
+    morceaux.append(_portrait_brut(donnees, None).assign(territoire="Ensemble"))
     tableau = pd.concat(morceaux, ignore_index=True)
     return confidentialite.proteger_portrait(tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]],
                                              seuil=seuil_confidentialite(donnees))
@@ -290,12 +304,14 @@ def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
     return vue.loc[ordre, colonnes].reset_index()
 
 
-def figure_portrait(donnees: Donnees, territoires: list[str]):
+def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialite.FigureProtegee":
     from . import figures
 
     # parts protégées : une part supprimée n'apparaît pas non plus sur la figure
-    tableau = pd.concat([portrait(donnees, t).valeurs.assign(territoire=t) for t in territoires], ignore_index=True)
-    return figures.portrait_par_territoire(tableau, simule=donnees.simule)
+    proteges = [portrait(donnees, t) for t in territoires]
+    tableau = pd.concat([p.valeurs.assign(territoire=t) for p, t in zip(proteges, territoires)], ignore_index=True)
+    return confidentialite.FigureProtegee(figures.portrait_par_territoire(tableau, simule=donnees.simule),
+                                          sources=tuple(proteges))
 
 
 INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie_cisss_ville_fondation"),
@@ -354,10 +370,11 @@ class Croisement:
     phrase: str
     simule: bool
 
-    def figure(self):
+    def figure(self) -> "confidentialite.FigureProtegee":
         from . import figures
 
-        return figures.carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
+        fig = figures.carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
+        return confidentialite.FigureProtegee(fig, sources=(self.tableau,))
 
 
 def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | None = None) -> Croisement:
@@ -367,11 +384,14 @@ def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | 
     d = restreindre(donnees, territoire) if territoire else donnees
     t = d.instances[[ligne, colonne]].dropna()  # catégories : ordre du dictionnaire
     residus = associations.residus_ajustes(t, ligne, colonne)
-    longue = residus.stack().rename("residu_ajuste").reset_index()
-    longue.columns = [ligne, colonne, "residu_ajuste"]
     comptes = associations.tableau_croise(t, ligne, colonne)
     comptes.index, comptes.columns = comptes.index.astype(str), comptes.columns.astype(str)
     tableau = confidentialite.supprimer_petites_cellules(comptes, seuil=seuil_confidentialite(donnees))
+    # résidu d'une case supprimée : ni sur la carte, ni dans la phrase
+    residus = residus.mask(tableau.masque.reindex(index=residus.index.astype(str), columns=residus.columns.astype(str))
+                           .fillna(False).to_numpy(dtype=bool))
+    longue = residus.stack().rename("residu_ajuste").reset_index()
+    longue.columns = [ligne, colonne, "residu_ajuste"]
     notables = longue[longue["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
     if notables.empty:
         phrase = ("Aucune case ne s'écarte nettement de l'indépendance (tous les résidus ajustés sont "
@@ -404,9 +424,10 @@ class Forets:
         for id_, (h, r) in self.resultats.items():
             court = {n: dictionnaire.libelle(n).split(" (")[0] for n in (h.issue, h.exposition)}
             titre = f"{id_} — {court[h.issue]} : rapport de cotes selon « {court[h.exposition]} »"
-            yield (f"foret_{id_.lower()}",
-                   figures.forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
-                                                 titre=titre, simule=self.simule))
+            fig = figures.forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
+                                                titre=titre, simule=self.simule)
+            yield (f"foret_{id_.lower()}", confidentialite.FigureProtegee(
+                fig, motif="rapports de cotes par territoire et commun ; les effectifs des cases ne sont pas montrés"))
 
 
 def forets(donnees: Donnees) -> Forets:
@@ -489,7 +510,8 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
 def figure_conditions(donnees: Donnees):
     from . import figures
 
-    return figures.conditions_par_logique(donnees.participants, simule=donnees.simule)
+    return confidentialite.FigureProtegee(figures.conditions_par_logique(donnees.participants, simule=donnees.simule),
+                                          motif="distribution de l'indice des conditions ; aucun effectif montré")
 
 
 # --------------------------------------------------------------------------
@@ -523,7 +545,7 @@ def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
 def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
     from . import reseau
 
-    return reseau.organisations_plus_sollicitees(donnees.participants, donnees.instances, k=k,
+    return reseau.organisations_plus_sollicitees(donnees.instances, donnees.participants, k=k,
                                                  seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
 
 
@@ -554,10 +576,11 @@ def figures_reseau(donnees: Donnees):
 
     for territoire in donnees.jeu.liste_territoires():
         d = restreindre(donnees, territoire)
-        graphe = reseau.graphe_biparti(d.participants, d.instances)
+        graphe = reseau.graphe_biparti(d.instances, d.participants)
         projection = reseau.projection_instances(graphe)
         positions = reseau.disposition(projection, graine=20100408)
         logiques = dict(zip(d.instances["id_instance"], d.instances["logique_initiateur"].astype(str)))
         fig = figures.reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,
                                        titre=f"{territoire} : concertations reliées par des organisations partagées")
-        yield f"reseau_{chemins.nom_sur(territoire)}", fig
+        yield f"reseau_{chemins.nom_sur(territoire)}", confidentialite.FigureProtegee(
+            fig, motif="forme du réseau entre concertations (un point par concertation) ; aucun effectif de personnes")

@@ -42,12 +42,6 @@ class Image:
         return f"Figure : {self.nom}"
 
 
-def dossier_jeu(jeu: str | Path) -> Path:
-    """Dossier du jeu, relatif à la racine du projet si le chemin est relatif."""
-    chemin = Path(jeu)
-    return chemin if chemin.is_absolute() else chemins.racine() / chemin
-
-
 def dossier_sortie(nom_jeu: str) -> Path:
     return chemins.dossier_resultats(nom_jeu)
 
@@ -86,21 +80,46 @@ def montrer(tableau: pd.DataFrame, *, decimales: int = DECIMALES) -> pd.DataFram
     return sortie.reset_index(drop=True)
 
 
-def enregistrer_tableau(tableau: pd.DataFrame, nom_jeu: str, nom: str) -> Markdown:
-    """Écrit `resultats/<jeu>/tableaux/<nom>.csv` (atomique) et dit où."""
-    cible = dossier_sortie(nom_jeu) / "tableaux" / f"{nom}.csv"
-    sorties.ecrire_csv(tableau, cible)
-    return Markdown(f"Tableau enregistré : `{chemins.relatif(cible)}`")
+def publier(objet, nom_jeu: str, nom: str):
+    """Diffuse un tableau protégé (`tableaux/<nom>.csv`) ou une figure protégée
+    (`figures/<nom>.png`) par la frontière `sorties.publier`, et dit où.
 
-
-def enregistrer_figure(figure, nom_jeu: str, nom: str) -> Image:
-    """Écrit `resultats/<jeu>/figures/<nom>.png` et renvoie l'image à afficher."""
+    Un tableau ou une figure non protégés sont refusés (`ErreurConfidentialite`).
+    """
     import matplotlib.pyplot as plt
 
-    cible = dossier_sortie(nom_jeu) / "figures" / f"{nom}.png"
-    sorties.ecrire_figure(figure, cible)
-    plt.close(figure)
+    from .confidentialite import FigureProtegee
+
+    dossier = "figures" if isinstance(objet, FigureProtegee) else "tableaux"
+    suffixe = ".png" if dossier == "figures" else ".csv"
+    cible = sorties.publier(objet, dossier_sortie(nom_jeu) / dossier / f"{nom}{suffixe}")
+    if dossier == "tableaux":
+        return Markdown(f"Tableau enregistré : `{chemins.relatif(cible)}`")
+    plt.close(objet.figure)
     return Image(cible.read_bytes(), chemins.relatif(cible))
+
+
+class Galerie:
+    """Plusieurs figures affichées l'une sous l'autre (HTML, images PNG intégrées)."""
+
+    def __init__(self, images: list):
+        self.images = list(images)
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        return "\n".join(f'<figure><img alt="{html.escape(i.nom)}" style="max-width:100%" '
+                         f'src="data:image/png;base64,{base64.b64encode(i.octets).decode()}"></figure>'
+                         for i in self.images)
+
+    def __repr__(self) -> str:
+        return "\n".join(repr(i) for i in self.images)
+
+
+def publier_figures(figures, nom_jeu: str) -> Galerie:
+    """Diffuse chaque (nom, FigureProtegee) et les affiche toutes."""
+    return Galerie(publier(fig, nom_jeu, nom) for nom, fig in figures)
 
 
 def paragraphes(phrases) -> Markdown:
@@ -108,8 +127,9 @@ def paragraphes(phrases) -> Markdown:
 
 
 def colophon(jeu) -> Markdown:
-    """Dernière cellule : versions, commit des sources, empreintes des fichiers bruts."""
-    prov = execution.provenance(jeu.dossier)
+    """Dernière cellule : versions, commit des sources, empreintes des fichiers bruts
+    et des données préparées (lues dans le jeu préparé)."""
+    prov = execution.provenance(jeu.nom)
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
     src = prov["sources"]
     modifie = " (sources modifiées depuis ce commit)" if src["sources_modifiees_depuis_le_commit"] else ""
@@ -124,6 +144,8 @@ def colophon(jeu) -> Markdown:
         "- Fichiers bruts (SHA-256) :",
     ]
     lignes += [f"  - `{nom}` : `{h}`" for nom, h in prov["fichiers_bruts_sha256"].items()]
+    lignes.append("- Données préparées (SHA-256) :")
+    lignes += [f"  - `{nom}` : `{h}`" for nom, h in prov["donnees_preparees_sha256"].items()]
     return Markdown("\n".join(lignes))
 
 

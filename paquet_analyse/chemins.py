@@ -54,6 +54,25 @@ def dossier_resultats(nom_jeu: str) -> Path:
     return resultats() / nom_jeu
 
 
+def dossier_jeu(jeu: str | Path) -> Path:
+    """Dossier des données brutes d'un jeu : chemin absolu, chemin relatif à la
+    racine du projet, ou simple nom de jeu (cherché sous `donnees_brutes/`).
+
+    Seul endroit où le chemin d'un jeu est résolu.
+    """
+    chemin = Path(jeu)
+    if chemin.is_absolute():
+        return chemin
+    if len(chemin.parts) == 1 and not (racine() / chemin).is_dir():
+        return donnees_brutes() / chemin
+    return racine() / chemin
+
+
+def dossier_prepare(nom_jeu: str) -> Path:
+    """Données préparées d'un jeu : `resultats/<jeu>/donnees/`."""
+    return dossier_resultats(nom_jeu) / "donnees"
+
+
 def nom_sur(texte: str) -> str:
     """Nom de dossier sûr : sans accents, apostrophes ni espaces.
 

@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes. Aucun problème de données ne
+Verbes : valider, preparer, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -38,13 +38,20 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, portrait, simuler, executer, carnet, livre-codes")
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
-                          "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs.")
+                          "valeur, correction), écrits aussi en CSV. Un jeu valide est du même coup préparé "
+                          "(resultats/<jeu>/donnees/). Code de sortie 1 s'il y a des erreurs.")
     v.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     v.add_argument("--rapport", type=Path, default=None,
-                   help="CSV des problèmes (défaut : resultats/<jeu>/tableaux/validation_problemes.csv)")
+                   help="copie du CSV des problèmes (il est toujours écrit dans resultats/<jeu>/donnees/)")
+
+    r = verbes.add_parser("preparer", help="préparer un jeu : lire, typer, valider, dériver, une seule fois",
+                          description="Lit les fichiers bruts, les type, les valide et dérive les variables avec "
+                          "les paramètres du plan ; écrit les tables préparées dans resultats/<jeu>/donnees/. "
+                          "Ne refait rien si les fichiers bruts, le plan et le code n'ont pas changé.")
+    r.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
 
     p = verbes.add_parser("portrait", help="afficher le portrait d'un territoire ou du jeu entier",
                           description="Portrait (parts avec intervalles de Wilson à 95 %) d'un territoire ou de tout le jeu.")
@@ -82,46 +89,49 @@ def _parseur() -> argparse.ArgumentParser:
 
 
 def _valider(args) -> int:
-    from . import chargement, sorties, validation
-    from .erreurs import ErreurLecture
+    from . import preparation, sorties, validation
+    from .erreurs import ErreurLecture, ErreurValidation
 
-    cible = args.rapport or chemins.dossier_resultats(args.dossier_jeu.name) / "tableaux" / "validation_problemes.csv"
+    dossier = chemins.dossier_jeu(args.dossier_jeu)
+    cible = chemins.dossier_prepare(dossier.name) / preparation.FICHIER_RAPPORT
     try:
-        jeu = chargement.charger_jeu(args.dossier_jeu)
+        preparation.assurer(dossier)
+        rapport = preparation.lire_rapport(dossier.name)
     except ErreurLecture as exc:  # fichiers illisibles : leurs problèmes vont aussi dans le CSV
-        rapport = validation.RapportValidation(jeu=args.dossier_jeu.name, problemes=tuple(exc.problemes))
+        rapport = validation.RapportValidation(jeu=dossier.name, problemes=tuple(exc.problemes))
         sorties.ecrire_csv(rapport.tableau(), cible)
         print(f"Liste complète des problèmes : {chemins.relatif(cible)}", file=sys.stderr)
         raise
-    rapport = validation.valider_jeu(jeu)
-    sorties.ecrire_csv(rapport.tableau(), cible)
+    except ErreurValidation as exc:
+        print(exc, file=sys.stderr)
+        if args.rapport:
+            sorties.ecrire_octets(cible.read_bytes(), args.rapport)
+        return CODE_DONNEES
     print(rapport.resume())
-    print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
-    return 0 if rapport.valide else CODE_DONNEES
+    if args.rapport:
+        sorties.ecrire_octets(cible.read_bytes(), args.rapport)
+    print(f"Liste complète des problèmes : {chemins.relatif(args.rapport or cible)}")
+    return 0
 
 
-def _afficher_portrait(jeu, territoire) -> None:
-    from . import indicateurs, texte
+def _preparer(args) -> int:
+    from . import preparation
 
-    tableau = indicateurs.portrait(jeu, territoire)
-    print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if jeu.simule else ""))
-    for ligne in tableau.itertuples(index=False):
-        if ligne.unite == "proportion":
-            valeur = f"{texte.pourcentage(ligne.proportion):>8}  ({ligne.effectif}/{ligne.denominateur})"
-            ic = texte.intervalle(ligne.ic_bas, ligne.ic_haut)
-            valeur += f"  IC 95 % {ic}" if ic else ""
-        else:
-            valeur = f"{texte.nombre_fr(ligne.proportion, 2):>8}  ({ligne.effectif} / {ligne.denominateur} hab.)"
-        print(f"  {ligne.libelle:<66} {valeur}")
+    meta = preparation.assurer(args.dossier_jeu)
+    print(f"Jeu « {meta['nom']} » préparé : {chemins.relatif(chemins.dossier_prepare(meta['nom']))}/ "
+          f"({len(meta['territoires'])} territoire(s)).")
+    return 0
 
 
 def _portrait(args) -> int:
-    from . import chargement
+    from . import analyses, preparation, sorties
 
-    jeu = chargement.charger_jeu(args.dossier_jeu)
-    territoires = jeu.liste_territoires() + [None] if args.tous else [args.territoire]
+    preparation.assurer(args.dossier_jeu)
+    donnees = preparation.lire(args.dossier_jeu)
+    territoires = donnees.jeu.liste_territoires() + [None] if args.tous else [args.territoire]
     for territoire in territoires:
-        _afficher_portrait(jeu, territoire)
+        print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if donnees.simule else ""))
+        sorties.publier(analyses.portrait_affichable(donnees, territoire), sys.stdout)
     return 0
 
 
@@ -149,11 +159,12 @@ def _livre_codes(args) -> int:
 def _executer(args) -> int:
     from . import flux
 
-    if not (args.dossier_jeu / "jeu.yml").is_file():  # le détail (YAML, fichiers) est contrôlé par le flux
+    dossier = chemins.dossier_jeu(args.dossier_jeu)
+    if not (dossier / "jeu.yml").is_file():  # le détail (YAML, fichiers) est contrôlé par la préparation
         from . import chargement
 
-        chargement.lire_descripteur(args.dossier_jeu)
-    jeu = chemins.relatif(args.dossier_jeu)
+        chargement.lire_descripteur(dossier)
+    jeu = chemins.relatif(dossier)
     code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
     if code:
         print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)
@@ -180,7 +191,7 @@ def _carnet(args) -> int:
     return 0
 
 
-ACTIONS = {"valider": _valider, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
+ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
            "carnet": _carnet, "livre-codes": _livre_codes}
 
 

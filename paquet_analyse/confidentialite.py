@@ -1,7 +1,7 @@
 """Contrôle de la divulgation : petites cellules et identifiants directs.
 
 Un tableau publié ne doit pas permettre de reconnaître un répondant ni une
-instance : une cellule de 1 à 4 unités (seuil 5 par défaut) dans un croisement
+instance : une cellule de 1 à 4 unités (seuil 5 dans le plan d'analyse) dans un croisement
 par territoire peut désigner une personne ou une table précise.
 
 Méthode (suppression primaire et secondaire, Hundepool et al. 2012,
@@ -69,7 +69,6 @@ import pandas as pd
 from .chargement import est_identifiant_direct, normaliser_nom
 from .erreurs import ErreurConfidentialite, ErreurDonnees
 
-SEUIL_DEFAUT = 5
 MARQUE = "x"
 ETIQUETTES_TOTAL = {"total", "totaux", "all", "ensemble", "tous", "toutes", "somme", "marge", "margin"}
 COLONNES_PORTRAIT = ["indicateur", "libelle", "niveau", "effectif", "denominateur",
@@ -262,11 +261,65 @@ def _suppression_secondaire(masque: np.ndarray, couts: np.ndarray) -> np.ndarray
     return masque
 
 
+@dataclass(frozen=True, eq=False)
+class FigureProtegee:
+    """Une figure prête à diffuser : dessinée à partir de tableaux protégés.
+
+    `sources` : les `TableauProtege` dont la figure montre les nombres (une
+    valeur supprimée n'y figure pas non plus) ; `motif` : ce que montre la
+    figure, quand elle ne montre aucun effectif (une distribution d'indice,
+    la forme d'un réseau), dit en français pour la relecture.
+    """
+
+    figure: object
+    sources: tuple = ()
+    motif: str = ""
+
+    def __post_init__(self):
+        if not all(isinstance(s, TableauProtege) for s in self.sources):
+            raise ErreurConfidentialite("FigureProtegee : chaque source doit être un TableauProtege.")
+        if not self.sources and not self.motif.strip():
+            raise ErreurConfidentialite("FigureProtegee : donner les tableaux protégés dont la figure est tirée, "
+                                        "ou le motif pour lequel elle ne montre aucun effectif.")
+
+
 # --------------------------------------------------------------------------
 # Fonctions publiques
 
 
-def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT,
+def proteger_comptes(tableau: pd.DataFrame, *, colonnes, seuil: int, marque: str = MARQUE) -> TableauProtege:
+    """Suppression primaire des effectifs de 1 à ``seuil - 1`` dans les colonnes nommées.
+
+    Pour les tableaux de résultats (une ligne par test, par territoire ou
+    par organisation), où les colonnes d'effectifs ne sont pas les cases d'un
+    croisement : chaque effectif est jugé seul. Les autres colonnes restent
+    telles quelles.
+
+    >>> t = pd.DataFrame({"id": ["H1a", "H1b"], "effectif": [40, 38], "manquants": [0, 2]})
+    >>> proteger_comptes(t, colonnes=["effectif", "manquants"], seuil=5).affichage()
+        id effectif manquants
+    0  H1a       40         0
+    1  H1b       38         x
+    """
+    if isinstance(seuil, bool) or not isinstance(seuil, (int, np.integer)) or seuil < 1:
+        raise ErreurDonnees(f"« seuil » doit être un entier ≥ 1 (reçu {seuil!r}).")
+    valeurs = tableau.copy()
+    masque = pd.DataFrame(False, index=tableau.index, columns=tableau.columns)
+    for nom in colonnes:
+        if nom not in tableau.columns:
+            continue
+        x = pd.to_numeric(tableau[nom], errors="coerce")
+        petits = (x >= 1) & (x < seuil)
+        masque[nom] = petits.fillna(False).to_numpy(dtype=bool)
+        valeurs[nom] = x.astype("Float64").round().astype("Int64").mask(masque[nom])
+    n = int(masque.to_numpy().sum())
+    note = (f"« {marque} » : effectif de 1 à {seuil - 1} supprimé ({n} cellule(s)) pour protéger la "
+            f"confidentialité ({REFERENCE})." if n else f"Aucun effectif de moins de {seuil} : aucune suppression.")
+    return TableauProtege(valeurs=valeurs, masque=masque, primaires=masque.copy(), seuil=int(seuil), note=note,
+                          marque=marque)
+
+
+def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int,
                                zeros_sensibles: bool = False, marges: bool | None = None,
                                marque: str = MARQUE) -> TableauProtege:
     """Suppression primaire et secondaire des petites cellules d'un tableau d'effectifs.
@@ -276,8 +329,9 @@ def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int = SEUIL_DEFA
     tableau : pandas.DataFrame
         Effectifs non pondérés (entiers ≥ 0 ; NA = cellule absente), libellés
         en index et en colonnes, avec ou sans marges.
-    seuil : int, 5 par défaut
-        Une cellule de 1 à ``seuil - 1`` est supprimée (suppression primaire).
+    seuil : int
+        Une cellule de 1 à ``seuil - 1`` est supprimée (suppression primaire) ;
+        le seuil vient du plan d'analyse (`seuils.confidentialite`).
     zeros_sensibles : bool, faux par défaut
         Supprimer aussi les zéros (divulgation d'attribut de groupe).
     marges : bool ou None
@@ -299,7 +353,7 @@ def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int = SEUIL_DEFA
     Exemples
     --------
     >>> t = pd.DataFrame({"oui": [12, 7], "non": [9, 30]}, index=["A", "B"])
-    >>> supprimer_petites_cellules(t).nb_primaires  # aucune petite cellule
+    >>> supprimer_petites_cellules(t, seuil=5).nb_primaires  # aucune petite cellule
     0
     >>> supprimer_petites_cellules(t, seuil=10).affichage()
       oui non
@@ -330,7 +384,7 @@ def _note_tableau(primaires: int, secondaires: int, seuil: int, zeros: bool, mar
             f"(suppression primaire et secondaire ; {REFERENCE}).")
 
 
-def proteger_portrait(portrait: pd.DataFrame, *, seuil: int = SEUIL_DEFAUT, zeros_sensibles: bool = False,
+def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bool = False,
                       exemptes: tuple[str, ...] = INDICATEURS_EXEMPTES, groupe: str | None = "territoire",
                       marque: str = MARQUE) -> TableauProtege:
     """Supprime les parts d'un portrait calculées sur trop peu d'unités.
@@ -425,7 +479,7 @@ def _note_portrait(indicateurs: list[str], seuil: int, marque: str, *, secondair
     return texte + f" ({REFERENCE})."
 
 
-def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: int = SEUIL_DEFAUT,
+def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: int,
                                    denominateur: str | None = None, zeros_sensibles: bool = False) -> None:
     """Lève `ErreurConfidentialite` si une cellule publiée est petite ; ne renvoie rien sinon.
 
@@ -439,7 +493,7 @@ def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: i
         effectif) de chaque colonne d'effectifs est alors examiné aussi.
     zeros_sensibles : bool
 
-    >>> verifier_aucune_petite_cellule(pd.DataFrame({"n": [0, 7, None]}), ["n"])
+    >>> verifier_aucune_petite_cellule(pd.DataFrame({"n": [0, 7, None]}), ["n"], seuil=5)
     """
     valeurs = tableau.valeurs if isinstance(tableau, TableauProtege) else tableau
     if colonnes_effectifs is None:

@@ -80,6 +80,32 @@ def derivees() -> dict[str, Variable]:
     return {nom: Variable(nom=nom, table="derivees", **v) for nom, v in _brut()["derivees"].items()}
 
 
+@cache
+def logique_initiateur() -> dict[str, str]:
+    """Règle initiateur -> logique d'initiation (`regles` du dictionnaire ; source unique).
+
+    >>> logique_initiateur()["fondation"]
+    'descendante'
+    """
+    return dict(_brut()["regles"]["logique_initiateur"]["valeurs"])
+
+
+def initiateurs_de_logique(logique: str) -> tuple[str, ...]:
+    """Codes d'initiateur qui relèvent d'une logique (`descendante`, `ascendante`, `autre`)."""
+    return tuple(code for code, l in logique_initiateur().items() if l == logique)
+
+
+@cache
+def initiateurs_cisss_ville_fondation() -> tuple[str, ...]:
+    """Codes d'initiateur comptés dans « initiée par le CISSS, une ville ou une fondation »."""
+    return tuple(_brut()["regles"]["initie_cisss_ville_fondation"]["vrai"])
+
+
+def minimum_conditions_repondues() -> int:
+    """Nombre minimal de conditions (c1..c8) répondues pour calculer l'indice des conditions."""
+    return int(_brut()["regles"]["indice_conditions"]["minimum_reponses"])
+
+
 def cle(table: str) -> str:
     """Colonne identifiant unique de la table."""
     return _brut()["tables"][table]["cle"]

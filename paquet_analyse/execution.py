@@ -63,14 +63,6 @@ def nettoyer_carnet(nb) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def _cellule_en_echec(nb) -> tuple[int, str]:
-    for i, cellule in enumerate(nb.cells):
-        for sortie in cellule.get("outputs", []):
-            if sortie.get("output_type") == "error":
-                return i, cellule.source.splitlines()[0] if cellule.source else ""
-    return -1, ""
-
-
 def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *, delai: int = 900) -> Path:
     """Exécute `modele` avec `parametres` et écrit le carnet exécuté en `sortie`.
 
@@ -118,10 +110,10 @@ def _git(*args: str) -> str | None:
     return r.stdout.strip() if r.returncode == 0 else None
 
 
-def _fichiers_sources(dossier_jeu: Path | None) -> list[Path]:
+def _fichiers_sources(dossier_jeu: Path | None, sources: tuple[str, ...] = SOURCES) -> list[Path]:
     racine = chemins.racine()
     fichiers = []
-    for nom in SOURCES + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ()):
+    for nom in sources + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ()):
         chemin = racine / nom
         if chemin.is_file():
             fichiers.append(chemin)
@@ -131,10 +123,10 @@ def _fichiers_sources(dossier_jeu: Path | None) -> list[Path]:
     return sorted(fichiers)
 
 
-def empreinte_sources(dossier_jeu: Path | None = None) -> str:
+def empreinte_sources(dossier_jeu: Path | None = None, *, sources: tuple[str, ...] = SOURCES) -> str:
     """SHA-256 sur les chemins et contenus des sources (paquet, carnets, flux, verrou, jeu)."""
     h = hashlib.sha256()
-    for chemin in _fichiers_sources(dossier_jeu):
+    for chemin in _fichiers_sources(dossier_jeu, sources):
         h.update(chemins.relatif(chemin).encode() + b"\0")
         h.update(hashlib.sha256(chemin.read_bytes()).digest())
     return h.hexdigest()
@@ -170,17 +162,31 @@ def empreintes_brutes(dossier_jeu: str | Path) -> dict[str, str]:
             for p in sorted(dossier.rglob("*")) if p.is_file()}
 
 
-def provenance(dossier_jeu: str | Path, parametres: dict | None = None) -> dict:
-    dossier = chemins.racine() / dossier_jeu if not Path(dossier_jeu).is_absolute() else Path(dossier_jeu)
+def provenance(nom_jeu: str, parametres: dict | None = None) -> dict:
+    """Provenance d'un jeu préparé : empreintes des fichiers bruts et des tables
+    préparées (lues dans `jeu.json`, sans relire les fichiers bruts), plan,
+    versions, commit des sources."""
+    from . import preparation
+
+    meta = preparation.lire_meta(nom_jeu)
+    if meta is None:
+        raise ErreurPaquet(f"Le jeu « {nom_jeu} » n'est pas préparé : provenance inconnue.")
+    dossier = chemins.racine() / meta["jeu"]
+    bruts = meta["fichiers_bruts_sha256"]
+    code = empreinte_sources(None)
+    h = hashlib.sha256(code.encode())
+    for nom, empreinte_ in bruts.items():
+        h.update(f"{meta['jeu']}/{nom}={empreinte_}".encode())
     return {
-        "jeu": chemins.relatif(dossier),
-        "fichiers_bruts_sha256": empreintes_brutes(dossier),
-        "plan_sha256": sorties.empreinte(chemins.plan_analyse()),
+        "jeu": meta["jeu"],
+        "fichiers_bruts_sha256": bruts,
+        "donnees_preparees_sha256": meta["fichiers_sha256"],
+        "plan_sha256": meta["fichiers_sha256"][preparation.FICHIER_PLAN],
         "parametres": parametres or {},
         "versions": versions(),
-        "sources": {**commit_sources(dossier), "empreinte_sha256": empreinte_sources(dossier)},
+        "sources": {**commit_sources(dossier), "empreinte_sha256": h.hexdigest()},
     }
 
 
-def ecrire_manifeste(dossier_jeu: str | Path, cible: str | Path, parametres: dict | None = None) -> Path:
-    return sorties.ecrire_json(provenance(dossier_jeu, parametres), cible)
+def ecrire_manifeste(nom_jeu: str, cible: str | Path, parametres: dict | None = None) -> Path:
+    return sorties.ecrire_json(provenance(nom_jeu, parametres), cible)

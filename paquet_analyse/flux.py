@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import chemins, execution
-from .erreurs import ErreurValidation
-
 # pandas, chargement et validation sont importés dans les fonctions qui s'en
 # servent : `executer` ne fait que lancer Snakemake, et doit démarrer vite.
 
@@ -35,14 +33,15 @@ CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_
 
 @dataclass(frozen=True)
 class InfoFlux:
-    """Ce que le Snakefile doit savoir d'un jeu."""
+    """Ce que le Snakefile doit savoir d'un jeu (lu dans le jeu préparé)."""
 
-    jeu: str                      # chemin du jeu relatif à la racine (paramètre des carnets)
+    jeu: str                      # dossier des données brutes, relatif à la racine
     nom: str                      # nom du dossier de résultats
+    titre: str
+    simule: bool
     territoires: dict             # nom sûr -> nom réel
-    fichiers_bruts: list          # chemins relatifs des fichiers bruts
-    empreinte_code: str           # paquet + carnets + plan + verrou
-    empreinte_donnees: str        # tout le jeu
+    fichiers_prepares: list       # tables préparées (entrées des carnets de région)
+    empreinte_donnees: str        # code + carnets + tout le jeu préparé
     empreintes_territoires: dict  # nom sûr -> empreinte (code + lignes du territoire)
 
 
@@ -54,43 +53,27 @@ def _hacher(*morceaux: bytes | str) -> str:
     return h.hexdigest()
 
 
-def _octets(tableau) -> bytes:
-    return tableau.to_csv(index=False, lineterminator="\n").encode()
-
-
 def preparer_flux(jeu: str | Path) -> InfoFlux:
-    """Charge et valide le jeu, puis calcule les empreintes des règles.
+    """Prépare le jeu s'il le faut (étape `preparation`, une seule lecture des
+    fichiers bruts), puis calcule les empreintes des règles.
 
-    Lève `ErreurValidation` (message français complet) si le jeu est invalide.
+    Lève `ErreurValidation` (message français complet) si le jeu est invalide :
+    aucun carnet ne tourne.
     """
-    import pandas as pd
+    from . import preparation
 
-    from . import chargement, validation
-
-    dossier = Path(jeu) if Path(jeu).is_absolute() else chemins.racine() / jeu
-    donnees = chargement.charger_jeu(dossier)
-    rapport = validation.valider_jeu(donnees)
-    if not rapport.valide:
-        raise ErreurValidation(rapport.resume(), problemes=rapport.tableau())
+    dossier = chemins.dossier_jeu(jeu)
+    meta = preparation.assurer(dossier)
     code = execution.empreinte_sources(None)
-    territoires, empreintes = {}, {}
-    inst, part = donnees.instances, donnees.participants
-    terr = donnees.territoires if donnees.territoires is not None else pd.DataFrame({"territoire": []})
-    for nom in donnees.liste_territoires():
-        sur = chemins.nom_sur(nom)
-        if sur in territoires:
-            raise ErreurValidation(f"Les territoires « {territoires[sur]} » et « {nom} » donnent le même nom de "
-                                   f"dossier « {sur} » : les renommer pour les distinguer.")
-        territoires[sur] = nom
-        i = inst[inst["territoire"] == nom]
-        p = part[part["id_instance"].isin(i["id_instance"])]
-        empreintes[sur] = _hacher(code, nom, _octets(i), _octets(p), _octets(terr[terr["territoire"] == nom]))
-    fichiers = execution.empreintes_brutes(dossier)
+    prepares = chemins.dossier_prepare(meta["nom"])
     return InfoFlux(
-        jeu=chemins.relatif(dossier), nom=dossier.name, territoires=territoires,
-        fichiers_bruts=[chemins.relatif(dossier / f) for f in fichiers],
-        empreinte_code=code, empreinte_donnees=_hacher(code, *fichiers.values()),
-        empreintes_territoires=empreintes,
+        jeu=meta["jeu"], nom=meta["nom"], titre=str(meta["descripteur"].get("titre", meta["nom"])),
+        simule=bool(meta["descripteur"].get("simule")),
+        territoires={sur: v["nom"] for sur, v in meta["territoires"].items()},
+        fichiers_prepares=[chemins.relatif(prepares / n) for n in sorted(meta["fichiers_sha256"])],
+        empreinte_donnees=_hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
+        empreintes_territoires={sur: _hacher(code, v["empreinte"], meta["fichiers_sha256"][preparation.FICHIER_PLAN])
+                                for sur, v in meta["territoires"].items()},
     )
 
 
@@ -122,42 +105,21 @@ TITRES = {
 }
 
 
-def ecrire_index(info: InfoFlux, cible: str | Path, *, simule: bool, titre: str) -> Path:
-    """Page d'accueil des rapports : liens vers chaque rapport HTML et le manifeste."""
-    import html
+def ecrire_index(info: InfoFlux, cible: str | Path) -> Path:
+    """Page d'accueil des rapports (gabarit Jinja2 `gabarits/index.html.j2`)."""
+    import jinja2
 
     from . import sorties
 
-    def lien(chemin: str, texte: str) -> str:
-        return f'<li><a href="{html.escape(chemin)}">{html.escape(texte)}</a></li>'
-
-    region = [lien(f"rapports/{n}.html", TITRES[n]) for n in ("01_validation_donnees", *CARNETS_REGION)]
-    par_territoire = []
-    for sur, nom in info.territoires.items():
-        liens = " · ".join(f'<a href="rapports/territoires/{sur}/{n}.html">{TITRES[n]}</a>' for n in CARNETS_TERRITOIRE)
-        par_territoire.append(f"<li><strong>{html.escape(nom)}</strong> : {liens}</li>")
-    avis = ('<p style="background:#fde0dd;padding:0.6em;border-left:4px solid #b2182b"><strong>Données '
-            "SIMULÉES</strong> : aucune de ces réponses ne vient d'une vraie enquête.</p>") if simule else ""
-    page = f"""<!DOCTYPE html>
-<html lang="fr">
-<head><meta charset="utf-8"><title>{html.escape(titre)}</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}</style></head>
-<body>
-<h1>{html.escape(titre)}</h1>
-{avis}
-<h2>Région</h2>
-<ul>
-{chr(10).join(region)}
-</ul>
-<h2>Par territoire</h2>
-<ul>
-{chr(10).join(par_territoire)}
-</ul>
-<p>Provenance (empreintes des fichiers bruts, versions, commit) : <a href="manifeste.json">manifeste.json</a>.
-Tableaux : dossier <code>tableaux/</code> ; figures : dossier <code>figures/</code>.</p>
-</body>
-</html>
-"""
+    environnement = jinja2.Environment(loader=jinja2.FileSystemLoader(chemins.PAQUET / "gabarits"),
+                                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    page = environnement.get_template("index.html.j2").render(
+        titre=info.titre, simule=info.simule,
+        region=[(f"rapports/{n}.html", TITRES[n]) for n in ("01_validation_donnees", *CARNETS_REGION)],
+        par_territoire=[(nom, [(f"rapports/territoires/{sur}/{n}.html", TITRES[n]) for n in CARNETS_TERRITOIRE])
+                        for sur, nom in info.territoires.items()],
+    )
     return sorties.ecrire_texte(page, cible)
 
 
@@ -190,7 +152,9 @@ def changements_bruts(info: InfoFlux) -> list[str]:
     if not manifeste.is_file():
         return []
     anciens = json.loads(manifeste.read_text(encoding="utf-8")).get("fichiers_bruts_sha256", {})
-    actuels = execution.empreintes_brutes(chemins.racine() / info.jeu)
+    from . import preparation
+
+    actuels = preparation.lire_meta(info.nom)["fichiers_bruts_sha256"]
     messages = []
     for nom in sorted(set(anciens) | set(actuels)):
         if nom not in actuels:

@@ -1,14 +1,21 @@
 """Variables dérivées, déficits, indice des conditions et portrait d'un territoire.
 
-Toutes les définitions suivent la conception (section 3.3) ; les seuils et le
-composite « déficit démocratique » viennent du plan d'analyse, passés en
-arguments, jamais codés en dur ici.
+Toutes les définitions suivent la conception (section 3.3). Chaque paramètre
+a une seule source : les seuils (année charnière, sur-sollicitation) et le
+composite « déficit démocratique » viennent du plan d'analyse, les règles
+tirées d'un code (initiateur -> logique, nombre minimal de conditions
+répondues) du dictionnaire. Ils sont passés en arguments obligatoires :
+aucune valeur par défaut ne peut les contredire.
+
+Les variables sont dérivées une seule fois, à la préparation du jeu
+(`preparation`) ; le portrait se calcule sur ces tables dérivées, sans
+rien redériver.
 
 Exemple
 -------
->>> from paquet_analyse import chargement, chemins, indicateurs
->>> jeu = chargement.charger_jeu(chemins.jeu_defaut())
->>> p = indicateurs.portrait(jeu, territoire="Les Moulins")
+>>> from paquet_analyse import preparation
+>>> d = preparation.lire("lanaudiere", territoire="Les Moulins")
+>>> p = portrait(d.instances, d.participants)
 >>> round(float(p.set_index("indicateur").loc["creees_depuis_2000", "proportion"]), 2)
 0.7
 """
@@ -24,11 +31,7 @@ from statsmodels.stats.proportion import proportion_confint
 from . import dictionnaire
 from .erreurs import ErreurDonnees
 
-DESCENDANTS = ("cisss", "municipal", "fondation", "public_autre")
-ASCENDANTS = ("communautaire", "citoyens")
-CVF = ("cisss", "municipal", "fondation")
 CONDITIONS = tuple(n for n in dictionnaire.variables("participants") if n[0] == "c" and n[1].isdigit())
-MIN_CONDITIONS_REPONDUES = 6
 COLONNES_PORTRAIT = ["indicateur", "libelle", "niveau", "effectif", "denominateur",
                      "proportion", "ic_bas", "ic_haut", "unite"]
 VARIABLES_INSTANCE_POUR_PARTICIPANTS = (
@@ -46,12 +49,16 @@ def _categorie(valeurs, nom: str) -> pd.Categorical:
     return pd.Categorical(valeurs, categories=list(dictionnaire.codes(nom)))
 
 
-def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int = 2000) -> pd.DataFrame:
+def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int) -> pd.DataFrame:
     """Ajoute aux instances les variables dérivées (conception 3.3).
 
-    `periode_creation`, `depuis_2000`, `logique_initiateur`, `descendante`,
-    `initie_cisss_ville_fondation`, `thematique_ejf`, `gestion_programmes`,
-    `deficit_participation`, `deficit_evaluation`. Une source manquante donne NA.
+    `periode_creation`, `depuis_2000` (créée l'année `annee_charniere` ou
+    après ; le nom garde l'année de référence de la présentation de 2010),
+    `logique_initiateur`, `descendante`, `initie_cisss_ville_fondation`,
+    `thematique_ejf`, `gestion_programmes`, `deficit_participation`,
+    `deficit_evaluation`. Une source manquante donne NA.
+    La logique d'initiation suit la règle du dictionnaire
+    (`dictionnaire.logique_initiateur`).
     """
     d = instances.copy()
     annee = d["annee_creation"]
@@ -59,11 +66,12 @@ def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int = 2000) 
     d["depuis_2000"] = _booleen(depuis, annee.isna())
     d["periode_creation"] = _categorie(np.where(annee.isna(), None, np.where(depuis.fillna(False), "depuis_2000", "avant_2000")), "periode_creation")
     init = d["initiateur"].astype("object")
-    logique = np.select([init.isin(DESCENDANTS), init.isin(ASCENDANTS), init.notna()],
-                        ["descendante", "ascendante", "autre"], default=None)
-    d["logique_initiateur"] = _categorie(logique, "logique_initiateur")
-    d["descendante"] = _booleen(init.isin(DESCENDANTS), init.isna() | (init == "autre"))
-    d["initie_cisss_ville_fondation"] = _booleen(init.isin(CVF), init.isna())
+    regle = dictionnaire.logique_initiateur()
+    logique = init.map(regle)
+    d["logique_initiateur"] = _categorie(logique.to_numpy(dtype=object), "logique_initiateur")
+    d["descendante"] = _booleen(logique == "descendante", logique.isna() | (logique == "autre"))
+    d["initie_cisss_ville_fondation"] = _booleen(init.isin(dictionnaire.initiateurs_cisss_ville_fondation()),
+                                                 init.isna())
     theme = d["thematique"].astype("object")
     d["thematique_ejf"] = _booleen(theme == "enfance_jeunesse_famille", theme.isna())
     fonction = d["fonction_dominante"].astype("object") if "fonction_dominante" in d else pd.Series(pd.NA, index=d.index)
@@ -73,7 +81,7 @@ def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int = 2000) 
     return d
 
 
-def indice_conditions(participants: pd.DataFrame, *, minimum: int = MIN_CONDITIONS_REPONDUES) -> pd.Series:
+def indice_conditions(participants: pd.DataFrame, *, minimum: int) -> pd.Series:
     """Moyenne des conditions c1..c8 ramenée sur 0..100 ; NA si moins de `minimum` réponses.
 
     (1 = pas du tout d'accord -> 0 ; 4 = tout à fait d'accord -> 100.)
@@ -84,7 +92,7 @@ def indice_conditions(participants: pd.DataFrame, *, minimum: int = MIN_CONDITIO
     return ((moyenne - 1) / 3 * 100).where(repondues >= minimum).astype("Float64")
 
 
-def derivees_participants(participants: pd.DataFrame, instances: pd.DataFrame, *,
+def derivees_participants(instances: pd.DataFrame, participants: pd.DataFrame, *,
                           seuil_sur_sollicitation: int) -> pd.DataFrame:
     """Déficits des participants, indice des conditions, sur-sollicitation, et
     les variables de leur instance (territoire, logique, thématique…).
@@ -100,12 +108,13 @@ def derivees_participants(participants: pd.DataFrame, instances: pd.DataFrame, *
     d["suivi_informel"] = _booleen(suivi == "informel", suivi.isna())
     mandat = d["mandat_defini_par"].astype("object")
     d["mandat_auto_defini"] = _booleen(mandat == "repondant", mandat.isna())
-    d["indice_conditions"] = indice_conditions(d)
+    d["indice_conditions"] = indice_conditions(d, minimum=dictionnaire.minimum_conditions_repondues())
     nb = d["nb_concertations"]
     d["sur_sollicitation"] = _booleen(nb >= seuil_sur_sollicitation, nb.isna())
     inst = instances
     if "logique_initiateur" not in inst.columns:
-        inst = derivees_instances(instances)
+        raise ErreurDonnees("derivees_participants : les instances doivent d'abord passer par "
+                            "derivees_instances (avec l'année charnière du plan).")
     colonnes = [c for c in VARIABLES_INSTANCE_POUR_PARTICIPANTS if c in inst.columns]
     return d.merge(inst[["id_instance", *colonnes]], on="id_instance", how="left", validate="many_to_one")
 
@@ -160,36 +169,36 @@ LIBELLES_PORTRAIT = {
 }
 
 
-def selectionner_territoire(jeu, territoire: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Instances et participants d'un territoire (tous si `territoire` est None)."""
-    inst, part = jeu.instances, jeu.participants
-    if territoire is None:
-        return inst, part
-    connus = jeu.liste_territoires()
+def verifier_territoire(territoire: str, connus: list[str]) -> None:
+    """Message clair (avec une suggestion proche) si `territoire` n'est pas dans `connus`."""
     if territoire not in connus:
         proche = difflib.get_close_matches(territoire, connus, n=1, cutoff=0.5)
         conseil = f" Vouliez-vous dire « {proche[0]} » ?" if proche else ""
         raise ErreurDonnees(f"Territoire inconnu : « {territoire} ».{conseil} "
                             f"Territoires du jeu : {', '.join(connus)}.")
-    inst = inst[inst["territoire"] == territoire]
-    return inst, part[part["id_instance"].isin(inst["id_instance"])]
 
 
-def portrait(jeu, territoire: str | None = None, *, seuil_sur_sollicitation: int = 3) -> pd.DataFrame:
-    """Le portrait d'un territoire (diapositive « MRC Les Moulins »), ou de tout le jeu.
+def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, population: int | None = None) -> pd.DataFrame:
+    """Le portrait (diapositive « MRC Les Moulins ») des instances et participants donnés.
 
-    Une ligne par indicateur : `indicateur, libelle, niveau, effectif,
-    denominateur, proportion, ic_bas, ic_haut, unite` (Wilson 95 %). La
-    densité des liens est la part des paires d'instances qui partagent au
-    moins une organisation (sans intervalle : les paires ne sont pas
-    indépendantes). Le taux pour 10 000 habitants n'apparaît que si la
-    population est connue.
+    Les tables sont celles du jeu préparé (variables déjà dérivées avec les
+    paramètres du plan), restreintes au territoire voulu. Une ligne par
+    indicateur : `indicateur, libelle, niveau, effectif, denominateur,
+    proportion, ic_bas, ic_haut, unite` (Wilson 95 %). La densité des liens
+    est la part des paires d'instances qui partagent au moins une
+    organisation (sans intervalle : les paires ne sont pas indépendantes). Le
+    taux pour 10 000 habitants n'apparaît que si `population` est connue.
     """
     from . import reseau  # import paresseux : networkx n'est utile qu'ici
 
-    inst, part = selectionner_territoire(jeu, territoire)
-    inst = derivees_instances(inst)
-    part = derivees_participants(part, inst, seuil_sur_sollicitation=seuil_sur_sollicitation)
+    manquantes = [c for c in ("depuis_2000", "initie_cisss_ville_fondation", "thematique_ejf")
+                  if c not in instances.columns]
+    manquantes += [c for c in ("deficit_delegation", "mandat_auto_defini", "suivi_informel")
+                   if c not in participants.columns]
+    if manquantes:
+        raise ErreurDonnees(f"portrait : variables dérivées absentes ({', '.join(manquantes)}) ; "
+                            "lire le jeu préparé (preparation.lire) plutôt que les fichiers bruts.")
+    inst, part = instances, participants
     lignes = [
         _ligne_part("creees_depuis_2000", "instances", inst["depuis_2000"]),
         _ligne_part("initiees_cisss_ville_fondation", "instances", inst["initie_cisss_ville_fondation"]),
@@ -198,13 +207,12 @@ def portrait(jeu, territoire: str | None = None, *, seuil_sur_sollicitation: int
         _ligne_part("mandat_auto_defini", "participants", part["mandat_auto_defini"]),
         _ligne_part("suivi_informel", "participants", part["suivi_informel"]),
     ]
-    n, liens = reseau.nb_liens_instances(part, inst)
+    n, liens = reseau.nb_liens_instances(inst, part)
     paires = n * (n - 1) // 2
     lignes.append({"indicateur": "densite_liens", "libelle": LIBELLES_PORTRAIT["densite_liens"],
                    "niveau": "instances", "effectif": liens, "denominateur": paires,
                    "proportion": liens / paires if paires else np.nan, "ic_bas": np.nan,
                    "ic_haut": np.nan, "unite": "proportion"})
-    population = _population(jeu, territoire)
     if population:
         lignes.append({"indicateur": "concertations_par_10000", "libelle": LIBELLES_PORTRAIT["concertations_par_10000"],
                        "niveau": "instances", "effectif": len(inst), "denominateur": population,
@@ -214,13 +222,10 @@ def portrait(jeu, territoire: str | None = None, *, seuil_sur_sollicitation: int
     return tableau.astype({"effectif": "int64", "denominateur": "int64"})
 
 
-def _population(jeu, territoire: str | None) -> int | None:
-    terr = jeu.territoires
-    if terr is None or "population" not in terr.columns:
+def population(territoires: pd.DataFrame | None, noms: list[str]) -> int | None:
+    """Population totale des territoires `noms` ; None si un chiffre manque."""
+    if territoires is None or "population" not in territoires.columns:
         return None
-    if territoire is None:
-        presents = terr[terr["territoire"].isin(jeu.liste_territoires())]
-        pop = presents["population"]
-        return int(pop.sum()) if len(presents) and pop.notna().all() else None
-    ligne = terr.loc[terr["territoire"] == territoire, "population"]
-    return int(ligne.iloc[0]) if len(ligne) and pd.notna(ligne.iloc[0]) else None
+    presents = territoires[territoires["territoire"].isin(noms)]
+    pop = presents["population"]
+    return int(pop.sum()) if len(presents) == len(set(noms)) and pop.notna().all() else None

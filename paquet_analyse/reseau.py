@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from networkx.algorithms import bipartite
 
+from paquet_analyse import dictionnaire
 from paquet_analyse.erreurs import ErreurDonnees, ErreurEffectifs
 
 __all__ = [
@@ -55,15 +56,8 @@ __all__ = [
 ]
 
 #: Logique d'initiation selon l'initiateur (CONCEPTION.md, section 3.3).
-LOGIQUE_PAR_INITIATEUR = {
-    "cisss": "descendante",
-    "municipal": "descendante",
-    "fondation": "descendante",
-    "public_autre": "descendante",
-    "communautaire": "ascendante",
-    "citoyens": "ascendante",
-    "autre": "autre",
-}
+# règle du dictionnaire (source unique)
+LOGIQUE_PAR_INITIATEUR = dictionnaire.logique_initiateur()
 
 #: Étiquette de la ligne qui agrège tous les groupes dans ``mesures_reseau``.
 ETIQUETTE_ENSEMBLE = "Ensemble"
@@ -646,7 +640,7 @@ def charge_organisations(
     instances: pd.DataFrame | None,
     participants: pd.DataFrame,
     *,
-    seuil_sur_sollicitation: float = 3,
+    seuil_sur_sollicitation: float,
 ) -> pd.DataFrame:
     """Charge de concertation de chaque organisation (sur-sollicitation).
 
@@ -743,7 +737,7 @@ def organisations_plus_sollicitees(
     participants: pd.DataFrame,
     *,
     k: int = 10,
-    seuil_sur_sollicitation: float = 3,
+    seuil_sur_sollicitation: float,
 ) -> pd.DataFrame:
     """Les ``k`` organisations les plus sollicitées (codes pseudonymes seulement).
 

@@ -32,8 +32,8 @@ from .erreurs import ErreurDonnees
 
 GRAINE = 20100408  # date de la présentation de référence (8 avril 2010)
 ANNEE_ENQUETE = 2022
-DESCENDANTS = ("cisss", "municipal", "fondation", "public_autre")
-CVF = ("cisss", "municipal", "fondation")
+# règle initiateur -> logique : une seule source, le dictionnaire
+DESCENDANTS = dictionnaire.initiateurs_de_logique("descendante")
 
 
 @dataclass(frozen=True)

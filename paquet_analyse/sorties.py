@@ -1,6 +1,11 @@
 """Écriture des résultats : tableaux, figures, textes, manifeste.
 
-Seul module qui écrit des fichiers de résultats. Toute écriture est atomique
+Seul module qui écrit des fichiers de résultats. `publier` est la seule
+frontière de diffusion : tout ce qui est écrit sous
+`resultats/<jeu>/tableaux/` ou `resultats/<jeu>/figures/`, et tout tableau
+imprimé par la ligne de commande, passe par elle, et elle n'accepte qu'un
+`confidentialite.TableauProtege` ou une `confidentialite.FigureProtegee`.
+Une écriture directe dans ces dossiers est refusée (`ErreurConfidentialite`). Toute écriture est atomique
 (fichier temporaire dans le même dossier, puis `os.replace`) : un arrêt en
 cours d'écriture laisse l'ancien fichier intact. Les octets sont déterministes
 (pas d'horodatage ni de chemin absolu ; métadonnées des figures fixées).
@@ -14,10 +19,14 @@ import io
 import json
 import os
 import tempfile
+from contextvars import ContextVar
 from pathlib import Path
 
 from . import chemins
-from .erreurs import ErreurDonnees
+from .erreurs import ErreurConfidentialite, ErreurDonnees
+
+DOSSIERS_PUBLIES = ("tableaux", "figures")
+_PUBLICATION: ContextVar[bool] = ContextVar("publication", default=False)
 
 DEBUTS_FORMULE = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,6 +39,16 @@ def _verifier_cible(chemin: Path) -> None:
             f"Écriture refusée dans {chemins.relatif(chemin)} : les données brutes ne sont "
             "jamais modifiées. Écrire les résultats sous resultats/."
         )
+    resultats = chemins.resultats().resolve()
+    if not _PUBLICATION.get() and resultats in cible.parents:
+        parties = cible.relative_to(resultats).parts
+        if len(parties) >= 3 and parties[1] in DOSSIERS_PUBLIES:
+            raise ErreurConfidentialite(
+                f"Écriture refusée dans {chemins.relatif(chemin)} : ce qui est diffusé sous "
+                f"resultats/<jeu>/{parties[1]}/ passe par sorties.publier, avec un tableau protégé "
+                "(confidentialite.supprimer_petites_cellules, proteger_portrait, proteger_comptes) "
+                "ou une FigureProtegee."
+            )
 
 
 def ecrire_octets(donnees: bytes, chemin: str | Path) -> Path:
@@ -99,3 +118,40 @@ def empreinte(chemin: str | Path) -> str:
         for bloc in iter(lambda: f.read(1 << 20), b""):
             h.update(bloc)
     return h.hexdigest()
+
+
+def publier(objet, destination) -> Path | None:
+    """La frontière de diffusion : écrit ou imprime un tableau ou une figure protégés.
+
+    Paramètres
+    ----------
+    objet : confidentialite.TableauProtege ou confidentialite.FigureProtegee
+        Tout autre objet (un DataFrame, une figure matplotlib nue) est refusé
+        avec `ErreurConfidentialite`.
+    destination : chemin (`.csv` pour un tableau, `.png` pour une figure)
+        ou flux texte (`sys.stdout`) pour imprimer un tableau.
+    """
+    from .confidentialite import FigureProtegee, TableauProtege
+
+    if not isinstance(objet, (TableauProtege, FigureProtegee)):
+        raise ErreurConfidentialite(
+            f"Publication refusée : un objet de type {type(objet).__name__} n'est pas protégé. Passer le "
+            "tableau par confidentialite.supprimer_petites_cellules, proteger_portrait ou proteger_comptes "
+            "(ou la figure par confidentialite.FigureProtegee) avant de le diffuser.")
+    if hasattr(destination, "write"):
+        if not isinstance(objet, TableauProtege):
+            raise ErreurConfidentialite("Publication refusée : seule un tableau protégé s'imprime.")
+        destination.write(f"{objet.affichage().to_string()}\n{objet.note}\n")
+        return None
+    chemin = Path(destination)
+    attendu = ".csv" if isinstance(objet, TableauProtege) else ".png"
+    if chemin.suffix != attendu:
+        raise ErreurConfidentialite(f"Publication refusée : {chemin.name} ; un "
+                                    f"{type(objet).__name__} s'écrit en {attendu}.")
+    jeton = _PUBLICATION.set(True)
+    try:
+        if isinstance(objet, TableauProtege):
+            return ecrire_csv(objet.valeurs, chemin)
+        return ecrire_figure(objet.figure, chemin)
+    finally:
+        _PUBLICATION.reset(jeton)

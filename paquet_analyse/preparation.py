@@ -1,0 +1,311 @@
+"""Préparer un jeu une seule fois : lire, typer, valider, dériver, écrire.
+
+Les données vont dans un seul sens :
+
+    fichiers bruts + jeu.yml + plan ──► preparer ──► resultats/<jeu>/donnees/
+    resultats/<jeu>/donnees/ ──► carnets, ligne de commande, analyses
+
+La préparation est la seule étape qui lit les fichiers bruts (par
+`chargement`), les valide (`validation`) et dérive les variables avec les
+paramètres du plan (`indicateurs`). Elle écrit dans `resultats/<jeu>/donnees/` :
+
+- `instances.parquet`, `participants.parquet` (et `territoires.parquet` si le
+  jeu a un fichier de territoires) : tables typées, variables dérivées
+  comprises. Parquet garde les types (catégories dans l'ordre du
+  dictionnaire, entiers et booléens à valeurs manquantes) ; les octets sont
+  reproductibles à versions de paquets égales (verrou) ;
+- `validation_problemes.csv` : le rapport de validation (toutes les lignes) ;
+- `plan_analyse.yml` : la copie du plan validé avec lequel les variables ont
+  été dérivées (les carnets le relisent ici, jamais ailleurs) ;
+- `jeu.json` : le descripteur, les territoires, les empreintes SHA-256 des
+  fichiers bruts, des tables écrites, du plan et du code, et l'empreinte de
+  chaque territoire (incrémentalité du flux).
+
+Un jeu invalide n'est pas préparé : le rapport est écrit, `ErreurValidation`
+est levée et le flux s'arrête avant tout carnet. Une préparation à jour
+(mêmes fichiers bruts, même plan, même code) n'est pas refaite.
+
+Exemple
+-------
+>>> from paquet_analyse import preparation
+>>> d = preparation.lire("lanaudiere")
+>>> d.jeu.simule, len(d.jeu.liste_territoires())
+(True, 6)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import chemins, sorties
+from .erreurs import ErreurDonnees, ErreurValidation
+
+FICHIER_META = "jeu.json"
+FICHIER_RAPPORT = "validation_problemes.csv"
+FICHIER_PLAN = "plan_analyse.yml"
+TABLES = ("instances", "participants", "territoires")
+VERSION_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class JeuPrepare:
+    """Ce que l'analyse sait d'un jeu préparé (sans accès aux fichiers bruts)."""
+
+    nom: str
+    dossier: str                  # dossier des données brutes, relatif à la racine (affichage)
+    descripteur: dict
+    territoires: pd.DataFrame | None
+    noms_territoires: tuple[str, ...]
+    empreintes_brutes: dict = field(default_factory=dict)
+
+    @property
+    def titre(self) -> str:
+        return str(self.descripteur.get("titre", self.nom))
+
+    @property
+    def simule(self) -> bool:
+        return bool(self.descripteur.get("simule", False))
+
+    @property
+    def annee_enquete(self) -> int:
+        return int(self.descripteur["annee_enquete"])
+
+    def liste_territoires(self) -> list[str]:
+        """Territoires présents dans les instances, triés."""
+        return list(self.noms_territoires)
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """Résultat en mémoire d'une préparation : données dérivées et rapport."""
+
+    donnees: "analyses.Donnees"  # noqa: F821 (import paresseux)
+    rapport: "validation.RapportValidation"  # noqa: F821
+    plan_texte: str
+
+
+# --------------------------------------------------------------------------
+# Empreintes
+
+
+def _sha(octets: bytes) -> str:
+    return hashlib.sha256(octets).hexdigest()
+
+
+def _hacher(*morceaux: bytes | str) -> str:
+    h = hashlib.sha256()
+    for m in morceaux:
+        h.update(m.encode() if isinstance(m, str) else m)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def empreinte_code() -> str:
+    """Empreinte du code qui prépare (paquet et verrou des versions)."""
+    from . import execution
+
+    return execution.empreinte_sources(None, sources=("paquet_analyse", "requirements.lock"))
+
+
+def empreinte_entrees(dossier: Path, plan_chemin: Path) -> tuple[str, dict]:
+    """Empreinte de tout ce dont la préparation dépend, et celles des fichiers bruts."""
+    from . import execution
+
+    bruts = execution.empreintes_brutes(dossier)
+    return _hacher(str(VERSION_FORMAT), empreinte_code(), plan_chemin.read_bytes(),
+                   *(f"{n}={h}" for n, h in bruts.items())), bruts
+
+
+# --------------------------------------------------------------------------
+# Préparer en mémoire
+
+
+def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Preparation:
+    """Lit, type, valide et dérive un jeu (en mémoire, sans rien écrire).
+
+    Lève `ErreurLecture`/`ErreurJeu` pour un jeu illisible et
+    `ErreurValidation` (tous les problèmes, en français) pour un jeu invalide.
+    """
+    from . import analyses, chargement, indicateurs, validation
+    from . import plan as plan_
+
+    dossier = chemins.dossier_jeu(jeu)
+    plan_chemin = Path(plan_chemin) if plan_chemin else chemins.plan_analyse()
+    plan = plan_.charger_plan(plan_chemin)
+    brut = chargement.charger_jeu(dossier)
+    rapport = validation.valider_jeu(brut)
+    if not rapport.valide:
+        raise ErreurValidation(rapport.resume(), problemes=rapport.tableau())
+    seuils, dd = plan.seuils, plan.derivees["deficit_democratique"]
+    inst = indicateurs.derivees_instances(brut.instances, annee_charniere=seuils["annee_charniere"])
+    inst["deficit_democratique"] = indicateurs.deficit_democratique(
+        inst, composantes=list(dd["composantes"]), minimum=int(dd.get("minimum", 1)))
+    part = indicateurs.derivees_participants(inst, brut.participants,
+                                             seuil_sur_sollicitation=seuils["sur_sollicitation"])
+    jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.relatif(dossier), descripteur=dict(brut.descripteur),
+                             territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()))
+    donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
+    return Preparation(donnees=donnees, rapport=rapport, plan_texte=plan_chemin.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------
+# Écrire et relire
+
+
+def _parquet(tableau: pd.DataFrame) -> bytes:
+    import io
+
+    tampon = io.BytesIO()
+    tableau.reset_index(drop=True).to_parquet(tampon, engine="pyarrow", index=False, compression="zstd")
+    return tampon.getvalue()
+
+
+def _empreintes_territoires(donnees) -> dict[str, dict]:
+    """Nom de dossier sûr -> {nom, empreinte des seules lignes préparées du territoire}.
+
+    Le flux y ajoute l'empreinte du code et des carnets : un carnet par
+    territoire n'est refait que si ses propres lignes ou le code changent.
+    """
+    inst, part, terr = donnees.instances, donnees.participants, donnees.jeu.territoires
+    territoires = {}
+    for nom in donnees.jeu.liste_territoires():
+        sur = chemins.nom_sur(nom)
+        if sur in territoires:
+            raise ErreurValidation(f"Les territoires « {territoires[sur]['nom']} » et « {nom} » donnent le même "
+                                   f"nom de dossier « {sur} » : les renommer pour les distinguer.")
+        i = inst[inst["territoire"] == nom]
+        p = part[part["id_instance"].isin(i["id_instance"])]
+        t = terr[terr["territoire"] == nom] if terr is not None else pd.DataFrame()
+        territoires[sur] = {"nom": nom, "empreinte": _hacher(nom, _parquet(i), _parquet(p), _parquet(t))}
+    return territoires
+
+
+def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
+    """Écrit les tables préparées, le rapport, le plan et `jeu.json` (atomiquement)."""
+    d = preparation.donnees
+    cible = chemins.dossier_prepare(d.jeu.nom)
+    tables = {"instances": d.instances, "participants": d.participants}
+    if d.jeu.territoires is not None:
+        tables["territoires"] = d.jeu.territoires
+    empreintes = {}
+    for nom, tableau in tables.items():
+        octets = _parquet(tableau)
+        sorties.ecrire_octets(octets, cible / f"{nom}.parquet")
+        empreintes[f"{nom}.parquet"] = _sha(octets)
+    rapport = sorties.ecrire_csv(preparation.rapport.tableau(), cible / FICHIER_RAPPORT)
+    empreintes[FICHIER_RAPPORT] = sorties.empreinte(rapport)
+    sorties.ecrire_texte(preparation.plan_texte, cible / FICHIER_PLAN)
+    empreintes[FICHIER_PLAN] = _sha(preparation.plan_texte.encode("utf-8"))
+    meta = {
+        "version_format": VERSION_FORMAT,
+        "nom": d.jeu.nom,
+        "jeu": d.jeu.dossier,
+        "descripteur": d.jeu.descripteur,
+        "territoires": _empreintes_territoires(d),
+        "fichiers_bruts_sha256": bruts,
+        "empreinte_entrees": empreinte,
+        "fichiers_sha256": empreintes,
+    }
+    sorties.ecrire_json(meta, cible / FICHIER_META)
+    return meta
+
+
+def lire_meta(nom_jeu: str) -> dict | None:
+    chemin = chemins.dossier_prepare(nom_jeu) / FICHIER_META
+    if not chemin.is_file():
+        return None
+    return json.loads(chemin.read_text(encoding="utf-8"))
+
+
+def _a_jour(meta: dict | None, empreinte: str) -> bool:
+    if not meta or meta.get("empreinte_entrees") != empreinte:
+        return False
+    dossier = chemins.dossier_prepare(meta["nom"])
+    return all((dossier / n).is_file() and sorties.empreinte(dossier / n) == h
+               for n, h in meta["fichiers_sha256"].items())
+
+
+def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
+    """Prépare le jeu si ce n'est pas déjà fait pour ces fichiers, ce plan et ce code.
+
+    Renvoie le contenu de `jeu.json`. Un jeu invalide : le rapport est écrit
+    dans `resultats/<jeu>/donnees/`, puis `ErreurValidation` est levée ; les
+    tables déjà préparées ne sont pas touchées.
+    """
+    dossier = chemins.dossier_jeu(jeu)
+    plan_chemin = Path(plan_chemin) if plan_chemin else chemins.plan_analyse()
+    if not (dossier / "jeu.yml").is_file():
+        from . import chargement
+
+        chargement.lire_descripteur(dossier)  # message français : dossier ou jeu.yml absent
+    empreinte, bruts = empreinte_entrees(dossier, plan_chemin)
+    meta = lire_meta(dossier.name)
+    if _a_jour(meta, empreinte):
+        return meta
+    try:
+        preparation = preparer(dossier, plan_chemin=plan_chemin)
+    except ErreurValidation as exc:
+        if isinstance(exc.problemes, pd.DataFrame):
+            sorties.ecrire_csv(exc.problemes, chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)
+            exc.args = (f"{exc.args[0]}\nListe complète des problèmes : "
+                        f"{chemins.relatif(chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)}",)
+        raise
+    return ecrire(preparation, empreinte=empreinte, bruts=bruts)
+
+
+def _lire_parquet(chemin: Path) -> pd.DataFrame:
+    return pd.read_parquet(chemin, engine="pyarrow")
+
+
+def lire(jeu: str | Path, *, territoire: str | None = None):
+    """Le jeu préparé, tel que les carnets et la ligne de commande l'analysent.
+
+    `jeu` : nom du jeu (`lanaudiere`) ou chemin de son dossier de données
+    brutes (seul son nom sert : rien n'est relu des fichiers bruts). Lève
+    `ErreurDonnees` si le jeu n'a pas été préparé (`python -m paquet_analyse
+    preparer <dossier>`). Avec `territoire`, les données sont restreintes à
+    ce territoire.
+    """
+    from . import analyses
+    from . import plan as plan_
+
+    nom = Path(jeu).name
+    meta = lire_meta(nom)
+    dossier = chemins.dossier_prepare(nom)
+    if meta is None:
+        raise ErreurDonnees(f"Le jeu « {nom} » n'est pas préparé ({chemins.relatif(dossier / FICHIER_META)} "
+                            f"absent). Lancer : python -m paquet_analyse preparer donnees_brutes/{nom}")
+    for fichier, attendu in meta["fichiers_sha256"].items():
+        if not (dossier / fichier).is_file() or sorties.empreinte(dossier / fichier) != attendu:
+            raise ErreurDonnees(f"{chemins.relatif(dossier / fichier)} : absent ou modifié depuis la préparation "
+                                f"(empreinte différente de celle de {FICHIER_META}). Relancer la préparation : "
+                                f"python -m paquet_analyse preparer donnees_brutes/{nom}")
+    tables = {t: _lire_parquet(dossier / f"{t}.parquet") for t in TABLES if (dossier / f"{t}.parquet").is_file()}
+    territoires = tables.get("territoires")
+    noms = tuple(v["nom"] for v in meta["territoires"].values())
+    jeu_prepare = JeuPrepare(nom=nom, dossier=meta["jeu"], descripteur=meta["descripteur"], territoires=territoires,
+                             noms_territoires=tuple(sorted(noms)), empreintes_brutes=meta["fichiers_bruts_sha256"])
+    plan = plan_.charger_plan(dossier / FICHIER_PLAN)
+    donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=tables["instances"],
+                               participants=tables["participants"])
+    return analyses.restreindre(donnees, territoire) if territoire else donnees
+
+
+def lire_rapport(jeu: str | Path):
+    """Le rapport de validation de la préparation (`RapportValidation`)."""
+    from . import validation
+    from .erreurs import Probleme
+
+    nom = Path(jeu).name
+    tableau = pd.read_csv(chemins.dossier_prepare(nom) / FICHIER_RAPPORT, dtype=str, keep_default_na=False)
+    problemes = tuple(
+        Probleme(fichier=r["fichier"], ligne=int(r["ligne"]) if r["ligne"] else None, colonne=r["colonne"] or None,
+                 valeur=r["valeur"] or None, regle=r["regle"], message=r["message"], correction=r["correction"],
+                 gravite=r["gravite"])
+        for _, r in tableau.iterrows())
+    return validation.RapportValidation(jeu=nom, problemes=problemes)
