@@ -278,12 +278,23 @@ def portrait(donnees: Donnees, territoire: str | None = None) -> "confidentialit
 
 
 def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
-    """Le portrait protégé, réduit aux colonnes à lire (libellé, effectifs, part, intervalle)."""
+    """Le portrait protégé, à lire : libellé, valeur (en % pour une part), effectif,
+    dénominateur, intervalle (en %) ; mêmes cellules supprimées que `portrait`."""
     p = portrait(donnees, territoire)
-    colonnes = ["libelle", "effectif", "denominateur", "proportion", "ic_bas", "ic_haut", "unite"]
-    return replace(p, valeurs=p.valeurs[colonnes].reset_index(drop=True),
-                   masque=p.masque[colonnes].reset_index(drop=True),
-                   primaires=p.primaires[colonnes].reset_index(drop=True))
+    v = p.valeurs.reset_index(drop=True)
+    echelle = np.where(v["unite"] == "proportion", 100.0, 1.0)
+    valeurs = pd.DataFrame({
+        "indicateur": v["libelle"], "valeur": v["proportion"].astype(float) * echelle,
+        "unite": np.where(v["unite"] == "proportion", "%", v["unite"]),
+        "effectif": v["effectif"], "denominateur": v["denominateur"],
+        "ic95_bas": v["ic_bas"].astype(float) * echelle, "ic95_haut": v["ic_haut"].astype(float) * echelle})
+    correspondance = {"indicateur": "libelle", "valeur": "proportion", "unite": "unite", "effectif": "effectif",
+                      "denominateur": "denominateur", "ic95_bas": "ic_bas", "ic95_haut": "ic_haut"}
+
+    def _masque(m: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({n: m[a].reset_index(drop=True) for n, a in correspondance.items()})
+
+    return replace(p, valeurs=valeurs, masque=_masque(p.masque), primaires=_masque(p.primaires))
 
 
 def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":

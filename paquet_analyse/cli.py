@@ -41,11 +41,11 @@ def _parseur() -> argparse.ArgumentParser:
                                     title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
-                          "valeur, correction), écrits aussi en CSV. Un jeu valide est du même coup préparé "
-                          "(resultats/<jeu>/donnees/). Code de sortie 1 s'il y a des erreurs.")
+                          "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs. "
+                          "(Le verbe « preparer » valide aussi, puis écrit les tables préparées.)")
     v.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     v.add_argument("--rapport", type=Path, default=None,
-                   help="copie du CSV des problèmes (il est toujours écrit dans resultats/<jeu>/donnees/)")
+                   help="CSV des problèmes (défaut : resultats/<jeu>/donnees/validation_problemes.csv)")
 
     r = verbes.add_parser("preparer", help="préparer un jeu : lire, typer, valider, dériver, une seule fois",
                           description="Lit les fichiers bruts, les type, les valide et dérive les variables avec "
@@ -93,24 +93,22 @@ def _valider(args) -> int:
     from .erreurs import ErreurLecture, ErreurValidation
 
     dossier = chemins.dossier_jeu(args.dossier_jeu)
-    cible = chemins.dossier_prepare(dossier.name) / preparation.FICHIER_RAPPORT
+    cible = args.rapport or chemins.dossier_prepare(dossier.name) / preparation.FICHIER_RAPPORT
     try:
-        preparation.assurer(dossier)
-        rapport = preparation.lire_rapport(dossier.name)
+        rapport = preparation.preparer(dossier).rapport  # lecture, typage et contrôle en un seul passage
     except ErreurLecture as exc:  # fichiers illisibles : leurs problèmes vont aussi dans le CSV
         rapport = validation.RapportValidation(jeu=dossier.name, problemes=tuple(exc.problemes))
         sorties.ecrire_csv(rapport.tableau(), cible)
         print(f"Liste complète des problèmes : {chemins.relatif(cible)}", file=sys.stderr)
         raise
     except ErreurValidation as exc:
-        print(exc, file=sys.stderr)
-        if args.rapport:
-            sorties.ecrire_octets(cible.read_bytes(), args.rapport)
+        sorties.ecrire_csv(exc.problemes, cible)
+        print(exc)
+        print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
         return CODE_DONNEES
+    sorties.ecrire_csv(rapport.tableau(), cible)
     print(rapport.resume())
-    if args.rapport:
-        sorties.ecrire_octets(cible.read_bytes(), args.rapport)
-    print(f"Liste complète des problèmes : {chemins.relatif(args.rapport or cible)}")
+    print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
     return 0
 
 
@@ -131,7 +129,7 @@ def _portrait(args) -> int:
     territoires = donnees.jeu.liste_territoires() + [None] if args.tous else [args.territoire]
     for territoire in territoires:
         print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if donnees.simule else ""))
-        sorties.publier(analyses.portrait_affichable(donnees, territoire), sys.stdout)
+        sorties.publier(analyses.portrait_affichable(donnees, territoire), sys.stdout, decimales=1)
     return 0
 
 

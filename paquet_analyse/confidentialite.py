@@ -125,7 +125,10 @@ class TableauProtege:
         sortie = pd.DataFrame(index=self.valeurs.index, columns=self.valeurs.columns, dtype=object)
         for nom in self.valeurs.columns:
             serie = self.valeurs[nom]
-            sortie[nom] = [_texte_cellule(v, decimales) for v in serie.astype(object)]
+            # une colonne de réels non entiers garde ses décimales partout (70,0 et 44,0, pas 70 et 44,0)
+            reels = pd.to_numeric(serie, errors="coerce") if pd.api.types.is_float_dtype(serie) else None
+            fractions = reels is not None and bool((reels.dropna() % 1 != 0).any())
+            sortie[nom] = [_texte_cellule(v, decimales, entiers=not fractions) for v in serie.astype(object)]
             sortie.loc[self.masque[nom].to_numpy(), nom] = self.marque
         return sortie
 
@@ -137,12 +140,12 @@ class TableauProtege:
         return f"{self.affichage().to_string()}\n{self.note}"
 
 
-def _texte_cellule(valeur, decimales: int) -> str:
+def _texte_cellule(valeur, decimales: int, *, entiers: bool = True) -> str:
     if valeur is None or valeur is pd.NA or (isinstance(valeur, float) and np.isnan(valeur)):
         return ""
     if isinstance(valeur, (bool, np.bool_)):
         return "oui" if valeur else "non"
-    if isinstance(valeur, (int, np.integer)) or (isinstance(valeur, float) and valeur.is_integer()):
+    if isinstance(valeur, (int, np.integer)) or (entiers and isinstance(valeur, float) and valeur.is_integer()):
         return str(int(valeur))
     if isinstance(valeur, (float, np.floating)):
         return f"{valeur:.{decimales}f}".replace(".", ",")
@@ -424,7 +427,7 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bo
     >>> p = pd.DataFrame({"indicateur": ["a", "b"], "libelle": ["A", "B"], "niveau": ["instances"] * 2,
     ...                   "effectif": [3, 12], "denominateur": [20, 20], "proportion": [0.15, 0.6],
     ...                   "ic_bas": [0.05, 0.39], "ic_haut": [0.36, 0.78], "unite": ["proportion"] * 2})
-    >>> proteger_portrait(p).affichage()[["indicateur", "effectif", "denominateur", "proportion"]]
+    >>> proteger_portrait(p, seuil=5).affichage()[["indicateur", "effectif", "denominateur", "proportion"]]
       indicateur effectif denominateur proportion
     0          a        x           20          x
     1          b       12           20      0,600

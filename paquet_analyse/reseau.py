@@ -776,7 +776,7 @@ def organisations_plus_sollicitees(
     ...                      "id_organisation": ["o2", "o2", "o1"],
     ...                      "heures_mois": [1.0, 1.0, 5.0],
     ...                      "nb_concertations": [2, 2, 1]})
-    >>> organisations_plus_sollicitees(None, part, k=1)[["rang", "id_organisation"]]
+    >>> organisations_plus_sollicitees(None, part, k=1, seuil_sur_sollicitation=3)[["rang", "id_organisation"]]
        rang id_organisation
     0     1              o2
     """

@@ -120,7 +120,7 @@ def empreinte(chemin: str | Path) -> str:
     return h.hexdigest()
 
 
-def publier(objet, destination) -> Path | None:
+def publier(objet, destination, *, decimales: int = 3) -> Path | None:
     """La frontière de diffusion : écrit ou imprime un tableau ou une figure protégés.
 
     Paramètres
@@ -130,6 +130,7 @@ def publier(objet, destination) -> Path | None:
         avec `ErreurConfidentialite`.
     destination : chemin (`.csv` pour un tableau, `.png` pour une figure)
         ou flux texte (`sys.stdout`) pour imprimer un tableau.
+    decimales : décimales des réels imprimés (flux texte seulement).
     """
     from .confidentialite import FigureProtegee, TableauProtege
 
@@ -141,7 +142,8 @@ def publier(objet, destination) -> Path | None:
     if hasattr(destination, "write"):
         if not isinstance(objet, TableauProtege):
             raise ErreurConfidentialite("Publication refusée : seule un tableau protégé s'imprime.")
-        destination.write(f"{objet.affichage().to_string()}\n{objet.note}\n")
+        texte = objet.affichage(decimales=decimales).to_string(index=False)
+        destination.write(f"{texte}\n{objet.note}\n")
         return None
     chemin = Path(destination)
     attendu = ".csv" if isinstance(objet, TableauProtege) else ".png"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from paquet_analyse import chargement, chemins
+from paquet_analyse import chargement, chemins, preparation
 
 RACINE = Path(__file__).resolve().parents[1]
 
@@ -18,6 +18,17 @@ RACINE = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def jeu_defaut():
     return chargement.charger_jeu(chemins.jeu_defaut())
+
+
+@pytest.fixture(scope="session")
+def donnees_defaut():
+    """Le jeu par défaut préparé en mémoire (lu, validé, dérivé avec le plan), sans rien écrire."""
+    return preparation.preparer(chemins.jeu_defaut()).donnees
+
+
+def preparer_mini(dossier):
+    """Un petit jeu écrit par `ecrire_jeu`, préparé en mémoire (`analyses.Donnees`)."""
+    return preparation.preparer(dossier).donnees
 
 
 def petites_tables() -> dict[str, pd.DataFrame]:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ecrire_jeu, petites_tables
+from conftest import ecrire_jeu, petites_tables, preparer_mini
 from paquet_analyse import chargement, confidentialite, indicateurs
 from paquet_analyse.confidentialite import (
     TableauProtege, cellules_recalculables, colonnes_identifiantes, proteger_portrait,
@@ -91,7 +91,7 @@ def test_tableau_3x3_une_petite_cellule_force_un_rectangle():
 
 def test_tableau_sans_petite_cellule_inchange():
     t = pd.DataFrame({"oui": [12, 7, 25], "non": [9, 30, 5]}, index=["A", "B", "C"])
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     assert not p.masque.to_numpy().any()
     pd.testing.assert_frame_equal(p.valeurs, t.astype("Int64"))
     assert p.note == "Aucune cellule de moins de 5 : aucune suppression."
@@ -99,8 +99,8 @@ def test_tableau_sans_petite_cellule_inchange():
 
 def test_zeros_non_supprimes_par_defaut_mais_sur_demande():
     t = pd.DataFrame({"a": [0, 12], "b": [14, 20], "c": [9, 6]}, index=["x", "y"])
-    assert not supprimer_petites_cellules(t).masque.to_numpy().any()
-    p = supprimer_petites_cellules(t, zeros_sensibles=True)
+    assert not supprimer_petites_cellules(t, seuil=5).masque.to_numpy().any()
+    p = supprimer_petites_cellules(t, zeros_sensibles=True, seuil=5)
     assert p.primaires.loc["x", "a"] and p.masque.to_numpy().sum() == 4
     _verifier_protection(p)
 
@@ -109,7 +109,7 @@ def test_deux_petites_cellules_dans_la_meme_ligne_se_protegent_mutuellement_en_l
     """(x, a) = 2 et (x, b) = 3 : la ligne x a déjà deux suppressions, mais chaque colonne
     n'en a qu'une ; il faut une deuxième ligne : y (8 + 9 = 17) plutôt que z (40 + 50)."""
     t = pd.DataFrame({"a": [2, 8, 40], "b": [3, 9, 50], "c": [20, 30, 60]}, index=["x", "y", "z"])
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     assert p.masque.to_numpy().tolist() == [[True, True, False], [True, True, False], [False, False, False]]
     _verifier_protection(p)
 
@@ -131,7 +131,7 @@ def test_marges_reconnues_et_epargnees():
                             "citoyens": ([True] * 2 + [False] * 3 + [True] * 6 + [False] * 4
                                          + [True] * 5 + [False] * 4 + [False] * 3)})
     t = pd.crosstab(donnees["territoire"], donnees["citoyens"], margins=True, margins_name="Total")
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     assert p.primaires.loc["A", True]  # 2 citoyens dans A
     assert not p.masque.loc["Total"].any() and not p.masque["Total"].any()  # les marges restent publiées
     _verifier_protection(p, total_l=True, total_c=True)
@@ -139,7 +139,7 @@ def test_marges_reconnues_et_epargnees():
 
 def test_petit_total_supprime_et_protege():
     t = pd.DataFrame({"a": [1, 10, 11], "b": [2, 12, 14], "Total": [3, 22, 25]}, index=["x", "y", "Total"])
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     assert p.primaires.loc["x"].tolist() == [True, True, True]
     _verifier_protection(p, total_l=True, total_c=True)
 
@@ -147,19 +147,19 @@ def test_petit_total_supprime_et_protege():
 def test_marges_declarees_mais_fausses():
     t = pd.DataFrame({"a": [1, 10], "b": [2, 12]}, index=["x", "y"])
     with pytest.raises(ErreurDonnees, match="marges=True"):
-        supprimer_petites_cellules(t, marges=True)
+        supprimer_petites_cellules(t, marges=True, seuil=5)
 
 
 def test_tableau_a_une_dimension():
     t = pd.DataFrame({"n": [3, 40, 12, 25]}, index=list("abcd"))
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     assert p.masque["n"].tolist() == [True, False, True, False]  # 12 : le plus petit complément
     _verifier_protection(p)
 
 
 def test_cellule_impossible_a_proteger():
     with pytest.raises(ErreurConfidentialite, match="Regrouper des modalités"):
-        supprimer_petites_cellules(pd.DataFrame({"n": [3]}, index=["seul"]))
+        supprimer_petites_cellules(pd.DataFrame({"n": [3]}, index=["seul"]), seuil=5)
 
 
 @pytest.mark.parametrize("tableau,motif", [
@@ -169,12 +169,12 @@ def test_cellule_impossible_a_proteger():
 ])
 def test_entrees_refusees(tableau, motif):
     with pytest.raises(ErreurDonnees, match=motif):
-        supprimer_petites_cellules(tableau)
+        supprimer_petites_cellules(tableau, seuil=5)
 
 
 def test_affichage_et_html():
     t = pd.DataFrame({"a": [3, 8, 11], "b": [10, 20, 9], "c": [12, 15, 30]}, index=["x", "y", "z"])
-    p = supprimer_petites_cellules(t)
+    p = supprimer_petites_cellules(t, seuil=5)
     html = p._repr_html_()
     assert "<table" in html and "donnée supprimée" in html and "<td>x</td>" in html
 
@@ -185,13 +185,13 @@ def test_affichage_et_html():
 def test_propriete_aucune_cellule_supprimee_recalculable(cellules):
     t = pd.DataFrame(cellules)
     try:
-        p = supprimer_petites_cellules(t)
+        p = supprimer_petites_cellules(t, seuil=5)
     except ErreurConfidentialite:
         # seul cas permis : aucune cellule complémentaire n'existe (tableau d'une seule cellule non nulle)
         assert (np.asarray(cellules) > 0).sum() == 1
         return
     _verifier_protection(p)
-    verifier_aucune_petite_cellule(p)
+    verifier_aucune_petite_cellule(p, seuil=5)
 
 
 # --------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def _portrait_fait_main() -> pd.DataFrame:
 def test_proteger_portrait_effectif_et_complement():
     """3 sur 20 : effectif petit ; 18 sur 20 : complément 2 petit ; 40 sur 40 : complément 0
     (non supprimé par défaut) ; densité des liens : exemptée."""
-    p = proteger_portrait(_portrait_fait_main())
+    p = proteger_portrait(_portrait_fait_main(), seuil=5)
     supprimees = p.masque["effectif"].tolist()
     assert supprimees == [True, True, False, False]
     for colonne in ("effectif", "proportion", "ic_bas", "ic_haut"):
@@ -220,30 +220,30 @@ def test_proteger_portrait_effectif_et_complement():
     assert p.valeurs["denominateur"].tolist() == [20, 20, 40, 45]
     assert p.affichage().loc[0, "proportion"] == "x"
     assert "creees_depuis_2000, thematique_ejf" in p.note
-    verifier_aucune_petite_cellule(p.valeurs.iloc[:3], ["effectif"], denominateur="denominateur")
+    verifier_aucune_petite_cellule(p.valeurs.iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
     with pytest.raises(ErreurConfidentialite, match="denominateur - effectif = 2"):
-        verifier_aucune_petite_cellule(_portrait_fait_main().iloc[:3], ["effectif"], denominateur="denominateur")
+        verifier_aucune_petite_cellule(_portrait_fait_main().iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
 
 
 def test_proteger_portrait_zeros_sensibles():
-    p = proteger_portrait(_portrait_fait_main(), zeros_sensibles=True)
+    p = proteger_portrait(_portrait_fait_main(), zeros_sensibles=True, seuil=5)
     assert p.masque["effectif"].tolist() == [True, True, True, False]
 
 
 def test_proteger_portrait_du_mini_jeu(tmp_path):
     """Le mini-jeu n'a que 4 instances et 5 participants : toutes les parts sont supprimées."""
-    jeu = chargement.charger_jeu(ecrire_jeu(tmp_path / "m", petites_tables()))
-    brut = indicateurs.portrait(jeu)
-    p = proteger_portrait(brut)
+    d = preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))
+    brut = indicateurs.portrait(d.instances, d.participants)
+    p = proteger_portrait(brut, seuil=5)
     parts = ~brut["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
-    verifier_aucune_petite_cellule(p.valeurs[parts], ["effectif"], denominateur="denominateur")
+    verifier_aucune_petite_cellule(p.valeurs[parts], ["effectif"], denominateur="denominateur", seuil=5)
     with pytest.raises(ErreurConfidentialite):
-        verifier_aucune_petite_cellule(brut[parts], ["effectif"], denominateur="denominateur")
+        verifier_aucune_petite_cellule(brut[parts], ["effectif"], denominateur="denominateur", seuil=5)
 
 
 def test_proteger_portrait_refuse_un_autre_tableau():
     with pytest.raises(ErreurDonnees, match="colonne\\(s\\) absente\\(s\\)"):
-        proteger_portrait(pd.DataFrame({"n": [1]}))
+        proteger_portrait(pd.DataFrame({"n": [1]}), seuil=5)
 
 
 # --------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_proteger_portrait_refuse_un_autre_tableau():
 def test_verifier_liste_les_cellules_fautives():
     t = pd.DataFrame({"a": [3, 12], "b": [0, 4]}, index=["x", "y"])
     with pytest.raises(ErreurConfidentialite, match="2 petite\\(s\\) cellule\\(s\\).*ligne « x », a = 3"):
-        verifier_aucune_petite_cellule(t, ["a", "b"])
+        verifier_aucune_petite_cellule(t, ["a", "b"], seuil=5)
 
 
 def test_colonnes_identifiantes():
@@ -284,11 +284,11 @@ def _portraits_empiles() -> pd.DataFrame:
 def test_proteger_portraits_empiles_pas_de_recalcul_par_difference():
     """Sans suppression secondaire, A = 35 - 12 - 20 = 3. Le moindre complément est B
     (12 + 13 = 25 unités, contre 20 + 20 pour C) : A et B sont supprimés, l'ensemble reste."""
-    p = proteger_portrait(_portraits_empiles())
+    p = proteger_portrait(_portraits_empiles(), seuil=5)
     assert p.masque["effectif"].tolist() == [True, True, False, False]
     assert p.primaires["effectif"].tolist() == [True, False, False, False]
     assert "1 part(s) complémentaire(s)" in p.note
     table = np.array([[True, True], [True, True], [False, False], [False, False]])
     assert recalculables_par_le_rang(table, total_l=True) == set()
-    assert proteger_portrait(_portraits_empiles(), groupe=None).masque["effectif"].tolist() == [True, False,
+    assert proteger_portrait(_portraits_empiles(), groupe=None, seuil=5).masque["effectif"].tolist() == [True, False,
                                                                                                False, False]

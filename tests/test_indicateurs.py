@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import petites_tables, ecrire_jeu
-from paquet_analyse import chargement, indicateurs
+from conftest import petites_tables, ecrire_jeu, preparer_mini
+from paquet_analyse import analyses, chargement, dictionnaire, indicateurs
 from paquet_analyse.erreurs import ErreurDonnees
 
 
@@ -28,7 +28,7 @@ def mini(tmp_path):
 
 
 def test_derivees_instances(mini):
-    d = indicateurs.derivees_instances(mini.instances)
+    d = indicateurs.derivees_instances(mini.instances, annee_charniere=2000)
     assert d["logique_initiateur"].tolist() == ["descendante", "ascendante", "descendante", "ascendante"]
     assert d["initie_cisss_ville_fondation"].tolist() == [True, False, True, False]
     assert d["thematique_ejf"].tolist() == [True, False, True, False]
@@ -45,14 +45,15 @@ def test_logique_autre_et_manquante():
                          "thematique": pd.Categorical(["aines", "aines", "aines"]),
                          "citoyens_membres": pd.array([True, None, False], dtype="boolean"),
                          "evaluation_collective": pd.array([True, True, True], dtype="boolean")})
-    d = indicateurs.derivees_instances(inst)
+    d = indicateurs.derivees_instances(inst, annee_charniere=2000)
     assert d["logique_initiateur"].tolist()[0] == "autre" and pd.isna(d["logique_initiateur"].iloc[1])
     assert d["logique_initiateur"].iloc[2] == "descendante"
     assert pd.isna(d["descendante"].iloc[0]) and pd.isna(d["deficit_participation"].iloc[1])
 
 
 def test_derivees_participants(mini):
-    d = indicateurs.derivees_participants(mini.participants, mini.instances, seuil_sur_sollicitation=3)
+    inst = indicateurs.derivees_instances(mini.instances, annee_charniere=2000)
+    d = indicateurs.derivees_participants(inst, mini.participants, seuil_sur_sollicitation=3)
     assert d["deficit_delegation"].tolist() == [True, False, True, False, True]
     assert d["deficit_redevabilite"].tolist() == [True, False, True, True, False]
     assert d["suivi_informel"].tolist() == [True, False, False, True, False]
@@ -65,9 +66,11 @@ def test_derivees_participants(mini):
 def test_indice_conditions_bornes_et_minimum():
     cols = list(indicateurs.CONDITIONS)
     tab = pd.DataFrame([[1] * 8, [4] * 8, [2, 3] * 4, [4] * 5 + [None] * 3], columns=cols).astype("Int64")
-    indice = indicateurs.indice_conditions(tab)
+    indice = indicateurs.indice_conditions(tab, minimum=dictionnaire.minimum_conditions_repondues())
+    assert dictionnaire.minimum_conditions_repondues() == 6
     assert indice.tolist()[:3] == [0.0, 100.0, 50.0]
     assert pd.isna(indice.iloc[3])  # 5 réponses sur 8 < minimum de 6
+    assert indicateurs.indice_conditions(tab, minimum=5).iloc[3] == 100.0
 
 
 def test_deficit_democratique_composite():
@@ -81,22 +84,47 @@ def test_deficit_democratique_composite():
         indicateurs.deficit_democratique(tab, composantes=["a", "z"])
 
 
-def test_portrait_les_moulins_reproduit_la_presentation(jeu_defaut):
+def test_derivees_participants_exige_les_instances_derivees(mini):
+    """Pas de redérivation silencieuse avec une année charnière par défaut."""
+    with pytest.raises(ErreurDonnees, match="derivees_instances"):
+        indicateurs.derivees_participants(mini.instances, mini.participants, seuil_sur_sollicitation=3)
+
+
+def test_regle_logique_du_dictionnaire_seule_source():
+    """Chaque code d'initiateur a une logique, et seulement des logiques connues."""
+    regle = dictionnaire.logique_initiateur()
+    assert set(regle) == set(dictionnaire.codes("initiateur"))
+    assert set(regle.values()) <= set(dictionnaire.codes("logique_initiateur"))
+    assert dictionnaire.initiateurs_de_logique("descendante") == ("cisss", "municipal", "fondation", "public_autre")
+    from paquet_analyse import reseau, simulation
+
+    assert reseau.LOGIQUE_PAR_INITIATEUR == regle
+    assert set(simulation.DESCENDANTS) == set(dictionnaire.initiateurs_de_logique("descendante"))
+
+
+def _portrait(donnees, territoire=None):
+    d = analyses.restreindre(donnees, territoire) if territoire else donnees
+    noms = [territoire] if territoire else donnees.jeu.liste_territoires()
+    return indicateurs.portrait(d.instances, d.participants,
+                                population=indicateurs.population(donnees.jeu.territoires, noms))
+
+
+def test_portrait_les_moulins_reproduit_la_presentation(donnees_defaut):
     """Bourque (2010), diapositive « MRC Les Moulins » : 70 %, 75 %, 50 %, 44 %,
     « presque totalité » (au moins 90 %), 60 % ; chacun à un point près."""
-    p = indicateurs.portrait(jeu_defaut, "Les Moulins").set_index("indicateur")["proportion"]
+    p = _portrait(donnees_defaut, "Les Moulins").set_index("indicateur")["proportion"]
     for nom, cible in [("creees_depuis_2000", 0.70), ("initiees_cisss_ville_fondation", 0.75),
                        ("thematique_ejf", 0.50), ("auto_delegation", 0.44), ("suivi_informel", 0.60)]:
         assert abs(p[nom] - cible) <= 0.01, nom
     assert p["mandat_auto_defini"] >= 0.90
     # « Peu de liens inter-concertations » : Les Moulins est le moins relié des six.
-    densites = {t: indicateurs.portrait(jeu_defaut, t).set_index("indicateur").loc["densite_liens", "proportion"]
-                for t in jeu_defaut.liste_territoires()}
+    densites = {t: _portrait(donnees_defaut, t).set_index("indicateur").loc["densite_liens", "proportion"]
+                for t in donnees_defaut.jeu.liste_territoires()}
     assert min(densites, key=densites.get) == "Les Moulins"
 
 
-def test_portrait_colonnes_et_intervalles(jeu_defaut):
-    p = indicateurs.portrait(jeu_defaut)
+def test_portrait_colonnes_et_intervalles(donnees_defaut):
+    p = _portrait(donnees_defaut)
     assert p.columns.tolist() == indicateurs.COLONNES_PORTRAIT
     parts = p[p["unite"] == "proportion"].dropna(subset=["ic_bas"])
     assert ((parts["ic_bas"] <= parts["proportion"]) & (parts["proportion"] <= parts["ic_haut"])).all()
@@ -105,12 +133,17 @@ def test_portrait_colonnes_et_intervalles(jeu_defaut):
     assert taux["proportion"] == pytest.approx(taux["effectif"] / 521_960 * 10_000)
 
 
-def test_portrait_territoire_inconnu_suggere(jeu_defaut):
+def test_portrait_territoire_inconnu_suggere(donnees_defaut):
     with pytest.raises(ErreurDonnees, match="Vouliez-vous dire « Joliette »"):
-        indicateurs.portrait(jeu_defaut, "Joliete")
+        analyses.portrait(donnees_defaut, "Joliete")
 
 
-def test_portrait_denominateur_exclut_les_manquants(mini):
-    p = indicateurs.portrait(mini).set_index("indicateur")
+def test_portrait_refuse_des_tables_non_derivees(jeu_defaut):
+    with pytest.raises(ErreurDonnees, match="jeu préparé"):
+        indicateurs.portrait(jeu_defaut.instances, jeu_defaut.participants)
+
+
+def test_portrait_denominateur_exclut_les_manquants(tmp_path):
+    p = _portrait(preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))).set_index("indicateur")
     assert (p.loc["creees_depuis_2000", "effectif"], p.loc["creees_depuis_2000", "denominateur"]) == (2, 3)
     assert np.isnan(p.loc["densite_liens", "ic_bas"])

@@ -133,7 +133,7 @@ def test_davis_frequentations_publiees(davis):
     al. (1941), repris par Freeman (2003).
     """
     graphe, femmes, _, instances, participants = davis
-    charge = charge_organisations(instances, participants).set_index("id_organisation")
+    charge = charge_organisations(instances, participants, seuil_sur_sollicitation=3).set_index("id_organisation")
     assert charge["nb_instances"].to_dict() == FREQUENTATIONS_DAVIS
     assert {f: graphe.degree(f) for f in femmes} == FREQUENTATIONS_DAVIS
     assert len(charge) == 18
@@ -358,7 +358,7 @@ def test_organisation_manquante_comptee():
     assert list(m["nb_sieges_sans_organisation"]) == [2, 2]
     assert ensemble(m)["nb_liens"] == 0
     assert graphe_biparti(instances, participants).graph["nb_sieges_sans_organisation"] == 2
-    assert list(charge_organisations(None, participants)["id_organisation"]) == ["o1"]
+    assert list(charge_organisations(None, participants, seuil_sur_sollicitation=3)["id_organisation"]) == ["o1"]
 
 
 def test_noms_de_noeuds_sans_collision():
@@ -392,7 +392,7 @@ def test_charge_organisations():
     assert math.isnan(o2["heures_mois_total"]) and not o2["sur_sollicitation"]
     plus_haut = charge_organisations(instances, participants, seuil_sur_sollicitation=4)
     assert not plus_haut["sur_sollicitation"].any()
-    assert charge_organisations(None, participants)["nb_territoires"].isna().all()
+    assert charge_organisations(None, participants, seuil_sur_sollicitation=3)["nb_territoires"].isna().all()
 
 
 @pytest.mark.parametrize("seuil", [0, -1, "3", True, None])
@@ -406,16 +406,16 @@ def test_charge_heures_negatives_refusees():
     _, participants = tables([("A", "o1"), ("B", "o1")])
     participants["heures_mois"] = [1.0, -2.0]
     with pytest.raises(ErreurDonnees, match="heures_mois"):
-        charge_organisations(None, participants)
+        charge_organisations(None, participants, seuil_sur_sollicitation=3)
 
 
 def test_plus_sollicitees_k():
     _, participants = tables([("A", "o1"), ("B", "o2"), ("C", "o2")])
-    top = organisations_plus_sollicitees(None, participants, k=10)
+    top = organisations_plus_sollicitees(None, participants, k=10, seuil_sur_sollicitation=3)
     assert list(top["id_organisation"]) == ["o2", "o1"]
     assert list(top.columns) == ["rang", *reseau.COLONNES_CHARGE]
     with pytest.raises(ErreurDonnees, match="k"):
-        organisations_plus_sollicitees(None, participants, k=0)
+        organisations_plus_sollicitees(None, participants, k=0, seuil_sur_sollicitation=3)
 
 
 # ---------------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_colonne_absente_nommee():
     with pytest.raises(ErreurDonnees, match="territoire"):
         mesures_reseau(instances.drop(columns="territoire"), participants)
     with pytest.raises(ErreurDonnees, match="heures_mois"):
-        charge_organisations(None, participants.drop(columns="heures_mois"))
+        charge_organisations(None, participants.drop(columns="heures_mois"), seuil_sur_sollicitation=3)
     with pytest.raises(ErreurDonnees, match="population"):
         mesures_reseau(instances, participants,
                        territoires=pd.DataFrame({"territoire": ["T1"]}))
@@ -503,7 +503,7 @@ def test_instances_inconnues_listees():
     with pytest.raises(ErreurDonnees, match="Y8, Z9"):
         graphe_biparti(instances, participants)
     with pytest.raises(ErreurDonnees, match="Y8, Z9"):
-        charge_organisations(instances, participants)
+        charge_organisations(instances, participants, seuil_sur_sollicitation=3)
 
 
 def test_instances_en_double_et_initiateur_inconnu():
@@ -534,8 +534,8 @@ def test_ordre_des_lignes_sans_effet(davis):
     melange_p = participants.sample(frac=1, random_state=2).reset_index(drop=True)
     pd.testing.assert_frame_equal(mesures_reseau(instances, participants),
                                   mesures_reseau(melange_i, melange_p))
-    pd.testing.assert_frame_equal(charge_organisations(instances, participants),
-                                  charge_organisations(melange_i, melange_p))
+    pd.testing.assert_frame_equal(charge_organisations(instances, participants, seuil_sur_sollicitation=3),
+                                  charge_organisations(melange_i, melange_p, seuil_sur_sollicitation=3))
     g1 = projection_instances(graphe_biparti(instances, participants))
     g2 = projection_instances(graphe_biparti(melange_i, melange_p))
     assert list(g1.edges(data=True)) == list(g2.edges(data=True))
@@ -582,8 +582,9 @@ def test_conventions_du_module():
 def test_arguments_inverses_signales(nom):
     """L'ancien ordre (participants, instances) lève une ErreurDonnees qui dit quoi faire."""
     instances, participants = _logiques_opposees()
+    options = {"seuil_sur_sollicitation": 3} if "sollicit" in nom or "charge" in nom else {}
     with pytest.raises(ErreurDonnees, match=rf"inversés.*{nom}\(instances, participants"):
-        getattr(reseau, nom)(participants, instances)
+        getattr(reseau, nom)(participants, instances, **options)
 
 
 def test_table_qui_n_est_pas_un_dataframe():
@@ -605,7 +606,7 @@ def test_logique_fournie_invalide():
 def test_options_invalides_plus_sollicitees(options):
     _, participants = tables([("A", "o1")])
     with pytest.raises(ErreurDonnees, match="entier >= 1"):
-        organisations_plus_sollicitees(None, participants, **options)
+        organisations_plus_sollicitees(None, participants, seuil_sur_sollicitation=3, **options)
 
 
 def test_options_invalides_connexion():
