@@ -13,8 +13,11 @@ Le chargement ne modifie jamais les fichiers bruts. Il produit :
   après une valeur sur plusieurs lignes ou une ligne vide ; la ligne Excel ;
   le numéro d'observation SPSS/Stata) ;
 - `Jeu.instances`, `Jeu.participants`, `Jeu.territoires` : les tableaux typés
-  (catégories du dictionnaire, entiers nullables, booléens) ; une valeur
-  invalide y devient NA, et la validation la signale.
+  (catégories du dictionnaire, entiers nullables, booléens), typés en un seul
+  passage qui produit aussi les problèmes : une valeur non manquante qui ne se
+  type pas y devient NA ET figure dans `Jeu.problemes` (fichier, ligne,
+  colonne, valeur brute, correction) ; `validation.valider_jeu` examine les
+  tableaux typés et reprend ces problèmes.
 
 Un fichier illisible (vide, binaire, séparateur ou encodage déclarés faux,
 feuille absente, guillemet jamais refermé…) lève `ErreurLecture`, dont
@@ -47,11 +50,11 @@ from .descripteur import (CLES_DESCRIPTEUR, EXTENSIONS, EXTENSIONS_EXCEL, EXTENS
 from .detection import LIGNES_EXAMINEES_ENTETE, NOMS_SEPARATEURS, SEPARATEURS
 from .jeu import Jeu, charger_jeu
 from .lecteurs import lire_tableau
-from .typage import nombre, typer
+from .typage import REGLES_DE_VALEUR, nombre, typer, typer_colonne, typer_table
 
 __all__ = [
     "CLES_DESCRIPTEUR", "EXTENSIONS", "EXTENSIONS_EXCEL", "EXTENSIONS_TEXTE", "FAUX", "JETONS_IDENTIFIANTS",
-    "LIGNES_EXAMINEES_ENTETE", "NOMS_SEPARATEURS", "OPTIONS_FICHIER", "SEPARATEURS", "VRAI", "Jeu",
+    "LIGNES_EXAMINEES_ENTETE", "NOMS_SEPARATEURS", "OPTIONS_FICHIER", "REGLES_DE_VALEUR", "SEPARATEURS", "VRAI", "Jeu",
     "charger_jeu", "est_identifiant_direct", "lire_descripteur", "lire_tableau", "message_lecture", "nombre",
-    "noms_attendus", "normaliser_nom", "typer",
+    "noms_attendus", "normaliser_nom", "typer", "typer_colonne", "typer_table",
 ]

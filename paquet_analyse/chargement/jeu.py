@@ -18,7 +18,13 @@ from .typage import typer_table
 
 @dataclass
 class Jeu:
-    """Un jeu de données chargé."""
+    """Un jeu de données chargé.
+
+    `brut[table]` : texte normalisé, indexé par le numéro de ligne du fichier ;
+    `instances`, `participants`, `territoires` : tableaux typés (index 0, 1, …,
+    dans l'ordre de `brut`) ; `problemes` : problèmes de lecture et de typage
+    (une valeur refusée au typage est NA dans le tableau typé, et signalée ici).
+    """
 
     dossier: Path
     descripteur: dict
@@ -89,7 +95,9 @@ def charger_jeu(chemin: str | Path) -> Jeu:
 
     Renvoie
     -------
-    Jeu : tableaux typés, texte normalisé (`brut`) et problèmes de lecture.
+    Jeu : tableaux typés, texte normalisé (`brut`), et les problèmes de
+    lecture et de typage (`problemes` : chaque valeur non manquante refusée
+    au typage y est, avec fichier, ligne, colonne et valeur brute).
     Un descripteur incohérent lève `ErreurJeu` ; un fichier illisible lève
     `ErreurLecture` (tous les fichiers illisibles à la fois). Un problème de
     contenu (code inconnu, doublon…) n'arrête pas le chargement :
@@ -116,7 +124,10 @@ def charger_jeu(chemin: str | Path) -> Jeu:
     for table, lecture in lectures.items():
         bruts[table], probs = _preparer_table(lecture, table, desc, chemins.relatif(fichiers[table]))
         problemes += probs
-    typees = {t: typer_table(b, t) for t, b in bruts.items()}
+    typees = {}
+    for table, brut in bruts.items():
+        typees[table], probs = typer_table(brut, table, fichier=chemins.relatif(fichiers[table]))
+        problemes += probs
     return Jeu(dossier=dossier, descripteur=desc, fichiers=fichiers, brut=bruts,
                instances=typees["instances"], participants=typees["participants"],
                territoires=typees.get("territoires"), problemes=problemes)
