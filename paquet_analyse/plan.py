@@ -1,7 +1,10 @@
 """Le plan d'analyse (`carnets/plan_analyse.yml`) : lecture et contrôle.
 
 Un plan mal formé est refusé avec TOUS ses problèmes à la fois, en français
-(`ErreurPlan`).
+(`ErreurPlan`) : tous les champs fautifs de toutes les hypothèses. Le schéma
+est un modèle pydantic (`PlanBrut`, `HypotheseBrute`, `Seuils`, `Derivees`) ;
+la lecture YAML est celle, stricte, de `documents_yaml` (clé en double
+refusée), la même que pour `jeu.yml`.
 
 Exemple
 -------
@@ -18,10 +21,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from . import chemins
+from .documents_yaml import ErreurChamp, erreurs_pydantic, lire_yaml, refus
 from .erreurs import ErreurPlan
 
 NIVEAUX = ("instances", "participants")
@@ -97,70 +102,218 @@ def _terme_valide(terme: str, niveau: str) -> bool:
     return terme in (BOOLEENS_INSTANCES if niveau == "instances" else BOOLEENS_PARTICIPANTS)
 
 
-def _controler_hypothese(h: dict, i: int) -> list[str]:
-    ou = f"hypothèse n° {i + 1} ({h.get('id', 'sans id')})"
-    erreurs = [f"{ou} : clé inconnue « {c} »" for c in h if c not in CLES_HYPOTHESE]
-    erreurs += [f"{ou} : champ obligatoire « {c} » absent"
-                for c in ("id", "famille", "question", "niveau", "exposition", "issue", "methode", "portee")
-                if c not in h]
-    niveau, methode = h.get("niveau"), h.get("methode")
-    if niveau not in NIVEAUX:
-        erreurs.append(f"{ou} : niveau « {niveau} » invalide (permis : {', '.join(NIVEAUX)})")
-        return erreurs
-    if methode not in METHODES:
-        erreurs.append(f"{ou} : méthode « {methode} » invalide (permises : {', '.join(METHODES)})")
-        return erreurs
-    for role in ("exposition", "issue"):
-        permises = _variables_permises(niveau, methode, role)
-        if role in h and h[role] not in permises:
-            erreurs.append(f"{ou} : {role} « {h[role]} » inconnue au niveau {niveau} pour la méthode "
-                           f"{methode} (permises : {', '.join(permises)})")
-    portee = h.get("portee", [])
-    if not isinstance(portee, list) or not portee or any(p not in PORTEES for p in portee):
-        erreurs.append(f"{ou} : portee doit être une liste parmi {', '.join(PORTEES)} (reçu « {portee} »)")
-    if niveau == "participants" and h.get("grappes") != "id_instance":
-        erreurs.append(f"{ou} : au niveau participants, « grappes: id_instance » est obligatoire "
-                       "(les participants sont nichés dans les instances)")
-    if methode == "mantel_haenszel" and h.get("strate") not in ("territoire",):
-        erreurs.append(f"{ou} : mantel_haenszel exige « strate: territoire »")
-    if methode == "mantel_haenszel" and portee != ["region"]:
-        erreurs.append(f"{ou} : mantel_haenszel compare des territoires : portee doit être [region]")
-    if methode in ("association", "mantel_haenszel") and niveau != "instances":
-        erreurs.append(f"{ou} : la méthode {methode} ne s'applique qu'au niveau instances ; au niveau "
-                       "participants, utiliser logistique avec grappes (les réponses d'une même table sont corrélées)")
-    for terme in h.get("covariables", []) or []:
-        if not _terme_valide(str(terme), niveau):
-            erreurs.append(f"{ou} : covariable « {terme} » inconnue")
-    return erreurs
+def _dans(valeur: Any, permises: tuple[str, ...], quoi: str) -> Any:
+    if valeur not in permises:
+        raise refus(f"{quoi} « {valeur} » invalide (permis : {', '.join(permises)})")
+    return valeur
+
+
+class HypotheseBrute(BaseModel):
+    """Schéma d'une hypothèse du plan. Les champs sont validés dans l'ordre : un champ qui dépend
+    d'un autre (exposition selon le niveau et la méthode…) le lit dans `info.data` s'il est valide,
+    sinon se contrôle contre toutes les valeurs possibles : chaque champ fautif est signalé."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Any
+    famille: Any
+    question: Any
+    niveau: Any
+    methode: Any
+    exposition: Any
+    issue: Any
+    portee: Any
+    grappes: Any = Field(None, validate_default=True)
+    strate: Any = Field(None, validate_default=True)
+    covariables: Any = None
+
+    @field_validator("niveau")
+    @classmethod
+    def _niveau(cls, niveau: Any) -> Any:
+        return _dans(niveau, NIVEAUX, "niveau")
+
+    @field_validator("methode")
+    @classmethod
+    def _methode(cls, methode: Any, info: ValidationInfo) -> Any:
+        if methode not in METHODES:
+            raise refus(f"méthode « {methode} » invalide (permises : {', '.join(METHODES)})")
+        niveau = info.data.get("niveau")
+        if methode in ("association", "mantel_haenszel") and niveau is not None and niveau != "instances":
+            raise refus(f"la méthode {methode} ne s'applique qu'au niveau instances ; au niveau participants, "
+                        "utiliser logistique avec grappes (les réponses d'une même table sont corrélées)")
+        return methode
+
+    @field_validator("exposition", "issue")
+    @classmethod
+    def _variable(cls, nom: Any, info: ValidationInfo) -> Any:
+        niveau, methode, role = info.data.get("niveau"), info.data.get("methode"), info.field_name
+        if niveau is not None and methode is not None:
+            permises = _variables_permises(niveau, methode, role)
+            if nom not in permises:
+                raise refus(f"{role} « {nom} » inconnue au niveau {niveau} pour la méthode {methode} "
+                            f"(permises : {', '.join(permises)})")
+        elif nom not in BOOLEENS_PARTICIPANTS + CONTINUES_PARTICIPANTS:
+            raise refus(f"{role} « {nom} » inconnue")
+        return nom
+
+    @field_validator("portee")
+    @classmethod
+    def _portee(cls, portee: Any, info: ValidationInfo) -> Any:
+        if not isinstance(portee, list) or not portee or any(p not in PORTEES for p in portee):
+            raise refus(f"portee doit être une liste parmi {', '.join(PORTEES)} (reçu « {portee} »)")
+        if info.data.get("methode") == "mantel_haenszel" and portee != ["region"]:
+            raise refus("mantel_haenszel compare des territoires : portee doit être [region]")
+        return portee
+
+    @field_validator("grappes")
+    @classmethod
+    def _grappes(cls, grappes: Any, info: ValidationInfo) -> Any:
+        if info.data.get("niveau") == "participants" and grappes != "id_instance":
+            raise refus("au niveau participants, « grappes: id_instance » est obligatoire "
+                        "(les participants sont nichés dans les instances)")
+        return grappes
+
+    @field_validator("strate")
+    @classmethod
+    def _strate(cls, strate: Any, info: ValidationInfo) -> Any:
+        if info.data.get("methode") == "mantel_haenszel" and strate != "territoire":
+            raise refus("mantel_haenszel exige « strate: territoire »")
+        return strate
+
+    @field_validator("covariables")
+    @classmethod
+    def _covariables(cls, covariables: Any, info: ValidationInfo) -> Any:
+        niveau = info.data.get("niveau")
+        niveaux = (niveau,) if niveau is not None else NIVEAUX
+        inconnues = [str(t) for t in covariables or []
+                     if not any(_terme_valide(str(t), n) for n in niveaux)]
+        if len(inconnues) == 1:
+            raise refus(f"covariable « {inconnues[0]} » inconnue")
+        if inconnues:
+            raise refus("covariables " + ", ".join(f"« {t} »" for t in inconnues) + " inconnues")
+        return covariables
+
+
+class DeficitDemocratique(BaseModel):
+    composantes: Any = Field(None, validate_default=True)
+    minimum: Any = 1
+
+    @field_validator("composantes")
+    @classmethod
+    def _composantes(cls, composantes: Any) -> Any:
+        if not isinstance(composantes, list) or not composantes:
+            raise refus("composantes (liste) et minimum attendus")
+        inconnues = [c for c in composantes if c not in BOOLEENS_INSTANCES or c == "deficit_democratique"]
+        if inconnues:
+            raise refus(", ".join(f"composante « {c} » inconnue" for c in inconnues))
+        return composantes
+
+    @field_validator("minimum")
+    @classmethod
+    def _minimum(cls, minimum: Any, info: ValidationInfo) -> Any:
+        composantes = info.data.get("composantes") or []
+        if isinstance(minimum, bool) or not isinstance(minimum, int) or not 1 <= minimum <= max(len(composantes), 1):
+            raise refus("entier entre 1 et le nombre de composantes")
+        return minimum
+
+
+class Derivees(BaseModel):
+    deficit_democratique: DeficitDemocratique = Field(None, validate_default=True)
+
+    @field_validator("deficit_democratique", mode="before")
+    @classmethod
+    def _dd(cls, dd: Any) -> Any:
+        if not isinstance(dd, dict):
+            raise refus("composantes (liste) et minimum attendus")
+        return dd
+
+
+class Seuils(BaseModel):
+    """Seuils du plan (d'autres clés sont permises)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    sur_sollicitation: Any = Field(None, validate_default=True)
+    confidentialite: Any = Field(None, validate_default=True)
+    annee_charniere: Any = Field(None, validate_default=True)
+    alpha: Any = Field(None, validate_default=True)
+    ajustement: Any = "fdr_bh"
+
+    @field_validator("sur_sollicitation", "confidentialite", "annee_charniere", "alpha")
+    @classmethod
+    def _nombre(cls, valeur: Any, info: ValidationInfo) -> Any:
+        entier = SEUILS_REQUIS[info.field_name] is int
+        if not isinstance(valeur, (int, float)) or isinstance(valeur, bool) or (entier and not isinstance(valeur, int)):
+            raise refus(f"nombre {'entier ' if entier else ''}attendu (reçu « {valeur} »)")
+        return valeur
+
+    @field_validator("ajustement")
+    @classmethod
+    def _ajustement(cls, ajustement: Any) -> Any:
+        if ajustement not in AJUSTEMENTS:
+            raise refus(f"« {ajustement} » invalide (permis : {', '.join(AJUSTEMENTS)})")
+        return ajustement
+
+
+class PlanBrut(BaseModel):
+    """Schéma de `plan_analyse.yml`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Any = None
+    seuils: Seuils = Field(default_factory=Seuils)
+    derivees: Derivees = Field(default_factory=Derivees)
+    hypotheses: list[HypotheseBrute] = Field(None, validate_default=True)
+
+    @field_validator("seuils", "derivees", mode="before")
+    @classmethod
+    def _vide(cls, valeur: Any) -> Any:
+        return {} if valeur is None else valeur
+
+    @field_validator("hypotheses", mode="before")
+    @classmethod
+    def _hypotheses(cls, hypotheses: Any) -> Any:
+        if not isinstance(hypotheses, list) or not hypotheses:
+            raise refus("liste non vide attendue")
+        return hypotheses
+
+
+def _en_francais(erreur: ErreurChamp, brut: dict) -> str:
+    """Une erreur du modèle en phrase ; une hypothèse est nommée par son numéro et son id."""
+    lieu = erreur.lieu
+    if lieu[:1] == ("hypotheses",) and len(lieu) >= 2 and isinstance(lieu[1], int):
+        h = brut["hypotheses"][lieu[1]]
+        if not isinstance(h, dict):
+            return f"hypothèse n° {lieu[1] + 1} : dictionnaire attendu"
+        ou = f"hypothèse n° {lieu[1] + 1} ({h.get('id', 'sans id')})"
+        if erreur.genre == "missing":
+            return f"{ou} : champ obligatoire « {erreur.cle} » absent"
+        if erreur.genre == "extra_forbidden":
+            return f"{ou} : clé inconnue « {erreur.cle} »"
+        return f"{ou} : {erreur.message}"
+    if erreur.genre == "extra_forbidden" and len(lieu) == 1:
+        return f"clé inconnue « {erreur.cle} »"
+    return f"{'.'.join(str(c) for c in lieu)} : {erreur.message}"
 
 
 def controler_plan(brut) -> list[str]:
-    """Tous les problèmes d'un plan (dictionnaire lu du YAML) ; liste vide s'il est valide."""
+    """Tous les problèmes d'un plan (dictionnaire lu du YAML) ; liste vide s'il est valide.
+
+    Le schéma (`PlanBrut`) est un modèle pydantic : chaque champ fautif de
+    chaque hypothèse est signalé, pas seulement le premier. Les identifiants en
+    double (contrôle entre hypothèses) s'y ajoutent.
+    """
     if not isinstance(brut, dict):
         return ["le plan doit être un dictionnaire YAML (clés version, seuils, derivees, hypotheses)"]
-    erreurs = [f"clé inconnue « {c} »" for c in brut if c not in ("version", "seuils", "derivees", "hypotheses")]
-    seuils = brut.get("seuils") or {}
-    for nom, type_ in SEUILS_REQUIS.items():
-        valeur = seuils.get(nom)
-        if not isinstance(valeur, (int, float)) or isinstance(valeur, bool) or (type_ is int and not isinstance(valeur, int)):
-            erreurs.append(f"seuils.{nom} : nombre {'entier ' if type_ is int else ''}attendu (reçu « {valeur} »)")
-    if seuils.get("ajustement", "fdr_bh") not in AJUSTEMENTS:
-        erreurs.append(f"seuils.ajustement : « {seuils.get('ajustement')} » invalide (permis : {', '.join(AJUSTEMENTS)})")
-    dd = (brut.get("derivees") or {}).get("deficit_democratique")
-    if not isinstance(dd, dict) or not dd.get("composantes"):
-        erreurs.append("derivees.deficit_democratique : composantes (liste) et minimum attendus")
-    else:
-        inconnues = [c for c in dd["composantes"] if c not in BOOLEENS_INSTANCES or c == "deficit_democratique"]
-        erreurs += [f"derivees.deficit_democratique : composante « {c} » inconnue" for c in inconnues]
-        if not isinstance(dd.get("minimum", 1), int) or not 1 <= dd.get("minimum", 1) <= len(dd["composantes"]):
-            erreurs.append("derivees.deficit_democratique.minimum : entier entre 1 et le nombre de composantes")
-    hypotheses = brut.get("hypotheses")
-    if not isinstance(hypotheses, list) or not hypotheses:
-        return erreurs + ["hypotheses : liste non vide attendue"]
-    for i, h in enumerate(hypotheses):
-        erreurs += _controler_hypothese(h, i) if isinstance(h, dict) else [f"hypothèse n° {i + 1} : dictionnaire attendu"]
+    try:
+        PlanBrut.model_validate(brut)
+        erreurs = []
+    except ValidationError as exc:
+        erreurs = [_en_francais(e, brut) for e in erreurs_pydantic(exc)]
+    hypotheses = brut.get("hypotheses") if isinstance(brut.get("hypotheses"), list) else []
     ids = [h.get("id") for h in hypotheses if isinstance(h, dict)]
-    erreurs += [f"identifiant d'hypothèse en double : « {d} »" for d in sorted({i for i in ids if ids.count(i) > 1})]
+    erreurs += [f"identifiant d'hypothèse en double : « {d} »" for d in sorted({i for i in ids if ids.count(i) > 1},
+                                                                                 key=str)]
     return erreurs
 
 
@@ -169,11 +322,9 @@ def charger_plan(chemin: str | Path | None = None) -> Plan:
     chemin = Path(chemin) if chemin else chemins.plan_analyse()
     affiche = chemins.relatif(chemin)
     try:
-        brut = yaml.safe_load(chemin.read_text(encoding="utf-8"))
+        brut = lire_yaml(chemin, erreur=ErreurPlan)  # lecture stricte : clé en double refusée
     except FileNotFoundError:
         raise ErreurPlan(f"{affiche} : plan d'analyse introuvable.") from None
-    except yaml.YAMLError as exc:
-        raise ErreurPlan(f"{affiche} : YAML illisible ({exc}).") from None
     erreurs = controler_plan(brut)
     if erreurs:
         raise ErreurPlan(f"{affiche} : plan d'analyse mal formé :\n  - " + "\n  - ".join(erreurs))

@@ -1,9 +1,13 @@
 """Validation d'un jeu : schémas pandera construits à partir du dictionnaire.
 
-La validation est paresseuse (`lazy=True`) : TOUS les problèmes sortent d'un
-coup, chacun avec fichier, ligne, colonne, valeur, règle et correction, en
-français. Les contrôles sont vectorisés (une conversion par valeur distincte) ;
-un `Probleme` n'est créé que pour une cellule fautive. S'y ajoutent :
+La validation porte sur les tableaux TYPÉS du `Jeu` (le texte n'est pas
+relu) : bornes, valeurs obligatoires, colonnes obligatoires, unicité des
+identifiants. Les valeurs qui ne se typent pas (code inconnu, texte là où un
+nombre est attendu, « #N/A », date au lieu d'un nombre…) ont été signalées
+par le typage lui-même (`chargement.typage`) et arrivent dans `Jeu.problemes`,
+que le rapport reprend. La validation est paresseuse (`lazy=True`) : TOUS les
+problèmes sortent d'un coup, chacun avec fichier, ligne, colonne, valeur
+(brute, telle que lue), règle et correction, en français. S'y ajoutent :
 
 - les contrôles entre tables (participant qui pointe vers une instance
   inconnue, territoire absent de `territoires.csv`) ;
@@ -11,9 +15,7 @@ un `Probleme` n'est créé que pour une cellule fautive. S'y ajoutent :
   masquées dans le rapport) ;
 - une 2e ligne d'en-tête prise pour des données (export SurveyMonkey) ;
 - en information : un territoire d'une seule instance (aucun test possible en
-  son sein) ;
-- des messages dédiés aux erreurs de formule du tableur (« #DIV/0! ») et aux
-  dates saisies là où un nombre est attendu.
+  son sein).
 
 Exemple
 -------
@@ -26,9 +28,7 @@ True
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import dictionnaire, sorties
-from .chargement import Jeu, nombre, normaliser_nom
+from .chargement import REGLES_DE_VALEUR, Jeu
 from .confidentialite import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
 
@@ -44,49 +44,30 @@ COLONNES_RAPPORT = ["gravite", "fichier", "ligne", "colonne", "valeur", "regle",
 
 
 # --------------------------------------------------------------------------
-# Schémas
+# Schémas (sur les tableaux typés)
 
 
 def _controles(var: dictionnaire.Variable, annee_enquete: int | None) -> list[pa.Check]:
-    """Contrôles pandera d'une variable, sur le texte normalisé."""
-    if var.type == "code":
-        codes = [str(c) for c in var.codes]
-        return [pa.Check(lambda s, codes=codes: s.isin(codes), name="code_inconnu")]
-    if var.type == "booleen":
-        return [pa.Check(lambda s: s.isin(["vrai", "faux"]), name="booleen_invalide")]
-    if var.type in ("identifiant", "texte"):
-        return []
-    controles = []
-    if var.type == "ordinal":
-        codes = [float(c) for c in var.codes]
-        controles.append(pa.Check(lambda s, codes=codes: nombre(s).isin(codes), name="code_inconnu"))
-    elif var.type == "entier":
-        controles.append(pa.Check(lambda s: _est_entier(nombre(s)), name="type_entier"))
-    else:
-        controles.append(pa.Check(lambda s: nombre(s).notna(), name="type_reel"))
+    """Contrôles pandera d'une variable, sur sa colonne typée (le type lui-même est vérifié au typage)."""
     bas, haut, exclu = var.min, var.borne_max(annee_enquete), var.min_exclu
-    if var.type != "ordinal" and (bas is not None or haut is not None or exclu is not None):
-        def dans_bornes(s, bas=bas, haut=haut, exclu=exclu):
-            x = nombre(s)
-            ok = x.isna()  # les valeurs non numériques sont signalées par le contrôle de type
-            dedans = pd.Series(True, index=s.index)
-            if bas is not None:
-                dedans &= x >= bas
-            if haut is not None:
-                dedans &= x <= haut
-            if exclu is not None:
-                dedans &= x > exclu
-            return ok | dedans
-        controles.append(pa.Check(dans_bornes, name="hors_bornes"))
-    return controles
+    if var.type not in ("entier", "reel") or (bas is None and haut is None and exclu is None):
+        return []
 
-
-def _est_entier(x: pd.Series) -> pd.Series:
-    return x.notna() & np.isclose(x.fillna(0.5), np.round(x.fillna(0.5)))
+    def dans_bornes(s, bas=bas, haut=haut, exclu=exclu):
+        x = pd.to_numeric(s, errors="coerce").astype("Float64")  # NA : valeur manquante ou refusée au typage
+        dedans = pd.Series(True, index=s.index)
+        if bas is not None:
+            dedans &= (x >= bas).fillna(True).astype(bool)
+        if haut is not None:
+            dedans &= (x <= haut).fillna(True).astype(bool)
+        if exclu is not None:
+            dedans &= (x > exclu).fillna(True).astype(bool)
+        return dedans
+    return [pa.Check(dans_bornes, name="hors_bornes")]
 
 
 def schema(table: str, *, annee_enquete: int | None = None) -> pa.DataFrameSchema:
-    """Schéma pandera d'une table, construit à partir du dictionnaire."""
+    """Schéma pandera d'une table typée, construit à partir du dictionnaire."""
     colonnes = {
         nom: pa.Column(
             None,
@@ -104,24 +85,6 @@ def schema(table: str, *, annee_enquete: int | None = None) -> pa.DataFrameSchem
 # Traduction des échecs pandera en problèmes français
 
 
-def _suggestion(valeur: str, var: dictionnaire.Variable) -> str:
-    return _suggestion_memo(valeur, var.table, var.nom)
-
-
-@lru_cache(maxsize=4096)
-def _suggestion_memo(valeur: str, table: str, nom: str) -> str:
-    """Suggestion calculée une fois par valeur fautive (gros fichiers : mêmes fautes répétées)."""
-    var = dictionnaire.variable(nom, table)
-    candidats = {normaliser_nom(c): str(c) for c in var.codes}
-    candidats |= {normaliser_nom(lib): str(c) for c, lib in var.codes.items()}
-    proches = difflib.get_close_matches(normaliser_nom(valeur), list(candidats), n=1, cutoff=0.5)
-    permis = ", ".join(str(c) for c in var.codes)
-    if proches:
-        return (f"Remplacer par « {candidats[proches[0]]} » (code valide le plus proche), ou déclarer "
-                f"cette étiquette dans correspondance.codes.{var.nom} de jeu.yml. Codes permis : {permis}.")
-    return f"Utiliser un des codes permis ({permis}) ou déclarer l'étiquette dans correspondance.codes.{var.nom} de jeu.yml."
-
-
 def _bornes(var: dictionnaire.Variable, annee_enquete: int | None) -> str:
     morceaux = []
     if var.min is not None:
@@ -133,39 +96,13 @@ def _bornes(var: dictionnaire.Variable, annee_enquete: int | None) -> str:
     return " et ".join(morceaux)
 
 
-MOTIF_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T[\d:.]+)?$")
-MOTIF_ERREUR_TABLEUR = re.compile(r"^#(N/A|NUL!|NULL!|DIV/0!|VALEUR!|VALUE!|REF!|NOM\?|NAME\?|NOMBRE!|NUM!|"
-                                  r"CALC!|SPILL!|PROPAGATION!|GETTING_DATA)$", re.IGNORECASE)
-
-
-def _probleme_de_forme(regle: str, fichier: str, ligne, colonne: str, valeur: str | None,
-                       var: dictionnaire.Variable) -> Probleme | None:
-    """Erreur de formule du tableur, ou date là où un nombre est attendu : messages dédiés."""
-    if valeur is None:
-        return None
-    if MOTIF_ERREUR_TABLEUR.match(valeur):
-        return Probleme(fichier, ligne, colonne, valeur, "erreur_formule",
-                        f"la cellule contient une erreur de formule du tableur ({var.libelle}).",
-                        "Corriger la formule dans le classeur, ou remplacer la cellule par sa valeur "
-                        "(ou la laisser vide si la réponse manque).")
-    if regle in ("type_entier", "type_reel", "code_inconnu") and var.est_numerique and MOTIF_DATE.match(valeur):
-        return Probleme(fichier, ligne, colonne, valeur, "date_au_lieu_d_un_nombre",
-                        f"une date est saisie là où un nombre est attendu ({var.libelle}).",
-                        f"Écrire seulement le nombre (pour une année : {valeur[:4]}). Si vous aviez tapé un "
-                        "nombre et que le tableur affiche une date, la cellule est au format « Date » : la "
-                        "remettre au format « Nombre » ou « Standard ».")
-    return None
-
-
-def _traduire(cas: pd.Series, table: str, fichier: str, lignes: np.ndarray,
+def _traduire(cas: pd.Series, table: str, fichier: str, brut: pd.DataFrame,
               annee: int | None) -> Probleme:
     regle, colonne, valeur = cas["check"], cas["column"], cas["failure_case"]
-    ligne = None if pd.isna(cas["index"]) else int(lignes[int(cas["index"])])
+    ligne = None if pd.isna(cas["index"]) else int(brut.index[int(cas["index"])])
+    if ligne is not None and colonne in brut.columns:
+        valeur = brut.at[ligne, colonne]  # la valeur telle que lue (texte normalisé), pas sa forme typée
     valeur = None if pd.isna(valeur) else str(valeur)
-    if regle not in ("column_in_dataframe", "not_nullable", "field_uniqueness"):
-        dedie = _probleme_de_forme(regle, fichier, ligne, colonne, valeur, dictionnaire.variable(colonne, table))
-        if dedie is not None:
-            return dedie
     if regle == "column_in_dataframe":
         var = dictionnaire.variable(valeur, table)
         return Probleme(fichier, None, valeur, None, "colonne_manquante",
@@ -180,18 +117,6 @@ def _traduire(cas: pd.Series, table: str, fichier: str, lignes: np.ndarray,
         return Probleme(fichier, ligne, colonne, valeur, "identifiant_en_double",
                         "identifiant présent sur plusieurs lignes.",
                         "Chaque identifiant doit être unique : corriger ou supprimer le doublon.")
-    if regle == "code_inconnu":
-        return Probleme(fichier, ligne, colonne, valeur, regle, f"code inconnu pour « {var.libelle} ».",
-                        _suggestion(valeur or "", var))
-    if regle == "booleen_invalide":
-        return Probleme(fichier, ligne, colonne, valeur, regle, "réponse oui/non attendue.",
-                        "Écrire oui ou non (ou 1/0, vrai/faux), ou déclarer l'étiquette dans "
-                        f"correspondance.codes.{colonne} de jeu.yml.")
-    if regle in ("type_entier", "type_reel"):
-        attendu = "un nombre entier" if regle == "type_entier" else "un nombre"
-        return Probleme(fichier, ligne, colonne, valeur, regle, f"{attendu} est attendu ({var.libelle}).",
-                        f"Écrire {attendu} en chiffres (par ex. 3 ; pas « deux » ni « 3 ou 4 »), "
-                        "ou laisser vide si la réponse manque.")
     if regle == "hors_bornes":
         return Probleme(fichier, ligne, colonne, valeur, regle,
                         f"valeur hors des bornes permises ({_bornes(var, annee)}).",
@@ -200,19 +125,27 @@ def _traduire(cas: pd.Series, table: str, fichier: str, lignes: np.ndarray,
                     "Corriger la valeur selon le livre de codes.")
 
 
-def _valider_table(jeu: Jeu, table: str) -> list[Probleme]:
-    brut = jeu.brut[table]
-    lignes = np.asarray(brut.index)
-    # Index positionnel : pandera 0.35 confond étiquettes et positions quand
-    # l'index est entier et ne commence pas à 0 ; on revient aux lignes ensuite.
-    donnees = brut.reset_index(drop=True)
+def _valider_table(jeu: Jeu, table: str, refusees: set[tuple[str, int, str]]) -> list[Probleme]:
+    """Problèmes du schéma d'une table typée ; `refusees` : cellules (fichier, ligne, colonne) déjà
+    signalées au typage, dont le NA n'est pas une valeur manquante de plus."""
+    brut, typee = jeu.brut[table], getattr(jeu, table)
+    annee = jeu.descripteur.get("annee_enquete")
+    # Index positionnel (celui des tableaux typés) : pandera 0.35 confond étiquettes et positions quand
+    # l'index est entier et ne commence pas à 0 ; on revient aux lignes du fichier ensuite.
     try:
-        schema(table, annee_enquete=jeu.descripteur.get("annee_enquete")).validate(donnees, lazy=True)
+        schema(table, annee_enquete=annee).validate(typee, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fichier = jeu.fichier_affiche(table)
-        annee = jeu.descripteur.get("annee_enquete")
-        return [_traduire(cas, table, fichier, lignes, annee) for _, cas in exc.failure_cases.iterrows()]
+        problemes = [_traduire(cas, table, fichier, brut, annee) for _, cas in exc.failure_cases.iterrows()]
+        return [p for p in problemes
+                if not (p.regle == "valeur_manquante" and (p.fichier, p.ligne, p.colonne) in refusees)]
     return []
+
+
+def _typee(jeu: Jeu, table: str) -> pd.DataFrame | None:
+    """Tableau typé d'une table, indexé par les numéros de ligne du fichier (ceux de `brut`)."""
+    typee = getattr(jeu, table, None)
+    return None if typee is None else typee.set_axis(jeu.brut[table].index)
 
 
 # --------------------------------------------------------------------------
@@ -221,7 +154,7 @@ def _valider_table(jeu: Jeu, table: str) -> list[Probleme]:
 
 def _references(jeu: Jeu) -> list[Probleme]:
     problemes = []
-    inst, part = jeu.brut["instances"], jeu.brut["participants"]
+    inst, part = _typee(jeu, "instances"), _typee(jeu, "participants")
     if "id_instance" in inst.columns and "id_instance" in part.columns:
         connues = set(inst["id_instance"].dropna())
         orphelins = part["id_instance"].notna() & ~part["id_instance"].isin(connues)
@@ -230,7 +163,7 @@ def _references(jeu: Jeu) -> list[Probleme]:
             problemes.append(Probleme(fichier, int(ligne), "id_instance", str(valeur), "instance_inconnue",
                                       "ce participant pointe vers une instance absente du fichier des instances.",
                                       f"Corriger l'identifiant, ou ajouter l'instance dans {jeu.fichier_affiche('instances')}."))
-    terr = jeu.brut.get("territoires")
+    terr = _typee(jeu, "territoires") if "territoires" in jeu.brut else None
     if terr is not None and "territoire" in terr.columns and "territoire" in inst.columns:
         connus = set(terr["territoire"].dropna())
         absents = inst["territoire"].notna() & ~inst["territoire"].isin(connus)
@@ -251,12 +184,12 @@ def _references(jeu: Jeu) -> list[Probleme]:
 def _valeurs_identifiantes(jeu: Jeu) -> list[Probleme]:
     """Courriels et numéros de téléphone dans les colonnes de texte : refusés, et masqués dans le rapport."""
     problemes = []
-    for table, brut in jeu.brut.items():
-        fichier = jeu.fichier_affiche(table)
+    for table in jeu.brut:
+        typee, fichier = _typee(jeu, table), jeu.fichier_affiche(table)
         for nom, var in dictionnaire.variables(table).items():
-            if var.type not in ("identifiant", "texte") or nom not in brut.columns:
+            if var.type not in ("identifiant", "texte") or nom not in typee.columns:
                 continue
-            natures = valeurs_identifiantes(brut[nom])
+            natures = valeurs_identifiantes(typee[nom])
             for ligne, nature in natures.dropna().items():
                 quoi = "une adresse courriel" if nature == "courriel" else "un numéro de téléphone"
                 problemes.append(Probleme(
@@ -268,7 +201,7 @@ def _valeurs_identifiantes(jeu: Jeu) -> list[Probleme]:
 
 def _territoires_une_instance(jeu: Jeu) -> list[Probleme]:
     """Information : un territoire d'une seule instance ne permet aucun test en son sein."""
-    inst = jeu.brut["instances"]
+    inst = _typee(jeu, "instances")
     if "territoire" not in inst.columns:
         return []
     comptes = inst["territoire"].value_counts()
@@ -283,10 +216,6 @@ def _territoires_une_instance(jeu: Jeu) -> list[Probleme]:
             "Rien à corriger si c'est exact ; sinon vérifier l'orthographe du territoire.",
             gravite="information"))
     return problemes
-
-
-REGLES_DE_VALEUR = {"code_inconnu", "booleen_invalide", "type_entier", "type_reel", "date_au_lieu_d_un_nombre",
-                    "erreur_formule"}
 
 
 def _ligne_entete_en_trop(jeu: Jeu, table: str, problemes: list[Probleme]) -> list[Probleme]:
@@ -381,7 +310,8 @@ def valider_jeu(jeu: Jeu) -> RapportValidation:
     Paramètres
     ----------
     jeu : Jeu
-        Sortie de `chargement.charger_jeu` (ses problèmes de lecture sont repris).
+        Sortie de `chargement.charger_jeu` ; ses tableaux typés sont examinés,
+        et ses problèmes de lecture et de typage sont repris.
 
     Renvoie
     -------
@@ -390,10 +320,12 @@ def valider_jeu(jeu: Jeu) -> RapportValidation:
         Jamais d'exception pour un problème de données ;
         `rapport.lever_si_erreurs()` lève `ErreurValidation`.
     """
-    problemes = list(jeu.problemes)
+    problemes = list(jeu.problemes)  # lecture et typage (valeurs refusées), déjà faits au chargement
+    refusees = {(p.fichier, p.ligne, p.colonne) for p in jeu.problemes if p.regle in REGLES_DE_VALEUR}
     for table in jeu.brut:
-        probs = _valider_table(jeu, table)
-        problemes += _ligne_entete_en_trop(jeu, table, probs) + probs
+        fichier = jeu.fichier_affiche(table)
+        de_valeur = [p for p in jeu.problemes if p.fichier == fichier and p.regle in REGLES_DE_VALEUR]
+        problemes += _ligne_entete_en_trop(jeu, table, de_valeur) + _valider_table(jeu, table, refusees)
     problemes += _references(jeu) + _valeurs_identifiantes(jeu) + _territoires_une_instance(jeu)
     ordre = {t: i for i, t in enumerate(jeu.fichiers)}
     cle = {chemin: ordre[t] for t, chemin in ((t, jeu.fichier_affiche(t)) for t in jeu.fichiers)}

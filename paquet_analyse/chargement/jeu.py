@@ -1,0 +1,133 @@
+"""Le jeu chargé (`Jeu`) et son point d'entrée (`charger_jeu`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import chemins, dictionnaire
+from ..erreurs import ErreurLecture, Probleme
+from .commun import message_lecture
+from .correspondance import noms_attendus, normaliser_valeurs, renommer_colonnes
+from .descripteur import lire_descripteur, spec_fichier
+from .lecteurs import Lecture, lire
+from .typage import typer_table
+
+
+@dataclass
+class Jeu:
+    """Un jeu de données chargé.
+
+    `brut[table]` : texte normalisé, indexé par le numéro de ligne du fichier ;
+    `instances`, `participants`, `territoires` : tableaux typés (index 0, 1, …,
+    dans l'ordre de `brut`) ; `problemes` : problèmes de lecture et de typage
+    (une valeur refusée au typage est NA dans le tableau typé, et signalée ici).
+    """
+
+    dossier: Path
+    descripteur: dict
+    fichiers: dict[str, Path]
+    brut: dict[str, pd.DataFrame]
+    instances: pd.DataFrame
+    participants: pd.DataFrame
+    territoires: pd.DataFrame | None
+    problemes: list[Probleme] = field(default_factory=list)
+
+    @property
+    def nom(self) -> str:
+        return self.dossier.name
+
+    @property
+    def titre(self) -> str:
+        return str(self.descripteur.get("titre", self.nom))
+
+    @property
+    def simule(self) -> bool:
+        return bool(self.descripteur.get("simule", False))
+
+    @property
+    def annee_enquete(self) -> int:
+        return int(self.descripteur["annee_enquete"])
+
+    def liste_territoires(self) -> list[str]:
+        """Territoires présents dans les instances, triés."""
+        return sorted(self.instances["territoire"].dropna().unique().tolist())
+
+    def fichier_affiche(self, table: str) -> str:
+        return chemins.relatif(self.fichiers[table])
+
+
+def _lire_table(dossier: Path, desc: dict, table: str) -> tuple[Path, Lecture]:
+    spec = spec_fichier(desc, table)
+    cible = dossier / str(spec.pop("chemin"))
+    attendues = noms_attendus(table, desc.get("correspondance"))
+    return cible, lire(cible, attendues=attendues, **spec)
+
+
+def _preparer_table(lecture: Lecture, table: str, desc: dict, fichier: str) -> tuple[pd.DataFrame, list]:
+    """Renomme et normalise une table lue ; problèmes de lecture rattachés aux variables."""
+    problemes = []
+    if lecture.tableau.empty:
+        problemes.append(Probleme(fichier, None, None, None, "fichier_sans_donnees",
+                                  "le fichier ne contient aucune ligne de données (en-tête seul).",
+                                  "Exporter de nouveau avec les réponses."))
+    renomme, probs, noms = renommer_colonnes(lecture.tableau, table, desc.get("correspondance") or {}, fichier)
+    for p in lecture.problemes:
+        if p.regle in ("formule_sans_valeur", "encodage_mixte") and p.colonne is not None:
+            if p.colonne in noms:
+                p = Probleme(**(p.en_dict() | {"colonne": noms[p.colonne]}))
+            elif p.regle == "formule_sans_valeur":
+                continue  # colonne écartée : sa formule ne compte pas
+            else:
+                p = Probleme(**(p.en_dict() | {"gravite": "information"}))
+        problemes.append(p)
+    return normaliser_valeurs(renomme, table, desc), problemes + probs
+
+
+def charger_jeu(chemin: str | Path) -> Jeu:
+    """Charge le jeu décrit par `<chemin>/jeu.yml`.
+
+    Paramètres
+    ----------
+    chemin : dossier du jeu (contenant `jeu.yml`).
+
+    Renvoie
+    -------
+    Jeu : tableaux typés, texte normalisé (`brut`), et les problèmes de
+    lecture et de typage (`problemes` : chaque valeur non manquante refusée
+    au typage y est, avec fichier, ligne, colonne et valeur brute).
+    Un descripteur incohérent lève `ErreurJeu` ; un fichier illisible lève
+    `ErreurLecture` (tous les fichiers illisibles à la fois). Un problème de
+    contenu (code inconnu, doublon…) n'arrête pas le chargement :
+    `valider_jeu` les rapporte tous.
+    """
+    dossier = Path(chemin)
+    desc = lire_descripteur(dossier)
+    fichiers, lectures, fatals = {}, {}, []
+    for table in dictionnaire.TABLES:
+        if table in desc["fichiers"]:
+            try:
+                fichiers[table], lectures[table] = _lire_table(dossier, desc, table)
+            except ErreurLecture as exc:
+                fatals += exc.problemes
+            except OSError as exc:
+                fatals.append(Probleme(chemins.relatif(dossier / str(spec_fichier(desc, table)["chemin"])),
+                                       None, None, None, "fichier_inaccessible",
+                                       f"lecture impossible ({exc.strerror or type(exc).__name__}).",
+                                       "Vérifier les droits de lecture du fichier, ou qu'il n'est pas ouvert "
+                                       "et verrouillé par un autre programme."))
+    if fatals:
+        raise ErreurLecture(message_lecture(fatals), fatals)
+    bruts, problemes = {}, []
+    for table, lecture in lectures.items():
+        bruts[table], probs = _preparer_table(lecture, table, desc, chemins.relatif(fichiers[table]))
+        problemes += probs
+    typees = {}
+    for table, brut in bruts.items():
+        typees[table], probs = typer_table(brut, table, fichier=chemins.relatif(fichiers[table]))
+        problemes += probs
+    return Jeu(dossier=dossier, descripteur=desc, fichiers=fichiers, brut=bruts,
+               instances=typees["instances"], participants=typees["participants"],
+               territoires=typees.get("territoires"), problemes=problemes)
