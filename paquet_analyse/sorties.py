@@ -142,7 +142,10 @@ def publier(objet, destination, *, decimales: int = 3) -> Path | None:
     if hasattr(destination, "write"):
         if not isinstance(objet, TableauProtege):
             raise ErreurConfidentialite("Publication refusée : seule un tableau protégé s'imprime.")
-        texte = objet.affichage(decimales=decimales).to_string(index=False)
+        affichage = objet.affichage(decimales=decimales)
+        import pandas as pd
+
+        texte = affichage.to_string(index=not isinstance(affichage.index, pd.RangeIndex))
         destination.write(f"{texte}\n{objet.note}\n")
         return None
     chemin = Path(destination)

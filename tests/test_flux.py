@@ -47,14 +47,60 @@ def _snakemake(racine: Path, jeu: str, *options: str) -> subprocess.CompletedPro
     return subprocess.run([*commande, *options], cwd=racine, env=_env(racine), capture_output=True, text=True)
 
 
+# Installé par PYTHONPATH dans chaque processus Python du flux (Snakemake, carnets,
+# noyaux) : note chaque ouverture d'un fichier de données brutes faite depuis le
+# code de lecture (`chargement`), avec le processus qui l'a faite.
+ESPION_LECTURES = r"""
+import os, sys
+_journal = os.environ.get("ESPION_LECTURES_JOURNAL")
+_bruts = os.environ.get("ESPION_LECTURES_BRUTS")
+
+def _espion(evenement, args):
+    if evenement != "open" or not _journal or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    chemin = os.path.abspath(os.fsdecode(args[0]))
+    if not chemin.startswith(_bruts) or chemin.endswith("jeu.yml"):
+        return
+    cadre, lecture = sys._getframe(1), False
+    while cadre is not None:
+        if os.sep + "chargement" + os.sep in cadre.f_code.co_filename:
+            lecture = True
+            break
+        cadre = cadre.f_back
+    if lecture:
+        with open(_journal, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\t{os.path.basename(chemin)}\n")
+
+sys.addaudithook(_espion)
+"""
+
+
 @pytest.fixture(scope="module")
 def projet(tmp_path_factory):
     racine = _copier_projet(tmp_path_factory.mktemp("projet"))
     simulation.simuler(racine / "donnees_brutes" / "petit", profils=PROFILS)
+    espion = tmp_path_factory.mktemp("espion")
+    (espion / "sitecustomize.py").write_text(ESPION_LECTURES, encoding="utf-8")
+    env = {**_env(racine), "PYTHONPATH": os.pathsep.join(filter(None, [str(espion), os.environ.get("PYTHONPATH")])),
+           "ESPION_LECTURES_JOURNAL": str(espion / "journal.tsv"),
+           "ESPION_LECTURES_BRUTS": str(racine / "donnees_brutes" / "petit")}
     r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"],
-                       cwd=racine, env=_env(racine), capture_output=True, text=True)
+                       cwd=racine, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    journal = espion / "journal.tsv"
+    (racine / "lectures_brutes.tsv").write_text(journal.read_text(encoding="utf-8") if journal.exists() else "",
+                                                encoding="utf-8")
     return racine
+
+
+def test_fichiers_bruts_lus_une_seule_fois_par_execution(projet):
+    """Tout le flux (17 carnets et plus) lit et valide les fichiers bruts une seule fois :
+    un seul processus les ouvre par le code de lecture, et chaque fichier une seule fois."""
+    lignes = [l.split("\t") for l in (projet / "lectures_brutes.tsv").read_text(encoding="utf-8").splitlines()]
+    assert lignes, "l'espion n'a vu aucune lecture : il ne surveille pas le bon dossier"
+    assert len({pid for pid, _ in lignes}) == 1
+    fichiers = [nom for _, nom in lignes]
+    assert sorted(fichiers) == sorted(set(fichiers)) == ["instances.csv", "participants.csv", "territoires.csv"]
 
 
 def _carnets(racine):
@@ -72,7 +118,7 @@ def test_produits_attendus(projet):
         assert html.is_file(), html
         assert "SIMULÉES" in html.read_text(encoding="utf-8")
     index = (sortie / "index.html").read_text(encoding="utf-8")
-    assert "L&#x27;Assomption" in index and "rapports/territoires/d_autray/03_associations_territoire.html" in index
+    assert "L&#39;Assomption" in index and "rapports/territoires/d_autray/03_associations_territoire.html" in index
     assert (sortie / "figures" / "foret_h5a.png").read_bytes().startswith(b"\x89PNG")
     assert (sortie / "tableaux" / "synthese_hypotheses.csv").is_file()
 
