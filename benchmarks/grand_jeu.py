@@ -6,7 +6,8 @@ virgule décimale, « NSP »), puis mesure, chaque phase dans son propre
 sous-processus (mesures de mémoire propres) :
 
 1. ``chargement`` : ``charger_jeu`` puis ``valider_jeu`` ;
-2. ``portrait`` : chargement, puis ``indicateurs.portrait`` pour chaque
+2. ``portrait`` : préparation en mémoire (lecture, validation, dérivées),
+   puis ``analyses.portrait`` (non protégé : ``indicateurs.portrait``) pour chaque
    territoire et pour l'ensemble du jeu.
 
 Pour chaque phase : temps écoulé (horloge murale) et pic de mémoire résidente
@@ -203,14 +204,21 @@ def phase_chargement(dossier: Path) -> dict:
 
 
 def phase_portrait(dossier: Path) -> dict:
-    from paquet_analyse import chargement, indicateurs
+    from paquet_analyse import analyses, indicateurs, preparation
 
     debut = time.perf_counter()
-    jeu = chargement.charger_jeu(dossier)
+    donnees = preparation.preparer(dossier).donnees
     charge = time.perf_counter()
-    par_territoire = [indicateurs.portrait(jeu, t) for t in jeu.liste_territoires()]
+
+    def portrait(territoire):
+        d = analyses.restreindre(donnees, territoire) if territoire else donnees
+        noms = [territoire] if territoire else donnees.jeu.liste_territoires()
+        return indicateurs.portrait(d.instances, d.participants,
+                                    population=indicateurs.population(donnees.jeu.territoires, noms))
+
+    par_territoire = [portrait(t) for t in donnees.jeu.liste_territoires()]
     territoires = time.perf_counter()
-    ensemble = indicateurs.portrait(jeu, None)
+    ensemble = portrait(None)
     fin = time.perf_counter()
     return {"chargement_s": charge - debut, "portraits_territoires_s": territoires - charge,
             "nb_portraits": len(par_territoire), "portrait_ensemble_s": fin - territoires,

@@ -352,20 +352,6 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     return pd.DataFrame(lignes)
 
 
-def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
-    from . import interpretation, texte
-
-    phrases = []
-    for _, r in tableau.iterrows():
-        preuve = interpretation.force_preuve(r["p_valeur"])
-        verdict = ("aucune preuve que les territoires diffèrent" if preuve == "aucune preuve"
-                   else f"preuve {preuve} que les territoires diffèrent")
-        phrase = (f"{r['libelle']} : {verdict} ({texte.valeur_p(r['p_valeur'])} ; V de Cramér "
-                  f"{texte.nombre_fr(r['v_cramer'], 2)}).")
-        phrases.append(phrase + (f" Attention : {r['note']}." if r["note"] else ""))
-    return phrases
-
-
 # --------------------------------------------------------------------------
 # Croisements (résidus ajustés)
 
@@ -390,7 +376,7 @@ class Croisement:
 
 def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | None = None) -> Croisement:
     """Tableau croisé de deux variables des instances et ses résidus ajustés (comme `stdres` de R)."""
-    from . import texte
+    from . import interpretation
 
     d = restreindre(donnees, territoire) if territoire else donnees
     t = d.instances[[ligne, colonne]].dropna()  # catégories : ordre du dictionnaire
@@ -403,16 +389,7 @@ def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | 
                            .fillna(False).to_numpy(dtype=bool))
     longue = residus.stack().rename("residu_ajuste").reset_index()
     longue.columns = [ligne, colonne, "residu_ajuste"]
-    notables = longue[longue["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
-    if notables.empty:
-        phrase = ("Aucune case ne s'écarte nettement de l'indépendance (tous les résidus ajustés sont "
-                  "entre -2 et 2).")
-    else:
-        morceaux = [f"« {dictionnaire.libelle_code(ligne, r[ligne])} » × « {dictionnaire.libelle_code(colonne, r[colonne])} » "
-                    f"({'sur' if r['residu_ajuste'] > 0 else 'sous'}-représenté, résidu {texte.nombre_fr(r['residu_ajuste'], 1)})"
-                    for _, r in notables.head(4).iterrows()]
-        phrase = ("Cases qui s'écartent nettement de l'indépendance (|résidu ajusté| > 2) : " + " ; ".join(morceaux)
-                  + ". Avec beaucoup de cases, quelques écarts de cette taille peuvent survenir par hasard.")
+    phrase = interpretation.phrase_residus(longue, ligne, colonne)
     return Croisement(ligne, colonne, tableau, residus, phrase, donnees.simule)
 
 
@@ -457,11 +434,7 @@ def forets(donnees: Donnees) -> Forets:
         strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id)
         morceaux.append(strates)
         ligne = _ligne(h, "region", None, manquants=manquants, **_valeurs_mh(r, homogeneite=True))
-        phrases.append(interpretation.phrase_hypothese(ligne))
-        phrases.append(f"Association commune ({h.id}, test CMH) : "
-                       + interpretation.phrase_rapport_cotes(r.rapport_cotes, r.ic_bas, r.ic_haut,
-                                                             exposition=h.exposition, issue=h.issue)
-                       + f" CMH : {interpretation.texte.valeur_p(r.p_valeur)}.")
+        phrases += interpretation.phrases_foret(ligne, r)
     tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
     if not tableau.empty:
         tableau = tableau[["id", *[c for c in tableau.columns if c != "id"]]]
@@ -536,23 +509,6 @@ def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
     return masquer_petits_comptes(mesures, ["nb_sieges_sans_organisation"], seuil=seuil_confidentialite(donnees))
 
 
-def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
-    from . import texte
-
-    par_terr = mesures[mesures["territoire"] != "Ensemble"].sort_values("densite")
-    if par_terr.empty:
-        return []
-    moins, plus = par_terr.iloc[0], par_terr.iloc[-1]
-    phrases = [f"Le territoire le moins relié est {moins['territoire']} : {texte.pourcentage(moins['densite'])} "
-               f"des paires de concertations partagent au moins une organisation, contre "
-               f"{texte.pourcentage(plus['densite'])} dans le plus relié ({plus['territoire']})."]
-    for _, r in par_terr.iterrows():
-        phrases.append(f"{r['territoire']} : {int(r['nb_instances'])} concertations, "
-                       f"{int(r['nb_composantes'])} composante(s), {texte.pourcentage(r['part_instances_isolees'])} "
-                       f"de concertations isolées, centralisation {texte.nombre_fr(r['centralisation_degre'], 2)}.")
-    return phrases
-
-
 def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
     from . import reseau
 
@@ -564,21 +520,6 @@ def connexion_logique(donnees: Donnees) -> pd.DataFrame:
     from . import reseau
 
     return reseau.connexion_selon_logique(donnees.instances, donnees.participants, graine=20100408)
-
-
-def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
-    from . import interpretation, texte
-
-    phrases = []
-    for _, r in tableau.iterrows():
-        preuve = interpretation.force_preuve(r["p_valeur"])
-        sens = "plus" if r["difference"] > 0 else "moins"
-        verdict = ("aucune preuve d'écart" if preuve == "aucune preuve" else f"preuve {preuve} d'écart")
-        phrases.append(f"Mesure « {r['mesure']} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
-                       f"concertations {r['groupe_1']}s contre {texte.nombre_fr(r['moyenne_2'], 2)} pour les "
-                       f"{r['groupe_2']}s ({sens} élevée chez les {r['groupe_1']}s) ; "
-                       f"{texte.valeur_p(r['p_valeur'])} : {verdict}.")
-    return phrases
 
 
 def figures_reseau(donnees: Donnees):

@@ -132,3 +132,69 @@ def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
             f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n = {n}) : cohérence interne {qualite}"
             + (", l'indice peut être résumé par sa moyenne." if alpha >= 0.7 else
                " ; l'indice moyen est à interpréter avec prudence."))
+
+
+def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
+    phrases = []
+    for _, r in tableau.iterrows():
+        preuve = force_preuve(r["p_valeur"])
+        verdict = ("aucune preuve que les territoires diffèrent" if preuve == "aucune preuve"
+                   else f"preuve {preuve} que les territoires diffèrent")
+        phrase = (f"{r['libelle']} : {verdict} ({texte.valeur_p(r['p_valeur'])} ; V de Cramér "
+                  f"{texte.nombre_fr(r['v_cramer'], 2)}).")
+        phrases.append(phrase + (f" Attention : {r['note']}." if r["note"] else ""))
+    return phrases
+
+
+def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
+    par_terr = mesures[mesures["territoire"] != "Ensemble"].sort_values("densite")
+    if par_terr.empty:
+        return []
+    moins, plus = par_terr.iloc[0], par_terr.iloc[-1]
+    phrases = [f"Le territoire le moins relié est {moins['territoire']} : {texte.pourcentage(moins['densite'])} "
+               f"des paires de concertations partagent au moins une organisation, contre "
+               f"{texte.pourcentage(plus['densite'])} dans le plus relié ({plus['territoire']})."]
+    for _, r in par_terr.iterrows():
+        phrases.append(f"{r['territoire']} : {int(r['nb_instances'])} concertations, "
+                       f"{int(r['nb_composantes'])} composante(s), {texte.pourcentage(r['part_instances_isolees'])} "
+                       f"de concertations isolées, centralisation {texte.nombre_fr(r['centralisation_degre'], 2)}.")
+    return phrases
+
+
+def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
+    phrases = []
+    for _, r in tableau.iterrows():
+        preuve = force_preuve(r["p_valeur"])
+        sens = "plus" if r["difference"] > 0 else "moins"
+        verdict = ("aucune preuve d'écart" if preuve == "aucune preuve" else f"preuve {preuve} d'écart")
+        phrases.append(f"Mesure « {r['mesure']} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
+                       f"concertations {r['groupe_1']}s contre {texte.nombre_fr(r['moyenne_2'], 2)} pour les "
+                       f"{r['groupe_2']}s ({sens} élevée chez les {r['groupe_1']}s) ; "
+                       f"{texte.valeur_p(r['p_valeur'])} : {verdict}.")
+    return phrases
+
+
+def phrase_residus(longue: pd.DataFrame, ligne: str, colonne: str) -> str:
+    """Les cases d'un tableau croisé dont le résidu ajusté dépasse 2 en valeur absolue.
+
+    `longue` : une ligne par case (`ligne`, `colonne`, `residu_ajuste`) ; une
+    case supprimée pour la confidentialité a un résidu manquant et n'est pas citée.
+    """
+    notables = longue[longue["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
+    if notables.empty:
+        return ("Aucune case publiée ne s'écarte nettement de l'indépendance (tous les résidus ajustés "
+                "montrés sont entre -2 et 2).")
+    morceaux = [f"« {dictionnaire.libelle_code(ligne, r[ligne])} » × « {dictionnaire.libelle_code(colonne, r[colonne])} » "
+                f"({'sur' if r['residu_ajuste'] > 0 else 'sous'}-représenté, résidu {texte.nombre_fr(r['residu_ajuste'], 1)})"
+                for _, r in notables.head(4).iterrows()]
+    return ("Cases qui s'écartent nettement de l'indépendance (|résidu ajusté| > 2) : " + " ; ".join(morceaux)
+            + ". Avec beaucoup de cases, quelques écarts de cette taille peuvent survenir par hasard.")
+
+
+def phrases_foret(ligne: dict, resultat) -> list[str]:
+    """Deux phrases pour une hypothèse H5 : l'homogénéité entre territoires, puis l'association commune (CMH)."""
+    return [phrase_hypothese(ligne),
+            f"Association commune ({ligne['id']}, test CMH) : "
+            + phrase_rapport_cotes(resultat.rapport_cotes, resultat.ic_bas, resultat.ic_haut,
+                                   exposition=ligne["exposition"], issue=ligne["issue"])
+            + f" CMH : {texte.valeur_p(resultat.p_valeur)}."]

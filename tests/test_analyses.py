@@ -1,0 +1,132 @@
+"""Le module `analyses` : exécution du plan sur un jeu préparé, en mémoire.
+
+Les nombres sont recoupés avec les modules qu'il appelle (associations,
+modeles), eux-mêmes vérifiés sur des valeurs publiées dans leurs tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paquet_analyse import analyses, associations, confidentialite, interpretation
+from paquet_analyse.erreurs import ErreurDonnees
+
+
+def test_restreindre_et_territoire_inconnu(donnees_defaut):
+    d = analyses.restreindre(donnees_defaut, "Joliette")
+    assert set(d.instances["territoire"]) == {"Joliette"}
+    assert set(d.participants["id_instance"]) <= set(d.instances["id_instance"])
+    assert d.territoire == "Joliette" and len(d.instances) < len(donnees_defaut.instances)
+    with pytest.raises(ErreurDonnees, match="Vouliez-vous dire « Joliette »"):
+        analyses.restreindre(donnees_defaut, "Joliete")
+
+
+def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
+    h = donnees_defaut.plan.hypothese("H1a")
+    inst = donnees_defaut.instances.copy()
+    completes = inst.index[inst[[h.exposition, h.issue]].notna().all(axis=1)]
+    inst.loc[completes[:7], h.issue] = pd.NA
+    d = dataclasses.replace(donnees_defaut, instances=inst)
+    t, manquants = analyses.tableau_analyse(d, h)
+    complet, avant = analyses.tableau_analyse(donnees_defaut, h)
+    assert manquants == avant + 7  # les 7 lignes rendues manquantes, en plus de celles qui l'étaient
+    assert len(t) == len(complet) - 7
+    assert t[h.exposition].dtype == bool and t[h.issue].dtype == bool
+
+
+def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut):
+    h = donnees_defaut.plan.hypothese("H1a")
+    d = analyses.restreindre(donnees_defaut, "Les Moulins")
+    ligne = analyses.tester_hypothese(d, h, portee="territoire")
+    t, _ = analyses.tableau_analyse(d, h)
+    direct = associations.association(t, h.exposition, h.issue).iloc[0]
+    assert ligne["estimation"] == pytest.approx(direct["rapport_cotes"])
+    assert ligne["p_valeur"] == pytest.approx(direct["p_valeur"])
+    assert ligne["methode"] == direct["methode"] and ligne["territoire"] == "Les Moulins"
+
+
+def test_tester_hypothese_region_stratifie_par_territoire(donnees_defaut):
+    h = donnees_defaut.plan.hypothese("H1a")
+    ligne = analyses.tester_hypothese(donnees_defaut, h, portee="region")
+    t, _ = analyses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
+    mh = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+    assert ligne["estimation"] == pytest.approx(mh.rapport_cotes) and ligne["p_valeur"] == pytest.approx(mh.p_valeur)
+    assert "Mantel-Haenszel" in ligne["methode"]
+
+
+def test_regression_region_avec_effets_de_territoire(donnees_defaut):
+    ligne = analyses.tester_hypothese(donnees_defaut, donnees_defaut.plan.hypothese("H1c"), portee="region")
+    assert "C(territoire)" in ligne["methode"] and ligne["nb_grappes"] > 100
+    assert ligne["ic_bas"] < ligne["estimation"] < ligne["ic_haut"]
+
+
+def test_exposition_constante_non_estimable(donnees_defaut):
+    inst = donnees_defaut.instances.assign(descendante=pd.array([True] * len(donnees_defaut.instances),
+                                                                dtype="boolean"))
+    d = dataclasses.replace(donnees_defaut, instances=inst)
+    ligne = analyses.tester_hypothese(d, d.plan.hypothese("H1a"), portee="territoire")
+    assert ligne["statut"] == "non_estimable" and ligne["note"]
+
+
+def test_proteger_suit_le_seuil_du_plan(donnees_defaut):
+    r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7]})
+    p = analyses.proteger(r, donnees_defaut)
+    assert isinstance(p, confidentialite.TableauProtege) and p.seuil == 5
+    assert p.masque["effectif"].tolist() == [False, True, False] and p.masque["manquants"].tolist() == [False, True, False]
+    plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 10})
+    p10 = analyses.proteger(r, dataclasses.replace(donnees_defaut, plan=plan))
+    assert p10.masque["manquants"].tolist() == [False, True, True]
+
+
+def test_effectifs_par_territoire_totaux(donnees_defaut):
+    e = analyses.effectifs_par_territoire(donnees_defaut).valeurs
+    assert e.loc["Ensemble", "instances"] == len(donnees_defaut.instances)
+    assert e.loc["Ensemble", "participants"] == len(donnees_defaut.participants)
+    assert e.drop(index="Ensemble")["instances"].sum() == len(donnees_defaut.instances)
+
+
+def test_portrait_affichable_garde_les_memes_suppressions(donnees_defaut):
+    plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 40})
+    d = dataclasses.replace(donnees_defaut, plan=plan)
+    p, a = analyses.portrait(d, "Montcalm"), analyses.portrait_affichable(d, "Montcalm")
+    assert p.masque["proportion"].any()
+    assert a.masque["valeur"].tolist() == p.masque["proportion"].tolist()
+    visibles = ~p.masque["proportion"] & (p.valeurs["unite"] == "proportion")
+    assert np.allclose(a.valeurs.loc[visibles, "valeur"].astype(float),
+                       p.valeurs.loc[visibles, "proportion"].astype(float) * 100)
+
+
+def test_croisement_ne_montre_aucun_residu_de_case_supprimee(donnees_defaut):
+    c = analyses.croisement(donnees_defaut, "logique_initiateur", "modele", territoire="Montcalm")
+    masque = c.tableau.masque.to_numpy()
+    assert masque.any()  # Montcalm a de petites cases : le test porte sur quelque chose
+    assert np.isnan(c.residus.to_numpy(dtype=float)[masque]).all()
+    assert not np.isnan(c.residus.to_numpy(dtype=float)[~masque]).all()
+    fig = c.figure()
+    assert isinstance(fig, confidentialite.FigureProtegee) and fig.sources == (c.tableau,)
+
+
+def test_forets_sans_effectifs_de_cases(donnees_defaut):
+    f = analyses.forets(donnees_defaut)
+    assert not {"n11", "n12", "n21", "n22"} & set(f.tableau.columns)
+    assert set(f.tableau["id"]) == {h.id for h in donnees_defaut.plan.hypotheses if h.methode == "mantel_haenszel"}
+    assert len(f.phrases) == 2 * len(f.resultats)
+
+
+def test_heterogeneite_une_ligne_par_indicateur(donnees_defaut):
+    t = analyses.heterogeneite_territoires(donnees_defaut)
+    assert t["indicateur"].tolist() == [v for _, v in analyses.INDICATEURS_HETEROGENEITE]
+    assert ((t["p_valeur"] >= 0) & (t["p_valeur"] <= 1)).all()
+    assert len(interpretation.phrases_heterogeneite(t)) == len(t)
+
+
+def test_phrase_residus_ignore_les_cases_supprimees():
+    longue = pd.DataFrame({"logique_initiateur": ["descendante", "ascendante"], "modele": ["relais", "relais"],
+                           "residu_ajuste": [np.nan, 2.5]})
+    phrase = interpretation.phrase_residus(longue, "logique_initiateur", "modele")
+    assert "résidu 2,5" in phrase and "Descendante" not in phrase
+    assert "Aucune case" in interpretation.phrase_residus(longue.iloc[:1], "logique_initiateur", "modele")
