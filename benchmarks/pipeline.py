@@ -15,7 +15,12 @@ dossier `resultats/`) :
 Mémoire : pic de la somme des RSS de l'arbre de processus (échantillonné
 toutes les 0,1 s avec psutil).
 
-Usage : .venv/bin/python benchmarks/pipeline.py
+Avec `--reference COMMIT`, les mesures 1 à 3 sont faites aussi sur le code
+de ce commit (extrait par `git archive` dans un dossier temporaire), dans la
+même exécution, en alternant : les deux colonnes se comparent sur une machine
+dans le même état.
+
+Usage : .venv/bin/python benchmarks/pipeline.py [--reference COMMIT]
 """
 
 from __future__ import annotations
@@ -58,11 +63,37 @@ def mesurer(commande, *, env=None, cwd=None):
     return time.perf_counter() - debut, pic / 2**20, proc.returncode, "".join(sortie)
 
 
-def copier_projet(cible: Path) -> None:
+def copier_projet(cible: Path, source: Path = RACINE) -> None:
     for nom in ("pyproject.toml", "Snakefile"):
-        shutil.copy2(RACINE / nom, cible / nom)
+        shutil.copy2(source / nom, cible / nom)
     for nom in ("carnets", "paquet_analyse", "donnees_brutes"):
-        shutil.copytree(RACINE / nom, cible / nom, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(source / nom, cible / nom, ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def extraire_commit(commit: str, cible: Path) -> Path:
+    """Le code d'un commit (sans historique), pour le mesurer à côté du code actuel."""
+    cible.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=RACINE, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(cible)], input=archive, check=True)
+    return cible
+
+
+def mesurer_flux(source: Path, tmp: Path) -> dict:
+    """Flux complet, relance sans changement, relance après changement d'un territoire."""
+    racine = tmp / "projet"
+    racine.mkdir()
+    copier_projet(racine, source)
+    # le code mesuré est celui de la copie, y compris dans les noyaux des carnets
+    env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}
+    executer = [sys.executable, "-m", "paquet_analyse", "executer", JEU, "--coeurs", "2"]
+    complet = mesurer(executer, env=env, cwd=racine)
+    assert complet[2] == 0, complet[3][-3000:]
+    nb_carnets = len(list((racine / "resultats" / "lanaudiere" / "carnets").rglob("*.ipynb")))
+    rien = mesurer(executer, env=env, cwd=racine)
+    modifier_un_territoire(racine)
+    un = mesurer(executer, env=env, cwd=racine)
+    refaits = sorted(set(re.findall(r"resultats/lanaudiere/carnets/(\S+?\.ipynb)", un[3])))
+    return {"complet": complet[:2], "rien": rien[:2], "un": un[:2], "nb_carnets": nb_carnets, "refaits": refaits}
 
 
 def modifier_un_territoire(racine: Path, territoire: str = "D'Autray") -> None:
@@ -93,33 +124,38 @@ def plancher(source: str, n: int, dossier: Path) -> tuple[float, float]:
 
 
 def main() -> None:
+    import argparse
+
+    parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parseur.add_argument("--reference", default=None, help="commit à mesurer à côté du code actuel")
+    args = parseur.parse_args()
     with tempfile.TemporaryDirectory(prefix="banc_flux_") as tmp:
-        racine = Path(tmp)
-        copier_projet(racine)
-        env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine)}
-        executer = [sys.executable, "-m", "paquet_analyse", "executer", JEU, "--coeurs", "2"]
-
-        complet = mesurer(executer, env=env, cwd=racine)
-        assert complet[2] == 0, complet[3][-3000:]
-        nb_carnets = len(list((racine / "resultats" / "lanaudiere" / "carnets").rglob("*.ipynb")))
-        rien = mesurer(executer, env=env, cwd=racine)
-        modifier_un_territoire(racine)
-        un = mesurer(executer, env=env, cwd=racine)
-        refaits = sorted(set(re.findall(r"resultats/lanaudiere/carnets/(\S+?\.ipynb)", un[3])))
-
-        vide = plancher("pass", nb_carnets, racine)
-        imports = plancher("import pandas, seaborn, statsmodels.api", nb_carnets, racine)
+        tmp = Path(tmp)
+        reference = None
+        if args.reference:
+            source_ref = extraire_commit(args.reference, tmp / "reference_source")
+            (tmp / "ref").mkdir()
+            reference = mesurer_flux(source_ref, tmp / "ref")
+        (tmp / "actuel").mkdir()
+        actuel = mesurer_flux(RACINE, tmp / "actuel")
+        nb_carnets = actuel["nb_carnets"]
+        vide = plancher("pass", nb_carnets, tmp)
+        imports = plancher("import pandas, seaborn, statsmodels.api", nb_carnets, tmp)
 
     print(f"Carnets exécutés par le flux complet : {nb_carnets}")
-    print(f"{'mesure':<52}{'durée (s)':>10}{'pic mémoire (Mio)':>20}")
-    for nom, (d, m) in [("flux complet depuis zéro", complet[:2]), ("relance sans changement", rien[:2]),
-                        ("relance après changement d'un territoire", un[:2]),
-                        (f"plancher : {nb_carnets} carnets vides", vide),
+    colonnes = [("actuel", actuel)] + ([(f"réf. {args.reference[:7]}", reference)] if reference else [])
+    print(f"{'mesure':<52}" + "".join(f"{n + ' (s)':>16}{'pic (Mio)':>11}" for n, _ in colonnes))
+    for nom, cle in [("flux complet depuis zéro", "complet"), ("relance sans changement", "rien"),
+                     ("relance après changement d'un territoire", "un")]:
+        print(f"{nom:<52}" + "".join(f"{m[cle][0]:>16.1f}{m[cle][1]:>11.0f}" for _, m in colonnes))
+    for nom, (d, m) in [(f"plancher : {nb_carnets} carnets vides", vide),
                         (f"plancher : {nb_carnets} carnets pandas+seaborn+statsmodels", imports)]:
-        print(f"{nom:<52}{d:>10.1f}{m:>20.0f}")
-    print(f"Rapport flux complet / plancher imports : {complet[0] / imports[0]:.2f} (cible <= 1,5)")
+        print(f"{nom:<52}{d:>16.1f}{m:>11.0f}")
+    print(f"Rapport flux complet / plancher imports : {actuel['complet'][0] / imports[0]:.2f}")
+    if reference:
+        print(f"Rapport flux complet actuel / référence : {actuel['complet'][0] / reference['complet'][0]:.2f}")
     print("Carnets refaits après changement de D'Autray :")
-    for nom in refaits:
+    for nom in actuel["refaits"]:
         print(f"  {nom}")
 
 

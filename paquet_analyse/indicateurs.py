@@ -119,7 +119,7 @@ def derivees_participants(instances: pd.DataFrame, participants: pd.DataFrame, *
     return d.merge(inst[["id_instance", *colonnes]], on="id_instance", how="left", validate="many_to_one")
 
 
-def deficit_democratique(tableau: pd.DataFrame, *, composantes: list[str], minimum: int = 1) -> pd.Series:
+def deficit_democratique(tableau: pd.DataFrame, *, composantes: list[str], minimum: int) -> pd.Series:
     """Composite déclaré dans le plan : vrai si au moins `minimum` composantes sont vraies.
 
     NA si la règle ne peut pas être tranchée (trop de composantes manquantes).

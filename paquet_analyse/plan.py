@@ -335,4 +335,9 @@ def charger_plan(chemin: str | Path | None = None) -> Plan:
         for h in brut["hypotheses"]
     )
     seuils = {"ajustement": "fdr_bh", **brut["seuils"]}
-    return Plan(seuils=seuils, derivees=brut["derivees"], hypotheses=hypotheses)
+    # valeurs par défaut du schéma (DeficitDemocratique.minimum) remplies ici, une fois :
+    # aucun appelant n'a à répéter la sienne
+    derivees = {**brut["derivees"], "deficit_democratique": {
+        **brut["derivees"]["deficit_democratique"],
+        "minimum": DeficitDemocratique(**brut["derivees"]["deficit_democratique"]).minimum}}
+    return Plan(seuils=seuils, derivees=derivees, hypotheses=hypotheses)

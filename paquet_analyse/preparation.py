@@ -144,7 +144,7 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
     seuils, dd = plan.seuils, plan.derivees["deficit_democratique"]
     inst = indicateurs.derivees_instances(brut.instances, annee_charniere=seuils["annee_charniere"])
     inst["deficit_democratique"] = indicateurs.deficit_democratique(
-        inst, composantes=list(dd["composantes"]), minimum=int(dd.get("minimum", 1)))
+        inst, composantes=list(dd["composantes"]), minimum=int(dd["minimum"]))
     part = indicateurs.derivees_participants(inst, brut.participants,
                                              seuil_sur_sollicitation=seuils["sur_sollicitation"])
     jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.relatif(dossier), descripteur=dict(brut.descripteur),

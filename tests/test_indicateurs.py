@@ -81,7 +81,7 @@ def test_deficit_democratique_composite():
     deux = indicateurs.deficit_democratique(tab, composantes=["a", "b"], minimum=2)
     assert deux.tolist()[:4] == [False, False, False, False] and pd.isna(deux.iloc[4])
     with pytest.raises(ErreurDonnees, match="composante"):
-        indicateurs.deficit_democratique(tab, composantes=["a", "z"])
+        indicateurs.deficit_democratique(tab, composantes=["a", "z"], minimum=1)
 
 
 def test_derivees_participants_exige_les_instances_derivees(mini):
