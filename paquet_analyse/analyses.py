@@ -312,7 +312,11 @@ def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
     vue = portraits_.pivot(index="indicateur", columns="territoire", values="proportion")
     ordre = list(dict.fromkeys(portraits_["indicateur"]))
     colonnes = [t for t in dict.fromkeys(portraits_["territoire"])]
-    return vue.loc[ordre, colonnes].reset_index()
+    vue = vue.loc[ordre, colonnes].reset_index()
+    vue.columns.name = None
+    unites = portraits_.drop_duplicates("indicateur").set_index("indicateur")["unite"]
+    vue.insert(0, "libelle", [indicateurs.LIBELLES_PORTRAIT[i] for i in vue["indicateur"]])
+    return vue.assign(unite=vue["indicateur"].map(unites).to_numpy())
 
 
 def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialite.FigureProtegee":

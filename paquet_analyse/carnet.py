@@ -7,13 +7,12 @@ horodatage, aucun chemin absolu) pour que nbval retrouve les mêmes sorties.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from . import chemins, execution, sorties, texte
-
-DECIMALES = 4
 
 
 class Markdown:
@@ -47,8 +46,15 @@ def dossier_sortie(nom_jeu: str) -> Path:
 
 
 def bandeau(jeu) -> Markdown:
-    """Première information d'un carnet : données simulées ou non, source, année."""
+    """Première information d'un carnet : données simulées ou non, source, année, et la
+    provenance en une ligne (jeu, commit des sources, empreinte des données préparées)."""
+    import hashlib
+
     d = jeu.descripteur
+    prov = execution.provenance(jeu.nom)
+    donnees = hashlib.sha256("".join(f"{n}={h}\n" for n, h in sorted(prov["donnees_preparees_sha256"].items()))
+                             .encode()).hexdigest()
+    statut = "**SIMULÉES**" if jeu.simule else "réelles"
     if jeu.simule:
         tete = ("> **⚠ Données SIMULÉES.** Aucune de ces réponses ne vient d'une vraie enquête : "
                 "elles servent à faire tourner et à vérifier la chaîne d'analyse. Les résultats ci-dessous "
@@ -56,28 +62,159 @@ def bandeau(jeu) -> Markdown:
     else:
         tete = "> Données d'enquête réelles."
     return Markdown(f"{tete}\n>\n> **{d.get('titre')}** — région : {d.get('region')} ; enquête "
-                    f"{d.get('annee_enquete')} ; source : {d.get('source')}")
+                    f"{d.get('annee_enquete')} ; source : {d.get('source')}\n>\n"
+                    f"> Jeu `{jeu.nom}` (données {statut}) ; commit des sources `{prov['sources']['commit'][:12]}` ; "
+                    f"empreinte des données préparées `{donnees[:12]}` (détail dans le colophon).")
 
 
-def _reel_fr(x, decimales: int) -> str:
-    if pd.isna(x):
+# En-têtes français des colonnes techniques (les variables du dictionnaire
+# prennent leur libellé du dictionnaire).
+EN_TETES = {
+    "id": "Hypothèse", "territoire": "Territoire", "exposition": "Exposition", "issue": "Issue",
+    "effectif": "Effectif", "denominateur": "Dénominateur", "manquants": "Manquants", "mesure": "Mesure",
+    "estimation": "Estimation", "ic_bas": "IC 95 % bas", "ic_haut": "IC 95 % haut", "p_valeur": "p",
+    "p_ajustee": "p ajustée", "statut": "Statut", "methode": "Méthode", "test": "Test",
+    "statistique": "Statistique", "ddl": "ddl", "v_cramer": "V de Cramér", "note": "Note",
+    "indicateur": "Indicateur", "libelle": "Libellé", "niveau": "Niveau", "proportion": "Part ou taux",
+    "unite": "Unité", "strate": "Territoire", "rapport_cotes": "Rapport de cotes",
+    "informative": "Strate informative", "item": "Condition", "moyenne": "Moyenne", "ecart_type": "Écart-type",
+    "correlation_item_total": "Corrélation item-total", "alpha_si_retire": "Alpha si retirée",
+    "nb_instances": "Concertations", "nb_organisations": "Organisations", "nb_sieges": "Sièges",
+    "nb_sieges_sans_organisation": "Sièges sans organisation", "nb_liens": "Liens", "densite": "Densité",
+    "nb_composantes": "Composantes", "part_instances_isolees": "Part isolée",
+    "moy_organisations_partagees": "Organisations partagées (moy.)",
+    "max_organisations_partagees": "Organisations partagées (max.)", "degre_pondere_moyen": "Degré pondéré moyen",
+    "centralisation_degre": "Centralisation", "population": "Population",
+    "concertations_par_10000": "Pour 10 000 hab.", "rang": "Rang", "id_organisation": "Organisation (code)",
+    "nb_territoires": "Territoires", "heures_mois_total": "Heures par mois", "nb_heures_manquantes": "Heures inconnues",
+    "nb_concertations_declare_max": "Tables déclarées (max.)", "sur_sollicitation": "Sur-sollicitée",
+    "groupe_1": "Groupe 1", "groupe_2": "Groupe 2", "n_1": "n (groupe 1)", "n_2": "n (groupe 2)",
+    "moyenne_1": "Moyenne (groupe 1)", "moyenne_2": "Moyenne (groupe 2)", "mediane_1": "Médiane (groupe 1)",
+    "mediane_2": "Médiane (groupe 2)", "difference": "Différence", "alternative": "Hypothèse alternative",
+    "gravite": "Gravité", "fichier": "Fichier", "ligne": "Ligne", "colonne": "Colonne", "valeur": "Valeur",
+    "regle": "Règle", "message": "Message", "correction": "Correction", "instances": "Concertations",
+    "participants": "Participants", "nb_grappes": "Grappes", "famille": "Famille", "question": "Question",
+    "portee": "Portée", "v": "V", "attendu_min": "Effectif attendu minimal",
+}
+# Valeurs codées des colonnes techniques.
+VALEURS = {
+    "mesure": {"rapport_cotes": "rapport de cotes", "difference": "différence de moyennes",
+               "degre": "tables liées (degré)", "degre_pondere": "organisations partagées (degré pondéré)",
+               "isolee": "part de tables isolées"},
+    "statut": {"ok": "estimé", "non_estimable": "non estimable"},
+    "alternative": {"two-sided": "bilatérale", "less": "unilatérale (inférieure)", "greater": "unilatérale (supérieure)"},
+    "unite": {"proportion": "%"},
+}
+COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
+COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
+DECIMALES_COLONNES = {"moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
+                      "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3}
+
+
+def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
+    from . import dictionnaire
+
+    if texte.manquant(valeur):
         return ""
-    if abs(x) and abs(x) < 10 ** -decimales:
-        return f"{x:.2e}".replace(".", ",")  # très petites valeurs p : notation scientifique
-    return texte.nombre_fr(float(x), decimales)
+    if isinstance(valeur, (bool,)) or type(valeur).__name__ == "bool_":
+        return "Oui" if valeur else "Non"
+    if colonne in COLONNES_P:
+        return texte.p_court(float(valeur))
+    if isinstance(valeur, str):
+        if colonne in VALEURS:
+            return VALEURS[colonne].get(valeur, valeur)
+        if colonne in COLONNES_VARIABLES:
+            return dictionnaire.libelle(valeur).split(" (")[0]  # libellé court : le tableau reste lisible
+        try:
+            if dictionnaire.variable(colonne).est_code:
+                return dictionnaire.libelle_code(colonne, valeur)
+        except KeyError:
+            pass
+        return valeur
+    if isinstance(valeur, (int,)) or type(valeur).__name__.startswith(("int", "uint")):
+        return texte.nombre_fr(int(valeur), 0)
+    x = float(valeur)
+    if x.is_integer() and abs(x) >= 1000:
+        return texte.nombre_fr(x, 0)
+    return texte.nombre_fr(x, DECIMALES_COLONNES.get(colonne, decimales))
 
 
-def montrer(tableau: pd.DataFrame, *, decimales: int = DECIMALES) -> pd.DataFrame:
-    """Tableau prêt à afficher : réels arrondis et écrits à la française (virgule décimale).
+def _en_tete(colonne) -> str:
+    from . import dictionnaire
 
-    Affichage seulement : les tableaux enregistrés gardent leurs nombres.
-    Les sorties sont identiques d'une exécution à l'autre (nbval).
+    colonne = str(colonne)
+    if colonne in EN_TETES:
+        return EN_TETES[colonne]
+    libelle = dictionnaire.libelle(colonne)
+    if libelle != colonne:
+        return libelle
+    # un identifiant technique (snake_case) se lit en clair ; un nom propre (territoire) reste tel quel
+    return colonne.replace("_", " ").capitalize() if re.fullmatch(r"[a-z0-9_]+", colonne) else colonne
+
+
+class Tableau:
+    """Un tableau pour le lecteur : en-têtes et valeurs en français, sans index
+    technique, défilant horizontalement s'il est large ; « x » pour une valeur
+    supprimée (confidentialité), note en dessous. Rendu déterministe (nbval)."""
+
+    def __init__(self, cases: pd.DataFrame, *, index: bool, note: str = ""):
+        self.cases, self.index, self.note = cases, index, note
+
+    def _repr_html_(self) -> str:
+        import html
+
+        corps = self.cases.to_html(index=self.index, escape=True, border=0, classes="tableau-resultats")
+        note = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
+        return f'<div class="tableau-defilant" style="overflow-x:auto;max-width:100%">{corps}</div>{note}'
+
+    def __repr__(self) -> str:
+        return self.cases.to_string(index=self.index) + (f"\n{self.note}" if self.note else "")
+
+
+def montrer(tableau, *, decimales: int = 2) -> Tableau:
+    """Tableau prêt à lire : libellés du dictionnaire au lieu des codes, booléens en
+    Oui/Non, nombres à la française (p < 0,001 plutôt qu'en notation scientifique),
+    parts en %, cellules supprimées marquées « x ».
+
+    `tableau` : DataFrame ou `confidentialite.TableauProtege`. Affichage
+    seulement : les tableaux publiés gardent leurs nombres.
     """
-    sortie = tableau.copy()
-    for nom in sortie.columns:
-        if pd.api.types.is_float_dtype(sortie[nom]):
-            sortie[nom] = [_reel_fr(x, decimales) for x in sortie[nom].astype(float)]
-    return sortie.reset_index(drop=True)
+    from . import dictionnaire
+    from .confidentialite import TableauProtege
+
+    masque, note = None, ""
+    if isinstance(tableau, TableauProtege):
+        valeurs, masque, note, marque = tableau.valeurs, tableau.masque, tableau.note, tableau.marque
+    else:
+        valeurs, marque = tableau, "x"
+    valeurs = valeurs.copy()
+    if "libelle" in valeurs.columns and "indicateur" in valeurs.columns:
+        valeurs = valeurs.drop(columns="indicateur").rename(columns={"libelle": "indicateur"})
+        masque = masque.drop(columns="indicateur").rename(columns={"libelle": "indicateur"}) if masque is not None else None
+    pourcent = (valeurs["unite"] == "proportion").to_numpy() if "unite" in valeurs.columns else None
+    cases = pd.DataFrame(index=valeurs.index)
+    for colonne in valeurs.columns:
+        serie = valeurs[colonne].astype(object)
+        textes = []
+        for k, v in enumerate(serie):
+            if pourcent is not None and pourcent[k] and isinstance(v, float) and not texte.manquant(v):
+                textes.append(texte.pourcentage(float(v)).replace(" %", ""))
+            else:
+                textes.append(_texte_valeur(str(colonne), v, decimales))
+        if masque is not None and colonne in masque.columns:
+            textes = [marque if m else t for t, m in zip(textes, masque[colonne].to_numpy(dtype=bool))]
+        cases[colonne] = textes
+    avec_index = not isinstance(valeurs.index, pd.RangeIndex)
+    if avec_index:
+        nom = valeurs.index.name
+        cases.index = [dictionnaire.libelle_code(nom, v) if nom else str(v) for v in valeurs.index]
+        cases.index.name = _en_tete(nom) if nom else None
+    codees = valeurs.columns.name  # colonnes qui sont les modalités d'une variable (tableau croisé)
+    cases.columns = [dictionnaire.libelle_code(codees, c) if codees else _en_tete(c) for c in valeurs.columns]
+    if "unite" in valeurs.columns:
+        cases = cases.drop(columns=_en_tete("unite")).assign(**{"Unité": [
+            "%" if u == "proportion" else str(u) for u in valeurs["unite"]]})
+    return Tableau(cases, index=avec_index, note=note)
 
 
 def publier(objet, nom_jeu: str, nom: str):

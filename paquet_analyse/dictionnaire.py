@@ -180,6 +180,22 @@ def livre_codes() -> str:
                 f"| {'oui' if v.manquant_permis else 'non'} | {_valeurs(v)} |"
             )
         lignes.append("")
+    lignes += ["## Variables dérivées", "",
+               "Calculées une seule fois, à la préparation du jeu (`paquet_analyse/preparation.py`), à partir "
+               "des variables ci-dessus, des règles ci-dessous et des paramètres du plan d'analyse "
+               "(`carnets/plan_analyse.yml` : `seuils.annee_charniere` pour la période de création, "
+               "`seuils.sur_sollicitation` pour la sur-sollicitation, `derivees.deficit_democratique` pour le "
+               "composite). Le plan d'analyse peut les nommer comme exposition ou issue.", "",
+               "| variable | libellé | type | valeurs |", "|---|---|---|---|"]
+    for v in derivees().values():
+        lignes.append(f"| `{v.nom}` | {v.libelle} | {v.type} | {_valeurs(v) or ('oui / non' if v.type == 'booleen' else '')} |")
+    regle = logique_initiateur()
+    lignes += ["", "Règle initiateur -> logique d'initiation : "
+               + " ; ".join(f"`{code}` -> {logique}" for code, logique in regle.items()) + ".",
+               "« Initiée par le CISSS, une ville ou une fondation » : "
+               + ", ".join(f"`{c}`" for c in initiateurs_cisss_ville_fondation()) + ".",
+               f"Indice des conditions : calculé si au moins {minimum_conditions_repondues()} des huit conditions "
+               "ont une réponse.", ""]
     lignes += ["## Colonnes refusées (identifiants directs)", "",
                "Ces colonnes sont refusées au chargement ; les retirer de l'export : "
                + ", ".join(f"`{n}`" for n in identifiants_directs()) + ".", ""]

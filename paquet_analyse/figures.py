@@ -167,7 +167,8 @@ def conditions_par_logique(participants: pd.DataFrame, *, par: str = "territoire
     ax.set_title("Indice des conditions favorables selon la logique d'initiation")
     poignees, noms = ax.get_legend_handles_labels()
     ax.legend(poignees, [dictionnaire.libelle_code("logique_initiateur", n).split(" (")[0] for n in noms],
-              title=dictionnaire.libelle("logique_initiateur"), loc="lower right")
+              title=dictionnaire.libelle("logique_initiateur"), loc="upper left", bbox_to_anchor=(1.01, 1),
+              borderaxespad=0)  # hors du cadre : la légende ne cache aucune boîte
     plt.setp(ax.get_xticklabels(), rotation=15)
     _mention(fig, simule)
     fig.tight_layout()
@@ -192,7 +193,8 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
         nx.draw_networkx_labels(projection, positions, labels=etiquettes, ax=ax, font_size=7)
     for nom, couleur in PALETTE_LOGIQUE.items():
         ax.scatter([], [], color=couleur, label=dictionnaire.libelle_code("logique_initiateur", nom).split(" (")[0])
-    ax.legend(title="Logique d'initiation", loc="upper left", fontsize=8, frameon=True)
+    ax.legend(title="Logique d'initiation", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=True,
+              borderaxespad=0)  # hors du dessin : aucune concertation cachée
     ax.set_title(_couper(titre, 60))
     ax.set_axis_off()
     _mention(fig, simule)

@@ -159,7 +159,7 @@ def _ligne_part(nom: str, niveau: str, serie: pd.Series) -> dict:
 
 LIBELLES_PORTRAIT = {
     "creees_depuis_2000": "Concertations créées depuis 2000",
-    "initiees_cisss_ville_fondation": "Initiées par le CSSS, une ville ou une fondation",
+    "initiees_cisss_ville_fondation": "Initiées par le CISSS, une ville ou une fondation",
     "thematique_ejf": "En enfance-jeunesse-famille",
     "auto_delegation": "Participants qui se délèguent eux-mêmes",
     "mandat_auto_defini": "Participants qui définissent eux-mêmes leur mandat",

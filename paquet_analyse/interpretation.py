@@ -52,7 +52,9 @@ def phrase_rapport_cotes(estimation: float, bas: float, haut: float, *, expositi
     ic = f"IC à 95 % de {texte.nombre_fr(bas, 2)} à {texte.nombre_fr(haut, 2)}"
     if _nan(estimation) or estimation <= 0 or math.isinf(estimation):
         return f"Le rapport de cotes entre « {expo} » et « {iss} » n'est pas estimable (case nulle ou séparation)."
-    if estimation >= 1:
+    if round(estimation, 2) == 1 or round(1 / estimation, 2) == 1:
+        sens = f"les cotes de « {iss} » sont pratiquement les mêmes"
+    elif estimation >= 1:
         sens = f"les cotes de « {iss} » sont {texte.nombre_fr(estimation, 2)} fois plus élevées"
     else:
         sens = f"les cotes de « {iss} » sont {texte.nombre_fr(1 / estimation, 2)} fois plus faibles"

@@ -14,23 +14,43 @@ from __future__ import annotations
 import math
 
 
+def manquant(x) -> bool:
+    """None, NaN ou pd.NA (sans importer pandas : ce module reste léger).
+
+    >>> manquant(float("nan")), manquant(None), manquant(0.0)
+    (True, True, False)
+    """
+    if x is None or type(x).__name__ == "NAType":
+        return True
+    try:
+        return math.isnan(x)
+    except TypeError:
+        return False
+
 
 def nombre_fr(x: float, decimales: int = 2) -> str:
-    """Nombre à la française : virgule décimale, espace fine pour les milliers."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """Nombre à la française : virgule décimale, espace fine pour les milliers ;
+    jamais « -0,0 » (un nombre qui s'arrondit à zéro s'écrit sans signe).
+
+    >>> nombre_fr(-0.001, 1)
+    '0,0'
+    """
+    if manquant(x):
         return "n.d."
+    if round(float(x), decimales) == 0:
+        x = 0.0
     texte = f"{x:,.{decimales}f}"
     return texte.replace(",", " ").replace(".", ",")
 
 
 def pourcentage(p: float, decimales: int = 1) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if manquant(p):
         return "n.d."
     return f"{nombre_fr(100 * p, decimales)} %"
 
 
 def intervalle(bas: float, haut: float, *, en_pourcentage: bool = True, decimales: int = 1) -> str:
-    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (bas, haut)):
+    if any(manquant(v) for v in (bas, haut)):
         return ""
     f = (lambda v: nombre_fr(100 * v, decimales)) if en_pourcentage else (lambda v: nombre_fr(v, decimales + 1))
     unite = " %" if en_pourcentage else ""
@@ -38,8 +58,19 @@ def intervalle(bas: float, haut: float, *, en_pourcentage: bool = True, decimale
 
 
 def valeur_p(p: float) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    if manquant(p):
         return "p n.d."
     if p < 0.001:
         return "p < 0,001"
     return f"p = {nombre_fr(p, 3)}"
+
+
+def p_court(p: float) -> str:
+    """Valeur p pour une case de tableau : « < 0,001 », sinon trois décimales.
+
+    >>> p_court(1.32e-10), p_court(0.0456)
+    ('< 0,001', '0,046')
+    """
+    if manquant(p):
+        return ""
+    return "< 0,001" if p < 0.001 else nombre_fr(p, 3)

@@ -64,3 +64,14 @@ def test_livre_de_codes_engage_a_jour():
     engage = (chemins.racine() / "docs" / "livre_de_codes.md").read_text(encoding="utf-8")
     assert engage == dictionnaire.livre_codes(), "Régénérer : python -m paquet_analyse livre-codes"
     assert "`enfance_jeunesse_famille` : Enfance-jeunesse-famille" in engage
+
+
+def test_livre_de_codes_documente_toute_variable_du_plan():
+    """Toute variable que le plan d'analyse peut nommer (brute ou dérivée) est dans le livre de codes."""
+    from paquet_analyse import plan
+
+    livre = dictionnaire.livre_codes()
+    noms = set(plan.BOOLEENS_PARTICIPANTS) | set(plan.CONTINUES_PARTICIPANTS) | set(plan.CATEGORIELLES)
+    absents = sorted(n for n in noms if f"| `{n}` |" not in livre)
+    assert not absents, absents
+    assert "Variables dérivées" in livre and "`fondation` -> descendante" in livre
