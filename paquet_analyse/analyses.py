@@ -53,6 +53,67 @@ class Donnees:
         return self.jeu.simule
 
 
+# --------------------------------------------------------------------------
+# Variables facultatives absentes d'un jeu
+
+
+class NonDisponible:
+    """Ce qu'une analyse rend quand le jeu n'a pas une variable facultative dont elle a besoin.
+
+    S'affiche comme une note française ; l'utiliser plus loin (attribut,
+    appel, publication, phrases) rend la même note, sans erreur : le carnet
+    va jusqu'au bout et le flux se termine avec tous les autres résultats.
+    """
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def _repr_markdown_(self) -> str:
+        return f"> **Non disponible** : {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Non disponible : {self.message}"
+
+    def __getattr__(self, nom: str):
+        if nom.startswith("_"):
+            raise AttributeError(nom)
+        return self
+
+    def __call__(self, *args, **options):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+
+def variables_absentes(donnees: Donnees, *variables: str) -> list[str]:
+    """Variables brutes facultatives, nécessaires à `variables` (brutes ou dérivées), absentes du jeu."""
+    absentes = set(donnees.jeu.variables_absentes)
+    return sorted({s for v in variables for s in dictionnaire.sources_brutes(v) if s in absentes})
+
+
+def non_disponible(donnees: Donnees, *variables: str) -> NonDisponible | None:
+    """Une `NonDisponible` qui nomme les variables absentes, ou None si l'analyse est possible."""
+    absentes = variables_absentes(donnees, *variables)
+    if not absentes:
+        return None
+    noms = ", ".join(f"« {v} »" for v in absentes)
+    pluriel = "s" if len(absentes) > 1 else ""
+    return NonDisponible(f"ce jeu ne contient pas {noms} (variable{pluriel} facultative{pluriel} du livre de codes, "
+                         "absente de l'export ou sans aucune valeur) ; cette analyse est sautée, les autres sont faites.")
+
+
+def note_disponibilite(donnees: Donnees):
+    """Une phrase sur les variables facultatives absentes du jeu (rien si toutes sont là)."""
+    from .carnet import Markdown
+
+    if not donnees.jeu.variables_absentes:
+        return Markdown("Toutes les variables facultatives du livre de codes sont présentes dans ce jeu.")
+    noms = ", ".join(f"« {v} »" for v in donnees.jeu.variables_absentes)
+    return Markdown(f"Variables facultatives absentes de ce jeu (ou sans aucune valeur) : {noms}. Les analyses "
+                    "qui en ont besoin sont remplacées par une note « Non disponible » ; toutes les autres sont faites.")
+
+
 def restreindre(donnees: Donnees, territoire: str) -> Donnees:
     """Les mêmes données, limitées à un territoire (message clair s'il est inconnu)."""
     indicateurs.verifier_territoire(territoire, donnees.jeu.liste_territoires())
@@ -164,6 +225,9 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
     les régressions.
     """
     entre = portee == "region"
+    absent = non_disponible(donnees, *_termes(h, False))
+    if absent:
+        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}")
     with warnings.catch_warnings(record=True) as captures:
         warnings.simplefilter("always", AvertissementPaquet)
         try:
@@ -261,6 +325,8 @@ COLONNES_COMPTES = ("effectif", "manquants", "nb_instances", "nb_participants", 
 
 def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.TableauProtege":
     """Tableau de résultats prêt à diffuser : chaque effectif de 1 au seuil du plan - 1 supprimé."""
+    if isinstance(tableau, NonDisponible):
+        return tableau
     return confidentialite.proteger_comptes(tableau, colonnes=[c for c in COLONNES_COMPTES if c in tableau.columns],
                                             seuil=seuil_confidentialite(donnees))
 
@@ -378,10 +444,14 @@ class Croisement:
         return confidentialite.FigureProtegee(fig, sources=(self.tableau,))
 
 
-def croisement(donnees: Donnees, ligne: str, colonne: str, *, territoire: str | None = None) -> Croisement:
+def croisement(donnees: Donnees, ligne: str, colonne: str, *,
+               territoire: str | None = None) -> Croisement | NonDisponible:
     """Tableau croisé de deux variables des instances et ses résidus ajustés (comme `stdres` de R)."""
     from . import interpretation
 
+    absent = non_disponible(donnees, ligne, colonne)
+    if absent:
+        return absent
     d = restreindre(donnees, territoire) if territoire else donnees
     t = d.instances[[ligne, colonne]].dropna()  # catégories : ordre du dictionnaire
     residus = associations.residus_ajustes(t, ligne, colonne)
@@ -458,6 +528,9 @@ class FiabiliteConditions:
 
 def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
     """Alpha de Cronbach (IC de Feldt) et corrélations item-total des huit conditions."""
+    absent = non_disponible(donnees, "indice_conditions")
+    if absent:
+        return absent
     from . import fiabilite, interpretation
 
     items = list(indicateurs.CONDITIONS)
@@ -480,6 +553,9 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
     L'IC tient compte des grappes (participants d'une même instance) :
     régression linéaire à constante seule, erreurs types robustes aux grappes.
     """
+    absent = non_disponible(donnees, "indice_conditions")
+    if absent:
+        return absent
     lignes = []
     p = donnees.participants
     for territoire in [*donnees.jeu.liste_territoires(), None]:
@@ -496,6 +572,9 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
 
 
 def figure_conditions(donnees: Donnees):
+    absent = non_disponible(donnees, "indice_conditions")
+    if absent:
+        return absent
     from . import figures
 
     return confidentialite.FigureProtegee(figures.conditions_par_logique(donnees.participants, simule=donnees.simule),
@@ -507,6 +586,9 @@ def figure_conditions(donnees: Donnees):
 
 
 def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
+    absent = non_disponible(donnees, "id_organisation")
+    if absent:
+        return absent
     from . import reseau
 
     mesures = reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
@@ -514,6 +596,9 @@ def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
 
 
 def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
+    absent = non_disponible(donnees, "id_organisation")
+    if absent:
+        return absent
     from . import reseau
 
     return reseau.organisations_plus_sollicitees(donnees.instances, donnees.participants, k=k,
@@ -521,6 +606,9 @@ def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
 
 
 def connexion_logique(donnees: Donnees) -> pd.DataFrame:
+    absent = non_disponible(donnees, "id_organisation")
+    if absent:
+        return absent
     from . import reseau
 
     return reseau.connexion_selon_logique(donnees.instances, donnees.participants, graine=20100408)
@@ -529,6 +617,9 @@ def connexion_logique(donnees: Donnees) -> pd.DataFrame:
 def figures_reseau(donnees: Donnees):
     """Un dessin du réseau entre instances par territoire (disposition fixée par une graine)."""
     from . import figures, reseau
+
+    if non_disponible(donnees, "id_organisation"):
+        return
 
     for territoire in donnees.jeu.liste_territoires():
         d = restreindre(donnees, territoire)

@@ -182,6 +182,8 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
     from . import dictionnaire
     from .confidentialite import TableauProtege
 
+    if type(tableau).__name__ == "NonDisponible":
+        return tableau
     masque, note = None, ""
     if isinstance(tableau, TableauProtege):
         valeurs, masque, note, marque = tableau.valeurs, tableau.masque, tableau.note, tableau.marque
@@ -227,6 +229,8 @@ def publier(objet, nom_jeu: str, nom: str):
 
     from .confidentialite import FigureProtegee
 
+    if type(objet).__name__ == "NonDisponible":
+        return objet  # rien à diffuser : la note s'affiche à la place
     dossier = "figures" if isinstance(objet, FigureProtegee) else "tableaux"
     suffixe = ".png" if dossier == "figures" else ".csv"
     cible = sorties.publier(objet, dossier_sortie(nom_jeu) / dossier / f"{nom}{suffixe}")
@@ -254,13 +258,17 @@ class Galerie:
         return "\n".join(repr(i) for i in self.images)
 
 
-def publier_figures(figures, nom_jeu: str) -> Galerie:
-    """Diffuse chaque (nom, FigureProtegee) et les affiche toutes."""
-    return Galerie(publier(fig, nom_jeu, nom) for nom, fig in figures)
+def publier_figures(figures, nom_jeu: str):
+    """Diffuse chaque (nom, FigureProtegee) et les affiche toutes (une note s'il n'y en a aucune)."""
+    images = [publier(fig, nom_jeu, nom) for nom, fig in figures]
+    return Galerie(images) if images else Markdown("Aucune figure : l'analyse n'est pas disponible pour ce jeu.")
 
 
 def paragraphes(phrases) -> Markdown:
-    return Markdown("\n\n".join(phrases))
+    if type(phrases).__name__ == "NonDisponible":
+        return Markdown(phrases._repr_markdown_())
+    return Markdown("\n\n".join(p._repr_markdown_() if type(p).__name__ == "NonDisponible" else str(p)
+                                 for p in phrases))
 
 
 def colophon(jeu) -> Markdown:

@@ -43,6 +43,7 @@ class Variable:
     requis: bool = False
     manquant_permis: bool = True
     reference: str | None = None
+    sources: tuple[str, ...] = ()   # variables dérivées : variables brutes dont elles sont tirées
 
     @property
     def est_code(self) -> bool:
@@ -77,7 +78,26 @@ def variables(table: str) -> dict[str, Variable]:
 @cache
 def derivees() -> dict[str, Variable]:
     """Variables dérivées (module `indicateurs`), pour leurs libellés."""
-    return {nom: Variable(nom=nom, table="derivees", **v) for nom, v in _brut()["derivees"].items()}
+    return {nom: Variable(nom=nom, table="derivees", **{**v, "sources": tuple(v.get("sources", ()))})
+            for nom, v in _brut()["derivees"].items()}
+
+
+def sources_brutes(nom: str) -> tuple[str, ...]:
+    """Variables brutes dont une variable dépend : elle-même si elle est brute.
+
+    >>> sources_brutes("gestion_programmes")
+    ('fonction_dominante',)
+    >>> sources_brutes("secteur")
+    ('secteur',)
+    """
+    if nom in derivees():
+        return derivees()[nom].sources
+    return (nom,)
+
+
+def facultatives(table: str) -> tuple[str, ...]:
+    """Variables facultatives d'une table (`requis: false`) : un jeu peut ne pas les avoir."""
+    return tuple(n for n, v in variables(table).items() if not v.requis)
 
 
 @cache

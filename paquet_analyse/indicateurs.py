@@ -86,6 +86,8 @@ def indice_conditions(participants: pd.DataFrame, *, minimum: int) -> pd.Series:
 
     (1 = pas du tout d'accord -> 0 ; 4 = tout à fait d'accord -> 100.)
     """
+    if not set(CONDITIONS) <= set(participants.columns):  # variables facultatives absentes du jeu
+        return pd.Series(pd.NA, index=participants.index, dtype="Float64")
     items = participants[list(CONDITIONS)].astype("Float64")
     repondues = items.notna().sum(axis=1)
     moyenne = items.mean(axis=1, skipna=True)
@@ -109,7 +111,7 @@ def derivees_participants(instances: pd.DataFrame, participants: pd.DataFrame, *
     mandat = d["mandat_defini_par"].astype("object")
     d["mandat_auto_defini"] = _booleen(mandat == "repondant", mandat.isna())
     d["indice_conditions"] = indice_conditions(d, minimum=dictionnaire.minimum_conditions_repondues())
-    nb = d["nb_concertations"]
+    nb = d["nb_concertations"] if "nb_concertations" in d else pd.Series(pd.NA, index=d.index, dtype="Int64")
     d["sur_sollicitation"] = _booleen(nb >= seuil_sur_sollicitation, nb.isna())
     inst = instances
     if "logique_initiateur" not in inst.columns:
@@ -207,12 +209,13 @@ def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, population:
         _ligne_part("mandat_auto_defini", "participants", part["mandat_auto_defini"]),
         _ligne_part("suivi_informel", "participants", part["suivi_informel"]),
     ]
-    n, liens = reseau.nb_liens_instances(inst, part)
-    paires = n * (n - 1) // 2
-    lignes.append({"indicateur": "densite_liens", "libelle": LIBELLES_PORTRAIT["densite_liens"],
-                   "niveau": "instances", "effectif": liens, "denominateur": paires,
-                   "proportion": liens / paires if paires else np.nan, "ic_bas": np.nan,
-                   "ic_haut": np.nan, "unite": "proportion"})
+    if "id_organisation" in part.columns:  # facultative : sans elle, pas de réseau entre concertations
+        n, liens = reseau.nb_liens_instances(inst, part)
+        paires = n * (n - 1) // 2
+        lignes.append({"indicateur": "densite_liens", "libelle": LIBELLES_PORTRAIT["densite_liens"],
+                       "niveau": "instances", "effectif": liens, "denominateur": paires,
+                       "proportion": liens / paires if paires else np.nan, "ic_bas": np.nan,
+                       "ic_haut": np.nan, "unite": "proportion"})
     if population:
         lignes.append({"indicateur": "concertations_par_10000", "libelle": LIBELLES_PORTRAIT["concertations_par_10000"],
                        "niveau": "instances", "effectif": len(inst), "denominateur": population,

@@ -18,6 +18,18 @@ import pandas as pd
 from . import dictionnaire, texte
 
 
+def _accepte_non_disponible(fonction):
+    """Une analyse non disponible (variable facultative absente) donne sa note au lieu de phrases."""
+    import functools
+
+    @functools.wraps(fonction)
+    def enveloppe(tableau, *args, **options):
+        if type(tableau).__name__ == "NonDisponible":
+            return [repr(tableau)]
+        return fonction(tableau, *args, **options)
+    return enveloppe
+
+
 def force_preuve(p: float) -> str:
     """Échelle verbale conventionnelle de la force de la preuve contre l'hypothèse nulle."""
     if _nan(p):
@@ -83,6 +95,8 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
     """Une phrase complète pour une ligne de `analyses.tester_hypotheses`."""
     r = resultat
     lieu = "dans l'ensemble des territoires" if r["territoire"] == "Ensemble" else f"dans le territoire {r['territoire']}"
+    if r["statut"] == "non_disponible":
+        return f"**{r['id']}** ({lieu}) : {r['note']}".strip()
     if r["statut"] != "ok" or _nan(r["estimation"]):
         return f"**{r['id']}** ({lieu}) : non estimable. {r['note']}".strip()
     if r["mesure"] == "rapport_cotes":
@@ -136,6 +150,7 @@ def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
                " ; l'indice moyen est à interpréter avec prudence."))
 
 
+@_accepte_non_disponible
 def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
     phrases = []
     for _, r in tableau.iterrows():
@@ -148,6 +163,7 @@ def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
     return phrases
 
 
+@_accepte_non_disponible
 def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
     par_terr = mesures[mesures["territoire"] != "Ensemble"].sort_values("densite")
     if par_terr.empty:
@@ -163,6 +179,7 @@ def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
     return phrases
 
 
+@_accepte_non_disponible
 def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
     phrases = []
     for _, r in tableau.iterrows():

@@ -62,6 +62,7 @@ class JeuPrepare:
     territoires: pd.DataFrame | None
     noms_territoires: tuple[str, ...]
     empreintes_brutes: dict = field(default_factory=dict)
+    variables_absentes: tuple[str, ...] = ()  # variables facultatives que l'export ne contient pas
 
     @property
     def titre(self) -> str:
@@ -131,7 +132,7 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
     Lève `ErreurLecture`/`ErreurJeu` pour un jeu illisible et
     `ErreurValidation` (tous les problèmes, en français) pour un jeu invalide.
     """
-    from . import analyses, chargement, indicateurs, validation
+    from . import analyses, chargement, dictionnaire, indicateurs, validation
     from . import plan as plan_
 
     dossier = chemins.dossier_jeu(jeu)
@@ -147,8 +148,13 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
         inst, composantes=list(dd["composantes"]), minimum=int(dd["minimum"]))
     part = indicateurs.derivees_participants(inst, brut.participants,
                                              seuil_sur_sollicitation=seuils["sur_sollicitation"])
+    # facultative absente de l'export, ou présente mais sans aucune valeur : aucune donnée à analyser
+    absentes = tuple(n for table, tableau in (("instances", brut.instances), ("participants", brut.participants))
+                     for n in dictionnaire.facultatives(table)
+                     if n not in tableau.columns or tableau[n].isna().all())
     jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.relatif(dossier), descripteur=dict(brut.descripteur),
-                             territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()))
+                             territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()),
+                             variables_absentes=absentes)
     donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
     return Preparation(donnees=donnees, rapport=rapport, plan_texte=plan_chemin.read_text(encoding="utf-8"))
 
@@ -207,6 +213,7 @@ def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
         "jeu": d.jeu.dossier,
         "descripteur": d.jeu.descripteur,
         "territoires": _empreintes_territoires(d),
+        "variables_absentes": list(d.jeu.variables_absentes),
         "fichiers_bruts_sha256": bruts,
         "empreinte_entrees": empreinte,
         "fichiers_sha256": empreintes,
@@ -289,7 +296,8 @@ def lire(jeu: str | Path, *, territoire: str | None = None):
     territoires = tables.get("territoires")
     noms = tuple(v["nom"] for v in meta["territoires"].values())
     jeu_prepare = JeuPrepare(nom=nom, dossier=meta["jeu"], descripteur=meta["descripteur"], territoires=territoires,
-                             noms_territoires=tuple(sorted(noms)), empreintes_brutes=meta["fichiers_bruts_sha256"])
+                             noms_territoires=tuple(sorted(noms)), empreintes_brutes=meta["fichiers_bruts_sha256"],
+                             variables_absentes=tuple(meta.get("variables_absentes", ())))
     plan = plan_.charger_plan(dossier / FICHIER_PLAN)
     donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=tables["instances"],
                                participants=tables["participants"])
