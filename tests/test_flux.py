@@ -228,6 +228,27 @@ def test_jeu_invalide_arrete_le_flux_en_francais(projet):
     assert not (projet / "resultats" / "casse" / "carnets").exists()
 
 
+def test_plan_invalide_ne_change_aucun_resultat(projet):
+    """Une faute de frappe dans le plan : le flux s'arrête avant tout carnet, avec tous les problèmes
+    de toutes les hypothèses, et aucun résultat n'est réécrit."""
+    plan = projet / "carnets" / "plan_analyse.yml"
+    original = plan.read_text(encoding="utf-8")
+    avant = {p: p.read_bytes() for p in (projet / "resultats" / "petit").rglob("*") if p.is_file()}
+    casse = original.replace("exposition: descendante", "exposition: descendant", 1)
+    casse = casse.replace("methode: logistique", "methode: logistic", 1)
+    plan.write_text(casse, encoding="utf-8")
+    try:
+        r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"],
+                           cwd=projet, env=_env(projet), capture_output=True, text=True)
+    finally:
+        plan.write_text(original, encoding="utf-8")
+    assert r.returncode != 0
+    sortie = r.stdout + r.stderr
+    assert "« descendant »" in sortie and "logistic" in sortie  # deux hypothèses fautives, nommées toutes deux
+    apres = {p: p.read_bytes() for p in (projet / "resultats" / "petit").rglob("*") if p.is_file()}
+    assert apres == avant
+
+
 def test_carnet_en_echec_nomme_carnet_cellule_et_cause(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

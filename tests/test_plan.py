@@ -18,7 +18,8 @@ def brut():
 
 def test_plan_livre_valide_et_complet():
     p = plan.charger_plan()
-    assert {h.famille for h in p.hypotheses} == {"H1", "H2", "H3", "H4", "H5", "H6"}
+    # les familles de la conception ; le plan peut en avoir d'autres (README : ajouter une hypothèse H7)
+    assert {"H1", "H2", "H3", "H4", "H5", "H6"} <= {h.famille for h in p.hypotheses}
     assert p.seuils["sur_sollicitation"] >= 1 and p.seuils["confidentialite"] == 5
     assert p.derivees["deficit_democratique"]["composantes"] == ["deficit_participation", "deficit_evaluation"]
     h4 = p.hypothese("H4a")
@@ -70,3 +71,39 @@ def test_plan_illisible(tmp_path):
         plan.charger_plan(chemin)
     with pytest.raises(ErreurPlan, match="introuvable"):
         plan.charger_plan(tmp_path / "absent.yml")
+
+
+H7 = {"id": "H7", "famille": "H7",
+      "question": "Les concertations financées par un programme ont-elles plus souvent un déficit d'évaluation ?",
+      "niveau": "instances", "exposition": "financement_programme", "issue": "deficit_evaluation",
+      "methode": "association", "portee": ["territoire", "region"]}
+
+
+@pytest.mark.lent
+def test_procedure_h7_du_readme_garde_les_tests_verts(tmp_path):
+    """README, « Pour une nouvelle hypothèse » : l'ajouter au plan. Dans une copie du projet, les
+    tests qui lisent le plan et les analyses restent verts, et H7 est exécutée par le plan."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    racine = tmp_path / "projet"
+    racine.mkdir()
+    shutil.copy2(chemins.racine() / "pyproject.toml", racine / "pyproject.toml")
+    for nom in ("carnets", "paquet_analyse", "tests", "docs", "donnees_brutes/lanaudiere"):
+        shutil.copytree(chemins.racine() / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    chemin = racine / "carnets" / "plan_analyse.yml"
+    chemin.write_text(chemin.read_text(encoding="utf-8") + "  - " + yaml.safe_dump(H7, allow_unicode=True,
+                      sort_keys=False).replace("\n", "\n    ").rstrip() + "\n", encoding="utf-8")
+    env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_plan.py",
+                        "tests/test_analyses.py", "tests/test_dictionnaire.py", "-m", "not lent"],
+                       cwd=racine, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:]
+    code = ("from paquet_analyse import analyses, preparation\n"
+            "d = preparation.preparer('donnees_brutes/lanaudiere').donnees\n"
+            "r = analyses.synthese(d)\n"
+            "print(r.set_index('id').loc['H7', 'statut'])")
+    r = subprocess.run([sys.executable, "-c", code], cwd=racine, env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
