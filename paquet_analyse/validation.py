@@ -17,6 +17,12 @@ problèmes sortent d'un coup, chacun avec fichier, ligne, colonne, valeur
 - en information : un territoire d'une seule instance (aucun test possible en
   son sein).
 
+Trois gravités : « erreur » (le jeu est refusé), « avertissement » (une
+correspondance de jeu.yml ne s'applique pas : colonne facultative absente,
+étiquette jamais vue ; le jeu reste valide) et « information ». Un territoire
+inconnu n'est suggéré que si le libellé le nomme sans ambiguïté
+(`territoires.territoire_propose`).
+
 Exemple
 -------
 >>> from paquet_analyse import chargement, chemins, validation
@@ -332,7 +338,7 @@ class RapportValidation:
             tete += " :" if self.avertissements else "."
         else:
             tete = (f"Jeu « {self.jeu} » : {len(self.erreurs)} erreur(s) à corriger"
-                    + (f" et {non_bloquant}" if non_bloquant else "") + " :")
+                    + (f" ; {non_bloquant}" if non_bloquant else "") + " :")
         lignes = [tete]
         vus: dict[tuple, int] = {}
         for p in self.erreurs + self.avertissements:

@@ -192,6 +192,18 @@ def _cibles_refusees(variable: dictionnaire.Variable, explicites: dict, fichier:
     return problemes
 
 
+def _etiquette_non_vue(brut, nom: str, vues: dict[str, str], fichier: str) -> Probleme:
+    """Avertissement : une étiquette déclarée n'apparaît dans aucune ligne ; les valeurs lues les plus proches."""
+    proches = difflib.get_close_matches(normaliser_nom(brut), list(vues), n=3, cutoff=0.6)
+    indice = ("valeurs lues les plus proches : " + ", ".join(f"« {vues[p]} »" for p in proches) + " ; "
+              if proches else "")
+    return Probleme(fichier, None, nom, str(brut), "etiquette_non_vue",
+                    f"l'étiquette « {brut} », déclarée dans correspondance.codes.{nom} de jeu.yml, n'apparaît "
+                    "dans aucune ligne de ce fichier.",
+                    f"Vérifier son orthographe dans l'export (espaces, accents, apostrophes) ; {indice}la retirer "
+                    "de jeu.yml si elle ne sert plus.", gravite="avertissement")
+
+
 def normaliser_valeurs(tableau: pd.DataFrame, table: str, desc: dict, *,
                        fichier: str) -> tuple[pd.DataFrame, dict[str, pd.Series], list[Probleme]]:
     """Valeurs manquantes déclarées -> NA ; étiquettes -> codes. Une décision par valeur distincte.
@@ -213,23 +225,18 @@ def normaliser_valeurs(tableau: pd.DataFrame, table: str, desc: dict, *,
             correspond = _table_codes(var, explicites)
         else:  # territoire : seuls les libellés déclarés changent
             correspond = {normaliser_nom(b): en_texte(c) for b, c in explicites.items()}
-        vues = set()
+        vues: dict[str, str] = {}  # texte normalisé -> valeur telle que lue
 
         def normaliser(valeur, correspond=correspond, vues=vues):
             if valeur in manquantes:
                 return pd.NA
-            vues.add(normaliser_nom(valeur))
+            vues.setdefault(normaliser_nom(valeur), str(valeur))
             return correspond.get(normaliser_nom(valeur), valeur)
         colonnes[nom] = par_valeur_distincte(tableau[nom], normaliser)
         if explicites:
             lues[nom] = tableau[nom]
             problemes += _cibles_refusees(var, explicites, fichier)
-            problemes += [Probleme(
-                fichier, None, nom, str(brut), "etiquette_non_vue",
-                f"l'étiquette « {brut} », déclarée dans correspondance.codes.{nom} de jeu.yml, n'apparaît "
-                "dans aucune ligne de ce fichier.",
-                "Vérifier son orthographe dans l'export (espaces, accents, apostrophes) ; la retirer de jeu.yml "
-                "si elle ne sert plus.", gravite="avertissement")
-                for brut in explicites if normaliser_nom(brut) not in vues]
+            problemes += [_etiquette_non_vue(brut, nom, vues, fichier)
+                          for brut in explicites if normaliser_nom(brut) not in vues]
     normalise = pd.DataFrame(colonnes, index=tableau.index, columns=tableau.columns)
     return normalise, lues, problemes
