@@ -76,12 +76,23 @@ def dossier_prepare(nom_jeu: str) -> Path:
 def nom_sur(texte: str) -> str:
     """Nom de dossier sûr : sans accents, apostrophes ni espaces.
 
+    Les apostrophes et tirets typographiques séparent les mots comme leurs
+    équivalents droits, et œ, æ, ß sont écrits en toutes lettres.
+
     >>> nom_sur("L'Assomption")
     'l_assomption'
     >>> nom_sur("D'Autray")
     'd_autray'
+    >>> nom_sur("MRC des Collines-de-l’Outaouais")
+    'mrc_des_collines_de_l_outaouais'
+    >>> nom_sur("Cœur-du-Québec")
+    'coeur_du_quebec'
     """
-    ascii_ = unicodedata.normalize("NFKD", str(texte)).encode("ascii", "ignore").decode()
+    pliage = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+    decompose = unicodedata.normalize("NFKD", str(texte).translate(pliage))
+    sans_accents = "".join(c for c in decompose if not unicodedata.combining(c))
+    # « replace » : un signe sans équivalent ASCII (’, –, «…) devient « ? », donc un séparateur
+    ascii_ = sans_accents.encode("ascii", "replace").decode()
     return re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_") or "sans_nom"
 
 

@@ -67,12 +67,20 @@ class AvertissementDonnees(AvertissementPaquet):
     """Données manquantes ou écartées : signalées, jamais ignorées en silence."""
 
 
+class AvertissementCorrespondance(AvertissementDonnees):
+    """Une correspondance de jeu.yml ne s'applique pas (colonne facultative absente, étiquette jamais vue)."""
+
+
 from dataclasses import dataclass, asdict  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Probleme:
     """Un problème trouvé dans un jeu de données, dit en français.
+
+    `gravite` : « erreur » (le jeu est refusé), « avertissement » (le jeu
+    est accepté, mais quelque chose ne s'applique pas comme déclaré : à
+    vérifier) ou « information » (remarque, par ex. colonne écartée).
 
     `ligne` est le numéro de ligne dans le fichier (l'en-tête est la ligne 1)
     ou le numéro d'observation pour SPSS/Stata ; None quand le problème porte
@@ -86,7 +94,7 @@ class Probleme:
     regle: str
     message: str
     correction: str
-    gravite: str = "erreur"  # erreur | information
+    gravite: str = "erreur"  # erreur (bloque) | avertissement (à vérifier, ne bloque pas) | information
 
     def en_texte(self) -> str:
         lieu = [self.fichier]

@@ -22,14 +22,13 @@ Exemple
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from . import dictionnaire
 from .erreurs import ErreurDonnees
+from .territoires import territoire_propose
 
 CONDITIONS = tuple(n for n in dictionnaire.variables("participants") if n[0] == "c" and n[1].isdigit())
 COLONNES_PORTRAIT = ["indicateur", "libelle", "niveau", "effectif", "denominateur",
@@ -174,8 +173,8 @@ LIBELLES_PORTRAIT = {
 def verifier_territoire(territoire: str, connus: list[str]) -> None:
     """Message clair (avec une suggestion proche) si `territoire` n'est pas dans `connus`."""
     if territoire not in connus:
-        proche = difflib.get_close_matches(territoire, connus, n=1, cutoff=0.5)
-        conseil = f" Vouliez-vous dire « {proche[0]} » ?" if proche else ""
+        proche = territoire_propose(territoire, connus)  # jamais un autre territoire que celui nommé
+        conseil = f" Vouliez-vous dire « {proche} » ?" if proche else ""
         raise ErreurDonnees(f"Territoire inconnu : « {territoire} ».{conseil} "
                             f"Territoires du jeu : {', '.join(connus)}.")
 

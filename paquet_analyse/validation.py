@@ -17,6 +17,12 @@ problèmes sortent d'un coup, chacun avec fichier, ligne, colonne, valeur
 - en information : un territoire d'une seule instance (aucun test possible en
   son sein).
 
+Trois gravités : « erreur » (le jeu est refusé), « avertissement » (une
+correspondance de jeu.yml ne s'applique pas : colonne facultative absente,
+étiquette jamais vue ; le jeu reste valide) et « information ». Un territoire
+inconnu n'est suggéré que si le libellé le nomme sans ambiguïté
+(`territoires.territoire_propose`).
+
 Exemple
 -------
 >>> from paquet_analyse import chargement, chemins, validation
@@ -27,18 +33,18 @@ True
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import dictionnaire, sorties
+from . import chemins, dictionnaire, sorties
 from .chargement import REGLES_DE_VALEUR, Jeu
 from .confidentialite import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
+from .territoires import liste_connus, territoire_propose
 
 COLONNES_RAPPORT = ["gravite", "fichier", "ligne", "colonne", "valeur", "regle", "message", "correction"]
 
@@ -165,15 +171,51 @@ def _references(jeu: Jeu) -> list[Probleme]:
                                       f"Corriger l'identifiant, ou ajouter l'instance dans {jeu.fichier_affiche('instances')}."))
     terr = _typee(jeu, "territoires") if "territoires" in jeu.brut else None
     if terr is not None and "territoire" in terr.columns and "territoire" in inst.columns:
-        connus = set(terr["territoire"].dropna())
+        connus = sorted(set(terr["territoire"].dropna()))
+        problemes += _cibles_territoire(jeu, connus)
         absents = inst["territoire"].notna() & ~inst["territoire"].isin(connus)
-        fichier = jeu.fichier_affiche("instances")
+        lus = jeu.lu.get("instances", {}).get("territoire")
+        modeles: dict[tuple, Probleme] = {}
         for ligne, valeur in inst.loc[absents, "territoire"].items():
-            proche = difflib.get_close_matches(str(valeur), sorted(connus), n=1, cutoff=0.6)
-            conseil = f"Remplacer par « {proche[0]} »" if proche else "Corriger le nom"
-            problemes.append(Probleme(fichier, int(ligne), "territoire", str(valeur), "territoire_inconnu",
-                                      f"territoire absent de {jeu.fichier_affiche('territoires')}.",
-                                      f"{conseil}, ou ajouter ce territoire à {jeu.fichier_affiche('territoires')}."))
+            brute = str(lus.at[ligne]) if lus is not None and pd.notna(lus.at[ligne]) else str(valeur)
+            if (brute, valeur) not in modeles:
+                modeles[(brute, valeur)] = _territoire_inconnu(jeu, brute, str(valeur), connus)
+            problemes.append(replace(modeles[(brute, valeur)], ligne=int(ligne)))
+    return problemes
+
+
+def _territoire_inconnu(jeu: Jeu, brute: str, nom: str, connus: list[str]) -> Probleme:
+    """Un territoire des instances absent du fichier des territoires ; suggestion prudente
+    (`territoires.territoire_propose` : jamais un autre territoire que celui nommé)."""
+    fichier_terr = jeu.fichier_affiche("territoires")
+    cle = "correspondance.codes.territoire de jeu.yml"
+    appliquee = f"correspondance : « {brute} » → « {nom} »" if brute != nom else "correspondance : aucune"
+    propose = territoire_propose(brute, connus) or territoire_propose(nom, connus)
+    if propose:
+        conseil = (f"Ce libellé désigne sans doute « {propose} » : déclarer « {brute} »: {propose} dans {cle}, "
+                   f"ou corriger le nom")
+    else:
+        conseil = (f"Aucun territoire connu ne correspond sans ambiguïté ; territoires de {fichier_terr} : "
+                   f"{liste_connus(connus)}. Déclarer le nom exact dans {cle}, ou corriger le nom")
+    return Probleme(jeu.fichier_affiche("instances"), None, "territoire", brute, "territoire_inconnu",
+                    f"territoire absent de {fichier_terr} (valeur brute « {brute} », {appliquee}).",
+                    f"{conseil}, ou ajouter ce territoire à {fichier_terr}.")
+
+
+def _cibles_territoire(jeu: Jeu, connus: list[str]) -> list[Probleme]:
+    """Noms donnés par correspondance.codes.territoire et absents du fichier des territoires."""
+    declares = ((jeu.descripteur.get("correspondance") or {}).get("codes") or {}).get("territoire") or {}
+    problemes = []
+    for brute, nom in declares.items():
+        if str(nom) in connus:
+            continue
+        propose = territoire_propose(str(nom), connus)
+        conseil = (f"Écrire « {propose} »" if propose
+                   else f"Choisir un nom du fichier des territoires ({liste_connus(connus)})")
+        problemes.append(Probleme(
+            chemins.relatif(jeu.dossier / "jeu.yml"), None, "territoire", str(nom), "correspondance_territoire_inconnu",
+            f"correspondance.codes.territoire fait correspondre « {brute} » à « {nom} », absent de "
+            f"{jeu.fichier_affiche('territoires')}.", f"{conseil} comme cible de « {brute} » dans jeu.yml."))
     return problemes
 
 
@@ -261,7 +303,17 @@ class RapportValidation:
         return [p for p in self.problemes if p.gravite == "erreur"]
 
     @property
+    def avertissements(self) -> list[Probleme]:
+        """Ce qui ne bloque pas mais ne s'applique pas comme déclaré (correspondance) : à vérifier."""
+        return [p for p in self.problemes if p.gravite == "avertissement"]
+
+    @property
+    def informations(self) -> list[Probleme]:
+        return [p for p in self.problemes if p.gravite not in ("erreur", "avertissement")]
+
+    @property
     def valide(self) -> bool:
+        """Vrai s'il n'y a aucune erreur (les avertissements et informations ne bloquent pas)."""
         return not self.erreurs
 
     def tableau(self) -> pd.DataFrame:
@@ -271,21 +323,30 @@ class RapportValidation:
         tableau["ligne"] = tableau["ligne"].astype("Int64")
         return tableau
 
+    def _bilan_non_bloquant(self) -> str:
+        """« 2 avertissement(s) et 3 information(s) », ou texte vide."""
+        morceaux = [f"{len(self.avertissements)} avertissement(s)"] if self.avertissements else []
+        morceaux += [f"{len(self.informations)} information(s)"] if self.informations else []
+        return " et ".join(morceaux)
+
     def resume(self, *, max_par_genre: int = 5) -> str:
-        """Texte français : bilan, puis un problème par ligne (au plus
-        `max_par_genre` par fichier, colonne et règle ; le CSV les a tous)."""
-        infos = len(self.problemes) - len(self.erreurs)
+        """Texte français : bilan, puis un problème par ligne (erreurs, puis avertissements ; au plus
+        `max_par_genre` par fichier, colonne et règle ; le CSV les a tous, informations comprises)."""
+        non_bloquant = self._bilan_non_bloquant()
         if self.valide:
-            tete = f"Jeu « {self.jeu} » : valide (aucune erreur"
-            return tete + (f" ; {infos} information(s))." if infos else ").")
-        lignes = [f"Jeu « {self.jeu} » : {len(self.erreurs)} erreur(s) à corriger"
-                  + (f" et {infos} information(s)" if infos else "") + " :"]
+            tete = f"Jeu « {self.jeu} » : valide (aucune erreur" + (f" ; {non_bloquant})" if non_bloquant else ")")
+            tete += " :" if self.avertissements else "."
+        else:
+            tete = (f"Jeu « {self.jeu} » : {len(self.erreurs)} erreur(s) à corriger"
+                    + (f" ; {non_bloquant}" if non_bloquant else "") + " :")
+        lignes = [tete]
         vus: dict[tuple, int] = {}
-        for p in self.erreurs:
+        for p in self.erreurs + self.avertissements:
             groupe = (p.fichier, p.colonne, p.regle)
             vus[groupe] = vus.get(groupe, 0) + 1
             if vus[groupe] <= max_par_genre:
-                lignes.append(f"  - {p.en_texte()}")
+                marque = "" if p.gravite == "erreur" else "(avertissement) "
+                lignes.append(f"  - {marque}{p.en_texte()}")
         for (fichier, colonne, regle), n in vus.items():
             if n > max_par_genre:
                 lignes.append(f"  … et {n - max_par_genre} autre(s) [{regle}] dans {fichier}, "
@@ -316,7 +377,8 @@ def valider_jeu(jeu: Jeu) -> RapportValidation:
     Renvoie
     -------
     RapportValidation
-        Tous les problèmes, erreurs d'abord, puis par fichier et par ligne.
+        Tous les problèmes, erreurs d'abord, puis avertissements, puis
+        informations ; chaque groupe par fichier et par ligne.
         Jamais d'exception pour un problème de données ;
         `rapport.lever_si_erreurs()` lève `ErreurValidation`.
     """
@@ -329,6 +391,7 @@ def valider_jeu(jeu: Jeu) -> RapportValidation:
     problemes += _references(jeu) + _valeurs_identifiantes(jeu) + _territoires_une_instance(jeu)
     ordre = {t: i for i, t in enumerate(jeu.fichiers)}
     cle = {chemin: ordre[t] for t, chemin in ((t, jeu.fichier_affiche(t)) for t in jeu.fichiers)}
-    problemes.sort(key=lambda p: (p.gravite != "erreur", cle.get(p.fichier, 99),
+    rang = {"erreur": 0, "avertissement": 1}
+    problemes.sort(key=lambda p: (rang.get(p.gravite, 2), cle.get(p.fichier, 99),
                                   -1 if p.ligne is None else p.ligne, p.colonne or "", p.regle))
     return RapportValidation(jeu=jeu.nom, problemes=tuple(problemes))

@@ -18,10 +18,31 @@ import pandas as pd
 from ..erreurs import ErreurLecture, Probleme
 
 
+# Lettres et signes typographiques qui n'ont pas de décomposition ASCII : sans ce
+# pliage, « l’Outaouais » (apostrophe courbe) deviendrait « loutaouais » et ne
+# rejoindrait plus « l'Outaouais ».
+PLIAGE_TYPOGRAPHIQUE = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "´": "'", "`": "'", "′": "'",
+                                      "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-",
+                                      "œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+
+
+def plier_ascii(texte: Any) -> str:
+    """Texte en ASCII : accents retirés, apostrophes et tirets typographiques pliés.
+
+    >>> plier_ascii("MRC des Collines-de-l’Outaouais — cœur")
+    "MRC des Collines-de-l'Outaouais - coeur"
+    """
+    plie = unicodedata.normalize("NFKD", str(texte).translate(PLIAGE_TYPOGRAPHIQUE))
+    return plie.encode("ascii", "ignore").decode()
+
+
 def normaliser_nom(texte: Any) -> str:
-    """Minuscules, sans accents, ponctuation remplacée par `_`."""
-    ascii_ = unicodedata.normalize("NFKD", str(texte)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_.lower()).strip("_")
+    """Minuscules, sans accents, ponctuation (apostrophes courbes comprises) remplacée par `_`.
+
+    >>> normaliser_nom("Collines-de-l’Outaouais") == normaliser_nom("Collines-de-l'Outaouais")
+    True
+    """
+    return re.sub(r"[^a-z0-9]+", "_", plier_ascii(texte).lower()).strip("_")
 
 
 def en_texte(valeur: Any) -> Any:

@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from .. import chemins, dictionnaire
 from ..documents_yaml import ErreurChamp, erreurs_pydantic, lire_yaml, refus
 from ..erreurs import ErreurJeu
+from .correspondance import variables_a_correspondance
 
 CLES_DESCRIPTEUR = {
     "titre": True, "region": True, "annee_enquete": True, "source": True,
@@ -43,11 +44,10 @@ def _table_connue(table: str) -> str:
 
 
 def _variable_codee(nom: str) -> str:
-    codees = {n for t in dictionnaire.TABLES for n, v in dictionnaire.variables(t).items()
-              if v.est_code or v.type == "booleen"}
+    codees = {n for t in dictionnaire.TABLES for n in variables_a_correspondance(t)}  # dont territoire
     if nom not in codees:
         raise refus(f"« {nom} » n'est pas une variable codée du dictionnaire "
-                    f"(variables codées : {', '.join(sorted(codees))})")
+                    f"(variables à correspondance : {', '.join(sorted(codees))})")
     return nom
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import chemins, dictionnaire
-from ..erreurs import ErreurLecture, Probleme
+from ..erreurs import AvertissementCorrespondance, ErreurLecture, Probleme
 from .commun import message_lecture
 from .correspondance import noms_attendus, normaliser_valeurs, renommer_colonnes
 from .descripteur import lire_descripteur, spec_fichier
@@ -23,7 +24,10 @@ class Jeu:
     `brut[table]` : texte normalisé, indexé par le numéro de ligne du fichier ;
     `instances`, `participants`, `territoires` : tableaux typés (index 0, 1, …,
     dans l'ordre de `brut`) ; `problemes` : problèmes de lecture et de typage
-    (une valeur refusée au typage est NA dans le tableau typé, et signalée ici).
+    (une valeur refusée au typage est NA dans le tableau typé, et signalée ici) ;
+    `lu[table][variable]` : la colonne telle que lue, avant la correspondance,
+    pour les seules variables dont jeu.yml déclare des étiquettes (les messages
+    citent ainsi la valeur brute).
     """
 
     dossier: Path
@@ -34,6 +38,7 @@ class Jeu:
     participants: pd.DataFrame
     territoires: pd.DataFrame | None
     problemes: list[Probleme] = field(default_factory=list)
+    lu: dict[str, dict[str, pd.Series]] = field(default_factory=dict)
 
     @property
     def nom(self) -> str:
@@ -66,8 +71,12 @@ def _lire_table(dossier: Path, desc: dict, table: str) -> tuple[Path, Lecture]:
     return cible, lire(cible, attendues=attendues, **spec)
 
 
-def _preparer_table(lecture: Lecture, table: str, desc: dict, fichier: str) -> tuple[pd.DataFrame, list]:
-    """Renomme et normalise une table lue ; problèmes de lecture rattachés aux variables."""
+def _preparer_table(lecture: Lecture, table: str, desc: dict,
+                    fichier: str) -> tuple[pd.DataFrame, dict[str, pd.Series], list]:
+    """Renomme et normalise une table lue ; problèmes de lecture rattachés aux variables.
+
+    Renvoie (texte normalisé, colonnes brutes des variables à étiquettes déclarées, problèmes).
+    """
     problemes = []
     if lecture.tableau.empty:
         problemes.append(Probleme(fichier, None, None, None, "fichier_sans_donnees",
@@ -83,7 +92,17 @@ def _preparer_table(lecture: Lecture, table: str, desc: dict, fichier: str) -> t
             else:
                 p = Probleme(**(p.en_dict() | {"gravite": "information"}))
         problemes.append(p)
-    return normaliser_valeurs(renomme, table, desc), problemes + probs
+    normalise, lues, probs_codes = normaliser_valeurs(renomme, table, desc, fichier=fichier)
+    return normalise, lues, problemes + probs + probs_codes
+
+
+def _avertir(problemes: list[Probleme], dossier: Path) -> None:
+    """Chaque avertissement aussi sur la console (stderr), rattaché à jeu.yml : il ne bloque rien,
+    mais une correspondance qui ne s'applique pas ne doit pas passer inaperçue."""
+    for p in problemes:
+        if p.gravite == "avertissement":
+            warnings.warn_explicit(AvertissementCorrespondance(f"Avertissement : {p.en_texte()}"),
+                                   AvertissementCorrespondance, chemins.relatif(dossier / "jeu.yml"), 0)
 
 
 def charger_jeu(chemin: str | Path) -> Jeu:
@@ -101,7 +120,9 @@ def charger_jeu(chemin: str | Path) -> Jeu:
     Un descripteur incohérent lève `ErreurJeu` ; un fichier illisible lève
     `ErreurLecture` (tous les fichiers illisibles à la fois). Un problème de
     contenu (code inconnu, doublon…) n'arrête pas le chargement :
-    `valider_jeu` les rapporte tous.
+    `valider_jeu` les rapporte tous. Les avertissements (correspondance
+    déclarée qui ne s'applique pas) sont aussi émis comme
+    `AvertissementCorrespondance` (affichés sur la console).
     """
     dossier = Path(chemin)
     desc = lire_descripteur(dossier)
@@ -120,14 +141,17 @@ def charger_jeu(chemin: str | Path) -> Jeu:
                                        "et verrouillé par un autre programme."))
     if fatals:
         raise ErreurLecture(message_lecture(fatals), fatals)
-    bruts, problemes = {}, []
+    bruts, lus, problemes = {}, {}, []
     for table, lecture in lectures.items():
-        bruts[table], probs = _preparer_table(lecture, table, desc, chemins.relatif(fichiers[table]))
+        bruts[table], lus[table], probs = _preparer_table(lecture, table, desc, chemins.relatif(fichiers[table]))
         problemes += probs
     typees = {}
+    codes = (desc.get("correspondance") or {}).get("codes") or {}
     for table, brut in bruts.items():
-        typees[table], probs = typer_table(brut, table, fichier=chemins.relatif(fichiers[table]))
+        typees[table], probs = typer_table(brut, table, fichier=chemins.relatif(fichiers[table]),
+                                           lues=lus[table], codes=codes)
         problemes += probs
+    _avertir(problemes, dossier)
     return Jeu(dossier=dossier, descripteur=desc, fichiers=fichiers, brut=bruts,
                instances=typees["instances"], participants=typees["participants"],
-               territoires=typees.get("territoires"), problemes=problemes)
+               territoires=typees.get("territoires"), problemes=problemes, lu=lus)

@@ -97,38 +97,49 @@ def valeurs_refusees(brut: pd.Series, typee) -> np.ndarray:
     return brut.notna().to_numpy() & np.asarray(pd.isna(typee))
 
 
-def typer_colonne(brut: pd.Series, variable: dictionnaire.Variable, *,
-                  fichier: str) -> tuple[pd.Series, list[Probleme]]:
+def typer_colonne(brut: pd.Series, variable: dictionnaire.Variable, *, fichier: str,
+                  lue: pd.Series | None = None, explicites: dict | None = None) -> tuple[pd.Series, list[Probleme]]:
     """Type une colonne normalisée ; renvoie (colonne typée, un problème par valeur refusée).
 
     `brut` est indexé par le numéro de ligne du fichier ; la colonne typée
-    garde cet index. Le message de chaque valeur refusée distincte n'est
-    construit qu'une fois.
+    garde cet index. `lue` : la colonne telle que lue (avant la
+    correspondance), pour citer la valeur brute ; `explicites` : les
+    étiquettes déclarées dans correspondance.codes pour cette variable. Le
+    message de chaque valeur refusée distincte n'est construit qu'une fois.
     """
     typee = pd.Series(typer(brut, variable), index=brut.index)
     refusees = valeurs_refusees(brut, typee)
     if not refusees.any():
         return typee, []
-    modeles: dict[str, Probleme] = {}
+    modeles: dict[tuple[str, str], Probleme] = {}
     problemes = []
-    for ligne, valeur in zip(brut.index[refusees], brut.to_numpy(dtype=object)[refusees]):
-        valeur = str(valeur)
-        if valeur not in modeles:
-            modeles[valeur] = probleme_de_valeur(valeur, variable, fichier=fichier)
-        problemes.append(dataclasses.replace(modeles[valeur], ligne=int(ligne)))
+    lignes = brut.index[refusees]
+    valeurs = brut.to_numpy(dtype=object)[refusees]
+    brutes = lue.loc[lignes].to_numpy(dtype=object) if lue is not None else valeurs
+    for ligne, valeur, brute in zip(lignes, valeurs, brutes):
+        cle = (str(brute), str(valeur))
+        if cle not in modeles:
+            modeles[cle] = probleme_de_valeur(cle[1], variable, fichier=fichier, brute=cle[0],
+                                              explicites=explicites)
+        problemes.append(dataclasses.replace(modeles[cle], ligne=int(ligne)))
     return typee, problemes
 
 
-def typer_table(brut: pd.DataFrame, table: str, *, fichier: str) -> tuple[pd.DataFrame, list[Probleme]]:
+def typer_table(brut: pd.DataFrame, table: str, *, fichier: str, lues: dict[str, pd.Series] | None = None,
+                codes: dict | None = None) -> tuple[pd.DataFrame, list[Probleme]]:
     """Type une table normalisée (index : lignes du fichier) ; renvoie (table typée, problèmes).
 
     La table typée a un index positionnel (0, 1, …), dans l'ordre des lignes
     de `brut` ; les problèmes portent les numéros de ligne du fichier.
+    `lues` : colonnes telles que lues, avant la correspondance (par variable) ;
+    `codes` : correspondance.codes de jeu.yml. Un problème cite ainsi la
+    valeur brute et la correspondance appliquée.
     """
     colonnes, problemes = {}, []
     for nom, var in dictionnaire.variables(table).items():
         if nom in brut.columns:
-            colonnes[nom], probs = typer_colonne(brut[nom], var, fichier=fichier)
+            colonnes[nom], probs = typer_colonne(brut[nom], var, fichier=fichier, lue=(lues or {}).get(nom),
+                                                 explicites=(codes or {}).get(nom))
             problemes += probs
     typee = pd.DataFrame(colonnes, index=brut.index)
     return typee.reset_index(drop=True), problemes
@@ -138,23 +149,43 @@ def typer_table(brut: pd.DataFrame, table: str, *, fichier: str) -> tuple[pd.Dat
 # Messages des valeurs refusées
 
 
+def _correspondance_appliquee(brute: str, valeur: str, explicites: dict | None) -> str:
+    """« valeur brute « X » (correspondance : …) » : ce qui a été lu, et l'étiquette déclarée qui s'est appliquée."""
+    declaree = next((c for b, c in (explicites or {}).items() if normaliser_nom(b) == normaliser_nom(brute)), None)
+    if declaree is not None:
+        quoi = f"« {brute} » → « {declaree} » déclarée dans jeu.yml"
+    elif brute != valeur:
+        quoi = f"libellé lu comme « {valeur} »"
+    else:
+        quoi = "aucune"
+    return f"valeur brute « {brute} » (correspondance : {quoi})"
+
+
 def probleme_de_valeur(valeur: str, variable: dictionnaire.Variable, *, fichier: str,
-                       ligne: int | None = None) -> Probleme:
-    """Le problème d'une valeur non manquante que le typage refuse (message, correction)."""
+                       ligne: int | None = None, brute: str | None = None,
+                       explicites: dict | None = None) -> Probleme:
+    """Le problème d'une valeur non manquante que le typage refuse (message, correction).
+
+    `valeur` : le texte normalisé (après la correspondance) ; `brute` : la
+    valeur telle que lue dans le fichier (défaut : `valeur`), citée dans le
+    problème, avec la correspondance qui s'est appliquée.
+    """
     regle = REGLES_DE_TYPE[variable.type]
     colonne = variable.nom
-    dedie = _probleme_de_forme(regle, fichier, ligne, colonne, valeur, variable)
+    brute = valeur if brute is None else brute
+    dedie = _probleme_de_forme(regle, fichier, ligne, colonne, brute, variable)
     if dedie is not None:
         return dedie
+    lu = _correspondance_appliquee(brute, valeur, explicites)
     if regle == "code_inconnu":
-        return Probleme(fichier, ligne, colonne, valeur, regle, f"code inconnu pour « {variable.libelle} ».",
+        return Probleme(fichier, ligne, colonne, brute, regle, f"code inconnu pour « {variable.libelle} » ; {lu}.",
                         _suggestion(valeur, variable))
     if regle == "booleen_invalide":
-        return Probleme(fichier, ligne, colonne, valeur, regle, "réponse oui/non attendue.",
-                        "Écrire oui ou non (ou 1/0, vrai/faux), ou déclarer l'étiquette dans "
-                        f"correspondance.codes.{colonne} de jeu.yml.")
+        return Probleme(fichier, ligne, colonne, brute, regle, f"réponse oui/non attendue ; {lu}.",
+                        "Écrire oui ou non (ou o/n, 1/0, vrai/faux, true/false, yes/no), ou déclarer l'étiquette "
+                        f"dans correspondance.codes.{colonne} de jeu.yml (par ex. « {brute} »: non).")
     attendu = "un nombre entier" if regle == "type_entier" else "un nombre"
-    return Probleme(fichier, ligne, colonne, valeur, regle, f"{attendu} est attendu ({variable.libelle}).",
+    return Probleme(fichier, ligne, colonne, brute, regle, f"{attendu} est attendu ({variable.libelle}).",
                     f"Écrire {attendu} en chiffres (par ex. 3 ; pas « deux » ni « 3 ou 4 »), "
                     "ou laisser vide si la réponse manque.")
 

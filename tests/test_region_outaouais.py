@@ -1,0 +1,311 @@
+"""Une autre région : exports LimeSurvey (.xlsx) et SPSS (.sav), territoires en Windows-1252.
+
+Le jeu `tests/donnees/outaouais/` est SIMULÉ (fabriqué par
+`tests/donnees/fabriquer_outaouais.py`). On vérifie qu'il est accepté tel
+qu'une équipe l'écrirait (correspondance des colonnes, des codes, des
+territoires et des booléens), puis qu'une copie abîmée donne les bonnes
+erreurs et les bons avertissements ; et que les suggestions de territoire ne
+proposent jamais un autre territoire que celui que le libellé nomme.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import warnings
+
+import pandas as pd
+import pytest
+import yaml
+
+from paquet_analyse import chargement, chemins, indicateurs, validation
+from paquet_analyse.chargement.correspondance import valeur_booleenne
+from paquet_analyse.erreurs import AvertissementCorrespondance, ErreurDonnees
+from paquet_analyse.territoires import territoire_propose
+
+DONNEES = chemins.racine() / "tests" / "donnees"
+JEU = DONNEES / "outaouais"
+OFFICIELS = ["Gatineau", "La Vallée-de-la-Gatineau", "Les Collines-de-l'Outaouais", "Pontiac", "Papineau"]
+
+
+def _fabrique():
+    spec = importlib.util.spec_from_file_location("fabriquer_outaouais", DONNEES / "fabriquer_outaouais.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def fabrique():
+    return _fabrique()
+
+
+@pytest.fixture(scope="module")
+def jeu():
+    return chargement.charger_jeu(JEU)
+
+
+def _copie(tmp_path, modifier_yml=None):
+    cible = tmp_path / "outaouais"
+    shutil.copytree(JEU, cible)
+    if modifier_yml:
+        desc = yaml.safe_load((cible / "jeu.yml").read_text(encoding="utf-8"))
+        modifier_yml(desc)
+        (cible / "jeu.yml").write_text(yaml.safe_dump(desc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return cible
+
+
+def _valider(dossier):
+    """Rapport d'une copie (les avertissements de la console sont vérifiés à part)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementCorrespondance)
+        return validation.valider_jeu(chargement.charger_jeu(dossier))
+
+
+def _regles(rapport, regle):
+    return [p for p in rapport.problemes if p.regle == regle]
+
+
+# --------------------------------------------------------------------------
+# Le jeu tel que livré
+
+
+def test_fichiers_identiques_a_ceux_du_script(tmp_path, fabrique):
+    """Les fichiers versionnés sont bien ceux que le script fabrique (graine fixe, octets reproductibles)."""
+    fabrique.fabriquer(tmp_path)
+    for chemin in sorted(JEU.iterdir()):
+        assert (tmp_path / chemin.name).read_bytes() == chemin.read_bytes(), chemin.name
+
+
+def test_jeu_declare_simule():
+    desc = yaml.safe_load((JEU / "jeu.yml").read_text(encoding="utf-8"))
+    assert desc["simule"] is True and "SIMULÉES" in desc["titre"]
+    assert (JEU / "territoires.csv").read_bytes().decode("cp1252").splitlines()[0] == "territoire;code_geo;population"
+    with pytest.raises(UnicodeDecodeError):
+        (JEU / "territoires.csv").read_bytes().decode("utf-8")  # vraiment en Windows-1252 (« Vallée »)
+
+
+def test_valider_en_ligne_de_commande_sans_erreur(tmp_path):
+    rapport = tmp_path / "rapport.csv"
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "valider", str(JEU), "--rapport", str(rapport)],
+                       capture_output=True, text=True, cwd=chemins.racine())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "valide (aucune erreur" in r.stdout and "Traceback" not in r.stderr
+    tableau = pd.read_csv(rapport, dtype=str, keep_default_na=False)
+    assert not (tableau["gravite"] == "erreur").any()
+    ignorees = set(tableau.loc[tableau["regle"] == "colonne_ignoree", "colonne"])
+    assert ignorees == {"id", "submitdate", "Qui a pris l'initiative de créer la table ? [Autre (précisez)]"}
+
+
+def test_territoires_mappes_vers_les_noms_officiels(jeu, fabrique):
+    assert sorted(jeu.instances["territoire"].unique()) == sorted(OFFICIELS)
+    source = fabrique._tables()["instances"]
+    assert jeu.instances["territoire"].tolist() == source["territoire"].tolist()
+    assert sorted(jeu.territoires["territoire"]) == sorted(OFFICIELS)
+    assert jeu.territoires.set_index("territoire").loc["Gatineau", "population"] == 291_000
+
+
+def test_booleens_et_codes_des_libelles(jeu, fabrique):
+    source = fabrique._tables()["instances"]
+    for nom in ("citoyens_membres", "financement_programme", "soutien_professionnel"):
+        assert str(jeu.instances[nom].dtype) == "boolean"
+        assert jeu.instances[nom].tolist() == source[nom].tolist(), nom
+    evaluation = jeu.instances["evaluation_collective"]  # « O »/« N », et « Ne sait pas » -> NA
+    connus = evaluation.notna().to_numpy()
+    assert 0 < (~connus).sum() < len(evaluation)
+    assert evaluation[connus].tolist() == source["evaluation_collective"][connus].tolist()
+    for nom in ("initiateur", "thematique", "forme", "fonction_dominante"):
+        assert jeu.instances[nom].astype(str).tolist() == source[nom].tolist(), nom
+    participants = fabrique._tables()["participants"]
+    for nom in ("secteur", "mandat_defini_par", "suivi_organisation"):
+        assert jeu.participants[nom].astype(str).tolist() == participants[nom].tolist(), nom
+
+
+def test_modele_absent_de_l_export(jeu):
+    assert jeu.instances["modele"].isna().all()
+    assert not any(p.colonne == "modele" for p in validation.valider_jeu(jeu).problemes)
+
+
+def test_autre_precisez_ecarte_jamais_analyse(jeu):
+    libre = "Qui a pris l'initiative de créer la table ? [Autre (précisez)]"
+    assert libre not in jeu.brut["instances"].columns and libre not in jeu.instances.columns
+    infos = [p for p in jeu.problemes if p.colonne == libre]
+    assert [(p.regle, p.gravite) for p in infos] == [("colonne_ignoree", "information")]
+
+
+def test_codes_manquants_spss_deviennent_na(jeu):
+    """99 = « Ne sait pas », déclaré manquant dans le .sav : NA, et jamais un code ni un nombre."""
+    import pyreadstat
+
+    brut, _ = pyreadstat.read_sav(str(JEU / "repondants.sav"), user_missing=True)
+    for colonne, variable in (("Q2", "mode_delegation"), ("C1", "c1_compromis"), ("Q5", "nb_concertations")):
+        nsp = (brut[colonne] == 99).to_numpy()
+        assert nsp.sum() > 0, colonne
+        assert jeu.participants[variable][nsp].isna().all(), variable
+    assert jeu.participants["nb_concertations"].max() < 99
+    assert not any(p.regle in chargement.REGLES_DE_VALEUR for p in jeu.problemes)
+
+
+# --------------------------------------------------------------------------
+# Copies abîmées
+
+
+def test_libelle_faux_cite_la_valeur_brute_et_la_correspondance(tmp_path):
+    import openpyxl
+
+    dossier = _copie(tmp_path)
+    classeur = openpyxl.load_workbook(dossier / "tables_limesurvey.xlsx")
+    feuille = classeur.active
+    entete = [c.value for c in feuille[2]]
+    col_citoyens = entete.index("Des citoyennes et citoyens siègent-ils à la table ?") + 1
+    col_territoire = entete.index("Sur quel territoire la table agit-elle principalement ?") + 1
+    feuille.cell(row=5, column=col_citoyens, value="Peut-être")
+    feuille.cell(row=6, column=col_territoire, value="MRC du Pontiak")
+    classeur.save(dossier / "tables_limesurvey.xlsx")
+    rapport = _valider(dossier)
+    assert not rapport.valide
+    [b] = _regles(rapport, "booleen_invalide")
+    assert (b.ligne, b.colonne, b.valeur) == (5, "citoyens_membres", "Peut-être")
+    assert "valeur brute « Peut-être » (correspondance : aucune)" in b.message
+    [t] = _regles(rapport, "territoire_inconnu")
+    assert (t.ligne, t.valeur) == (6, "MRC du Pontiak")
+    assert "sans doute" not in t.correction and "« Pontiac »" in t.correction  # liste, sans deviner
+
+
+def test_cible_booleenne_invalide(tmp_path):
+    def modifier(desc):
+        desc["correspondance"]["codes"]["citoyens_membres"]["Des citoyens"] = "peut-être"
+    rapport = _valider(_copie(tmp_path, modifier))
+    [c] = _regles(rapport, "correspondance_cible_invalide")
+    assert (c.colonne, c.valeur, c.gravite) == ("citoyens_membres", "peut-être", "erreur")
+    refus = _regles(rapport, "booleen_invalide")
+    assert refus and all(p.valeur == "Des citoyens" for p in refus)
+    assert "« Des citoyens » → « peut-être » déclarée dans jeu.yml" in refus[0].message
+
+
+def test_en_tete_declare_absent_erreur_ou_avertissement(tmp_path):
+    def modifier(desc):
+        colonnes = desc["correspondance"]["colonnes"]["instances"]
+        colonnes["Sur quel territoire la table agit-elle ?"] = colonnes.pop(
+            "Sur quel territoire la table agit-elle principalement ?")
+        colonnes["Nombre de réalisations collectives"] = colonnes.pop(
+            "Combien de réalisations collectives (services, outils, ressources) la table a-t-elle créées ?")
+    dossier = _copie(tmp_path, modifier)
+    with pytest.warns(AvertissementCorrespondance, match="Nombre de réalisations collectives"):
+        jeu = chargement.charger_jeu(dossier)
+    rapport = validation.valider_jeu(jeu)
+    absentes = {p.colonne: p for p in _regles(rapport, "colonne_declaree_absente")}
+    erreur, avert = absentes["Sur quel territoire la table agit-elle ?"], absentes["Nombre de réalisations collectives"]
+    assert erreur.gravite == "erreur" and "« Sur quel territoire la table agit-elle principalement ? »" in erreur.correction
+    assert avert.gravite == "avertissement" and "« Combien de réalisations collectives" in avert.correction
+    assert avert in rapport.avertissements and avert not in rapport.erreurs
+    assert not rapport.valide and "1 avertissement(s)" in rapport.resume()
+
+
+def test_avertissements_seuls_le_jeu_reste_valide_et_la_console_le_dit(tmp_path):
+    def modifier(desc):
+        desc["correspondance"]["codes"]["territoire"]["Ville de Gatinau"] = "Gatineau"  # jamais vue
+        colonnes = desc["correspondance"]["colonnes"]["instances"]
+        colonnes["Nombre de réalisations"] = colonnes.pop(
+            "Combien de réalisations collectives (services, outils, ressources) la table a-t-elle créées ?")
+    dossier = _copie(tmp_path, modifier)
+    rapport = _valider(dossier)
+    assert rapport.valide and len(rapport.avertissements) == 2
+    [nonvue] = _regles(rapport, "etiquette_non_vue")
+    assert (nonvue.colonne, nonvue.valeur, nonvue.gravite) == ("territoire", "Ville de Gatinau", "avertissement")
+    assert "2 avertissement(s)" in rapport.resume() and "(avertissement) [etiquette_non_vue]" in rapport.resume()
+    csv = tmp_path / "rapport.csv"
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "valider", str(dossier), "--rapport", str(csv)],
+                       capture_output=True, text=True, cwd=chemins.racine())
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Avertissement : [etiquette_non_vue]" in r.stderr and "Ville de Gatinau" in r.stderr
+    assert "Avertissement : [colonne_declaree_absente]" in r.stderr
+    gravites = pd.read_csv(csv, dtype=str, keep_default_na=False)["gravite"].tolist()
+    assert gravites.count("avertissement") == 2 and gravites.index("avertissement") < gravites.index("information")
+
+
+def test_territoire_non_declare_suggere_le_bon(tmp_path):
+    def modifier(desc):
+        del desc["correspondance"]["codes"]["territoire"]["Ville de Gatineau"]
+    rapport = _valider(_copie(tmp_path, modifier))
+    inconnus = _regles(rapport, "territoire_inconnu")
+    assert len(inconnus) == 20 and {p.valeur for p in inconnus} == {"Ville de Gatineau"}
+    assert "sans doute « Gatineau »" in inconnus[0].correction
+    assert "La Vallée-de-la-Gatineau »" not in inconnus[0].correction
+
+
+def test_territoire_absent_du_fichier_jamais_fondu_dans_un_voisin(tmp_path):
+    """Sans Gatineau dans le fichier des territoires, « Ville de Gatineau » ne doit pas devenir
+    « La Vallée-de-la-Gatineau » (une ville de 20 tables fondue dans une autre MRC)."""
+    def modifier(desc):
+        del desc["correspondance"]["codes"]["territoire"]["Ville de Gatineau"]
+    dossier = _copie(tmp_path, modifier)
+    lignes = (dossier / "territoires.csv").read_bytes().decode("cp1252").splitlines()
+    (dossier / "territoires.csv").write_bytes(
+        "\r\n".join(l for l in lignes if not l.startswith("Gatineau;")).encode("cp1252"))
+    inconnus = _regles(_valider(dossier), "territoire_inconnu")
+    assert inconnus and all("sans doute" not in p.correction and "Remplacer par" not in p.correction
+                            for p in inconnus)
+    assert "Aucun territoire connu ne correspond sans ambiguïté" in inconnus[0].correction
+
+
+def test_cible_de_territoire_absente_du_fichier(tmp_path):
+    def modifier(desc):
+        desc["correspondance"]["codes"]["territoire"]["Ville de Gatineau"] = "Gatineau (ville)"
+    rapport = _valider(_copie(tmp_path, modifier))
+    [c] = _regles(rapport, "correspondance_territoire_inconnu")
+    assert c.fichier.endswith("jeu.yml") and c.valeur == "Gatineau (ville)" and "« Gatineau »" in c.correction
+    assert len(_regles(rapport, "territoire_inconnu")) == 20
+
+
+# --------------------------------------------------------------------------
+# Suggestions de territoire, booléens, noms sûrs
+
+
+@pytest.mark.parametrize(("libelle", "attendu"), [
+    ("Ville de Gatineau", "Gatineau"),
+    ("VILLE DE GATINEAU", "Gatineau"),
+    ("MRC des Collines-de-l’Outaouais", "Les Collines-de-l'Outaouais"),
+    ("MRC de La Vallée-de-la-Gatineau", "La Vallée-de-la-Gatineau"),
+    ("Vallee de la Gatineau (secteur Maniwaki)", "La Vallée-de-la-Gatineau"),
+    ("MRC de Pontiac", "Pontiac"),
+    ("MRC Papineau", "Papineau"),
+    ("Papinau", "Papineau"),
+    ("Ville de Gatineau et MRC de Pontiac", None),  # deux territoires nommés
+    ("Outaouais", None),
+    ("Gatineau et la Vallée-de-la-Gatineau", None),
+])
+def test_suggestion_territoire_voisins_de_l_outaouais(libelle, attendu):
+    assert territoire_propose(libelle, OFFICIELS) == attendu
+
+
+@pytest.mark.parametrize("libelle", ["Ville de Gatineau", "Gatineau", "MRC de Gatineau"])
+def test_suggestion_jamais_un_autre_territoire(libelle):
+    assert territoire_propose(libelle, [n for n in OFFICIELS if n != "Gatineau"]) is None
+    with pytest.raises(ErreurDonnees) as exc:
+        indicateurs.verifier_territoire(libelle, [n for n in OFFICIELS if n != "Gatineau"])
+    assert "Vouliez-vous dire" not in str(exc.value) and "La Vallée-de-la-Gatineau" in str(exc.value)
+
+
+def test_suggestion_faute_de_frappe():
+    lanaudiere = ["Joliette", "Les Moulins", "L'Assomption", "D'Autray", "Matawinie", "Montcalm"]
+    assert territoire_propose("Joliete", lanaudiere) == "Joliette"
+    assert territoire_propose("L'Assomptio", lanaudiere) == "L'Assomption"
+    assert territoire_propose("Jolly", lanaudiere) is None  # trop loin : pas de devinette
+
+
+@pytest.mark.parametrize(("brute", "attendu"), [
+    *[(v, "vrai") for v in ("oui", "Oui", "OUI", "o", "O", "vrai", "VRAI", "1", 1, "true", "True", "yes", "Y", True)],
+    *[(v, "faux") for v in ("non", "Non", "n", "N", "faux", "Faux", "0", 0, "false", "FALSE", "no", "No", False)],
+    ("Peut-être", None), ("2", None),
+])
+def test_valeurs_booleennes(brute, attendu):
+    assert valeur_booleenne(brute) == attendu
+
+
+def test_nom_sur_plie_les_apostrophes_typographiques():
+    assert chemins.nom_sur("MRC des Collines-de-l’Outaouais") == "mrc_des_collines_de_l_outaouais"
+    assert chemins.nom_sur("MRC des Collines-de-l’Outaouais") == chemins.nom_sur("MRC des Collines-de-l'Outaouais")
+    assert chemins.nom_sur("La Vallée–de–la–Gatineau") == "la_vallee_de_la_gatineau"
