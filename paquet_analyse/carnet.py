@@ -278,6 +278,8 @@ def colophon(jeu) -> Markdown:
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
     src = prov["sources"]
     modifie = " (sources modifiées depuis ce commit)" if src["sources_modifiees_depuis_le_commit"] else ""
+    if src.get("fichiers_non_versionnes"):
+        modifie += f" ({src['fichiers_non_versionnes']} fichier(s) non versionné(s), par ex. de nouvelles données)"
     lignes = [
         "### Colophon",
         "",
@@ -301,9 +303,12 @@ def nom_sur(texte: str) -> str:
 
 def conclusion_validation(rapport) -> Markdown:
     """Bilan de la validation, en une phrase tirée du rapport."""
-    n_err, n_info = len(rapport.erreurs), len(rapport.problemes) - len(rapport.erreurs)
+    n_err, n_avert, n_info = len(rapport.erreurs), len(rapport.avertissements), len(rapport.informations)
     if rapport.valide:
-        texte = f"Le jeu est **valide** : aucune erreur."
+        texte = "Le jeu est **valide** : aucune erreur."
+        if n_avert:
+            texte += (f" {n_avert} avertissement(s) : une correspondance de `jeu.yml` ne s'applique pas aux "
+                      "fichiers (colonne ou étiquette déclarée absente) ; voir le rapport.")
         if n_info:
             texte += f" {n_info} information(s) à lire (colonnes écartées, remarques)."
         return Markdown(texte + " L'analyse peut se poursuivre.")

@@ -68,6 +68,15 @@ def dossier_jeu(jeu: str | Path) -> Path:
     return racine() / chemin
 
 
+def jeu_affiche(dossier: Path) -> str:
+    """Comment un jeu est nommé dans les sorties : chemin relatif à la racine, ou, pour un jeu
+    rangé hors du projet, son nom suivi de « (hors du projet) » (jamais de chemin absolu)."""
+    try:
+        return Path(dossier).resolve().relative_to(racine()).as_posix()
+    except ValueError:
+        return f"{Path(dossier).name} (hors du projet)"
+
+
 def dossier_prepare(nom_jeu: str) -> Path:
     """Données préparées d'un jeu : `resultats/<jeu>/donnees/`."""
     return dossier_resultats(nom_jeu) / "donnees"

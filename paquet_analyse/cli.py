@@ -124,8 +124,7 @@ def _preparer(args) -> int:
 def _portrait(args) -> int:
     from . import analyses, preparation, sorties
 
-    preparation.assurer(args.dossier_jeu)
-    donnees = preparation.lire(args.dossier_jeu)
+    donnees = preparation.lire_ou_preparer(args.dossier_jeu)
     territoires = donnees.jeu.liste_territoires() + [None] if args.tous else [args.territoire]
     for territoire in territoires:
         print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if donnees.simule else ""))

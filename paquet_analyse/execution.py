@@ -138,8 +138,13 @@ def commit_sources(dossier_jeu: Path | None = None) -> dict:
                    if (chemins.racine() / p).exists()]
     commit = _git("log", "-1", "--format=%H", "--", *chemins_git)
     etat = _git("status", "--porcelain", "--", *chemins_git)
+    lignes = etat.splitlines() if etat else []
+    # un fichier jamais versionné (« ?? », par ex. les données d'une nouvelle région) n'est pas une
+    # source « modifiée » : il est dit « non versionné »
     return {"commit": commit or "inconnu (pas un dépôt git)",
-            "sources_modifiees_depuis_le_commit": bool(etat) if etat is not None else None}
+            "sources_modifiees_depuis_le_commit": (any(not l.startswith("??") for l in lignes)
+                                                   if etat is not None else None),
+            "fichiers_non_versionnes": sum(l.startswith("??") for l in lignes) if etat is not None else None}
 
 
 def versions() -> dict:

@@ -66,8 +66,10 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
     meta = preparation.assurer(dossier)
     code = execution.empreinte_sources(None)
     prepares = chemins.dossier_prepare(meta["nom"])
+    # paramètre des carnets : le chemin relatif, ou le seul nom pour un jeu hors du projet (les carnets ne
+    # lisent que resultats/<nom>/donnees/ : aucun chemin absolu n'entre dans un carnet exécuté)
     return InfoFlux(
-        jeu=meta["jeu"], nom=meta["nom"], titre=str(meta["descripteur"].get("titre", meta["nom"])),
+        jeu=meta["jeu"] if not meta["jeu"].endswith("(hors du projet)") else meta["nom"], nom=meta["nom"], titre=str(meta["descripteur"].get("titre", meta["nom"])),
         simule=bool(meta["descripteur"].get("simule")),
         territoires={sur: v["nom"] for sur, v in meta["territoires"].items()},
         fichiers_prepares=[chemins.relatif(prepares / n) for n in sorted(meta["fichiers_sha256"])],

@@ -115,8 +115,12 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
                    else f"preuve {preuve} que l'effet diffère d'un territoire à l'autre")
         nom_p = f"{nom_p} d'homogénéité (Breslow-Day, correction de Tarone)"
     p_texte = texte.valeur_p(p).replace("p ", f"{nom_p} ", 1)
-    return (f"**{r['id']}** ({lieu}, n = {int(r['effectif'])}) : {corps} "
-            f"{p_texte} : {verdict}.")
+    phrase = (f"**{r['id']}** ({lieu}, n = {int(r['effectif'])}) : {corps} "
+              f"{p_texte} : {verdict}.")
+    # les mises en garde du test (peu de grappes, petits effectifs attendus, séparation) accompagnent
+    # le verdict qu'elles nuancent, dans le texte comme dans le tableau
+    note = str(r.get("note", "") or "").strip()
+    return phrase + (f" **Attention** : {note.rstrip('.')}." if note else "")
 
 
 def phrase_part(ligne) -> str:

@@ -152,7 +152,7 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
     absentes = tuple(n for table, tableau in (("instances", brut.instances), ("participants", brut.participants))
                      for n in dictionnaire.facultatives(table)
                      if n not in tableau.columns or tableau[n].isna().all())
-    jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.relatif(dossier), descripteur=dict(brut.descripteur),
+    jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.jeu_affiche(dossier), descripteur=dict(brut.descripteur),
                              territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()),
                              variables_absentes=absentes)
     donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
@@ -263,6 +263,23 @@ def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
                         f"{chemins.relatif(chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)}",)
         raise
     return ecrire(preparation, empreinte=empreinte, bruts=bruts)
+
+
+def lire_ou_preparer(jeu: str | Path):
+    """Le jeu préparé s'il est à jour ; sinon préparé en mémoire, sans rien écrire.
+
+    Pour les commandes de consultation (`portrait`) : elles ne modifient jamais
+    `resultats/`. `preparer` (ou le flux) écrit le jeu préparé.
+    """
+    dossier = chemins.dossier_jeu(jeu)
+    if not (dossier / "jeu.yml").is_file():
+        from . import chargement
+
+        chargement.lire_descripteur(dossier)
+    empreinte, _ = empreinte_entrees(dossier, chemins.plan_analyse())
+    if _a_jour(lire_meta(dossier.name), empreinte):
+        return lire(dossier.name)
+    return preparer(dossier).donnees
 
 
 def _lire_parquet(chemin: Path) -> pd.DataFrame:

@@ -64,3 +64,23 @@ def test_carnet_parametre_mal_forme(tmp_path, capsys):
 def test_executer_dossier_sans_jeu_yml(tmp_path, capsys):
     assert cli.main(["executer", str(tmp_path)]) == 1
     assert "jeu.yml : fichier absent" in capsys.readouterr().err
+
+
+def test_commit_sources_distingue_non_versionne_et_modifie(tmp_path, monkeypatch):
+    """De nouvelles données jamais versionnées ne sont pas des « sources modifiées »."""
+    import subprocess
+
+    from paquet_analyse import execution
+
+    depot = tmp_path / "depot"
+    (depot / "paquet_analyse").mkdir(parents=True)
+    (depot / "paquet_analyse" / "a.py").write_text("x = 1\n", encoding="utf-8")
+    for commande in (["init", "-q"], ["add", "-A"], ["-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "c"]):
+        subprocess.run(["git", *commande], cwd=depot, check=True)
+    (depot / "donnees_brutes" / "nouveau").mkdir(parents=True)
+    (depot / "donnees_brutes" / "nouveau" / "jeu.yml").write_text("titre: x\n", encoding="utf-8")
+    monkeypatch.setattr(execution.chemins, "racine", lambda: depot)
+    etat = execution.commit_sources(depot / "donnees_brutes" / "nouveau")
+    assert etat["sources_modifiees_depuis_le_commit"] is False and etat["fichiers_non_versionnes"] == 1
+    (depot / "paquet_analyse" / "a.py").write_text("x = 2\n", encoding="utf-8")
+    assert execution.commit_sources(depot / "donnees_brutes" / "nouveau")["sources_modifiees_depuis_le_commit"] is True

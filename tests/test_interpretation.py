@@ -60,3 +60,16 @@ def test_texte_francais():
     assert texte.intervalle(0.5749, 0.801) == "[57,5 ; 80,1] %"
     assert texte.valeur_p(0.0312) == "p = 0,031"
     assert texte.nombre_fr(float("nan")) == "n.d."
+
+
+def test_mise_en_garde_a_cote_du_verdict():
+    """La note d'un test (peu de grappes…) est dans la phrase, pas seulement dans le CSV."""
+    from paquet_analyse import interpretation
+
+    ligne = {"id": "H1c", "territoire": "Montcalm", "statut": "ok", "estimation": 2.0, "ic_bas": 1.2, "ic_haut": 3.4,
+             "mesure": "rapport_cotes", "exposition": "descendante", "issue": "deficit_delegation", "p_valeur": 0.0004,
+             "methode": "GEE", "effectif": 90,
+             "note": "Seulement 11 grappes : erreurs types robustes peu fiables, p trop optimistes."}
+    phrase = interpretation.phrase_hypothese(ligne)
+    assert "preuve forte" in phrase and "Attention** : Seulement 11 grappes" in phrase
+    assert phrase.index("preuve forte") < phrase.index("Seulement 11 grappes")

@@ -309,3 +309,34 @@ def test_nom_sur_plie_les_apostrophes_typographiques():
     assert chemins.nom_sur("MRC des Collines-de-l’Outaouais") == "mrc_des_collines_de_l_outaouais"
     assert chemins.nom_sur("MRC des Collines-de-l’Outaouais") == chemins.nom_sur("MRC des Collines-de-l'Outaouais")
     assert chemins.nom_sur("La Vallée–de–la–Gatineau") == "la_vallee_de_la_gatineau"
+
+
+@pytest.mark.lent
+def test_flux_complet_sur_les_exports_d_une_autre_region(tmp_path):
+    """Le flux va au bout sur les exports LimeSurvey + SPSS, rangés HORS du projet : index, manifeste,
+    rapports de chaque territoire, et « modele » (absent de l'export) dit non disponible."""
+    import json
+    import os
+
+    racine = tmp_path / "projet"
+    racine.mkdir()
+    for nom in ("pyproject.toml", "Snakefile"):
+        shutil.copy2(chemins.racine() / nom, racine / nom)
+    for nom in ("carnets", "paquet_analyse"):
+        shutil.copytree(chemins.racine() / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    ailleurs = tmp_path / "ailleurs" / "outaouais"
+    shutil.copytree(JEU, ailleurs)
+    env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", str(ailleurs)], cwd=racine, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    sortie = racine / "resultats" / "outaouais"
+    assert (sortie / "index.html").is_file() and (sortie / "manifeste.json").is_file()
+    territoires = json.loads((sortie / "manifeste.json").read_text(encoding="utf-8"))["parametres"]["territoires"]
+    assert sorted(territoires.values()) == sorted(OFFICIELS)
+    for sur in territoires:
+        rapport = (sortie / "rapports" / "territoires" / sur / "03_associations_territoire.html").read_text(
+            encoding="utf-8")
+        assert "ce jeu ne contient pas « modele »" in rapport
+    assert not list(ailleurs.parent.rglob("resultats"))  # rien n'est écrit à côté des données brutes
+    assert str(tmp_path) not in (sortie / "manifeste.json").read_text(encoding="utf-8").replace(str(racine), "")
