@@ -39,8 +39,9 @@ test: $(TEMOIN)
 	@$(PY) -m pytest tests $(NBVAL) resultats/$(notdir $(JEU))/carnets; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
+# JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties (jupyter/jupyter_server_config.py).
 lab: $(TEMOIN)
-	$(VENV)/bin/jupyter lab
+	$(VENV)/bin/jupyter lab --config=jupyter/jupyter_server_config.py
 
 nettoyer-venv:
 	rm -rf $(VENV)
