@@ -24,10 +24,12 @@ environnement: $(TEMOIN)
 resultats: $(TEMOIN)
 	$(PY) -m paquet_analyse executer $(JEU) --coeurs $(COEURS)
 
-# Réexécute chaque carnet enregistré dans resultats/ et compare ses sorties.
+# Régénère tout dans une copie temporaire et compare chaque fichier de resultats/
+# octet pour octet, puis réexécute avec nbval les carnets enregistrés (dans la
+# copie aussi : aucun fichier versionné n'est modifié).
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_assainir.cfg -p no:cacheprovider
 verifier: $(TEMOIN)
-	$(PY) -m pytest $(NBVAL) resultats/$(notdir $(JEU))/carnets
+	$(PY) -m paquet_analyse verifier $(JEU) --coeurs $(COEURS) --options-nbval="$(NBVAL)"
 
 # Toute la suite : tests unitaires, flux complet sur un petit jeu, et
 # vérification nbval des résultats enregistrés (des résultats périmés par un
@@ -37,8 +39,9 @@ test: $(TEMOIN)
 	@$(PY) -m pytest tests $(NBVAL) resultats/$(notdir $(JEU))/carnets; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
+# JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties (jupyter/jupyter_server_config.py).
 lab: $(TEMOIN)
-	$(VENV)/bin/jupyter lab
+	$(VENV)/bin/jupyter lab --config=jupyter/jupyter_server_config.py
 
 nettoyer-venv:
 	rm -rf $(VENV)

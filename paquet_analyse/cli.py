@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, preparer, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes. Aucun problème de données ne
+Verbes : valider, preparer, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes, verifier. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -38,7 +38,7 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes")
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes, verifier")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
                           "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs. "
@@ -81,6 +81,18 @@ def _parseur() -> argparse.ArgumentParser:
     k.add_argument("--html", type=Path, default=None, help="rapport HTML à écrire")
     k.add_argument("--parametre", action="append", default=[], metavar="NOM=VALEUR",
                    help="paramètre du carnet (répétable) ; valeur texte")
+
+    f = verbes.add_parser("verifier", help="tout régénérer dans une copie et comparer chaque résultat versionné",
+                          description="Copie les sources dans un dossier temporaire, y relance tout le flux, "
+                          "compare octet pour octet (SHA-256) chaque fichier de resultats/<jeu>/ avec sa "
+                          "régénération (fichiers différents, absents ou en trop), puis réexécute avec nbval les "
+                          "carnets versionnés, dans une copie. Ne modifie aucun fichier versionné. Code de "
+                          "sortie 1 au moindre écart.")
+    f.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
+    f.add_argument("--coeurs", type=int, default=2, help="nombre de carnets exécutés en parallèle (défaut : 2)")
+    f.add_argument("--options-nbval", default=None, metavar="OPTIONS",
+                   help="options de pytest pour nbval (défaut : celles de la variable NBVAL du Makefile)")
+    f.add_argument("--garder", action="store_true", help="garder la copie temporaire et les journaux")
 
     c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
                           description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
@@ -188,8 +200,15 @@ def _carnet(args) -> int:
     return 0
 
 
+def _verifier(args) -> int:
+    from . import verification
+
+    options = args.options_nbval if args.options_nbval is not None else verification.OPTIONS_NBVAL
+    return verification.verifier(args.dossier_jeu, coeurs=args.coeurs, options_nbval=options, garder=args.garder)
+
+
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "carnet": _carnet, "livre-codes": _livre_codes}
+           "carnet": _carnet, "livre-codes": _livre_codes, "verifier": _verifier}
 
 
 def main(argv: list[str] | None = None) -> int:
