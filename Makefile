@@ -31,12 +31,13 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_assainir.
 verifier: $(TEMOIN)
 	$(PY) -m paquet_analyse verifier $(JEU) --coeurs $(COEURS) --options-nbval="$(NBVAL)"
 
-# Toute la suite : tests unitaires, flux complet sur un petit jeu, et
-# vérification nbval des résultats enregistrés (des résultats périmés par un
-# changement de code font échouer les tests).
+# Toute la suite : tests unitaires, flux complets sur de petits jeux, et la
+# vérification des résultats versionnés (tests/test_verification.py : tout est
+# régénéré dans une copie et comparé octet pour octet, puis nbval ; des
+# résultats périmés par un changement de code font échouer les tests).
 # pytest renvoie 5 quand il ne trouve aucun test : on le dit au lieu d'échouer en silence.
 test: $(TEMOIN)
-	@$(PY) -m pytest tests $(NBVAL) resultats/$(notdir $(JEU))/carnets; code=$$?; \
+	@$(PY) -m pytest tests; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
 # JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties (jupyter/jupyter_server_config.py).

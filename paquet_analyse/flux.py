@@ -89,7 +89,8 @@ def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(carnet, as_version=4)
-    exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                               extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport")
     corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": Path(carnet).stem}})
     from . import sorties
 

@@ -304,7 +304,7 @@ def spss_code_sans_etiquette(d):
     inst["initiateur"] = [1, 2, 9, 4]
     inst["annee_creation"] = [1995, 2005, 2010, None]
     inst["nb_membres"] = [12, 8, 10, 5]
-    etiquettes = {"initiateur": {1: "CSSS / CISSS / CIUSSS", 2: "Organismes communautaires", 4: "Citoyens"}}
+    etiquettes = {"initiateur": {1: "CISSS ou CIUSSS (CSSS avant 2015)", 2: "Organismes communautaires", 4: "Citoyens"}}
     pyreadstat.write_sav(inst, str(d / "instances.sav"), variable_value_labels=etiquettes)
     _fichier(d, "instances", "instances.sav")
     return Attendu("code_inconnu", "instances.sav", ligne=3, colonne="initiateur", valeur="9",
