@@ -244,27 +244,16 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
     return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes), **valeurs)
 
 
-def masquer_petits_comptes(tableau: pd.DataFrame, colonnes, *, seuil: int) -> pd.DataFrame:
-    """Met à NA les comptes de personnes entre 1 et seuil - 1 (par ex. les réponses manquantes)."""
-    sortie = tableau.copy()
-    for nom in colonnes:
-        if nom in sortie.columns:
-            x = pd.to_numeric(sortie[nom], errors="coerce")
-            sortie[nom] = x.astype("Int64").mask((x >= 1) & (x < seuil))
-    return sortie
-
-
 def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
     """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse.
 
-    Le nombre de lignes écartées pour valeur manquante (`manquants`) est
-    masqué s'il est entre 1 et le seuil de confidentialité.
+    Tableau de travail : on le diffuse ou l'affiche par `proteger` (les
+    effectifs et manquants de 1 au seuil - 1 y sont supprimés).
     """
     if territoire is not None:
         donnees = restreindre(donnees, territoire)
     lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
-    resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
-    return masquer_petits_comptes(resultats, ["manquants"], seuil=seuil_confidentialite(donnees))
+    return pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
 
 
 def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
@@ -542,8 +531,10 @@ def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
     par_item.insert(1, "libelle", [dictionnaire.libelle(i) for i in par_item["item"]])
     a = alpha.iloc[0]
     phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], int(a["effectif"]))
-    if int(a["manquants"]):
-        phrase += f" ({int(a['manquants'])} répondants écartés : au moins une condition sans réponse.)"
+    ecartes, seuil = int(a["manquants"]), seuil_confidentialite(donnees)
+    if ecartes:  # un petit nombre de personnes ne se publie pas, même dans une phrase
+        combien = str(ecartes) if ecartes >= seuil else f"moins de {seuil}"
+        phrase += f" ({combien} répondants écartés : au moins une condition sans réponse.)"
     return FiabiliteConditions(alpha, par_item, phrase)
 
 
@@ -568,7 +559,7 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
                        "ecart_type": t["indice_conditions"].std(), "effectif": len(t),
                        "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
                        "manquants": int(bloc["indice_conditions"].isna().sum())})
-    return masquer_petits_comptes(pd.DataFrame(lignes), ["manquants"], seuil=seuil_confidentialite(donnees))
+    return pd.DataFrame(lignes)
 
 
 def figure_conditions(donnees: Donnees):
@@ -591,8 +582,7 @@ def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
         return absent
     from . import reseau
 
-    mesures = reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
-    return masquer_petits_comptes(mesures, ["nb_sieges_sans_organisation"], seuil=seuil_confidentialite(donnees))
+    return reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
 
 
 def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:

@@ -190,9 +190,10 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
     else:
         valeurs, marque = tableau, "x"
     valeurs = valeurs.copy()
-    if "libelle" in valeurs.columns and "indicateur" in valeurs.columns:
-        valeurs = valeurs.drop(columns="indicateur").rename(columns={"libelle": "indicateur"})
-        masque = masque.drop(columns="indicateur").rename(columns={"libelle": "indicateur"}) if masque is not None else None
+    for code in ("indicateur", "item"):  # le libellé remplace le code qu'il traduit
+        if "libelle" in valeurs.columns and code in valeurs.columns:
+            valeurs = valeurs.drop(columns=code).rename(columns={"libelle": code})
+            masque = masque.drop(columns=code).rename(columns={"libelle": code}) if masque is not None else None
     pourcent = (valeurs["unite"] == "proportion").to_numpy() if "unite" in valeurs.columns else None
     cases = pd.DataFrame(index=valeurs.index)
     for colonne in valeurs.columns:
@@ -206,7 +207,8 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
         if masque is not None and colonne in masque.columns:
             textes = [marque if m else t for t, m in zip(textes, masque[colonne].to_numpy(dtype=bool))]
         cases[colonne] = textes
-    avec_index = not isinstance(valeurs.index, pd.RangeIndex)
+    # un index nommé (territoire, modalités) se montre ; un simple numéro de ligne, jamais
+    avec_index = valeurs.index.name is not None or not pd.api.types.is_integer_dtype(valeurs.index)
     if avec_index:
         nom = valeurs.index.name
         cases.index = [dictionnaire.libelle_code(nom, v) if nom else str(v) for v in valeurs.index]
