@@ -34,7 +34,7 @@ from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "methode",
     "effectif", "manquants", "nb_grappes", "mesure", "estimation", "ic_bas", "ic_haut", "p_valeur",
-    "statut", "note",
+    "statut", "note", "case_sous_le_seuil",
 ]
 
 
@@ -164,7 +164,7 @@ def _ligne(h, portee, territoire, **valeurs) -> dict:
             "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
             "methode": "", "effectif": 0, "manquants": 0, "nb_grappes": np.nan, "mesure": "",
             "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan, "p_valeur": np.nan,
-            "statut": "ok", "note": ""}
+            "statut": "ok", "note": "", "case_sous_le_seuil": False}
     base.update(valeurs)
     return base
 
@@ -241,7 +241,20 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
         except (ErreurEffectifs, ErreurDonnees) as exc:
             return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
     notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
-    return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes), **valeurs)
+    return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes),
+                  case_sous_le_seuil=_case_sous_le_seuil(t, h, seuil_confidentialite(donnees)), **valeurs)
+
+
+def _case_sous_le_seuil(t: pd.DataFrame, h: plan_.Hypothese, seuil: int) -> bool:
+    """Le tableau exposition × issue (booléens) a-t-il une case de 1 à seuil - 1 ?
+
+    Tout ce qui en est tiré (rapport de cotes, IC, p, statistique) permet de
+    reconstruire le tableau : la publication le supprime alors (`proteger`).
+    """
+    if h.methode == "lineaire" or t[h.issue].dtype != bool:
+        return False
+    cases = pd.crosstab(t[h.exposition], t[h.issue]).to_numpy()
+    return bool(((cases >= 1) & (cases < seuil)).any())
 
 
 def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
@@ -271,7 +284,7 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = False) -> pd.DataFrame:
     """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
     colonnes = ["id", "territoire", "exposition", "issue", "effectif", "mesure", "estimation", "ic_bas",
-                "ic_haut", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["statut"]
+                "ic_haut", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["statut", "case_sous_le_seuil"]
     return resultats[colonnes]
 
 
@@ -310,14 +323,47 @@ def seuil_confidentialite(donnees: Donnees) -> int:
 COLONNES_COMPTES = ("effectif", "manquants", "nb_instances", "nb_participants", "nb_sieges",
                     "nb_sieges_sans_organisation", "nb_heures_manquantes", "nb_instances_isolees",
                     "nb_organisations", "nb_participations", "n_1", "n_2")
+# Effectifs des tests, arrondis à 5 près une fois les petits supprimés : la différence de deux
+# effectifs publiés (ou d'un total et d'un effectif) ne redonne jamais un petit nombre exact.
+COLONNES_ARRONDIES = ("effectif", "manquants", "nb_sieges_sans_organisation", "nb_heures_manquantes", "n_1", "n_2")
+# Ce qui se tire d'un tableau 2×2 (ou de ses cases) et permet de le reconstruire.
+COLONNES_DERIVEES = ("estimation", "ic_bas", "ic_haut", "p_valeur", "p_ajustee", "rapport_cotes", "statistique")
+ARRONDI = 5
 
 
 def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.TableauProtege":
-    """Tableau de résultats prêt à diffuser : chaque effectif de 1 au seuil du plan - 1 supprimé."""
+    """Tableau de résultats prêt à diffuser (règles du README, « Confidentialité ») :
+
+    1. un effectif de 1 au seuil du plan - 1 est supprimé (« x ») ;
+    2. les effectifs des tests (`COLONNES_ARRONDIES`) sont arrondis à 5 près ;
+    3. sur une ligne dont le tableau exposition × issue a une case de 1 au
+       seuil - 1 (colonne `case_sous_le_seuil`, ou `supprime` pour une strate),
+       rapport de cotes, IC, p et statistique sont supprimés : ils permettraient
+       de reconstruire le tableau.
+    """
     if isinstance(tableau, NonDisponible):
         return tableau
-    return confidentialite.proteger_comptes(tableau, colonnes=[c for c in COLONNES_COMPTES if c in tableau.columns],
-                                            seuil=seuil_confidentialite(donnees))
+    seuil = seuil_confidentialite(donnees)
+    colonnes = [c for c in COLONNES_COMPTES if c in tableau.columns]
+    p = confidentialite.proteger_comptes(tableau, colonnes=colonnes, seuil=seuil)
+    valeurs, masque = p.valeurs.copy(), p.masque.copy()
+    for c in COLONNES_ARRONDIES:
+        if c in valeurs.columns:
+            x = pd.to_numeric(valeurs[c], errors="coerce")
+            valeurs[c] = (np.floor(x.astype(float) / ARRONDI + 0.5) * ARRONDI).astype("Int64").mask(masque[c])
+    drapeau = next((c for c in ("case_sous_le_seuil", "supprime") if c in valeurs.columns), None)
+    supprimer = valeurs[drapeau].fillna(False).astype(bool).to_numpy() if drapeau else np.zeros(len(valeurs), bool)
+    for c in COLONNES_DERIVEES:
+        if c in valeurs.columns and supprimer.any():
+            valeurs[c] = valeurs[c].mask(supprimer)
+            masque[c] = masque[c].to_numpy() | supprimer
+    note = p.note
+    if any(c in valeurs.columns for c in COLONNES_ARRONDIES):
+        note += f" Effectifs arrondis à {ARRONDI} près."
+    if supprimer.any():
+        note += (f" « {p.marque} » aussi pour le rapport de cotes, l'IC et p d'un test dont une case compte "
+                 f"moins de {seuil} : ils permettraient de la retrouver.")
+    return replace(p, valeurs=valeurs, masque=masque, primaires=p.primaires, note=note)
 
 
 def _portrait_brut(donnees: Donnees, territoire: str | None) -> pd.DataFrame:
@@ -447,9 +493,12 @@ def croisement(donnees: Donnees, ligne: str, colonne: str, *,
     comptes = associations.tableau_croise(t, ligne, colonne)
     comptes.index, comptes.columns = comptes.index.astype(str), comptes.columns.astype(str)
     tableau = confidentialite.supprimer_petites_cellules(comptes, seuil=seuil_confidentialite(donnees))
-    # résidu d'une case supprimée : ni sur la carte, ni dans la phrase
-    residus = residus.mask(tableau.masque.reindex(index=residus.index.astype(str), columns=residus.columns.astype(str))
-                           .fillna(False).to_numpy(dtype=bool))
+    # un résidu n'est publié que si sa ligne et sa colonne n'ont aucune case supprimée : il se calcule
+    # alors des seuls effectifs visibles, et ne dit rien des cases supprimées (ailleurs, les résidus
+    # d'une ligne permettent de résoudre ses cases). Ni sur la carte, ni dans la phrase.
+    masque = tableau.masque.reindex(index=residus.index.astype(str), columns=residus.columns.astype(str)) \
+        .fillna(False).to_numpy(dtype=bool)
+    residus = residus.mask(masque.any(axis=1)[:, None] | masque.any(axis=0)[None, :])
     longue = residus.stack().rename("residu_ajuste").reset_index()
     longue.columns = [ligne, colonne, "residu_ajuste"]
     phrase = interpretation.phrase_residus(longue, ligne, colonne)
@@ -492,9 +541,13 @@ def forets(donnees: Donnees) -> Forets:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AvertissementPaquet)
             r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
-        resultats[h.id] = (h, r)
-        # effectifs des cellules retirés (confidentialité) : seuls l'effectif de la strate et le RC restent
-        strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id)
+        # une strate dont une case compte moins que le seuil : son RC et son IC la reconstruisent ; ils
+        # ne sont ni dans le tableau ni sur la figure. Les effectifs des cases ne sont jamais publiés.
+        cases = r.strates[["n11", "n12", "n21", "n22"]].to_numpy()
+        supprime = ((cases >= 1) & (cases < seuil_confidentialite(donnees))).any(axis=1)
+        resultats[h.id] = (h, replace(r, strates=r.strates.assign(supprime=supprime)))
+        strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id,
+                                                                                               supprime=supprime)
         morceaux.append(strates)
         ligne = _ligne(h, "region", None, manquants=manquants, **_valeurs_mh(r, homogeneite=True))
         phrases += interpretation.phrases_foret(ligne, r)

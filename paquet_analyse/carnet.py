@@ -95,6 +95,7 @@ EN_TETES = {
     "regle": "Règle", "message": "Message", "correction": "Correction", "instances": "Concertations",
     "participants": "Participants", "nb_grappes": "Grappes", "famille": "Famille", "question": "Question",
     "portee": "Portée", "v": "V", "attendu_min": "Effectif attendu minimal",
+    "case_sous_le_seuil": "Petite case (statistiques supprimées)", "supprime": "Petite case (statistiques supprimées)",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {

@@ -8,6 +8,7 @@ Les fonctions prennent des tableaux déjà calculés et renvoient une
 from __future__ import annotations
 
 import textwrap
+import warnings
 
 import matplotlib
 
@@ -100,12 +101,17 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     d = strates.reset_index(drop=True)
     n = len(d)
     fig, ax = plt.subplots(figsize=(8, 0.5 * (n + 2) + 1.4))
-    finis = np.r_[d[["ic_bas", "ic_haut", "rapport_cotes"]].to_numpy(dtype=float).ravel(), commun]
+    visibles = d[~d["supprime"].astype(bool)] if "supprime" in d.columns else d
+    finis = np.r_[visibles[["ic_bas", "ic_haut", "rapport_cotes"]].to_numpy(dtype=float).ravel(), commun]
     finis = finis[np.isfinite(finis) & (finis > 0)]
     if finis.size == 0:  # rien d'estimable : une échelle neutre autour de 1
         finis = np.array([0.5, 2.0])
     bas_lim, haut_lim = max(finis.min() / 1.5, 1e-2), min(finis.max() * 1.5, 1e3)
     for i, r in d.iterrows():
+        if bool(r.get("supprime", False)):  # strate à petite case : rien de ce qui en est tiré n'est montré
+            ax.text(bas_lim, i, "  supprimé (confidentialité : case de moins de 5)", va="center", fontsize=8,
+                    color="#7f7f7f")
+            continue
         est, lo, hi = (float(r[c]) for c in ("rapport_cotes", "ic_bas", "ic_haut"))
         lo_aff = lo if np.isfinite(lo) and lo > 0 else bas_lim
         hi_aff = hi if np.isfinite(hi) else haut_lim
@@ -136,10 +142,18 @@ def carte_residus(residus: pd.DataFrame, *, ligne: str, colonne: str, simule: bo
     r.index = [_couper(dictionnaire.libelle_code(ligne, i), 30) for i in r.index]
     r.columns = [_couper(dictionnaire.libelle_code(colonne, c), 18) for c in r.columns]
     fig, ax = plt.subplots(figsize=(1.1 * r.shape[1] + 3.5, 0.55 * r.shape[0] + 2.2))
-    borne = max(3.0, float(np.nanmax(np.abs(r.to_numpy(dtype=float)))))
-    annotations = r.map(lambda v: texte.nombre_fr(v, 1))
-    sns.heatmap(r.astype(float), ax=ax, cmap="RdBu_r", center=0, vmin=-borne, vmax=borne, annot=annotations,
-                fmt="", linewidths=0.5, cbar_kws={"label": "Résidu ajusté"})
+    valeurs = r.to_numpy(dtype=float)
+    borne = max(3.0, float(np.abs(valeurs[np.isfinite(valeurs)]).max())) if np.isfinite(valeurs).any() else 3.0
+    # case sans résidu publié (confidentialité) : grise, annotée « x »
+    annotations = r.map(lambda v: "x" if texte.manquant(v) or not np.isfinite(v) else texte.nombre_fr(v, 1))
+    with warnings.catch_warnings():  # seaborn avertit des cases vides : elles sont voulues ici
+        warnings.simplefilter("ignore")
+        sns.heatmap(r.astype(float), ax=ax, cmap="RdBu_r", center=0, vmin=-borne, vmax=borne, annot=annotations,
+                    fmt="", linewidths=0.5, cbar_kws={"label": "Résidu ajusté"})
+    ax.set_facecolor("#d9d9d9")
+    if not np.isfinite(valeurs).all():
+        fig.text(0.01, 0.01, "case grise : résidu non publié (sa ligne ou sa colonne a une case supprimée pour la "
+                 "confidentialité, qu'il permettrait de retrouver)", fontsize=7, color="#4d4d4d", ha="left", va="bottom")
     ax.set_xlabel(dictionnaire.libelle(colonne))
     ax.set_ylabel(dictionnaire.libelle(ligne))
     ax.set_title("Résidus ajustés du tableau croisé")

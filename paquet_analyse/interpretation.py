@@ -97,6 +97,10 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
     lieu = "dans l'ensemble des territoires" if r["territoire"] == "Ensemble" else f"dans le territoire {r['territoire']}"
     if r["statut"] == "non_disponible":
         return f"**{r['id']}** ({lieu}) : {r['note']}".strip()
+    if bool(r.get("case_sous_le_seuil", False)) is True:
+        return (f"**{r['id']}** ({lieu}) : rapport de cotes, intervalle et p non publiés : une case du tableau "
+                "croisé compte trop peu de concertations ou de personnes, et ces nombres permettraient de la "
+                "retrouver (confidentialité).")
     if r["statut"] != "ok" or _nan(r["estimation"]):
         return f"**{r['id']}** ({lieu}) : non estimable. {r['note']}".strip()
     if r["mesure"] == "rapport_cotes":
@@ -115,7 +119,8 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
                    else f"preuve {preuve} que l'effet diffère d'un territoire à l'autre")
         nom_p = f"{nom_p} d'homogénéité (Breslow-Day, correction de Tarone)"
     p_texte = texte.valeur_p(p).replace("p ", f"{nom_p} ", 1)
-    phrase = (f"**{r['id']}** ({lieu}, n = {int(r['effectif'])}) : {corps} "
+    effectif = "n non publié" if _nan(r["effectif"]) else f"n ≈ {int(r['effectif'])}"  # arrondi à 5 à la publication
+    phrase = (f"**{r['id']}** ({lieu}, {effectif}) : {corps} "
               f"{p_texte} : {verdict}.")
     # les mises en garde du test (peu de grappes, petits effectifs attendus, séparation) accompagnent
     # le verdict qu'elles nuancent, dans le texte comme dans le tableau
@@ -203,6 +208,9 @@ def phrase_residus(longue: pd.DataFrame, ligne: str, colonne: str) -> str:
     `longue` : une ligne par case (`ligne`, `colonne`, `residu_ajuste`) ; une
     case supprimée pour la confidentialité a un résidu manquant et n'est pas citée.
     """
+    if longue["residu_ajuste"].isna().all():
+        return ("Aucun résidu ajusté n'est publié : chaque ligne ou colonne du tableau a une case supprimée pour "
+                "la confidentialité, que les résidus permettraient de retrouver.")
     notables = longue[longue["residu_ajuste"].abs() > 2].sort_values("residu_ajuste", key=abs, ascending=False)
     if notables.empty:
         return ("Aucune case publiée ne s'écarte nettement de l'indépendance (tous les résidus ajustés "

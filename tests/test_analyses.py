@@ -101,13 +101,25 @@ def test_portrait_affichable_garde_les_memes_suppressions(donnees_defaut):
 
 
 def test_croisement_ne_montre_aucun_residu_de_case_supprimee(donnees_defaut):
-    c = analyses.croisement(donnees_defaut, "logique_initiateur", "modele", territoire="Montcalm")
-    masque = c.tableau.masque.to_numpy()
-    assert masque.any()  # Montcalm a de petites cases : le test porte sur quelque chose
-    assert np.isnan(c.residus.to_numpy(dtype=float)[masque]).all()
-    assert not np.isnan(c.residus.to_numpy(dtype=float)[~masque]).all()
-    fig = c.figure()
-    assert isinstance(fig, confidentialite.FigureProtegee) and fig.sources == (c.tableau,)
+    """Un résidu n'est publié que hors des lignes et colonnes qui ont une case supprimée, et
+    l'attaquant ne retrouve aucune case supprimée à partir des résidus publiés."""
+    import attaquant
+
+    for territoire, ligne, colonne in (("Montcalm", "logique_initiateur", "modele"), (None, "initiateur", "thematique")):
+        c = analyses.croisement(donnees_defaut, ligne, colonne, territoire=territoire)
+        masque = c.tableau.masque.to_numpy()
+        publies = ~np.isnan(c.residus.to_numpy(dtype=float))
+        lignes_touchees, colonnes_touchees = masque.any(axis=1), masque.any(axis=0)
+        assert not (publies & (lignes_touchees[:, None] | colonnes_touchees[None, :])).any()
+        if territoire is None:
+            assert masque.any()  # des cases supprimées : le test porte sur quelque chose
+        comptes = c.tableau.valeurs.fillna(0).astype(int)
+        assert attaquant.attaque_residus(comptes, masque, c.residus, total=int(
+            donnees_defaut.instances[[ligne, colonne]].dropna().pipe(
+                lambda t: t if territoire is None else t[donnees_defaut.instances.loc[t.index, "territoire"] == territoire]
+            ).shape[0]), seuil=5) == []
+        fig = c.figure()
+        assert isinstance(fig, confidentialite.FigureProtegee) and fig.sources == (c.tableau,)
 
 
 def test_forets_sans_effectifs_de_cases(donnees_defaut):

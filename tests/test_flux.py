@@ -123,6 +123,18 @@ def test_produits_attendus(projet):
     assert (sortie / "tableaux" / "synthese_hypotheses.csv").is_file()
 
 
+def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
+    """Tout ce que le flux publie pour deux petits territoires (22 et 24 concertations) : l'attaquant
+    ne retrouve aucune petite cellule (tableaux 2×2, comptes, différences)."""
+    import attaquant
+    from paquet_analyse import plan as plan_
+
+    seuil = plan_.charger_plan(projet / "carnets" / "plan_analyse.yml").seuils["confidentialite"]
+    dossier = projet / "resultats" / "petit"
+    assert attaquant.attaque_rapports_de_cotes(dossier, seuil) == []
+    assert attaquant.attaque_comptes(dossier, seuil) == []
+
+
 def test_rapport_html_sans_code(projet):
     html = (projet / "resultats" / "petit" / "rapports" / "04_comparaison_territoires.html").read_text(encoding="utf-8")
     assert "analyses.synthese(donnees)" not in html  # les cellules de code sont masquées

@@ -27,7 +27,7 @@ def test_phrase_suit_le_sens_et_la_force():
     phrase = interpretation.phrase_hypothese(_resultat())
     assert "3,20 fois plus élevées" in phrase and "IC à 95 % de 1,40 à 7,30" in phrase
     assert "p = 0,004" in phrase and "preuve nette d'association" in phrase
-    assert "dans le territoire Joliette" in phrase and "n = 56" in phrase
+    assert "dans le territoire Joliette" in phrase and "n ≈ 56" in phrase  # effectif publié arrondi
     inverse = interpretation.phrase_hypothese(_resultat(estimation=0.5, ic_bas=0.2, ic_haut=1.3, p_valeur=0.2))
     assert "2,00 fois plus faibles" in inverse and "contient 1" in inverse and "aucune preuve d'association" in inverse
 
