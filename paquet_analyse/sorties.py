@@ -55,6 +55,31 @@ def ecrire_octets(donnees: bytes, chemin: str | Path) -> Path:
     """Écrit des octets atomiquement ; renvoie le chemin écrit."""
     chemin = Path(chemin)
     _verifier_cible(chemin)
+    return _ecrire_atomiquement(donnees, chemin)
+
+
+def ecrire_descripteur_jeu(texte: str, dossier: str | Path, *, ecraser: bool = False) -> str:
+    """Écrit `<dossier>/jeu.yml`, seul fichier qu'on puisse écrire dans un dossier de données brutes.
+
+    Un `jeu.yml` identique octet pour octet est laissé tel quel (« identique ») ; un
+    `jeu.yml` différent n'est remplacé qu'avec `ecraser=True`, sinon `ErreurDonnees`.
+    Renvoie « écrit », « remplacé » ou « identique ». Aucun autre fichier n'est touché.
+    """
+    cible = Path(dossier) / "jeu.yml"
+    octets = texte.encode("utf-8")
+    if cible.is_file():
+        if cible.read_bytes() == octets:
+            return "identique"
+        if not ecraser:
+            raise ErreurDonnees(
+                f"{chemins.relatif(cible)} existe déjà avec un autre contenu : il n'est pas remplacé. "
+                "Le renommer pour le garder, ou relancer avec --ecraser pour le remplacer.")
+    etat = "remplacé" if cible.is_file() else "écrit"
+    _ecrire_atomiquement(octets, cible)
+    return etat
+
+
+def _ecrire_atomiquement(donnees: bytes, chemin: Path) -> Path:
     chemin.parent.mkdir(parents=True, exist_ok=True)
     descripteur, temporaire = tempfile.mkstemp(dir=chemin.parent, prefix=f".{chemin.name}.", suffix=".tmp")
     try:
