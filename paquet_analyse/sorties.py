@@ -9,7 +9,8 @@ Une écriture directe dans ces dossiers est refusée (`ErreurConfidentialite`). 
 (fichier temporaire dans le même dossier, puis `os.replace`) : un arrêt en
 cours d'écriture laisse l'ancien fichier intact. Les octets sont déterministes
 (pas d'horodatage ni de chemin absolu ; métadonnées des figures fixées).
-Rien n'est jamais écrit sous `donnees_brutes/`.
+Rien n'est jamais écrit sous `donnees_brutes/`, sauf le descripteur `jeu.yml`
+(`ecrire_descripteur_jeu`, pour `jeu-depuis-export`) : les fichiers bruts, jamais.
 """
 
 from __future__ import annotations
