@@ -54,6 +54,12 @@ def dossier_resultats(nom_jeu: str) -> Path:
     return resultats() / nom_jeu
 
 
+def dossier_questionnaires(nom_jeu: str | None = None) -> Path:
+    """Questionnaires générés (`questionnaire`) : resultats/questionnaires/, ou un sous-dossier par jeu."""
+    base = resultats() / "questionnaires"
+    return base / nom_jeu if nom_jeu else base
+
+
 def dossier_jeu(jeu: str | Path) -> Path:
     """Dossier des données brutes d'un jeu : chemin absolu, chemin relatif à la
     racine du projet, ou simple nom de jeu (cherché sous `donnees_brutes/`).

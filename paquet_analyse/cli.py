@@ -94,6 +94,29 @@ def _parseur() -> argparse.ArgumentParser:
                    help="options de pytest pour nbval (défaut : celles de la variable NBVAL du Makefile)")
     f.add_argument("--garder", action="store_true", help="garder la copie temporaire et les journaux")
 
+    q = verbes.add_parser("questionnaire", help="générer les questionnaires (instances, participants) du dictionnaire",
+                          description="Génère les deux questionnaires (instances, participants) à partir du "
+                          "dictionnaire des données : codes du dictionnaire comme noms de choix, bornes, réponses "
+                          "obligatoires, « Autre (précisez) ». Formats : XLSForm (Kobo, ODK), LimeSurvey "
+                          "(structure à importer), HTML imprimable.")
+    q.add_argument("--format", required=True, choices=("xlsform", "limesurvey", "html"), help="format des questionnaires")
+    q.add_argument("--jeu", type=Path, default=None, metavar="DOSSIER",
+                   help="jeu dont prendre la liste des territoires et l'année de l'enquête")
+    q.add_argument("--sortie", type=Path, default=None, metavar="DOSSIER",
+                   help="dossier de sortie (défaut : resultats/questionnaires/, ou resultats/questionnaires/<jeu>/)")
+
+    x = verbes.add_parser("jeu-depuis-export", help="écrire le jeu.yml d'un dossier d'exports de ces questionnaires",
+                          description="Reconnaît les exports des questionnaires (Kobo/ODK ou LimeSurvey, en CSV, XLSX "
+                          "ou SPSS .sav) dans DOSSIER : quelle table dans quel fichier, encodage, séparateur, "
+                          "en-têtes préfixés ou suffixés, réponses en libellés ; écrit DOSSIER/jeu.yml (seul "
+                          "fichier écrit) et liste ce qui n'a pas pu être placé. Ensuite : valider DOSSIER.")
+    x.add_argument("dossier", type=Path, help="dossier des exports (deviendra le dossier du jeu)")
+    x.add_argument("--annee", type=int, default=None, help="année de l'enquête (défaut : la plus récente des dates de soumission)")
+    x.add_argument("--titre", default=None, help="titre du jeu")
+    x.add_argument("--region", default=None, help="région (défaut : le nom du dossier)")
+    x.add_argument("--simule", action="store_true", help="déclarer le jeu comme SIMULÉ (simule: true)")
+    x.add_argument("--ecraser", action="store_true", help="remplacer un jeu.yml existant différent")
+
     c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
                           description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
     c.add_argument("--sortie", type=Path, default=None, help="fichier de sortie (défaut : docs/livre_de_codes.md)")
@@ -207,8 +230,48 @@ def _verifier(args) -> int:
     return verification.verifier(args.dossier_jeu, coeurs=args.coeurs, options_nbval=options, garder=args.garder)
 
 
+def _questionnaire(args) -> int:
+    from . import questionnaire, sorties
+
+    territoires = annee = None
+    nom_jeu = None
+    if args.jeu is not None:
+        from . import chargement
+
+        jeu = chargement.charger_jeu(chemins.dossier_jeu(args.jeu))
+        nom_jeu, annee = jeu.nom, jeu.annee_enquete
+        if jeu.territoires is not None:
+            territoires = sorted(jeu.territoires["territoire"].dropna().astype(str).unique())
+        else:
+            territoires = jeu.liste_territoires()
+    cible = args.sortie or chemins.dossier_questionnaires(nom_jeu)
+    for nom, octets in questionnaire.formulaires(args.format, territoires=territoires, annee_enquete=annee).items():
+        print(f"Questionnaire écrit : {chemins.relatif(sorties.ecrire_octets(octets, cible / nom))}")
+    if territoires is None:
+        print("Territoire : réponse en texte (donner --jeu pour une liste fermée des territoires du jeu).")
+    return 0
+
+
+def _jeu_depuis_export(args) -> int:
+    from . import exports
+
+    reconnaissance, etat = exports.jeu_depuis_export(args.dossier, ecraser=args.ecraser, titre=args.titre,
+                                                     region=args.region, annee_enquete=args.annee,
+                                                     simule=args.simule)
+    for table, fichier in reconnaissance.tables.items():
+        print(f"{table} : {fichier}")
+    if reconnaissance.non_places:
+        print(f"Non placé ({len(reconnaissance.non_places)}) :")
+        for phrase in reconnaissance.non_places:
+            print(f"  - {phrase}")
+    print(f"{chemins.relatif(reconnaissance.dossier / 'jeu.yml')} : {etat}. À relire (titre, région, année), puis : "
+          f"python -m paquet_analyse valider {chemins.relatif(reconnaissance.dossier)}")
+    return 0
+
+
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "carnet": _carnet, "livre-codes": _livre_codes, "verifier": _verifier}
+           "carnet": _carnet, "livre-codes": _livre_codes, "verifier": _verifier,
+           "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,8 @@ Une écriture directe dans ces dossiers est refusée (`ErreurConfidentialite`). 
 (fichier temporaire dans le même dossier, puis `os.replace`) : un arrêt en
 cours d'écriture laisse l'ancien fichier intact. Les octets sont déterministes
 (pas d'horodatage ni de chemin absolu ; métadonnées des figures fixées).
-Rien n'est jamais écrit sous `donnees_brutes/`.
+Rien n'est jamais écrit sous `donnees_brutes/`, sauf le descripteur `jeu.yml`
+(`ecrire_descripteur_jeu`, pour `jeu-depuis-export`) : les fichiers bruts, jamais.
 """
 
 from __future__ import annotations
@@ -55,6 +56,31 @@ def ecrire_octets(donnees: bytes, chemin: str | Path) -> Path:
     """Écrit des octets atomiquement ; renvoie le chemin écrit."""
     chemin = Path(chemin)
     _verifier_cible(chemin)
+    return _ecrire_atomiquement(donnees, chemin)
+
+
+def ecrire_descripteur_jeu(texte: str, dossier: str | Path, *, ecraser: bool = False) -> str:
+    """Écrit `<dossier>/jeu.yml`, seul fichier qu'on puisse écrire dans un dossier de données brutes.
+
+    Un `jeu.yml` identique octet pour octet est laissé tel quel (« identique ») ; un
+    `jeu.yml` différent n'est remplacé qu'avec `ecraser=True`, sinon `ErreurDonnees`.
+    Renvoie « écrit », « remplacé » ou « identique ». Aucun autre fichier n'est touché.
+    """
+    cible = Path(dossier) / "jeu.yml"
+    octets = texte.encode("utf-8")
+    if cible.is_file():
+        if cible.read_bytes() == octets:
+            return "identique"
+        if not ecraser:
+            raise ErreurDonnees(
+                f"{chemins.relatif(cible)} existe déjà avec un autre contenu : il n'est pas remplacé. "
+                "Le renommer pour le garder, ou relancer avec --ecraser pour le remplacer.")
+    etat = "remplacé" if cible.is_file() else "écrit"
+    _ecrire_atomiquement(octets, cible)
+    return etat
+
+
+def _ecrire_atomiquement(donnees: bytes, chemin: Path) -> Path:
     chemin.parent.mkdir(parents=True, exist_ok=True)
     descripteur, temporaire = tempfile.mkstemp(dir=chemin.parent, prefix=f".{chemin.name}.", suffix=".tmp")
     try:
