@@ -38,7 +38,8 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes, verifier")
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes, "
+                                    "verifier, questionnaire, jeu-depuis-export")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
                           "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs. "
