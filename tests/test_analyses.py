@@ -141,4 +141,7 @@ def test_phrase_residus_ignore_les_cases_supprimees():
                            "residu_ajuste": [np.nan, 2.5]})
     phrase = interpretation.phrase_residus(longue, "logique_initiateur", "modele")
     assert "résidu 2,5" in phrase and "Descendante" not in phrase
-    assert "Aucune case" in interpretation.phrase_residus(longue.iloc[:1], "logique_initiateur", "modele")
+    assert "Aucun résidu ajusté n'est publié" in interpretation.phrase_residus(longue.iloc[:1], "logique_initiateur",
+                                                                              "modele")
+    faibles = longue.assign(residu_ajuste=[np.nan, 1.2])
+    assert "Aucune case publiée" in interpretation.phrase_residus(faibles, "logique_initiateur", "modele")
