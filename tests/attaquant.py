@@ -319,8 +319,10 @@ def attaque_comptes(dossier: Path, seuil: int) -> list[str]:
             x = pd.to_numeric(t[colonne], errors="coerce")
             for i in x[(x >= 1) & (x < seuil)].index:
                 fuites.append(f"{chemin.name}, ligne {i + 2}, {colonne} = {int(x[i])}")
-        # différences entre effectifs exacts d'un même territoire et d'un même niveau
-        if {"effectif", "territoire", "niveau"} <= set(t.columns):
+        # différences entre effectifs exacts des tests d'un même territoire et d'un même niveau : les
+        # mêmes unités, moins celles qui manquent à l'une ou l'autre variable (un portrait, lui, compte
+        # des indicateurs différents : la différence de deux effectifs n'y désigne personne)
+        if {"effectif", "territoire", "niveau", "id"} <= set(t.columns):
             for (territoire, niveau), bloc in t.groupby(["territoire", "niveau"]):
                 n = pd.to_numeric(bloc["effectif"], errors="coerce").dropna().astype(int)
                 for a, b in combinations(sorted(set(n)), 2):
