@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from . import dictionnaire, texte  # noqa: E402
 
@@ -109,7 +109,7 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     bas_lim, haut_lim = max(finis.min() / 1.5, 1e-2), min(finis.max() * 1.5, 1e3)
     for i, r in d.iterrows():
         if bool(r.get("supprime", False)):  # strate à petite case : rien de ce qui en est tiré n'est montré
-            ax.text(bas_lim, i, "  supprimé (confidentialité : case de moins de 5)", va="center", fontsize=8,
+            ax.text(bas_lim, i, "  supprimé (confidentialité : une case sous le seuil)", va="center", fontsize=8,
                     color="#7f7f7f")
             continue
         est, lo, hi = (float(r[c]) for c in ("rapport_cotes", "ic_bas", "ic_haut"))
@@ -126,6 +126,7 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     ax.set_xscale("log")
     ax.set_xlim(bas_lim, haut_lim)
     ax.xaxis.set_major_formatter(_virgule(1))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # pas d'étiquettes « 2×10⁻¹ » entre les décades
     ax.set_yticks(list(range(n)) + [n + 0.6], [str(s) for s in d["strate"]] + ["Commun (Mantel-Haenszel)"])
     ax.invert_yaxis()
     ax.set_xlabel("Rapport de cotes (échelle logarithmique, IC à 95 %)")
