@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import chemins, execution
+from . import chemins, execution, sorties
 # pandas, chargement et validation sont importés dans les fonctions qui s'en
 # servent : `executer` ne fait que lancer Snakemake, et doit démarrer vite.
 
@@ -45,14 +45,6 @@ class InfoFlux:
     empreintes_territoires: dict  # nom sûr -> empreinte (code + lignes du territoire)
 
 
-def _hacher(*morceaux: bytes | str) -> str:
-    h = hashlib.sha256()
-    for m in morceaux:
-        h.update(m.encode() if isinstance(m, str) else m)
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def preparer_flux(jeu: str | Path) -> InfoFlux:
     """Prépare le jeu s'il le faut (étape `preparation`, une seule lecture des
     fichiers bruts), puis calcule les empreintes des règles.
@@ -73,8 +65,8 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
         simule=bool(meta["descripteur"].get("simule")),
         territoires={sur: v["nom"] for sur, v in meta["territoires"].items()},
         fichiers_prepares=[chemins.relatif(prepares / n) for n in sorted(meta["fichiers_sha256"])],
-        empreinte_donnees=_hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
-        empreintes_territoires={sur: _hacher(code, v["empreinte"], meta["fichiers_sha256"][preparation.FICHIER_PLAN])
+        empreinte_donnees=sorties.hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
+        empreintes_territoires={sur: sorties.hacher(code, v["empreinte"], meta["fichiers_sha256"][preparation.FICHIER_PLAN])
                                 for sur, v in meta["territoires"].items()},
     )
 

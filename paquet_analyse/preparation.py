@@ -43,6 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import chemins, sorties
+from .chargement.jeu import LectureDescripteur
 from .erreurs import ErreurDonnees, ErreurValidation
 
 FICHIER_META = "jeu.json"
@@ -53,7 +54,7 @@ VERSION_FORMAT = 1
 
 
 @dataclass(frozen=True)
-class JeuPrepare:
+class JeuPrepare(LectureDescripteur):
     """Ce que l'analyse sait d'un jeu préparé (sans accès aux fichiers bruts)."""
 
     nom: str
@@ -63,18 +64,6 @@ class JeuPrepare:
     noms_territoires: tuple[str, ...]
     empreintes_brutes: dict = field(default_factory=dict)
     variables_absentes: tuple[str, ...] = ()  # variables facultatives que l'export ne contient pas
-
-    @property
-    def titre(self) -> str:
-        return str(self.descripteur.get("titre", self.nom))
-
-    @property
-    def simule(self) -> bool:
-        return bool(self.descripteur.get("simule", False))
-
-    @property
-    def annee_enquete(self) -> int:
-        return int(self.descripteur["annee_enquete"])
 
     def liste_territoires(self) -> list[str]:
         """Territoires présents dans les instances, triés."""
@@ -98,14 +87,6 @@ def _sha(octets: bytes) -> str:
     return hashlib.sha256(octets).hexdigest()
 
 
-def _hacher(*morceaux: bytes | str) -> str:
-    h = hashlib.sha256()
-    for m in morceaux:
-        h.update(m.encode() if isinstance(m, str) else m)
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def empreinte_code() -> str:
     """Empreinte du code qui prépare (paquet et verrou des versions)."""
     from . import execution
@@ -118,7 +99,7 @@ def empreinte_entrees(dossier: Path, plan_chemin: Path) -> tuple[str, dict]:
     from . import execution
 
     bruts = execution.empreintes_brutes(dossier)
-    return _hacher(str(VERSION_FORMAT), empreinte_code(), plan_chemin.read_bytes(),
+    return sorties.hacher(str(VERSION_FORMAT), empreinte_code(), plan_chemin.read_bytes(),
                    *(f"{n}={h}" for n, h in bruts.items())), bruts
 
 
@@ -187,7 +168,7 @@ def _empreintes_territoires(donnees) -> dict[str, dict]:
         i = inst[inst["territoire"] == nom]
         p = part[part["id_instance"].isin(i["id_instance"])]
         t = terr[terr["territoire"] == nom] if terr is not None else pd.DataFrame()
-        territoires[sur] = {"nom": nom, "empreinte": _hacher(nom, _parquet(i), _parquet(p), _parquet(t))}
+        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(nom, _parquet(i), _parquet(p), _parquet(t))}
     return territoires
 
 

@@ -137,6 +137,15 @@ def ecrire_figure(figure, chemin: str | Path, *, dpi: int = 120) -> Path:
     return ecrire_octets(tampon.getvalue(), chemin)
 
 
+def hacher(*morceaux: bytes | str) -> str:
+    """SHA-256 d'une suite de morceaux (séparés, pour que « ab » + « c » ≠ « a » + « bc »)."""
+    h = hashlib.sha256()
+    for m in morceaux:
+        h.update(m.encode() if isinstance(m, str) else m)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def empreinte(chemin: str | Path) -> str:
     """SHA-256 d'un fichier (lu par blocs)."""
     h = hashlib.sha256()

@@ -17,8 +17,27 @@ from .lecteurs import Lecture, lire
 from .typage import typer_table
 
 
+class LectureDescripteur:
+    """Ce qu'un jeu dit de lui-même dans `jeu.yml` (partagé par le jeu lu et le jeu préparé)."""
+
+    descripteur: dict
+    nom: str
+
+    @property
+    def titre(self) -> str:
+        return str(self.descripteur.get("titre", self.nom))
+
+    @property
+    def simule(self) -> bool:
+        return bool(self.descripteur.get("simule", False))
+
+    @property
+    def annee_enquete(self) -> int:
+        return int(self.descripteur["annee_enquete"])
+
+
 @dataclass
-class Jeu:
+class Jeu(LectureDescripteur):
     """Un jeu de données chargé.
 
     `brut[table]` : texte normalisé, indexé par le numéro de ligne du fichier ;
@@ -43,18 +62,6 @@ class Jeu:
     @property
     def nom(self) -> str:
         return self.dossier.name
-
-    @property
-    def titre(self) -> str:
-        return str(self.descripteur.get("titre", self.nom))
-
-    @property
-    def simule(self) -> bool:
-        return bool(self.descripteur.get("simule", False))
-
-    @property
-    def annee_enquete(self) -> int:
-        return int(self.descripteur["annee_enquete"])
 
     def liste_territoires(self) -> list[str]:
         """Territoires présents dans les instances, triés."""
