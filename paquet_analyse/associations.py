@@ -30,8 +30,10 @@ Colonnes des résultats (:data:`COLONNES_TEST`)
 --------------------------------------------
 ``test`` (identifiant court), ``statistique`` (X² ou NaN pour un test
 exact), ``ddl``, ``p_valeur``, ``effectif`` (observations analysées),
-``manquants`` (lignes écartées), ``rapport_cotes``, ``ic_bas``, ``ic_haut``
-(2 × 2 seulement), ``v_cramer``, ``attendu_min`` (plus petit effectif
+``manquants`` (lignes écartées), ``rapport_cotes``, ``estimateur`` (quel
+rapport de cotes : « RC de l'échantillon », « RC conditionnel (EMV, Fisher) »,
+« RC de Mantel-Haenszel » ; vide sans rapport), ``ic_bas``, ``ic_haut``
+(2 × 2 seulement, avec la méthode de l'IC dans ``methode``), ``v_cramer``, ``attendu_min`` (plus petit effectif
 attendu sous indépendance), ``erreur_mc`` (erreur type de Monte-Carlo de la
 p, 0 si exacte), ``alternative``, ``methode`` (phrase en français : quel
 calcul, et pourquoi il a été choisi).
@@ -81,6 +83,7 @@ COLONNES_TEST = [
     "effectif",
     "manquants",
     "rapport_cotes",
+    "estimateur",
     "ic_bas",
     "ic_haut",
     "v_cramer",
@@ -102,6 +105,14 @@ SEUIL_ATTENDU = 5.0
 LIMITE_EXACTE = 10_000_000
 
 _ALTERNATIVES = ("two-sided", "less", "greater")
+
+#: Noms des estimateurs du rapport de cotes (colonne ``estimateur``).
+ESTIMATEUR_ECHANTILLON = "RC de l'échantillon (a·d / b·c)"
+ESTIMATEUR_CONDITIONNEL = "RC conditionnel (EMV, Fisher)"
+ESTIMATEUR_MH = "RC commun de Mantel-Haenszel"
+
+#: Méthodes d'IC (et de p) du test exact 2 × 2, voir :func:`exact_fisher`.
+METHODES_IC = ("fisher", "minlike", "blaker", "mi_p")
 
 _METHODES_AJUSTEMENT = (
     "fdr_bh",
@@ -247,6 +258,7 @@ def _verifier_poids(serie, nom):
 def _ligne_resultat(**valeurs):
     """Un tableau de résultat d'une ligne, colonnes dans l'ordre fixe."""
     ligne = {c: np.nan for c in COLONNES_TEST}
+    ligne["estimateur"] = ""
     ligne.update(valeurs)
     return pd.DataFrame([ligne], columns=COLONNES_TEST)
 
@@ -365,8 +377,10 @@ def khi2_independance(donnees, ligne, colonne, *, correction=True):
     _avertir_attendus(res.expected_freq, ligne, colonne)
     yates = bool(correction and res.dof == 1)
     rc = bas = haut = np.nan
+    estimateur = ""
     if obs.shape == (2, 2):
         rc, bas, haut = _rapport_cotes_woolf(obs)
+        estimateur = ESTIMATEUR_ECHANTILLON + ", IC de Woolf"
     return _ligne_resultat(
         test="khi2",
         statistique=float(res.statistic),
@@ -375,6 +389,7 @@ def khi2_independance(donnees, ligne, colonne, *, correction=True):
         effectif=int(obs.sum()),
         manquants=int(manquants),
         rapport_cotes=rc,
+        estimateur=estimateur,
         ic_bas=bas,
         ic_haut=haut,
         v_cramer=float(stats.contingency.association(obs, method="cramer")),
@@ -564,14 +579,110 @@ def _regrouper(morceaux):
     return s[premier], np.bincount(inverse.ravel(), weights=nb)
 
 
-def _fisher_2x2(obs, alternative, niveau):
-    """p, rapport de cotes (EMV conditionnel) et IC exact, comme ``fisher.test``."""
+def _fisher_2x2(obs, alternative, niveau, methode_ic="fisher"):
+    """p, rapport de cotes (EMV conditionnel) et IC exact d'un 2 × 2.
+
+    ``methode_ic="fisher"`` : comme ``fisher.test`` de R (p bilatérale « de
+    vraisemblance minimale », IC central). Les autres méthodes renvoient une
+    p et un IC qui inversent *le même* test (:func:`_inverser_test_exact`).
+    """
     from scipy.stats.contingency import odds_ratio
 
-    p = float(stats.fisher_exact(obs, alternative=alternative).pvalue)
     rc = odds_ratio(obs, kind="conditional")
-    ic = rc.confidence_interval(confidence_level=niveau, alternative=alternative)
-    return p, float(rc.statistic), float(ic.low), float(ic.high)
+    if methode_ic == "fisher":
+        p = float(stats.fisher_exact(obs, alternative=alternative).pvalue)
+        ic = rc.confidence_interval(confidence_level=niveau, alternative=alternative)
+        return p, float(rc.statistic), float(ic.low), float(ic.high)
+    p, bas, haut = _inverser_test_exact(obs, methode_ic, niveau)
+    return p, float(rc.statistic), bas, haut
+
+
+#: Tolérance relative d'égalité des probabilités (``relErr`` de R).
+_EGALITE_RELATIVE = 1 + 1e-7
+
+
+class _LoiConditionnelle:
+    """Loi hypergéométrique non centrale de n11 sachant les marges d'un 2 × 2.
+
+    Même paramétrage que ``fisher.test`` et ``exact2x2`` (R) : support
+    ``max(0, k - n) .. min(m, k)``, densité ∝ ``dhyper(x, m, n, k) · ψ^x``
+    pour un rapport de cotes ψ.
+    """
+
+    def __init__(self, obs):
+        obs = np.asarray(obs, dtype=np.int64)
+        m, n, k = int(obs[0].sum()), int(obs[1].sum()), int(obs[:, 0].sum())
+        self.support = np.arange(max(0, k - n), min(m, k) + 1)
+        self.log_f0 = stats.hypergeom.logpmf(self.support, m + n, m, k)
+        self.x = int(obs[0, 0])
+        self.position = int(self.x - self.support[0])
+
+    def densites(self, log_psi):
+        """Matrice (len(log_psi), taille du support) des probabilités."""
+        d = self.log_f0[None, :] + np.asarray(log_psi, dtype=float)[:, None] * self.support
+        d = np.exp(d - d.max(axis=1, keepdims=True))
+        return d / d.sum(axis=1, keepdims=True)
+
+    def p_valeurs(self, log_psi, methode):
+        """p bilatérale de H0 : RC = ψ, pour chaque ψ (vectorisé)."""
+        f = self.densites(log_psi)
+        i = self.position
+        fx = f[:, i]
+        cumul = np.cumsum(f, axis=1)                        # P(X <= y)
+        survie = np.cumsum(f[:, ::-1], axis=1)[:, ::-1]     # P(X >= y)
+        bas, haut = cumul[:, i], survie[:, i]
+        if methode == "minlike":
+            p = np.where(f <= fx[:, None] * _EGALITE_RELATIVE, f, 0.0).sum(axis=1)
+        elif methode == "blaker":
+            # Blaker (2000) : queue observée + la plus grande queue opposée
+            # qui ne la dépasse pas (exact2x2:::exact2x2Pvals, tsmethod = "blaker").
+            autre_haut = np.where(survie <= bas[:, None] * _EGALITE_RELATIVE, survie, 0.0).max(axis=1)
+            autre_bas = np.where(cumul <= haut[:, None] * _EGALITE_RELATIVE, cumul, 0.0).max(axis=1)
+            p = np.where(bas <= haut, bas + autre_haut, haut + autre_bas)
+        else:  # mi_p : mi-p centrale (deux fois la plus petite mi-queue)
+            p = 2 * np.minimum(bas - fx / 2, haut - fx / 2)
+        return np.minimum(p, 1.0)
+
+
+def _inverser_test_exact(obs, methode, niveau):
+    """p au RC = 1 et IC = {ψ : p(ψ) > 1 - niveau} (enveloppe de l'ensemble).
+
+    L'ensemble des ψ non rejetés peut ne pas être un intervalle (Fay 2009) ;
+    comme ``exact2x2``, on rapporte sa plus petite et sa plus grande valeur.
+    Recherche sur une grille de log ψ dans [-23, 23] (ψ de 1e-10 à 1e10,
+    l'``orRange`` d'``exact2x2``), puis bissection de chaque borne
+    jusqu'à 1e-10 près en log ψ. Borne basse 0 si n11 est au minimum du
+    support, borne haute infinie s'il est au maximum.
+    """
+    loi = _LoiConditionnelle(obs)
+    alpha = 1 - niveau
+    p_nulle = float(loi.p_valeurs(np.zeros(1), methode)[0])
+    grille = np.linspace(-23.0, 23.0, 4601)
+    accepte = loi.p_valeurs(grille, methode) > alpha
+    if not accepte.any():  # ne se produit pas pour 0 < alpha < 1, par prudence
+        return p_nulle, np.nan, np.nan
+
+    def borne(dedans, dehors):
+        for _ in range(200):
+            milieu = (dedans + dehors) / 2
+            if abs(dedans - dehors) < 1e-10:
+                break
+            if loi.p_valeurs(np.array([milieu]), methode)[0] > alpha:
+                dedans = milieu
+            else:
+                dehors = milieu
+        return float(np.exp((dedans + dehors) / 2))
+
+    premier, dernier = np.flatnonzero(accepte)[[0, -1]]
+    if loi.position == 0 or premier == 0:
+        bas = 0.0
+    else:
+        bas = borne(grille[premier], grille[premier - 1])
+    if loi.x == loi.support[-1] or dernier == len(grille) - 1:
+        haut = np.inf
+    else:
+        haut = borne(grille[dernier], grille[dernier + 1])
+    return p_nulle, bas, haut
 
 
 def _fisher_rxc(obs, graine, simulations):
@@ -591,9 +702,18 @@ def _fisher_rxc(obs, graine, simulations):
     )
 
 
+_METHODES_EXACTES = {
+    "fisher": "exact de Fisher (loi hypergéométrique)",
+    "minlike": ("exact de Fisher (loi hypergéométrique) ; IC exact qui inverse le même "
+                "test (vraisemblance minimale, Fay 2009)"),
+    "blaker": "exact de Blaker (loi hypergéométrique) ; p et IC exacts de Blaker (2000)",
+    "mi_p": "mi-p exacte centrale (loi hypergéométrique) ; IC mi-p qui l'inverse",
+}
+
+
 def exact_fisher(
     donnees, ligne, colonne, *, alternative="two-sided", graine=None,
-    simulations=100_000, niveau=0.95,
+    simulations=100_000, niveau=0.95, methode_ic="fisher",
 ):
     """Test exact de Fisher (tableau 2 × 2 ou r × c).
 
@@ -603,6 +723,22 @@ def exact_fisher(
     ``scipy.stats.contingency.odds_ratio``). r × c : p exacte par
     énumération complète lorsque c'est faisable, sinon p de Monte-Carlo
     reproductible (``graine``) avec son erreur type (``erreur_mc``).
+
+    Avec ``methode_ic="fisher"`` (défaut, comme ``fisher.test``), la p
+    bilatérale est celle du test « de vraisemblance minimale » mais l'IC est
+    central : il inverse un *autre* test (deux fois la plus petite p
+    unilatérale), si bien qu'une p < 0,05 peut aller avec un IC qui contient
+    1. Les autres méthodes donnent une p et un IC qui inversent le même test
+    (Fay 2009), comme ``exact2x2::exact2x2`` (R) :
+
+    - ``"minlike"`` : même p que ``fisher.test``, IC qui l'inverse
+      (``exact2x2(x, tsmethod = "minlike")``) ;
+    - ``"blaker"`` : test exact de Blaker (2000), p et IC
+      (``exact2x2(x, tsmethod = "blaker")``), toujours au moins aussi
+      puissant que le test central ;
+    - ``"mi_p"`` : mi-p centrale et son IC (``exact2x2(x, tsmethod =
+      "central", midp = TRUE)``), moins conservatrice mais plus exacte au
+      sens strict : son erreur de type I peut dépasser légèrement le seuil.
 
     Parameters
     ----------
@@ -618,6 +754,9 @@ def exact_fisher(
         Nombre de tableaux simulés si le Monte-Carlo est nécessaire.
     niveau : float, default 0.95
         Niveau de l'intervalle de confiance du rapport de cotes.
+    methode_ic : {"fisher", "minlike", "blaker", "mi_p"}, default "fisher"
+        Test (et IC qui l'inverse) d'un 2 × 2 ; les trois dernières
+        méthodes exigent ``alternative="two-sided"``.
 
     Returns
     -------
@@ -634,10 +773,25 @@ def exact_fisher(
     >>> r = exact_fisher(the, "verite", "devine", alternative="greater")
     >>> round(float(r.loc[0, "p_valeur"]), 4)
     0.2429
+    >>> tab = pd.DataFrame({"groupe": ["A"] * 18 + ["B"] * 17,  # vignette d'exact2x2
+    ...                     "sans_evenement": [0] * 6 + [1] * 12 + [0] * 12 + [1] * 5})
+    >>> r = exact_fisher(tab, "groupe", "sans_evenement", methode_ic="blaker")
+    >>> r[["p_valeur", "ic_bas", "ic_haut"]].round(4).values.tolist()
+    [[0.0437, 0.0423, 0.917]]
     """
     if alternative not in _ALTERNATIVES:
         raise ErreurDonnees(
             f"alternative = {alternative!r} inconnue : choisissez parmi {_ALTERNATIVES}."
+        )
+    if methode_ic not in METHODES_IC:
+        raise ErreurDonnees(
+            f"methode_ic = {methode_ic!r} inconnue : choisissez parmi {METHODES_IC}."
+        )
+    if methode_ic != "fisher" and alternative != "two-sided":
+        raise ErreurDonnees(
+            f"methode_ic = {methode_ic!r} est un test bilatéral : pour une alternative "
+            f"unilatérale ({alternative!r}), gardez methode_ic='fisher' (les tests "
+            "unilatéraux et leurs IC coïncident alors)."
         )
     table, manquants = _preparer(donnees, ligne, colonne)
     _verifier_table(table, ligne, colonne)
@@ -648,10 +802,11 @@ def exact_fisher(
         attendu_min=float(attendus.min()), alternative=alternative,
     )
     if obs.shape == (2, 2):
-        p, rc, bas, haut = _fisher_2x2(obs, alternative, niveau)
+        p, rc, bas, haut = _fisher_2x2(obs, alternative, niveau, methode_ic)
         return _ligne_resultat(
             p_valeur=p, rapport_cotes=rc, ic_bas=bas, ic_haut=haut, erreur_mc=0.0,
-            methode="exact de Fisher (loi hypergéométrique)", **commun,
+            estimateur=ESTIMATEUR_CONDITIONNEL, methode=_METHODES_EXACTES[methode_ic],
+            **commun,
         )
     if alternative != "two-sided":
         raise ErreurDonnees(
@@ -664,7 +819,7 @@ def exact_fisher(
 
 def association(
     donnees, ligne, colonne, *, correction=True, alternative="two-sided",
-    graine=None,
+    graine=None, methode_ic="fisher",
 ):
     """Test d'association choisi par la règle des effectifs attendus.
 
@@ -683,6 +838,9 @@ def association(
         Si le test exact est retenu pour un 2 × 2.
     graine : int, optional
         Graine du Monte-Carlo éventuel (voir :func:`exact_fisher`).
+    methode_ic : str, default "fisher"
+        Test exact 2 × 2 et IC qui l'inverse, si le test exact est retenu
+        (voir :func:`exact_fisher`).
 
     Returns
     -------
@@ -711,7 +869,7 @@ def association(
         warnings.simplefilter("ignore", AvertissementDonnees)
         if exact:
             res = exact_fisher(donnees, ligne, colonne, alternative=alternative,
-                               graine=graine)
+                               graine=graine, methode_ic=methode_ic)
         else:
             res = khi2_independance(donnees, ligne, colonne, correction=correction)
     regle = (f"effectif attendu minimal {attendus.min():.2f} < {SEUIL_ATTENDU:g}"
@@ -795,6 +953,7 @@ class ResultatMantelHaenszel:
             cmh.reverse()
         lignes = [
             dict(test=t, statistique=s, ddl=1, p_valeur=p, rapport_cotes=self.rapport_cotes,
+                 estimateur=ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
                  ic_bas=self.ic_bas, ic_haut=self.ic_haut, methode=m, **commun)
             for t, s, p, m in cmh
         ]
@@ -908,9 +1067,35 @@ def _tableau_strates(cube, mod_s, informative, niveau):
         lignes.append(dict(
             strate=nom, n11=int(t[0, 0]), n12=int(t[0, 1]), n21=int(t[1, 0]),
             n22=int(t[1, 1]), effectif=int(t.sum()), rapport_cotes=rc,
+            estimateur=ESTIMATEUR_ECHANTILLON + ", IC de Woolf",
             ic_bas=bas, ic_haut=haut, informative=bool(informative[k]),
         ))
     return pd.DataFrame(lignes)
+
+
+def _statistiques_cmh(cube):
+    """Statistiques CMH (corrigée, non corrigée), exactement comme R.
+
+    Écrit ici parce que ``StratifiedTable.test_null_odds(correction=True)``
+    (statsmodels 0.15) retranche toujours 0,5 de ``|Σ (O - E)|``, même quand
+    cet écart est inférieur à 0,5 : la statistique « corrigée » devient alors
+    *plus grande* que la non corrigée. ``mantelhaen.test`` de R
+    (src/library/stats/R/mantelhaen.test.R) ne corrige que si l'écart
+    atteint 0,5 ::
+
+        DELTA <- sum(x[1, 1, ] - s.x[1, ] * s.y[1, ] / n)
+        YATES <- if(correct && (abs(DELTA) >= .5)) .5 else 0
+        STATISTIC <- ((abs(DELTA) - YATES)^2 /
+                      sum(apply(rbind(s.x, s.y), 2L, prod) / (n^2 * (n - 1))))
+
+    La p corrigée n'est donc jamais plus petite que la p non corrigée.
+    """
+    lig, col = cube.sum(axis=1), cube.sum(axis=0)
+    n = cube.sum(axis=(0, 1))
+    delta = float(np.sum(cube[0, 0] - lig[0] * col[0] / n))
+    variance = float(np.sum(lig[0] * lig[1] * col[0] * col[1] / (n ** 2 * (n - 1))))
+    yates = 0.5 if abs(delta) >= 0.5 else 0.0
+    return (abs(delta) - yates) ** 2 / variance, delta ** 2 / variance
 
 
 def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=0.95):
@@ -969,8 +1154,7 @@ def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=
     st = StratifiedTable(cube[:, :, utiles])
     cmh = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for corr in (True, False):
-            x2 = float(st.test_null_odds(correction=corr).statistic)
+        for corr, x2 in zip((True, False), _statistiques_cmh(cube[:, :, utiles])):
             # chi2.sf plutôt que le « 1 - cdf » de statsmodels : exact en queue.
             cmh[corr] = (x2, float(stats.chi2.sf(x2, 1)))
         rc = float(st.oddsratio_pooled)

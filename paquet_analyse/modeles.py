@@ -29,6 +29,7 @@ import pandas as pd
 
 from paquet_analyse.associations import _retirer_manquants, _verifier_colonnes
 from paquet_analyse.erreurs import (
+    AvertissementDonnees,
     AvertissementEffectifs,
     AvertissementPaquet,
     AvertissementSeparation,
@@ -53,6 +54,7 @@ COLONNES_MODELE = [
     "nb_grappes",
     "separation",
     "methode",
+    "note",
 ]
 
 #: Colonnes de regression_lineaire (pas de rapport de cotes).
@@ -65,6 +67,22 @@ SEUIL_ERREUR_TYPE = 10.0
 #: En deçà de ce nombre de grappes, les erreurs types robustes sont biaisées
 #: vers le bas : un avertissement le rappelle.
 MIN_GRAPPES = 20
+
+#: En deçà, la GEE utilise la correction de Mancl et DeRouen (2001) du
+#: sandwich (``cov_type="bias_reduced"`` de statsmodels).
+MIN_GRAPPES_SANDWICH = 10
+
+#: En deçà, aucune inférence (erreur type, IC, p) n'est rapportée.
+MIN_GRAPPES_INFERENCE = 3
+
+#: Au-delà de cette valeur absolue du coefficient ramené à un écart type du
+#: prédicteur (rapport de cotes > e^15 ≈ 3 millions par écart type), une
+#: estimation logistique n'est pas crédible : séparation.
+SEUIL_COEFFICIENT = 15.0
+
+#: Probabilité ajustée à moins de ce seuil de 0 ou de 1 : observation
+#: parfaitement prédite (séparation complète ou quasi complète).
+SEUIL_PROBABILITE = 1e-8
 
 _AVERTISSEMENTS_SEPARATION = (
     "PerfectSeparationWarning",
@@ -138,10 +156,48 @@ def _preparer_modele(donnees, formule, grappes, niveau, binaire):
     reponse, variables = _variables_formule(formule, donnees)
     colonnes = variables + ([grappes] if grappes is not None else [])
     complet, manquants = _retirer_manquants(donnees, colonnes)
-    return _preparer_reponse(complet[colonnes], reponse, binaire), manquants
+    complet = _retirer_modalites_vides(complet[colonnes])
+    _refuser_non_finis(complet, [c for c in colonnes if c != grappes])
+    return _preparer_reponse(complet, reponse, binaire), manquants
 
 
-def _ajuster(formule, donnees, grappes, lineaire=False):
+def _refuser_non_finis(donnees, colonnes):
+    """ErreurDonnees si une colonne numérique contient ±inf (valeur non finie)."""
+    for nom in colonnes:
+        serie = donnees[nom]
+        if pd.api.types.is_numeric_dtype(serie) and not pd.api.types.is_bool_dtype(serie):
+            infinies = ~np.isfinite(serie.to_numpy(dtype=float))
+            if infinies.any():
+                exemples = ", ".join(map(str, serie[infinies].index[:5].tolist()))
+                raise ErreurDonnees(
+                    f"La colonne « {nom} » contient {int(infinies.sum())} valeur(s) non "
+                    f"finie(s) (inf ou -inf ; lignes {exemples}) : probablement une "
+                    "division par zéro en amont. Corrigez-les ou mettez-les à manquant "
+                    "(NaN) avant l'ajustement."
+                )
+
+
+def _retirer_modalites_vides(donnees):
+    """Retire les catégories sans observation (sinon indicatrice nulle, RC 1 [1 ; 1])."""
+    donnees = donnees.copy()
+    for nom in donnees.columns:
+        serie = donnees[nom]
+        if isinstance(serie.dtype, pd.CategoricalDtype):
+            vides = [c for c in serie.cat.categories if not (serie == c).any()]
+            if vides:
+                donnees[nom] = serie.cat.remove_unused_categories()
+                warnings.warn(
+                    AvertissementDonnees(
+                        f"Modalité(s) sans observation de « {nom} » retirée(s) du modèle : "
+                        f"{', '.join(map(str, vides))} (aucun effet n'est estimable pour "
+                        "elles)."
+                    ),
+                    stacklevel=4,
+                )
+    return donnees
+
+
+def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
     """Ajuste le modèle ; renvoie (modèle, résultat, avertissements capturés).
 
     Logistique : GLM binomial, ou GEE (corrélation échangeable, sandwich)
@@ -167,7 +223,7 @@ def _ajuster(formule, donnees, grappes, lineaire=False):
                     formule, groups=grappes, data=donnees, family=famille,
                     cov_struct=sm.cov_struct.Exchangeable(),
                 )
-                resultat = modele.fit()
+                resultat = modele.fit(cov_type=cov_type)
             else:
                 modele = smf.glm(formule, data=donnees, family=famille)
                 resultat = modele.fit()
@@ -195,18 +251,35 @@ def _termes_separes(modele, resultat):
     """Indicateur par terme de séparation (complète ou quasi complète).
 
     Un terme est signalé si c'est une indicatrice (0/1) dont l'un des deux
-    groupes a une réponse constante (case creuse), ou si son erreur type,
+    groupes a une réponse constante (case creuse), si son erreur type,
     ramenée à un écart type du prédicteur, dépasse :data:`SEUIL_ERREUR_TYPE`
-    (ou n'est pas finie).
+    (ou n'est pas finie), si son coefficient ramené à un écart type dépasse
+    :data:`SEUIL_COEFFICIENT`, ou s'il dépasse le tiers de ce seuil alors
+    que des probabilités ajustées valent 0 ou 1 à :data:`SEUIL_PROBABILITE`
+    près (observations parfaitement prédites). Ces deux derniers critères
+    valent aussi pour la GEE, dont l'erreur type sandwich peut s'effondrer
+    sous séparation au lieu d'exploser.
     """
     x = np.asarray(modele.exog, dtype=float)
     y = np.asarray(modele.endog, dtype=float)
     se = np.asarray(resultat.bse, dtype=float)
+    coef = np.asarray(resultat.params, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mu = np.asarray(modele.family.link.inverse(x @ coef), dtype=float)
+    # observations parfaitement prédites : la GEE (sandwich) peut alors donner
+    # une erreur type minuscule et un RC démesuré (p ~ 1e-200) sans alerte
+    predites = ~np.isfinite(mu) | (mu < SEUIL_PROBABILITE) | (mu > 1 - SEUIL_PROBABILITE)
     drapeaux = []
     for j in range(x.shape[1]):
         colonne = x[:, j]
         echelle = colonne.std() if colonne.std() > 0 else 1.0
         drapeau = not np.isfinite(se[j]) or se[j] * echelle > SEUIL_ERREUR_TYPE
+        drapeau |= not np.isfinite(coef[j])
+        if colonne.std() > 0:  # pas l'ordonnée à l'origine (dépend du centrage)
+            drapeau |= abs(coef[j]) * echelle > SEUIL_COEFFICIENT
+        if predites.any() and colonne.std() > 0:
+            # terme qui porte la séparation : grand effet sur les observations prédites
+            drapeau |= abs(coef[j]) * echelle > SEUIL_COEFFICIENT / 3
         if colonne.std() > 0 and set(np.unique(colonne)) <= {0.0, 1.0}:
             for groupe in (colonne == 1, colonne == 0):
                 drapeau |= bool(np.ptp(y[groupe]) == 0)
@@ -254,7 +327,7 @@ def _avertir_separation(termes, drapeaux, messages):
     )
 
 
-def _tableau(resultat, drapeaux, niveau, exponentielle=True, **communs):
+def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=False, **communs):
     """Tableau rangé des termes (colonnes :data:`COLONNES_MODELE`).
 
     IC de ``resultat.conf_int`` : Wald (loi normale) pour GLM et GEE, loi de
@@ -276,8 +349,15 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, **communs):
             "ic_bas": transf(ic[:, 0]),
             "ic_haut": transf(ic[:, 1]),
         })
-    tab.loc[drapeaux, ["p_valeur", "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
+    tab.loc[drapeaux, ["coefficient", "erreur_type", "statistique", "p_valeur",
+                       "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
     tab["separation"] = drapeaux
+    tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée (NaN)", "")
+    if sans_inference:
+        tab[["erreur_type", "statistique", "p_valeur", "ic_bas", "ic_haut"]] = np.nan
+        tab["note"] = [
+            n or f"moins de {MIN_GRAPPES_INFERENCE} grappes : aucune inférence" for n in tab["note"]
+        ]
     for nom, valeur in communs.items():
         tab[nom] = valeur
     colonnes = COLONNES_MODELE if exponentielle else COLONNES_LINEAIRE
@@ -293,7 +373,14 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
     généralisées (GEE, statsmodels) à corrélation échangeable au sein des
     grappes, erreurs types robustes (sandwich) — à utiliser pour des
     participants regroupés dans des instances. Les IC sont de Wald
-    (``exp(coef ± z·se)``, comme ``confint.default`` de R).
+    (``exp(coef ± z·se)``, comme ``confint.default`` de R). Avec moins de
+    :data:`MIN_GRAPPES_SANDWICH` grappes, le sandwich est corrigé pour le
+    petit nombre de grappes (Mancl et DeRouen 2001, ``cov_type="bias_reduced"``
+    de statsmodels) ; avec moins de :data:`MIN_GRAPPES_INFERENCE` grappes,
+    aucune inférence n'est rapportée (erreur type, IC et p à NaN, ``note``).
+    Les modalités catégorielles sans observation sont retirées (avertissement) ;
+    une valeur non finie (``inf``) dans un prédicteur est refusée
+    (:class:`ErreurDonnees` nommant la colonne).
 
     Les termes touchés par une séparation complète ou quasi complète (par
     exemple une modalité où la réponse est constante) sont signalés
@@ -319,7 +406,8 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
         Colonnes :data:`COLONNES_MODELE` : ``terme, coefficient, erreur_type,
         statistique`` (z de Wald), ``p_valeur, rapport_cotes, ic_bas,
         ic_haut, effectif, manquants, nb_grappes`` (NaN sans grappes),
-        ``separation, methode``.
+        ``separation, methode, note`` (pourquoi une valeur manque : séparation,
+        trop peu de grappes ; vide sinon).
 
     Examples
     --------
@@ -331,7 +419,10 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
     (['Intercept', 'expose[T.True]'], [1.0, 3.0])
     """
     complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True)
-    modele, resultat, captures = _ajuster(formule, complet, grappes)
+    nb = None if grappes is None else int(complet[grappes].nunique())
+    petit = nb is not None and nb < MIN_GRAPPES_SANDWICH
+    modele, resultat, captures = _ajuster(
+        formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
     drapeaux = _termes_separes(modele, resultat)
     _avertir_separation(list(resultat.params.index), drapeaux, _messages_separation(captures))
     _relayer_autres(captures)
@@ -339,10 +430,11 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
         methode = ("régression logistique (GLM binomial, lien logit), maximum de "
                    "vraisemblance ; IC de Wald")
     else:
-        methode = _methode_gee("binomiale (lien logit)", grappes)
+        methode = _methode_gee("binomiale (lien logit)", grappes, nb)
     return _tableau(
         resultat, drapeaux, niveau, effectif=int(resultat.nobs), manquants=int(manquants),
         nb_grappes=_nb_grappes(complet, grappes), methode=methode,
+        sans_inference=nb is not None and nb < MIN_GRAPPES_INFERENCE,
     )
 
 
@@ -401,9 +493,16 @@ def _nb_grappes(complet, grappes):
     return nb
 
 
-def _methode_gee(famille, grappes):
-    return (f"GEE {famille}, corrélation échangeable dans les grappes « {grappes} », "
-            "erreurs types robustes (sandwich) ; IC de Wald")
+def _methode_gee(famille, grappes, nb_grappes):
+    """Phrase ``methode`` de la GEE, selon le nombre de grappes."""
+    debut = f"GEE {famille}, corrélation échangeable dans les grappes « {grappes} », "
+    if nb_grappes < MIN_GRAPPES_INFERENCE:
+        return (debut + f"{nb_grappes} grappe(s) seulement (< {MIN_GRAPPES_INFERENCE}) : "
+                "aucune erreur type, aucun IC ni p rapportés, estimation ponctuelle seule")
+    if nb_grappes < MIN_GRAPPES_SANDWICH:
+        return (debut + f"erreurs types sandwich corrigées pour petit nombre de grappes "
+                f"({nb_grappes} < {MIN_GRAPPES_SANDWICH} ; Mancl et DeRouen, 2001) ; IC de Wald")
+    return debut + "erreurs types robustes (sandwich) ; IC de Wald"
 
 
 def _avertir_peu_de_grappes(nb_grappes, grappes):

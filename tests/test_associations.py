@@ -623,3 +623,151 @@ def test_sens_du_rapport_de_cotes_booleen_et_categoriel():
     assert mantel_haenszel(d, "l", "c", "strate").rapport_cotes == pytest.approx(4.0)
     d["l"] = pd.Categorical(d["l"], categories=[True, False])
     assert valeur(khi2_independance(d, "l", "c"), "rapport_cotes") == pytest.approx(0.25)
+
+
+# ---------------------------------------------------------------------------
+# Tests exacts dont l'IC inverse le même test (Fay 2009)
+# ---------------------------------------------------------------------------
+
+#: Tableau de la vignette d'exact2x2 (Fay 2009) : groupe A 6 événements sur
+#: 18, groupe B 12 sur 17.
+TABLEAU_FAY = [[6, 12], [12, 5]]
+
+#: exact2x2 cherche ses bornes à 1e-5 près (``tol``) puis les arrondit à
+#: 4 décimales (``round(CINT, floor(-log10(tol)) - 1)``, R/exact2x2CI.R) ;
+#: la borne exacte peut donc s'écarter de la valeur imprimée de 1e-4.
+TOLERANCE_EXACT2X2 = 1e-4
+
+
+def test_fisher_ic_qui_inverse_le_test_vignette_exact2x2():
+    """Vignette « exact2x2: Exact Conditional Tests and Matching Confidence
+    Intervals for 2 by 2 Tables » (M. P. Fay, paquet R exact2x2 1.7.0,
+    inst/doc/exact2x2.pdf, section 1) ; sorties de R :
+
+        x <- matrix(c(6, 12, 12, 5), 2, 2)
+        fisher.test(x)
+        # p-value = 0.04371 ; 95 percent CI: 0.03888003 1.05649145
+        # odds ratio 0.2189021
+        exact2x2(x, tsmethod = "minlike")
+        # p-value = 0.04371 ; 95 percent CI: 0.0435 0.9170
+        exact2x2(x, tsmethod = "blaker")
+        # p-value = 0.04371 ; 95 percent CI: 0.0423 0.9170
+
+    La p de ``fisher.test`` est < 0,05 mais son IC (central) contient 1 ;
+    les IC « minlike » et de Blaker excluent 1, comme leur p.
+    """
+    d = depuis_table(TABLEAU_FAY, ["A", "B"], ["Event", "No Event"], "groupe", "evenement")
+    d["evenement"] = pd.Categorical(d["evenement"], categories=["Event", "No Event"])
+    central = exact_fisher(d, "groupe", "evenement")
+    assert valeur(central, "p_valeur") == pytest.approx(0.04371, abs=5e-6)
+    assert valeur(central, "ic_haut") == pytest.approx(1.05649145, abs=TOLERANCE_UNIROOT)
+    minlike = exact_fisher(d, "groupe", "evenement", methode_ic="minlike")
+    assert valeur(minlike, "p_valeur") == pytest.approx(0.04371, abs=5e-6)
+    assert valeur(minlike, "ic_bas") == pytest.approx(0.0435, abs=TOLERANCE_EXACT2X2)
+    assert valeur(minlike, "ic_haut") == pytest.approx(0.9170, abs=TOLERANCE_EXACT2X2)
+    blaker = exact_fisher(d, "groupe", "evenement", methode_ic="blaker")
+    assert valeur(blaker, "p_valeur") == pytest.approx(0.04371, abs=5e-6)
+    assert valeur(blaker, "ic_bas") == pytest.approx(0.0423, abs=TOLERANCE_EXACT2X2)
+    assert valeur(blaker, "ic_haut") == pytest.approx(0.9170, abs=TOLERANCE_EXACT2X2)
+    assert valeur(blaker, "rapport_cotes") == pytest.approx(0.2189021, abs=TOLERANCE_UNIROOT)
+    assert valeur(blaker, "estimateur") == "RC conditionnel (EMV, Fisher)"
+    assert "Blaker" in valeur(blaker, "methode")
+    for r in (minlike, blaker):  # l'IC concorde avec la p : les deux excluent 1
+        assert valeur(r, "ic_haut") < 1 and valeur(r, "p_valeur") < 0.05
+
+
+def test_fisher_mi_p_fagerland_2015():
+    """Fagerland, Lydersen et Laake (2015), *Stat Methods Med Res* 24:224-254,
+    tableau 6 : IC mi-p de Cornfield (conditionnel) du rapport de cotes pour
+    7/34 contre 1/34 ; repris dans les tests du paquet R exact2x2
+    (tests/testthat/test_midpConditional.R) :
+
+        exact2x2(matrix(c(34 - 1, 1, 34 - 7, 7), 2, 2),
+                 tsmethod = "central", midp = TRUE, conf.int = TRUE)
+        # conf.int arrondi : 1.19  200
+    """
+    d = depuis_table([[33, 27], [1, 7]], ["a", "b"], ["non", "oui"], "g", "e")
+    r = exact_fisher(d, "g", "e", methode_ic="mi_p")
+    assert round(valeur(r, "ic_bas"), 2) == 1.19
+    assert round(valeur(r, "ic_haut")) == 200
+    # la mi-p est sous la p de Fisher (moins conservatrice) et < 0,05 avec un IC sans 1
+    assert valeur(r, "p_valeur") < valeur(exact_fisher(d, "g", "e"), "p_valeur")
+    assert valeur(r, "p_valeur") < 0.05 < 1 < valeur(r, "ic_bas")
+
+
+def test_fisher_blaker_bornes_aux_extremites_du_support():
+    """Case nulle : borne basse 0 ou haute infinie, comme exact2x2
+    (``if (x == lo) CINT[1] <- 0`` ; ``if (x == hi) CINT[2] <- Inf``)."""
+    d = depuis_table([[0, 10], [6, 4]], ["a", "b"], ["x", "y"], "g", "e")
+    r = exact_fisher(d, "g", "e", methode_ic="blaker")
+    assert valeur(r, "ic_bas") == 0.0 and 0 < valeur(r, "ic_haut") < 1
+    d = depuis_table([[10, 0], [4, 6]], ["a", "b"], ["x", "y"], "g", "e")
+    r = exact_fisher(d, "g", "e", methode_ic="blaker")
+    assert valeur(r, "ic_haut") == np.inf and valeur(r, "ic_bas") > 1
+
+
+def test_fisher_methode_ic_refusee_si_inconnue_ou_unilaterale():
+    d = depuis_table(TABLEAU_FAY, ["A", "B"], ["Event", "No Event"], "groupe", "evenement")
+    with pytest.raises(ErreurDonnees, match="methode_ic"):
+        exact_fisher(d, "groupe", "evenement", methode_ic="wald")
+    with pytest.raises(ErreurDonnees, match="bilatéral"):
+        exact_fisher(d, "groupe", "evenement", methode_ic="blaker", alternative="less")
+
+
+# ---------------------------------------------------------------------------
+# Correction de continuité du CMH et estimateurs nommés
+# ---------------------------------------------------------------------------
+
+
+def test_cmh_correction_seulement_si_ecart_au_moins_un_demi():
+    """``mantelhaen.test(x, correct = TRUE)`` de R ne retranche 0,5 que si
+    ``|Σ (O - E)| >= 0.5`` (src/library/stats/R/mantelhaen.test.R :
+    ``YATES <- if(correct && (abs(DELTA) >= .5)) .5 else 0``).
+
+    La règle est vérifiée sur l'écart calculé à la main, dans les deux cas :
+    écart < 0,5, statistique corrigée = non corrigée (la p corrigée n'est
+    jamais plus petite) ; écart >= 0,5, ``(|écart| - 0,5)² / V``. Les valeurs
+    publiées de R (exemple des lapins, UCBAdmissions) sont vérifiées plus haut.
+    """
+    # Écart 0,25 < 0,5 : aucune correction (statsmodels aurait donné (0,25)² / V).
+    tables = [[[3, 1], [1, 3]], [[1, 3], [3, 1]], [[2, 1], [1, 1]]]
+    d = depuis_strates(tables, ["s1", "s2", "s3"], ["e0", "e1"], ["i0", "i1"])
+    res = mantel_haenszel(d, "l", "c", "strate")
+    cube = np.stack([np.asarray(t, dtype=float) for t in tables], axis=2)
+    lig, col, n = cube.sum(axis=1), cube.sum(axis=0), cube.sum(axis=(0, 1))
+    ecart = np.sum(cube[0, 0] - lig[0] * col[0] / n)
+    v = np.sum(lig[0] * lig[1] * col[0] * col[1] / (n ** 2 * (n - 1)))
+    assert abs(ecart) < 0.5
+    assert res.cmh_corrige == pytest.approx(ecart ** 2 / v)
+    assert res.cmh_corrige == pytest.approx(res.cmh_non_corrige)
+    assert res.p_cmh_corrige >= res.p_cmh_non_corrige
+    # Écart >= 0,5 : correction habituelle (exemple des lapins, déjà vérifié
+    # contre R ci-dessus) ; ici, vérification de la formule.
+    tables = [[[5, 1], [1, 5]], [[4, 2], [2, 4]]]
+    d = depuis_strates(tables, ["s1", "s2"], ["e0", "e1"], ["i0", "i1"])
+    res = mantel_haenszel(d, "l", "c", "strate")
+    cube = np.stack([np.asarray(t, dtype=float) for t in tables], axis=2)
+    lig, col, n = cube.sum(axis=1), cube.sum(axis=0), cube.sum(axis=(0, 1))
+    ecart = np.sum(cube[0, 0] - lig[0] * col[0] / n)
+    v = np.sum(lig[0] * lig[1] * col[0] * col[1] / (n ** 2 * (n - 1)))
+    assert res.cmh_corrige == pytest.approx((abs(ecart) - 0.5) ** 2 / v)
+    assert res.p_cmh_corrige > res.p_cmh_non_corrige
+
+
+def test_chaque_tableau_nomme_son_estimateur():
+    """Colonne ``estimateur`` : quel rapport de cotes est publié ; la
+    statistique et les ddl restent remplis pour les tests qui en ont."""
+    d = depuis_table([[20, 10], [10, 20]], ["a", "b"], ["x", "y"])
+    k = khi2_independance(d, "l", "c")
+    assert list(k.columns) == COLONNES_TEST
+    assert valeur(k, "estimateur").startswith("RC de l'échantillon")
+    assert valeur(k, "statistique") > 0 and valeur(k, "ddl") == 1
+    f = exact_fisher(d, "l", "c")
+    assert valeur(f, "estimateur") == "RC conditionnel (EMV, Fisher)"
+    res = mantel_haenszel(depuis_strates(LAPINS[1:4], ["1/4", "1/2", "1"], ["None", "1.5h"],
+                                         ["Cured", "Died"]), "l", "c", "strate")
+    tab = res.tableau()
+    assert tab["estimateur"].iloc[:2].str.startswith("RC commun de Mantel-Haenszel").all()
+    assert (tab["estimateur"].iloc[2:] == "").all()
+    assert tab["statistique"].notna().all() and tab["ddl"].notna().all()
+    assert res.strates["estimateur"].str.startswith("RC de l'échantillon").all()

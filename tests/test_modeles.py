@@ -182,7 +182,9 @@ def test_separation_complete_signalee_sans_avertissement_parasite():
         r = regression_logistique(d, "y ~ x")
     assert r["separation"].all()
     assert r["rapport_cotes"].isna().all() and r["p_valeur"].isna().all()
-    assert np.isfinite(r["coefficient"]).all()
+    # estimations non rapportées (jamais un coefficient démesuré), note en français
+    assert r["coefficient"].isna().all()
+    assert r["note"].str.startswith("séparation").all()
 
 
 def test_quasi_separation_sur_une_modalite():
@@ -293,3 +295,120 @@ def test_lineaire_moyenne_grappee():
     d["texte"] = "a"
     with pytest.raises(ErreurDonnees, match="numérique"):
         regression_lineaire(d, "texte ~ 1")
+
+
+# ---------------------------------------------------------------------------
+# Ajustements dégénérés : refusés ou signalés
+# ---------------------------------------------------------------------------
+
+
+def _mancl_derouen(resultat, modele):
+    """Sandwich de Mancl et DeRouen (2001, *Biometrics* 57:126-134, éq. 5),
+    écrit directement d'après l'article (référence indépendante de statsmodels) :
+
+        V = B⁻¹ [Σ_i D_i' V_i⁻¹ (I - H_i)⁻¹ r_i r_i' (I - H_i')⁻¹ V_i⁻¹ D_i] B⁻¹,
+        B = Σ_i D_i' V_i⁻¹ D_i,  H_i = D_i B⁻¹ D_i' V_i⁻¹,
+
+    pour une logistique à corrélation de travail échangeable (ρ estimé) ;
+    l'échelle φ s'annule. C'est l'estimateur ``GEE.var.md`` de geesmv (R) et
+    ``vcov(..., type = "bias-corrected")`` de glmtoolbox::glmgee.
+    """
+    beta = np.asarray(resultat.params)
+    rho = float(modele.cov_struct.dep_params)
+    b = 0.0
+    blocs = []
+    for x, y in zip(modele.exog_li, modele.endog_li):
+        mu = 1 / (1 + np.exp(-x @ beta))
+        a = np.sqrt(mu * (1 - mu))
+        r_trav = np.full((len(y), len(y)), rho) + (1 - rho) * np.eye(len(y))
+        v = np.outer(a, a) * r_trav
+        d = (mu * (1 - mu))[:, None] * x
+        vinv = np.linalg.inv(v)
+        b = b + d.T @ vinv @ d
+        blocs.append((d, vinv, y - mu))
+    binv = np.linalg.inv(b)
+    viande = 0.0
+    for d, vinv, r in blocs:
+        h = d @ binv @ d.T @ vinv
+        u = d.T @ vinv @ np.linalg.solve(np.eye(len(r)) - h, r)
+        viande = viande + np.outer(u, u)
+    return binv @ viande @ binv
+
+
+def test_peu_de_grappes_sandwich_mancl_derouen():
+    """Moins de 10 grappes : erreurs types de Mancl et DeRouen (2001),
+    statsmodels ``GEE.fit(cov_type="bias_reduced")``, comparées à la formule
+    de l'article recalculée ici (:func:`_mancl_derouen`), et plus grandes
+    que le sandwich de Liang et Zeger. Faute de R sur la machine de
+    développement, aucune valeur imprimée par ``geesmv::GEE.var.md(...)``
+    n'a pu être reproduite : la référence est la formule publiée."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    d = donnees_grappes(graine=4, nb_instances=8)
+    with pytest.warns(AvertissementEffectifs, match="8 grappes"):
+        r = regression_logistique(d, "issue ~ expose", grappes="id_instance")
+    assert "Mancl et DeRouen" in r.loc[0, "methode"]
+    modele = smf.gee("issue ~ expose", groups="id_instance", data=d.assign(issue=d["issue"] * 1.0),
+                     family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())
+    robuste = modele.fit()
+    se_md = np.sqrt(np.diag(_mancl_derouen(robuste, modele)))
+    np.testing.assert_allclose(r["erreur_type"], se_md, rtol=1e-3)
+    assert (r["erreur_type"].to_numpy() > robuste.bse.to_numpy()).all()
+    grand = donnees_grappes(graine=4, nb_instances=40)
+    r40 = regression_logistique(grand, "issue ~ expose", grappes="id_instance")
+    assert "Mancl" not in r40.loc[0, "methode"]
+
+
+def test_moins_de_trois_grappes_aucune_inference():
+    d = donnees_grappes(graine=2, nb_instances=2)
+    with pytest.warns(AvertissementEffectifs, match="2 grappes"):
+        r = regression_logistique(d, "issue ~ expose", grappes="id_instance")
+    assert r[["erreur_type", "p_valeur", "ic_bas", "ic_haut"]].isna().all().all()
+    assert np.isfinite(r["rapport_cotes"]).all()  # estimation ponctuelle seule
+    assert r["note"].str.contains("moins de 3 grappes").all()
+    assert "aucune erreur type" in r.loc[0, "methode"]
+
+
+def test_gee_separation_signalee_jamais_de_rc_demesure():
+    """Séparation en GEE : avant correction, la GEE (sandwich) rendait un
+    RC de l'ordre de 1e19 avec une p de 1e-223 et ``separation=False``."""
+    rng = np.random.default_rng(5)
+    grappes = np.repeat(np.arange(40), 6)
+    x = rng.normal(size=240)
+    e = rng.random(240) < 0.5
+    d = pd.DataFrame({"g": grappes, "x": x, "e": e, "y": (x + 0.5 * e > 0).astype(int)})
+    with pytest.warns(AvertissementSeparation):
+        r = regression_logistique(d, "y ~ x + e", grappes="g")
+    assert r.set_index("terme").loc["x", "separation"]
+    rc = r["rapport_cotes"].dropna()
+    assert (rc < 1e6).all()
+    assert r.loc[r["separation"], ["coefficient", "p_valeur"]].isna().all().all()
+    # case vide exposition × issue : exposés tous « oui »
+    d2 = donnees_grappes(graine=3, nb_instances=60)
+    d2.loc[d2["expose"], "issue"] = True
+    with pytest.warns(AvertissementSeparation, match=r"expose\[T\.True\]"):
+        r2 = regression_logistique(d2, "issue ~ expose", grappes="id_instance")
+    assert bool(terme(r2, "expose[T.True]")["separation"])
+    assert np.isnan(terme(r2, "expose[T.True]")["rapport_cotes"])
+
+
+def test_modalite_categorielle_vide_retiree():
+    """Catégorie sans observation : plus de terme au RC 1,000 [1 ; 1]."""
+    rng = np.random.default_rng(6)
+    d = pd.DataFrame({"y": rng.random(120) < 0.5,
+                      "c": pd.Categorical(rng.choice(["a", "b"], 120), categories=["a", "b", "z"])})
+    with pytest.warns(AvertissementDonnees, match="« c ».*z"):
+        r = regression_logistique(d, "y ~ c")
+    assert r["terme"].tolist() == ["Intercept", "c[T.b]"]
+    assert (r["ic_haut"] > r["ic_bas"]).all()
+
+
+def test_predicteur_infini_refuse_en_francais():
+    d = donnees_grappes(nb_instances=30)
+    d["taille"] = 1.0
+    d.loc[4, "taille"] = np.inf
+    with pytest.raises(ErreurDonnees, match="« taille ».*non finie"):
+        regression_logistique(d, "issue ~ expose + taille", grappes="id_instance")
+    with pytest.raises(ErreurDonnees, match="« taille »"):
+        regression_logistique(d, "issue ~ taille")

@@ -1,0 +1,56 @@
+"""Puissance des tests prévus au plan, par simulation (paquet_analyse.puissance).
+
+Question : combien d'instances (tables) enquêter par MRC pour détecter
+RC = 2 (H1a dans une MRC ; RC commun par CMH) et l'écart d'un territoire
+(Breslow-Day, RC = 3 ailleurs et 1 à Matawinie), avec 80 % de puissance ?
+Chaque puissance est donnée avec son erreur type Monte-Carlo.
+
+Usage (depuis la racine du dépôt) ::
+
+    .venv/bin/python benchmarks/puissance.py --replicats 400 --processus 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pandas as pd
+
+from paquet_analyse.puissance import Scenario, courbe_puissance, phrase_taille
+
+PLANS = {
+    "cmh": (Scenario(rapport_cotes=2.0, territoire_ecart=None), [10, 20, 30, 40, 50, 60, 80]),
+    "association": (Scenario(rapport_cotes=2.0), [40, 80, 120, 160, 200, 240]),
+    "breslow_day": (Scenario(rapport_cotes=3.0), [40, 80, 120, 160, 200, 240]),
+    "gee": (Scenario(rapport_cotes=2.0, territoire_ecart=None, participants=8, cci=0.15),
+            [4, 6, 8, 10, 15]),
+}
+
+
+def principal(arguments=None):
+    parseur = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parseur.add_argument("--replicats", type=int, default=400)
+    parseur.add_argument("--processus", type=int, default=2)
+    parseur.add_argument("--graine", type=int, default=2010)
+    parseur.add_argument("--tests", nargs="*", default=list(PLANS))
+    args = parseur.parse_args(arguments)
+    debut = time.perf_counter()
+    courbes = []
+    for test in args.tests:
+        scenario, grille = PLANS[test]
+        courbe = courbe_puissance(scenario, test, grille, replicats=args.replicats,
+                                  graine=args.graine, processus=args.processus)
+        courbes.append(courbe)
+        print(phrase_taille(courbe))
+    tableau = pd.concat(courbes, ignore_index=True)
+    colonnes = ["test", "nb_instances", "rapport_cotes", "rapport_cotes_ecart", "puissance",
+                "erreur_mc", "echecs"]
+    print(tableau[colonnes].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"Durée : {time.perf_counter() - debut:.0f} s ({args.processus} processus, "
+          f"{args.replicats} répliques par point, graine {args.graine})")
+    return tableau
+
+
+if __name__ == "__main__":
+    principal()
