@@ -28,7 +28,7 @@ from . import chemins, execution, sorties
 
 CARNETS_TERRITOIRE = ("02_portrait_territoire", "03_associations_territoire")
 CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_reseau_concertations",
-                  "modele_carnet")
+                  "07_puissance", "modele_carnet")
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ TITRES = {
     "04_comparaison_territoires": "Comparaison des territoires",
     "05_conditions_favorables": "Les huit conditions favorables",
     "06_reseau_concertations": "Réseau des concertations et hyperconcertation",
+    "07_puissance": "Puissance : combien de tables enquêter par MRC ?",
     "modele_carnet": "Exemple d'analyse (modèle de carnet)",
 }
 

@@ -262,13 +262,16 @@ def taille_requise(courbe, *, cible=0.8):
     return None if atteint.empty else int(atteint["nb_instances"].min())
 
 
+NOMS_TESTS = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun (CMH)",
+              "breslow_day": "l'écart d'un territoire (Breslow-Day)",
+              "gee": "l'effet au niveau des participants (GEE)"}
+
+
 def phrase_taille(courbe, *, cible=0.8):
     """Phrase française qui répond à « combien de tables enquêter par MRC ? »."""
     n = taille_requise(courbe, cible=cible)
     ligne = courbe.iloc[0]
-    quoi = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun (CMH)",
-            "breslow_day": "l'écart d'un territoire (Breslow-Day)",
-            "gee": "l'effet au niveau des participants (GEE)"}[ligne["test"]]
+    quoi = NOMS_TESTS[ligne["test"]]
     rc = ligne["rapport_cotes"]
     pct = f"{cible:.0%}".replace("%", " %")
     if n is None:
@@ -290,12 +293,28 @@ def figure_puissance(courbe, *, cible=0.8, ax=None):
         _, ax = plt.subplots(figsize=(6, 3.8))
     for test, bloc in courbe.groupby("test", sort=False):
         ax.errorbar(bloc["nb_instances"], bloc["puissance"], yerr=2 * bloc["erreur_mc"],
-                    marker="o", capsize=3, label=test)
+                    marker="o", capsize=3, label=NOMS_TESTS.get(test, test).capitalize())
     ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("Instances enquêtées par territoire")
     ax.set_ylabel("Puissance (part des rejets)")
     ax.set_title("Puissance par simulation — données SIMULÉES")
-    ax.legend(title="test", fontsize="small")
+    ax.legend(title="Test", fontsize="small", loc="lower right")
     ax.figure.tight_layout()
     return ax.figure
+
+
+def empiler(courbes) -> "pd.DataFrame":
+    """Plusieurs courbes (une par test) en un seul tableau, pour une même figure."""
+    import pandas as pd
+
+    return pd.concat(list(courbes), ignore_index=True)
+
+
+def figure_publiable(courbe, *, cible=0.8):
+    """La figure des courbes, prête à diffuser (`carnet.publier`) : elle ne montre que des
+    puissances simulées, aucun effectif d'enquête."""
+    from .confidentialite import FigureProtegee
+
+    return FigureProtegee(figure_puissance(courbe, cible=cible),
+                          motif="courbes de puissance tirées de jeux simulés ; aucun effectif d'enquête")
