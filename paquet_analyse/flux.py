@@ -274,7 +274,8 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
     if noyaux_chauds:
         from . import noyau_chaud
 
-        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env=env)
+        # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse
+        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE})
         if serveur:
             env.update(serveur.env())
     avancement = Avancement()

@@ -41,8 +41,12 @@ from pathlib import Path
 
 VARIABLE = "PAQUET_ANALYSE_NOYAUX_CHAUDS"
 # Variables d'environnement qui changent ce qu'un import produit : le serveur et le client doivent s'accorder.
-VARIABLES_COMPATIBLES = ("PYTHONPATH", "PAQUET_ANALYSE_RACINE", "PYTHONHASHSEED", "PYTHONWARNINGS",
-                         "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Les fils de calcul (lus par OpenBLAS à l'import de numpy) : Snakemake les fixe au nombre de fils de la
+# règle (1 ici) dans l'environnement de chaque tâche ; `ENV_TACHES_SNAKEMAKE` les donne au serveur.
+FILS = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+ENV_TACHES_SNAKEMAKE = {nom: "1" for nom in FILS}
+VARIABLES_COMPATIBLES = ("PYTHONPATH", "PAQUET_ANALYSE_RACINE", "PYTHONHASHSEED", "PYTHONWARNINGS", *FILS)
 MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
            "pyarrow", "pyarrow.parquet", "networkx", "yaml", "jinja2",
            "paquet_analyse.analyses", "paquet_analyse.carnet", "paquet_analyse.interpretation",
@@ -166,6 +170,9 @@ def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
         os.chdir(demande["cwd"])
         os.environ.clear()
         os.environ.update(demande["env"])
+        import tempfile
+
+        tempfile.tempdir = None  # recalculé depuis TMPDIR (Snakemake le fixe par tâche)
         # comme `python -m ipykernel_launcher`, qui ne garde pas le dossier courant dans sys.path
         if sys.path and sys.path[0] in (dossier_depart, ""):
             del sys.path[0]
