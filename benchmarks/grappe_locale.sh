@@ -24,6 +24,7 @@ RACINE="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${PY:-$RACINE/.venv/bin/python}"
 JEU=petit
 TMP="$(mktemp -d /tmp/grappe_locale.XXXXXX)"
+chmod 755 "$TMP"  # munged (utilisateur munge) doit pouvoir y entrer
 export SLURM_CONF="$TMP/slurm.conf"
 echo "Dossier de travail : $TMP"
 
@@ -49,7 +50,7 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
 fi
 
 # --- munge : la clé est créée par le paquet ; le démon tourne sous l'utilisateur munge
-install -d -o munge -g munge -m 0700 "$TMP/munge"
+install -d -o munge -g munge -m 0755 "$TMP/munge"
 runuser -u munge -- /usr/sbin/munged --socket="$TMP/munge/munge.socket" \
     --pid-file="$TMP/munge/munged.pid" --log-file="$TMP/munge/munged.log" --seed-file="$TMP/munge/seed"
 cp "$TMP/munge/munged.pid" "$TMP/munged.pid"
