@@ -116,9 +116,17 @@ class _Serveur:
         ecoute.listen(64)
         os.replace(provisoire, self.chemin)  # le socket n'apparaît qu'une fois prêt
         self.chemin.with_name(self.chemin.name + ".demarrage").unlink(missing_ok=True)
+        parent = os.getppid()
+        ecoute.settimeout(1.0)
         try:
             while True:
-                conn, _ = ecoute.accept()
+                try:
+                    conn, _ = ecoute.accept()
+                except TimeoutError:
+                    if os.getppid() != parent:  # le flux a disparu (même tué) : le serveur aussi
+                        return
+                    continue
+                conn.settimeout(None)
                 try:
                     self._traiter(ecoute, conn)
                 except Exception as exc:  # une demande mal formée n'arrête pas le serveur
@@ -383,7 +391,7 @@ def demarrer(dossier: Path, *, env: dict | None = None) -> ServeurLance | None:
         chemin = Path(tempfile.mkdtemp(prefix="noyaux_")) / "noyaux.sock"
     (chemin.parent / (chemin.name + ".demarrage")).write_text("imports en cours\n", encoding="utf-8")
     processus = subprocess.Popen([sys.executable, "-m", "paquet_analyse.noyau_chaud", str(chemin)],
-                                 env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+                                 env=env, stdin=subprocess.DEVNULL)  # même groupe : tué avec le flux
     return ServeurLance(chemin, processus)
 
 
