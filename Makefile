@@ -8,7 +8,7 @@ TEMOIN := $(VENV)/.installe
 JEU    ?= donnees_brutes/lanaudiere
 COEURS ?= 2
 
-.PHONY: resultats test verifier lab environnement nettoyer-venv
+.PHONY: resultats test verifier lab environnement nettoyer-venv grappe-locale
 
 $(TEMOIN): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,8 @@ lab: $(TEMOIN)
 
 nettoyer-venv:
 	rm -rf $(VENV)
+
+# Une vraie exécution SLURM sur une grappe locale d'un nœud (en root), comparée octet pour octet au
+# flux local (benchmarks/grappe_locale.sh ; voir profils/slurm/LISEZMOI.md).
+grappe-locale: $(TEMOIN)
+	PY=$(abspath $(PY)) benchmarks/grappe_locale.sh

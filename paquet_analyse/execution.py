@@ -4,7 +4,9 @@
   contrôlés (un nom inconnu est refusé : papermill se contente d'avertir),
   le noyau `python3` de l'environnement courant, puis retire du carnet
   exécuté ce qui varie d'une exécution à l'autre (horodatages, durées,
-  chemins absolus) et l'écrit atomiquement.
+  chemins absolus) et l'écrit atomiquement. Quand le flux a démarré un
+  serveur de noyaux chauds (`noyau_chaud`), le noyau en vient : mêmes
+  sorties, sans refaire les imports lourds à chaque carnet.
 - `provenance` / `ecrire_manifeste` : empreintes SHA-256 des fichiers bruts,
   paramètres, versions des paquets, commit git des sources.
 
@@ -19,6 +21,7 @@ restent alors identiques octet pour octet d'une régénération à l'autre.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -78,10 +81,15 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
     _controler_parametres(modele, parametres)
     sortie.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(modele, as_version=4)
+    options = {}
+    if os.environ.get("PAQUET_ANALYSE_NOYAUX_CHAUDS"):  # serveur de noyaux démarré par le flux
+        from .noyau_chaud import GestionnaireChaud
+
+        options["kernel_manager_class"] = GestionnaireChaud
     try:
         nb = papermill.execute_notebook(nb, None, parameters=parametres, kernel_name=NOYAU,
                                         cwd=str(sortie.parent), progress_bar=False, log_output=False,
-                                        execution_timeout=delai)
+                                        execution_timeout=delai, **options)
     except PapermillExecutionError as exc:
         echec = sortie.with_name(sortie.stem + ".echec.ipynb")
         partiel = getattr(exc, "nb", None)

@@ -179,13 +179,113 @@ def _lever_verrou_orphelin(racine: Path) -> None:
         verrou.unlink(missing_ok=True)
 
 
-def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None) -> int:
-    """Exécute le flux complet ; renvoie le code de sortie de Snakemake."""
-    _lever_verrou_orphelin(chemins.racine())
+REGLES_CARNETS = ("validation", "par_territoire", "region")
+
+
+class Avancement:
+    """Suit la sortie de Snakemake et annonce, en français, les carnets faits sur le total et le temps restant.
+
+    Lit le tableau « Job stats » (nombre de tâches par règle) puis les lignes
+    « Finished jobid: N (Rule: R) ». Le temps restant est estimé au rythme
+    moyen des carnets déjà faits. `horloge` est remplaçable pour les tests.
+    """
+
+    def __init__(self, *, horloge=None, tous_les: int = 1):
+        import time
+
+        self.horloge = horloge or time.monotonic
+        self.debut = self.horloge()
+        self.total: int | None = None
+        self.faits = 0
+        self.tous_les = max(1, tous_les)
+        self._dans_tableau = False
+
+    def lire(self, ligne: str) -> str | None:
+        """Traite une ligne de Snakemake ; renvoie le message d'avancement à afficher, s'il y en a un."""
+        import re
+
+        texte = ligne.strip()
+        if texte == "Job stats:":
+            self._dans_tableau, self._total_tableau = True, 0
+            return None
+        if self._dans_tableau:
+            morceaux = texte.split()
+            if len(morceaux) == 2 and morceaux[1].isdigit():
+                if morceaux[0] in REGLES_CARNETS:
+                    self._total_tableau += int(morceaux[1])
+                elif morceaux[0] == "total":
+                    self._dans_tableau = False
+                    if self.total is None:
+                        self.total = self._total_tableau
+                    if self._total_tableau == 0:
+                        return "Aucun carnet à exécuter : les résultats sont à jour."
+                    return f"Carnets à exécuter : {self._total_tableau}."
+            return None
+        fini = re.search(r"Finished jobid: \d+ \(Rule: (\w+)\)", texte)
+        if not fini or fini.group(1) not in REGLES_CARNETS:
+            return None
+        self.faits += 1
+        if self.total is None or (self.faits % self.tous_les and self.faits != self.total):
+            return None
+        ecoule = self.horloge() - self.debut
+        restant = ecoule / self.faits * (self.total - self.faits)
+        pourcentage = 100 * self.faits / self.total if self.total else 100
+        message = f"Avancement : {self.faits}/{self.total} carnets ({pourcentage:.0f} %)"
+        if self.faits < self.total:
+            message += f", fin estimée dans {_duree(restant)}"
+        return message + f" (écoulé : {_duree(ecoule)})."
+
+
+def _duree(secondes: float) -> str:
+    secondes = int(round(secondes))
+    if secondes < 60:
+        return f"{secondes} s"
+    minutes, secondes = divmod(secondes, 60)
+    if minutes < 60:
+        return f"{minutes} min {secondes:02d} s"
+    heures, minutes = divmod(minutes, 60)
+    return f"{heures} h {minutes:02d} min"
+
+
+def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None,
+           noyaux_chauds: bool | None = None) -> int:
+    """Exécute le flux complet ; renvoie le code de sortie de Snakemake.
+
+    Avec `noyaux_chauds` (par défaut, sauf si la variable
+    `PAQUET_ANALYSE_NOYAUX_CHAUDS=0`), un serveur de noyaux pré-importés
+    (`noyau_chaud`) tourne pendant le flux : les carnets y prennent leur noyau.
+    La sortie de Snakemake est relayée telle quelle, avec des lignes
+    d'avancement (carnets faits / total, temps restant estimé).
+    """
+    racine = chemins.racine()
+    _lever_verrou_orphelin(racine)
     commande = commande_snakemake(jeu, coeurs=coeurs, tout_refaire=tout_refaire)
-    code = subprocess.run(commande, cwd=chemins.racine()).returncode
+    if noyaux_chauds is None:
+        noyaux_chauds = os.environ.get("PAQUET_ANALYSE_NOYAUX_CHAUDS", "1") != "0"
+    env = {k: v for k, v in os.environ.items() if k != "PAQUET_ANALYSE_NOYAUX_CHAUDS"}
+    serveur = None
+    if noyaux_chauds:
+        from . import noyau_chaud
+
+        # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse
+        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE})
+        if serveur:
+            env.update(serveur.env())
+    avancement = Avancement()
+    try:
+        processus = subprocess.Popen(commande, cwd=racine, env=env, stderr=subprocess.PIPE, text=True,
+                                     encoding="utf-8", errors="replace", bufsize=1)
+        for ligne in processus.stderr:
+            sys.stderr.write(ligne)
+            message = avancement.lire(ligne)
+            if message:
+                print(message, file=sys.stderr, flush=True)
+        code = processus.wait()
+    finally:
+        if serveur:
+            serveur.arreter()
     if code == 0:
-        temoin = chemins.racine() / ".snakemake" / f"flux_{Path(jeu).name}.initialise"
+        temoin = racine / ".snakemake" / f"flux_{Path(jeu).name}.initialise"
         temoin.parent.mkdir(exist_ok=True)
         temoin.write_text("premier lancement complet effectué\n", encoding="utf-8")
     return code

@@ -194,6 +194,20 @@ def test_modifier_un_territoire_ne_relance_que_lui(projet):
     assert "carnets/04_comparaison_territoires.ipynb" in sortie
 
 
+def _noyau_en_cours(flux_) -> bool:
+    """Un noyau tourne sous le flux : ordinaire (ipykernel_launcher) ou né du serveur de noyaux chauds."""
+    import psutil
+
+    for e in flux_.children(recursive=True):
+        try:
+            ligne = " ".join(e.cmdline())
+            if "ipykernel_launcher" in ligne or ("noyau_chaud" in ligne and "noyau_chaud" in " ".join(e.parent().cmdline())):
+                return True
+        except psutil.Error:
+            continue
+    return False
+
+
 def test_interruption_laisse_les_resultats_precedents(projet):
     """Le flux est tué (SIGKILL) pendant un carnet : les résultats précédents restent intacts,
     et le lancement suivant termine le travail (D'Autray a changé au test précédent)."""
@@ -207,14 +221,17 @@ def test_interruption_laisse_les_resultats_precedents(projet):
                             start_new_session=True)
     limite = time.monotonic() + 120
     while time.monotonic() < limite and proc.poll() is None:
-        enfants = psutil.Process(proc.pid).children(recursive=True)
-        if any("ipykernel_launcher" in " ".join(e.cmdline()) for e in enfants if e.is_running()):
+        if _noyau_en_cours(psutil.Process(proc.pid)):
             break
         time.sleep(0.2)
     time.sleep(1.0)
     assert proc.poll() is None, "le flux a fini avant d'être interrompu"
+    serveurs = [e for e in psutil.Process(proc.pid).children(recursive=True)
+                if e.is_running() and "noyau_chaud" in " ".join(e.cmdline())]
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    _, vivants = psutil.wait_procs(serveurs, timeout=10)
+    assert not vivants, "serveur de noyaux ou noyau resté vivant après la mort du flux"
     for chemin, octets in avant.items():
         assert chemin.read_bytes() == octets, chemin
     r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,

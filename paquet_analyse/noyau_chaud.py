@@ -1,0 +1,399 @@
+"""Noyaux « chauds » : des noyaux Jupyter dont les imports lourds sont déjà faits.
+
+Un carnet qui importe pandas, scipy, statsmodels, seaborn… passe plusieurs
+secondes à importer avant tout calcul, et le flux exécute un carnet par
+processus. Ici, un *serveur de fourche* (un processus de longue durée) fait
+ces imports une fois ; pour chaque noyau demandé, il se duplique (`os.fork`)
+et l'enfant devient un noyau ipykernel ordinaire, avec le fichier de
+connexion préparé par jupyter_client. Chaque carnet a donc son propre
+processus, issu du même état de départ : rien ne passe d'un carnet à l'autre
+(variables, modules modifiés, `sys.modules`, état aléatoire).
+
+- `servir(chemin)` : le serveur, à l'écoute d'un socket Unix
+  (`python -m paquet_analyse.noyau_chaud CHEMIN`) ; `flux.lancer` le démarre
+  avant Snakemake et l'arrête après.
+- `GestionnaireChaud` : le gestionnaire de noyau (jupyter_client) que
+  `execution.executer_carnet` donne à papermill ; il demande le noyau au
+  serveur désigné par la variable `PAQUET_ANALYSE_NOYAUX_CHAUDS` et revient au
+  lancement ordinaire (nouveau processus Python) si la variable est absente,
+  si le serveur ne répond pas, si `os.fork` n'existe pas, ou si le serveur
+  refuse (autre Python, autre environnement, code du paquet modifié depuis
+  son démarrage).
+
+L'enfant reçoit de son client l'entrée et les sorties standard (passage de
+descripteurs sur le socket), le dossier de travail et l'environnement : il
+se comporte comme le noyau que jupyter_client aurait lancé. Il s'arrête seul
+si le processus client disparaît (fin de connexion sur le socket).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+VARIABLE = "PAQUET_ANALYSE_NOYAUX_CHAUDS"
+# Variables d'environnement qui changent ce qu'un import produit : le serveur et le client doivent s'accorder.
+# Les fils de calcul (lus par OpenBLAS à l'import de numpy) : Snakemake les fixe au nombre de fils de la
+# règle (1 ici) dans l'environnement de chaque tâche ; `ENV_TACHES_SNAKEMAKE` les donne au serveur.
+FILS = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+ENV_TACHES_SNAKEMAKE = {nom: "1" for nom in FILS}
+VARIABLES_COMPATIBLES = ("PYTHONPATH", "PAQUET_ANALYSE_RACINE", "PYTHONHASHSEED", "PYTHONWARNINGS", *FILS)
+MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "matplotlib.pyplot", "seaborn",
+           "pyarrow", "pyarrow.parquet", "networkx", "yaml", "jinja2",
+           "paquet_analyse.analyses", "paquet_analyse.carnet", "paquet_analyse.interpretation",
+           "paquet_analyse.preparation", "paquet_analyse.figures", "paquet_analyse.reseau",
+           "paquet_analyse.modeles", "paquet_analyse.confidentialite",
+           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline")
+ATTENTE_SOCKET = 60.0  # secondes : le serveur n'ouvre son socket qu'une fois ses imports faits
+
+
+# --------------------------------------------------------------------------
+# Serveur
+
+
+def _empreinte_code() -> tuple:
+    """Chemins, tailles et dates des sources du paquet : un code modifié en cours de route est détecté."""
+    paquet = Path(__file__).resolve().parent
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paquet.rglob("*.py"))
+                 if "__pycache__" not in p.parts)
+
+
+def _environnement_compatible(env: dict) -> dict:
+    return {nom: env.get(nom) for nom in VARIABLES_COMPATIBLES}
+
+
+class _Serveur:
+    def __init__(self, chemin: Path):
+        self.chemin = Path(chemin)
+        self.executable = os.path.abspath(sys.executable)
+        self.environnement = _environnement_compatible(os.environ)
+        self.code = _empreinte_code()
+        self.dossier_depart = os.getcwd()
+
+    def prechauffer(self) -> list[str]:
+        # Le noyau ordinaire choisit ce moteur matplotlib s'il n'y en a pas d'imposé ; matplotlib le lit à
+        # l'import : on le fixe donc avant (les carnets passent ensuite à Agg par paquet_analyse.figures).
+        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        absents = []
+        for nom in MODULES:
+            try:
+                importlib.import_module(nom)
+            except ImportError:
+                absents.append(nom)
+        chemins = sys.modules.get("paquet_analyse.chemins")
+        if chemins is not None:
+            chemins.racine.cache_clear()  # calculée dans chaque noyau, depuis son dossier et son environnement
+        return absents
+
+    def refus(self, demande: dict) -> str | None:
+        commande = demande.get("commande") or []
+        if len(commande) < 3 or os.path.abspath(commande[0]) != self.executable \
+                or commande[1:3] != ["-m", "ipykernel_launcher"]:
+            return f"commande de noyau non prise en charge : {commande[:3]}"
+        if _environnement_compatible(demande.get("env") or {}) != self.environnement:
+            return "environnement différent de celui du serveur"
+        if _empreinte_code() != self.code:
+            return "code du paquet modifié depuis le démarrage du serveur"
+        return None
+
+    def servir(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # les noyaux finis sont récupérés par le système
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        self.chemin.parent.mkdir(parents=True, exist_ok=True)
+        provisoire = self.chemin.with_name(self.chemin.name + f".{os.getpid()}")
+        provisoire.unlink(missing_ok=True)
+        ecoute = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ecoute.bind(str(provisoire))
+        ecoute.listen(64)
+        os.replace(provisoire, self.chemin)  # le socket n'apparaît qu'une fois prêt
+        self.chemin.with_name(self.chemin.name + ".demarrage").unlink(missing_ok=True)
+        parent = os.getppid()
+        ecoute.settimeout(1.0)
+        try:
+            while True:
+                try:
+                    conn, _ = ecoute.accept()
+                except TimeoutError:
+                    if os.getppid() != parent:  # le flux a disparu (même tué) : le serveur aussi
+                        return
+                    continue
+                conn.settimeout(None)
+                try:
+                    self._traiter(ecoute, conn)
+                except Exception as exc:  # une demande mal formée n'arrête pas le serveur
+                    try:
+                        conn.sendall(json.dumps({"refus": f"demande illisible : {exc}"}).encode() + b"\n")
+                    except OSError:
+                        pass
+                finally:
+                    conn.close()
+        finally:
+            ecoute.close()
+            if self.chemin.exists():
+                self.chemin.unlink()
+
+    def _traiter(self, ecoute: socket.socket, conn: socket.socket) -> None:
+        donnees, descripteurs, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        while not donnees.endswith(b"\n"):
+            morceau = conn.recv(1 << 20)
+            if not morceau:
+                break
+            donnees += morceau
+        try:
+            demande = json.loads(donnees)
+            raison = self.refus(demande) if len(descripteurs) == 3 else "descripteurs standard manquants"
+            if raison:
+                conn.sendall(json.dumps({"refus": raison}).encode() + b"\n")
+                return
+            pid = os.fork()
+            if pid == 0:
+                _devenir_noyau(ecoute, conn, descripteurs, demande, self.dossier_depart)  # ne revient jamais
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        finally:
+            for fd in descripteurs:
+                os.close(fd)
+
+
+def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
+    """Dans l'enfant : prendre la place du processus que jupyter_client aurait lancé."""
+    code = 1
+    try:
+        ecoute.close()
+        os.setsid()  # son propre groupe : jupyter_client lui envoie ses signaux par groupe
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for cible, fd in enumerate(descripteurs):
+            os.dup2(fd, cible)
+            os.close(fd)
+        os.chdir(demande["cwd"])
+        os.environ.clear()
+        os.environ.update(demande["env"])
+        import tempfile
+
+        tempfile.tempdir = None  # recalculé depuis TMPDIR (Snakemake le fixe par tâche)
+        # comme `python -m ipykernel_launcher`, qui ne garde pas le dossier courant dans sys.path
+        if sys.path and sys.path[0] in (dossier_depart, ""):
+            del sys.path[0]
+        import ipykernel_launcher
+
+        sys.argv = [ipykernel_launcher.__file__, *demande["commande"][3:]]
+        if os.environ.get("JPY_PARENT_PID"):  # ipykernel lit cette variable à son import, fait dans le serveur
+            sys.argv.append(f"--IPKernelApp.parent_handle={int(os.environ['JPY_PARENT_PID'])}")
+
+        def surveiller():  # le client a disparu (ou a fermé) : ce noyau n'a plus de raison d'être
+            try:
+                while conn.recv(1):
+                    pass
+            except OSError:
+                pass
+            os._exit(0)
+
+        # un noyau neuf tire l'état aléatoire global de numpy de l'entropie du système (`random`, lui, est
+        # déjà réensemencé à chaque fourche) : deux carnets ne partagent jamais leurs tirages non fixés
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
+        threading.Thread(target=surveiller, daemon=True, name="surveillance-client").start()
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def servir(chemin: str | Path) -> None:
+    """Fait les imports, puis sert des noyaux sur le socket Unix `chemin` jusqu'à SIGTERM."""
+    serveur = _Serveur(Path(chemin))
+    serveur.prechauffer()
+    serveur.servir()
+
+
+# --------------------------------------------------------------------------
+# Client (dans le processus qui exécute le carnet)
+
+
+class ProcessusDistant:
+    """Ce que jupyter_client attend d'un `Popen`, pour un noyau né du serveur.
+
+    La fin du noyau se voit à la fermeture du socket (l'enfant en garde le seul
+    autre bout) : pas besoin d'être son parent pour savoir qu'il est fini.
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, conn: socket.socket):
+        self.pid = pid
+        self.conn = conn
+        self.returncode: int | None = None
+
+    def _fini(self, delai: float | None) -> bool:
+        if self.returncode is not None:
+            return True
+        prets, _, _ = select.select([self.conn], [], [], delai)
+        if prets:
+            try:
+                fin = self.conn.recv(1, socket.MSG_PEEK) == b""
+            except OSError:
+                fin = True
+            if fin:
+                self.returncode = 0
+                self.conn.close()
+                return True
+        return False
+
+    def poll(self) -> int | None:
+        return self.returncode if self._fini(0) else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        debut = time.monotonic()
+        while not self._fini(0.1):
+            if timeout is not None and time.monotonic() - debut > timeout:
+                import subprocess
+
+                raise subprocess.TimeoutExpired("noyau chaud", timeout)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def chemin_serveur() -> Path | None:
+    valeur = os.environ.get(VARIABLE)
+    return Path(valeur) if valeur else None
+
+
+def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None = None) -> ProcessusDistant | None:
+    """Demande un noyau au serveur ; None (avec la raison sur stderr) s'il faut un lancement ordinaire."""
+    chemin = chemin or chemin_serveur()
+    if chemin is None or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+        return None
+    limite = time.monotonic() + ATTENTE_SOCKET
+    while not chemin.exists() and time.monotonic() < limite and chemin.parent.exists() \
+            and (chemin.parent / (chemin.name + ".demarrage")).exists():
+        time.sleep(0.1)  # le serveur fait encore ses imports
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(str(chemin))
+        env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # comme jupyter_client.launcher.launch_kernel
+        message = json.dumps({"commande": list(commande), "env": env, "cwd": str(cwd)}).encode() + b"\n"
+        socket.send_fds(conn, [message], [0, 1, 2])
+        reponse = b""
+        while not reponse.endswith(b"\n"):
+            morceau = conn.recv(4096)
+            if not morceau:
+                break
+            reponse += morceau
+        reponse = json.loads(reponse)
+    except (OSError, ValueError) as exc:
+        conn.close()
+        print(f"Noyau chaud indisponible ({exc}) : lancement ordinaire.", file=sys.stderr)
+        return None
+    if "pid" not in reponse:
+        conn.close()
+        print(f"Noyau chaud refusé ({reponse.get('refus')}) : lancement ordinaire.", file=sys.stderr)
+        return None
+    return ProcessusDistant(int(reponse["pid"]), conn)
+
+
+def _classe_gestionnaire():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class GestionnaireChaud(AsyncKernelManager):
+        """`AsyncKernelManager` qui prend son noyau au serveur de fourche quand il y en a un."""
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            processus = demander_noyau(kernel_cmd, kw.get("env") or dict(os.environ),
+                                       kw.get("cwd") or os.getcwd())
+            if processus is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            fournisseur = self.provisioner
+            fournisseur.process = processus
+            fournisseur.pid = fournisseur.pgid = processus.pid
+            fournisseur.cwd = kw.get("cwd") or os.getcwd()
+            self._reconcile_connection_info(fournisseur.connection_info)
+
+    GestionnaireChaud.__module__ = __name__
+    return GestionnaireChaud
+
+
+def __getattr__(nom: str):
+    # jupyter_client n'est importé qu'à l'usage : `flux.lancer` démarre le serveur sans lui
+    if nom == "GestionnaireChaud":
+        classe = _classe_gestionnaire()
+        globals()[nom] = classe
+        return classe
+    raise AttributeError(nom)
+
+
+# --------------------------------------------------------------------------
+# Démarrage et arrêt du serveur (par flux.lancer)
+
+
+class ServeurLance:
+    """Un serveur démarré en sous-processus ; `arreter()` le termine (ses noyaux finissent seuls)."""
+
+    def __init__(self, chemin: Path, processus):
+        self.chemin = chemin
+        self.processus = processus
+
+    def env(self) -> dict:
+        return {VARIABLE: str(self.chemin)}
+
+    def arreter(self) -> None:
+        if self.processus.poll() is None:
+            self.processus.terminate()
+            try:
+                self.processus.wait(timeout=10)
+            except Exception:
+                self.processus.kill()
+        for chemin in (self.chemin, self.chemin.with_name(self.chemin.name + ".demarrage")):
+            chemin.unlink(missing_ok=True)
+
+
+def demarrer(dossier: Path, *, env: dict | None = None) -> ServeurLance | None:
+    """Démarre un serveur dont le socket sera `dossier/noyaux.<pid>.sock` ; None si impossible ici."""
+    import subprocess
+
+    if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+        return None
+    dossier.mkdir(parents=True, exist_ok=True)
+    chemin = dossier / f"noyaux.{os.getpid()}.sock"
+    if len(str(chemin).encode()) > 100:  # limite des chemins de socket Unix (108 octets)
+        import tempfile
+
+        chemin = Path(tempfile.mkdtemp(prefix="noyaux_")) / "noyaux.sock"
+    (chemin.parent / (chemin.name + ".demarrage")).write_text("imports en cours\n", encoding="utf-8")
+    processus = subprocess.Popen([sys.executable, "-m", "paquet_analyse.noyau_chaud", str(chemin)],
+                                 env=env, stdin=subprocess.DEVNULL)  # même groupe : tué avec le flux
+    return ServeurLance(chemin, processus)
+
+
+if __name__ == "__main__":
+    servir(sys.argv[1])

@@ -1,0 +1,157 @@
+"""Noyaux chauds (serveur de fourche) : isolement entre carnets, repli, et sorties identiques octet pour octet
+au noyau ordinaire sur de vrais carnets d'un petit jeu simulé."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from paquet_analyse import chemins, noyau_chaud, simulation
+
+RACINE = chemins.racine()
+PROFILS = (dataclasses.replace(simulation.TERRITOIRES[1], nb_instances=24),
+           dataclasses.replace(simulation.TERRITOIRES[3], nb_instances=22))
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork indisponible")
+
+
+@pytest.fixture(scope="module")
+def projet(tmp_path_factory):
+    racine = tmp_path_factory.mktemp("projet_chaud")
+    for nom in ("pyproject.toml", "Snakefile"):
+        shutil.copy2(RACINE / nom, racine / nom)
+    for nom in ("carnets", "paquet_analyse"):
+        shutil.copytree(RACINE / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    simulation.simuler(racine / "donnees_brutes" / "petit", profils=PROFILS)
+    env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}
+    env.pop(noyau_chaud.VARIABLE, None)
+    subprocess.run([sys.executable, "-m", "paquet_analyse", "preparer", "donnees_brutes/petit"], cwd=racine,
+                   env=env, check=True, capture_output=True)
+    serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env=env)
+    limite = time.monotonic() + 90
+    while not serveur.chemin.exists():
+        assert serveur.processus.poll() is None, "le serveur de noyaux s'est arrêté au démarrage"
+        assert time.monotonic() < limite, "le serveur de noyaux n'a pas ouvert son socket"
+        time.sleep(0.1)
+    yield racine, env, serveur
+    serveur.arreter()
+    assert serveur.processus.poll() is not None
+
+
+ETAT = r"""
+import json, os, random, sys
+import numpy as np, pandas as pd
+import paquet_analyse.chemins as ch
+etat = {
+    "fuite_globale": "FUITE" in globals(),
+    "fuite_module": hasattr(ch, "FUITE"),
+    "pandas_modifie": getattr(pd.DataFrame.sum, "__name__", "") == "truquee",
+    "texte_importe": "paquet_analyse.texte" in sys.modules,
+    "fixe": np.random.default_rng(12).random(3).round(12).tolist(),
+    "libre": np.random.random(),
+    "libre_random": random.random(),
+    "cwd": os.getcwd(),
+    "sys_path_0": sys.path[0],
+    "ppid": os.getppid(),
+}
+print(json.dumps(etat))
+# ce que ce carnet laisse derrière lui : rien ne doit en passer au suivant
+FUITE = 1
+ch.FUITE = 1
+pd.DataFrame.sum = lambda *a, **k: None
+pd.DataFrame.sum.__name__ = "truquee"
+import paquet_analyse.texte
+sys.modules.pop("paquet_analyse.texte")
+"""
+
+
+def _carnet_etat(dossier: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(ETAT)]
+    chemin = dossier / "etat.ipynb"
+    nbformat.write(nb, chemin)
+    return chemin
+
+
+def _etat(modele: Path, cwd: Path, **options) -> dict:
+    nb = papermill.execute_notebook(str(modele), None, kernel_name="python3", progress_bar=False,
+                                    cwd=str(cwd), **options)
+    return json.loads(nb.cells[0].outputs[0]["text"])
+
+
+def test_isolement_entre_carnets(projet, tmp_path, monkeypatch):
+    racine, env, serveur = projet
+    monkeypatch.setenv("PAQUET_ANALYSE_RACINE", env["PAQUET_ANALYSE_RACINE"])
+    monkeypatch.setenv("PYTHONPATH", env["PYTHONPATH"])
+    monkeypatch.setenv(noyau_chaud.VARIABLE, str(serveur.chemin))
+    modele = _carnet_etat(tmp_path)
+    chaud = {"kernel_manager_class": noyau_chaud.GestionnaireChaud}
+    premier = _etat(modele, tmp_path, **chaud)
+    second = _etat(modele, tmp_path, **chaud)
+    monkeypatch.delenv(noyau_chaud.VARIABLE)
+    ordinaire = _etat(modele, tmp_path)
+    # les deux noyaux chauds sont bien nés du serveur ; l'ordinaire, de ce processus
+    assert premier["ppid"] == second["ppid"] == serveur.processus.pid
+    assert ordinaire["ppid"] == os.getpid()
+    for etat in (premier, second):
+        assert not etat["fuite_globale"] and not etat["fuite_module"] and not etat["pandas_modifie"]
+        assert etat["texte_importe"]  # retiré de sys.modules par le carnet précédent : revenu intact
+        for cle in ("fixe", "cwd", "sys_path_0"):
+            assert etat[cle] == ordinaire[cle], cle
+    # tirages non fixés : propres à chaque noyau, comme avec des noyaux neufs
+    assert premier["libre"] != second["libre"] and premier["libre_random"] != second["libre_random"]
+
+
+def test_refus_et_repli(projet, tmp_path, monkeypatch):
+    racine, env, serveur = projet
+    commande = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / "c.json")]
+    autre = {**env, "PYTHONHASHSEED": "123"}
+    assert noyau_chaud.demander_noyau(commande, autre, str(tmp_path), serveur.chemin) is None
+    assert noyau_chaud.demander_noyau(["/bin/autre", "-m", "ipykernel_launcher"], env, str(tmp_path),
+                                      serveur.chemin) is None
+    assert noyau_chaud.demander_noyau(commande, env, str(tmp_path), tmp_path / "absent.sock") is None
+
+
+def _carnet(racine: Path, env: dict, modele: str, sortie: Path, *parametres: str) -> subprocess.CompletedProcess:
+    commande = [sys.executable, "-m", "paquet_analyse", "carnet", f"carnets/{modele}.ipynb", str(sortie / f"{modele}.ipynb"),
+                "--html", str(sortie / f"{modele}.html")]
+    for p in parametres:
+        commande += ["--parametre", p]
+    fini = subprocess.run(commande, cwd=racine, env=env, capture_output=True, text=True)
+    assert fini.returncode == 0, fini.stderr[-3000:]
+    return fini
+
+
+@pytest.mark.parametrize("modele, parametres", [
+    ("01_validation_donnees", ("jeu=donnees_brutes/petit",)),
+    ("02_portrait_territoire", ("jeu=donnees_brutes/petit", "territoire=D'Autray")),
+])
+def test_octets_identiques_au_noyau_ordinaire(projet, modele, parametres):
+    racine, env, serveur = projet
+    # le même chemin de sortie pour les deux (les chemins peuvent entrer dans les sorties) : on déplace entre les deux
+    sortie = racine / "resultats" / "petit" / "essai"
+    # noyau ordinaire, par le repli : la variable désigne un serveur absent
+    froid = _carnet(racine, {**env, noyau_chaud.VARIABLE: str(racine / "absent.sock")}, modele, sortie, *parametres)
+    assert "Noyau chaud indisponible" in froid.stderr
+    reference = sortie.with_name("reference")
+    shutil.rmtree(reference, ignore_errors=True)
+    sortie.rename(reference)
+    chaud = _carnet(racine, {**env, **serveur.env()}, modele, sortie, *parametres)
+    assert "Noyau chaud" not in chaud.stderr
+    for suffixe in (".ipynb", ".html"):
+        attendu = (reference / f"{modele}{suffixe}").read_bytes()
+        obtenu = (sortie / f"{modele}{suffixe}").read_bytes()
+        assert obtenu == attendu, f"{modele}{suffixe} diffère entre noyau chaud et noyau ordinaire"
+    shutil.rmtree(sortie)
+    shutil.rmtree(reference)
