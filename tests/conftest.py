@@ -94,3 +94,12 @@ def empreintes(dossier: Path) -> dict[str, str]:
     """SHA-256 de chaque fichier d'un dossier (pour vérifier qu'il n'a pas changé)."""
     return {p.relative_to(dossier).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(dossier.rglob("*")) if p.is_file()}
+
+
+def reduire_puissance(racine: Path, replicats: int = 4) -> None:
+    """Dans une copie du projet : peu de jeux simulés par point de puissance (carnet 07), pour que
+    les flux de test restent rapides. Le plan versionné en garde 100 (voir plan_analyse.yml)."""
+    chemin = racine / "carnets" / "plan_analyse.yml"
+    texte = chemin.read_text(encoding="utf-8")
+    assert "replicats_puissance: 100" in texte
+    chemin.write_text(texte.replace("replicats_puissance: 100", f"replicats_puissance: {replicats}"), encoding="utf-8")

@@ -35,6 +35,9 @@ def _copier_projet(cible: Path) -> Path:
         shutil.copy2(RACINE / nom, cible / nom)
     for nom in ("carnets", "paquet_analyse"):
         shutil.copytree(RACINE / nom, cible / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    from conftest import reduire_puissance
+
+    reduire_puissance(cible)
     return cible
 
 

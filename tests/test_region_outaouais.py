@@ -324,6 +324,9 @@ def test_flux_complet_sur_les_exports_d_une_autre_region(tmp_path):
         shutil.copy2(chemins.racine() / nom, racine / nom)
     for nom in ("carnets", "paquet_analyse"):
         shutil.copytree(chemins.racine() / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    from conftest import reduire_puissance
+
+    reduire_puissance(racine)
     ailleurs = tmp_path / "ailleurs" / "outaouais"
     shutil.copytree(JEU, ailleurs)
     env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}

@@ -97,6 +97,9 @@ def resultats_sans(tmp_path_factory):
     shutil.copy2(RACINE / "pyproject.toml", racine / "pyproject.toml")
     for nom in ("carnets", "paquet_analyse"):
         shutil.copytree(RACINE / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    from conftest import reduire_puissance
+
+    reduire_puissance(racine, replicats=2)
     modele = racine / "donnees_brutes" / "modele"
     simulation.simuler(modele, profils=PROFILS)
     jeux = []
