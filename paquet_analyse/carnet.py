@@ -95,7 +95,8 @@ EN_TETES = {
     "regle": "Règle", "message": "Message", "correction": "Correction", "instances": "Concertations",
     "participants": "Participants", "nb_grappes": "Grappes", "famille": "Famille", "question": "Question",
     "portee": "Portée", "v": "V", "attendu_min": "Effectif attendu minimal",
-    "case_sous_le_seuil": "Petite case (statistiques supprimées)", "supprime": "Petite case (statistiques supprimées)",
+    "case_sous_le_seuil": "Petite case (statistiques supprimées)", "graine": "Graine", "erreur_mc": "Erreur Monte-Carlo",
+    "replicats": "Jeux simulés", "echecs": "Échecs", "seuil": "Seuil", "cci": "CCI", "supprime": "Petite case (statistiques supprimées)",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {
@@ -133,7 +134,8 @@ def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
             pass
         return valeur
     if isinstance(valeur, (int,)) or type(valeur).__name__.startswith(("int", "uint")):
-        return texte.nombre_fr(int(valeur), 0)
+        # un identifiant numérique (graine, année, rang) s'écrit sans séparateur de milliers
+        return str(int(valeur)) if colonne in ("graine", "annee_creation", "rang") else texte.nombre_fr(int(valeur), 0)
     x = float(valeur)
     if x.is_integer() and abs(x) >= 1000:
         return texte.nombre_fr(x, 0)

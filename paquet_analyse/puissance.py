@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from paquet_analyse import simulation
+from paquet_analyse import simulation, texte
 from paquet_analyse.erreurs import AvertissementPaquet, ErreurDonnees
 
 __all__ = [
@@ -262,6 +262,10 @@ def taille_requise(courbe, *, cible=0.8):
     return None if atteint.empty else int(atteint["nb_instances"].min())
 
 
+def _majuscule(texte: str) -> str:
+    return texte[:1].upper() + texte[1:]
+
+
 NOMS_TESTS = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun (CMH)",
               "breslow_day": "l'écart d'un territoire (Breslow-Day)",
               "gee": "l'effet au niveau des participants (GEE)"}
@@ -280,7 +284,7 @@ def phrase_taille(courbe, *, cible=0.8):
                 f"(RC = {rc:g}) : il faut davantage de tables ou accepter moins de puissance.")
     p = courbe.loc[courbe["nb_instances"] == n].iloc[0]
     return (f"Pour détecter {quoi} (RC = {rc:g}) avec au moins {pct} de puissance au seuil "
-            f"{p['seuil']:g}, il faut enquêter environ {n} tables par MRC (puissance simulée "
+            f"{texte.nombre_fr(p['seuil'], 2)}, il faut enquêter environ {n} tables par MRC (puissance simulée "
             f"{p['puissance']:.2f} ± {p['erreur_mc']:.2f}, erreur type Monte-Carlo sur "
             f"{int(p['replicats'])} jeux SIMULÉS).")
 
@@ -293,13 +297,13 @@ def figure_puissance(courbe, *, cible=0.8, ax=None):
         _, ax = plt.subplots(figsize=(6, 3.8))
     for test, bloc in courbe.groupby("test", sort=False):
         ax.errorbar(bloc["nb_instances"], bloc["puissance"], yerr=2 * bloc["erreur_mc"],
-                    marker="o", capsize=3, label=NOMS_TESTS.get(test, test).capitalize())
+                    marker="o", capsize=3, label=_majuscule(NOMS_TESTS.get(test, test)))
     ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("Instances enquêtées par territoire")
     ax.set_ylabel("Puissance (part des rejets)")
     ax.set_title("Puissance par simulation — données SIMULÉES")
-    ax.legend(title="Test", fontsize="small", loc="lower right")
+    ax.legend(title="Test", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.figure.tight_layout()
     return ax.figure
 
