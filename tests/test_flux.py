@@ -235,8 +235,16 @@ def test_interruption_laisse_les_resultats_precedents(projet):
     proc.wait()
     _, vivants = psutil.wait_procs(serveurs, timeout=10)
     assert not vivants, "serveur de noyaux ou noyau resté vivant après la mort du flux"
+    # chaque carnet est soit l'ancien, intact, soit un carnet complet refait avant l'arrêt (écriture
+    # atomique) : jamais un fichier tronqué ni un carnet partiel
+    refaits_avant_arret = []
     for chemin, octets in avant.items():
-        assert chemin.read_bytes() == octets, chemin
+        if chemin.read_bytes() != octets:
+            nb = nbformat.reads(chemin.read_text(encoding="utf-8"), as_version=4)
+            assert "Colophon" in nb.cells[-1].outputs[0]["data"]["text/markdown"], chemin
+            refaits_avant_arret.append(chemin)
+    assert len(refaits_avant_arret) < len(avant)  # l'arrêt a bien interrompu le travail
+    assert not list((projet / "resultats" / "petit").rglob("*.tmp"))
     r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,
                        env=_env(projet), capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
