@@ -204,21 +204,15 @@ def phase_chargement(dossier: Path) -> dict:
 
 
 def phase_portrait(dossier: Path) -> dict:
-    from paquet_analyse import analyses, indicateurs, preparation
+    from paquet_analyse import analyses, preparation
 
     debut = time.perf_counter()
     donnees = preparation.preparer(dossier).donnees
     charge = time.perf_counter()
 
-    def portrait(territoire):
-        d = analyses.restreindre(donnees, territoire) if territoire else donnees
-        noms = [territoire] if territoire else donnees.jeu.liste_territoires()
-        return indicateurs.portrait(d.instances, d.participants,
-                                    population=indicateurs.population(donnees.jeu.territoires, noms))
-
-    par_territoire = [portrait(t) for t in donnees.jeu.liste_territoires()]
+    par_territoire = [analyses.portrait_brut(donnees, t) for t in donnees.jeu.liste_territoires()]
     territoires = time.perf_counter()
-    ensemble = portrait(None)
+    ensemble = analyses.portrait_brut(donnees)
     fin = time.perf_counter()
     return {"chargement_s": charge - debut, "portraits_territoires_s": territoires - charge,
             "nb_portraits": len(par_territoire), "portrait_ensemble_s": fin - territoires,

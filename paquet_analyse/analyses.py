@@ -366,7 +366,9 @@ def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.Tablea
     return replace(p, valeurs=valeurs, masque=masque, primaires=p.primaires, note=note)
 
 
-def _portrait_brut(donnees: Donnees, territoire: str | None) -> pd.DataFrame:
+def portrait_brut(donnees: Donnees, territoire: str | None = None) -> pd.DataFrame:
+    """Le portrait d'un territoire (ou de l'ensemble) AVANT protection : pour calculer, jamais
+    pour diffuser (`portrait` le protège)."""
     d = restreindre(donnees, territoire) if territoire else donnees
     noms = [territoire] if territoire else donnees.jeu.liste_territoires()
     return indicateurs.portrait(d.instances, d.participants,
@@ -375,7 +377,7 @@ def _portrait_brut(donnees: Donnees, territoire: str | None) -> pd.DataFrame:
 
 def portrait(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
     """Portrait d'un territoire (ou de l'ensemble), parts sur de petits effectifs supprimées."""
-    return confidentialite.proteger_portrait(_portrait_brut(donnees, territoire), seuil=seuil_confidentialite(donnees))
+    return confidentialite.proteger_portrait(portrait_brut(donnees, territoire), seuil=seuil_confidentialite(donnees))
 
 
 def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
@@ -400,8 +402,8 @@ def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "con
 
 def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":
     """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`), protégés."""
-    morceaux = [_portrait_brut(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
-    morceaux.append(_portrait_brut(donnees, None).assign(territoire="Ensemble"))
+    morceaux = [portrait_brut(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
+    morceaux.append(portrait_brut(donnees, None).assign(territoire="Ensemble"))
     tableau = pd.concat(morceaux, ignore_index=True)
     return confidentialite.proteger_portrait(tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]],
                                              seuil=seuil_confidentialite(donnees))

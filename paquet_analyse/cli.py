@@ -192,12 +192,9 @@ def _livre_codes(args) -> int:
 def _executer(args) -> int:
     from . import flux
 
-    dossier = chemins.dossier_jeu(args.dossier_jeu)
-    if not (dossier / "jeu.yml").is_file():  # le détail (YAML, fichiers) est contrôlé par la préparation
-        from . import chargement
+    from . import preparation  # léger : le détail (YAML, fichiers) est contrôlé par la préparation
 
-        chargement.lire_descripteur(dossier)
-    jeu = chemins.relatif(dossier)
+    jeu = chemins.relatif(preparation.dossier_existant(args.dossier_jeu))
     code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
     if code:
         print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)

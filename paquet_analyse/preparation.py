@@ -218,6 +218,23 @@ def _a_jour(meta: dict | None, empreinte: str) -> bool:
                for n, h in meta["fichiers_sha256"].items())
 
 
+def dossier_existant(jeu: str | Path) -> Path:
+    """Le dossier d'un jeu ; message français (`ErreurJeu`) si le dossier ou son jeu.yml manque."""
+    dossier = chemins.dossier_jeu(jeu)
+    if not (dossier / "jeu.yml").is_file():
+        from . import chargement
+
+        chargement.lire_descripteur(dossier)  # lève ErreurJeu : dossier ou jeu.yml absent
+    return dossier
+
+
+def _etat(dossier: Path, plan_chemin: Path) -> tuple[dict | None, str, dict]:
+    """(meta si la préparation écrite est à jour, sinon None ; empreinte des entrées ; empreintes brutes)."""
+    empreinte, bruts = empreinte_entrees(dossier, plan_chemin)
+    meta = lire_meta(dossier.name)
+    return (meta if _a_jour(meta, empreinte) else None), empreinte, bruts
+
+
 def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
     """Prépare le jeu si ce n'est pas déjà fait pour ces fichiers, ce plan et ce code.
 
@@ -225,15 +242,9 @@ def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
     dans `resultats/<jeu>/donnees/`, puis `ErreurValidation` est levée ; les
     tables déjà préparées ne sont pas touchées.
     """
-    dossier = chemins.dossier_jeu(jeu)
-    plan_chemin = Path(plan_chemin) if plan_chemin else chemins.plan_analyse()
-    if not (dossier / "jeu.yml").is_file():
-        from . import chargement
-
-        chargement.lire_descripteur(dossier)  # message français : dossier ou jeu.yml absent
-    empreinte, bruts = empreinte_entrees(dossier, plan_chemin)
-    meta = lire_meta(dossier.name)
-    if _a_jour(meta, empreinte):
+    dossier, plan_chemin = dossier_existant(jeu), Path(plan_chemin) if plan_chemin else chemins.plan_analyse()
+    meta, empreinte, bruts = _etat(dossier, plan_chemin)
+    if meta is not None:
         return meta
     try:
         preparation = preparer(dossier, plan_chemin=plan_chemin)
@@ -252,13 +263,8 @@ def lire_ou_preparer(jeu: str | Path):
     Pour les commandes de consultation (`portrait`) : elles ne modifient jamais
     `resultats/`. `preparer` (ou le flux) écrit le jeu préparé.
     """
-    dossier = chemins.dossier_jeu(jeu)
-    if not (dossier / "jeu.yml").is_file():
-        from . import chargement
-
-        chargement.lire_descripteur(dossier)
-    empreinte, _ = empreinte_entrees(dossier, chemins.plan_analyse())
-    if _a_jour(lire_meta(dossier.name), empreinte):
+    dossier = dossier_existant(jeu)
+    if _etat(dossier, chemins.plan_analyse())[0] is not None:
         return lire(dossier.name)
     return preparer(dossier).donnees
 

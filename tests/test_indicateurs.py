@@ -103,10 +103,7 @@ def test_regle_logique_du_dictionnaire_seule_source():
 
 
 def _portrait(donnees, territoire=None):
-    d = analyses.restreindre(donnees, territoire) if territoire else donnees
-    noms = [territoire] if territoire else donnees.jeu.liste_territoires()
-    return indicateurs.portrait(d.instances, d.participants,
-                                population=indicateurs.population(donnees.jeu.territoires, noms))
+    return analyses.portrait_brut(donnees, territoire)
 
 
 def test_portrait_les_moulins_reproduit_la_presentation(donnees_defaut):
