@@ -70,6 +70,7 @@ __all__ = [
     "exact_fisher",
     "khi2_independance",
     "mantel_haenszel",
+    "score_2x2",
     "residus_ajustes",
     "tableau_croise",
 ]
@@ -110,6 +111,7 @@ _ALTERNATIVES = ("two-sided", "less", "greater")
 ESTIMATEUR_ECHANTILLON = "RC de l'échantillon (a·d / b·c)"
 ESTIMATEUR_CONDITIONNEL = "RC conditionnel (EMV, Fisher)"
 ESTIMATEUR_MH = "RC commun de Mantel-Haenszel"
+ESTIMATEUR_SCORE = "RC de l'échantillon (a·d / b·c), IC du score de Miettinen-Nurminen"
 
 #: Méthodes d'IC (et de p) du test exact 2 × 2, voir :func:`exact_fisher`.
 METHODES_IC = ("fisher", "minlike", "blaker", "mi_p")
@@ -840,7 +842,11 @@ def association(
         Graine du Monte-Carlo éventuel (voir :func:`exact_fisher`).
     methode_ic : str, default "fisher"
         Test exact 2 × 2 et IC qui l'inverse, si le test exact est retenu
-        (voir :func:`exact_fisher`).
+        (voir :func:`exact_fisher`). Avec une méthode autre que ``"fisher"``
+        (p et IC accordés), un 2 × 2 aux effectifs attendus tous >= 5 reçoit
+        aussi un test et un IC accordés : le score de Miettinen-Nurminen
+        (:func:`score_2x2`) au lieu du khi-deux de Yates et de l'IC de Woolf ;
+        s'il a une case nulle (IC du score non borné), le test exact.
 
     Returns
     -------
@@ -864,18 +870,96 @@ def association(
             "Le khi-deux est bilatéral : alternative unilatérale impossible "
             "(effectifs attendus tous >= 5). Utilisez exact_fisher(...)."
         )
+    accorde = methode_ic != "fisher" and table.shape == (2, 2)
+    case_nulle = bool((table.to_numpy() == 0).any())
     with warnings.catch_warnings():
         # les manquants viennent d'être signalés une fois ci-dessus
         warnings.simplefilter("ignore", AvertissementDonnees)
-        if exact:
+        if exact or (accorde and case_nulle):
             res = exact_fisher(donnees, ligne, colonne, alternative=alternative,
                                graine=graine, methode_ic=methode_ic)
+        elif accorde:
+            res = score_2x2(donnees, ligne, colonne)
         else:
             res = khi2_independance(donnees, ligne, colonne, correction=correction)
-    regle = (f"effectif attendu minimal {attendus.min():.2f} < {SEUIL_ATTENDU:g}"
-             if exact else f"effectifs attendus tous >= {SEUIL_ATTENDU:g}")
+    if exact:
+        regle = f"effectif attendu minimal {attendus.min():.2f} < {SEUIL_ATTENDU:g}"
+    elif accorde and case_nulle:
+        regle = "une case nulle : l'IC du score ne serait pas borné"
+    else:
+        regle = f"effectifs attendus tous >= {SEUIL_ATTENDU:g}"
     res["methode"] = res["methode"] + f" ; choisi car {regle}"
     return res
+
+
+def score_2x2(donnees, ligne, colonne, *, niveau=0.95):
+    """Test du score de Miettinen-Nurminen et l'IC du rapport de cotes qui l'inverse (2 × 2).
+
+    Le test et l'intervalle viennent de la même statistique : l'IC exclut 1
+    exactement quand p < 1 - ``niveau``. Enveloppe
+    ``statsmodels.stats.proportion.test_proportions_2indep`` et
+    ``confint_proportions_2indep`` (``compare="odds-ratio"``,
+    ``method="score"``, ``correction=True``). Sous l'hypothèse nulle
+    (rapport 1), la statistique est le khi-deux de Pearson multiplié par
+    (N - 1) / N : le « khi-deux N - 1 » d'E. Pearson (1947), recommandé par
+    Campbell (2007) pour les 2 × 2 dont tous les effectifs attendus sont
+    d'au moins 1. Le khi-deux de Yates n'a pas d'intervalle qui l'inverse :
+    c'est pourquoi les hypothèses du plan utilisent ce test-ci.
+
+    Une case nulle rend l'IC du score non borné d'un côté ; statsmodels ne
+    le calcule pas : :class:`ErreurEffectifs` (utilisez alors le test exact
+    de Blaker, :func:`exact_fisher` avec ``methode_ic="blaker"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne, colonnes :data:`COLONNES_TEST` ; ``statistique`` est le
+        khi-deux (1 ddl).
+
+    Examples
+    --------
+    Lampasona et al. (2013), exemple du chapitre 4 de Fagerland, Lydersen et
+    Laake (2017), « Statistical Analysis of Contingency Tables » :
+
+    >>> import pandas as pd
+    >>> cases = {(True, True): 9, (True, False): 4, (False, True): 4, (False, False): 10}
+    >>> d = pd.DataFrame([{"gada": g, "ipex": i} for (g, i), n in cases.items() for _ in range(n)])
+    >>> r = score_2x2(d, "gada", "ipex")
+    >>> r[["rapport_cotes", "ic_bas", "ic_haut"]].round(4).values.tolist()
+    [[5.625, 1.0934, 28.9419]]
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
+    table, manquants = _preparer(donnees, ligne, colonne)
+    _verifier_table(table, ligne, colonne)
+    obs = table.to_numpy()
+    if obs.shape != (2, 2):
+        raise ErreurDonnees(f"score_2x2 : tableau 2 × 2 attendu, {obs.shape[0]} × {obs.shape[1]} reçu.")
+    if (obs == 0).any():
+        raise ErreurEffectifs(
+            f"« {ligne} » × « {colonne} » : une case nulle ; l'IC du score n'est pas borné. "
+            "Utilisez le test exact de Blaker (exact_fisher(..., methode_ic='blaker'))."
+        )
+    (a, b), (c, d) = obs
+    x1, n1, x2, n2 = int(d), int(c + d), int(b), int(a + b)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        # la recherche des bornes par statsmodels essaie des rapports où une division donne NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = test_proportions_2indep(x1, n1, x2, n2, compare="odds-ratio", method="score",
+                                       correction=True, return_results=True)
+        bas, haut = confint_proportions_2indep(x1, n1, x2, n2, compare="odds-ratio", method="score",
+                                               correction=True, alpha=1 - niveau)
+    attendus = stats.contingency.expected_freq(obs)
+    rc, _, _ = _rapport_cotes_woolf(obs, niveau)
+    return _ligne_resultat(
+        test="score_miettinen_nurminen", statistique=float(test.statistic) ** 2, ddl=1,
+        p_valeur=float(test.pvalue), effectif=int(obs.sum()), manquants=int(manquants),
+        rapport_cotes=rc, estimateur=ESTIMATEUR_SCORE, ic_bas=float(bas), ic_haut=float(haut),
+        v_cramer=float(stats.contingency.association(obs, method="cramer")),
+        attendu_min=float(attendus.min()), alternative="two-sided",
+        methode=("score de Miettinen-Nurminen (khi-deux N - 1) ; IC du score qui inverse le même test "
+                 "(Miettinen et Nurminen, 1985)"),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -896,6 +980,11 @@ class ResultatMantelHaenszel:
     rapport_cotes, ic_bas, ic_haut : float
         Rapport de cotes commun de Mantel-Haenszel et son IC (variance de
         Robins, Breslow et Greenland, 1986), comme ``mantelhaen.test`` de R.
+    wald, p_wald : float
+        Test de Wald du log du rapport commun avec la variance de Robins,
+        Breslow et Greenland : le test que l'IC ci-dessus inverse (l'IC
+        exclut 1 exactement quand ``p_wald`` < 1 - ``niveau``) ; khi-deux à
+        1 ddl.
     breslow_day, p_breslow_day, tarone, p_tarone, ddl_breslow_day : float
         Test d'homogénéité des rapports de cotes de Breslow-Day, sans et
         avec la correction de Tarone (1985).
@@ -918,6 +1007,8 @@ class ResultatMantelHaenszel:
     rapport_cotes: float
     ic_bas: float
     ic_haut: float
+    wald: float
+    p_wald: float
     breslow_day: float
     p_breslow_day: float
     tarone: float
@@ -951,6 +1042,9 @@ class ResultatMantelHaenszel:
         ]
         if not self.correction:
             cmh.reverse()
+        cmh.append(("wald_mh", self.wald, self.p_wald,
+                    "Wald du log du RC de Mantel-Haenszel (variance de Robins-Breslow-Greenland), "
+                    "le test qu'inverse l'IC"))
         lignes = [
             dict(test=t, statistique=s, ddl=1, p_valeur=p, rapport_cotes=self.rapport_cotes,
                  estimateur=ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
@@ -1159,13 +1253,14 @@ def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=
             cmh[corr] = (x2, float(stats.chi2.sf(x2, 1)))
         rc = float(st.oddsratio_pooled)
         bas, haut = (float(v) for v in st.oddsratio_pooled_confint(alpha=1 - niveau))
+        wald = float((st.logodds_pooled / st.logodds_pooled_se) ** 2)
     bd, p_bd, ta, p_ta, ddl, informative = _breslow_day(cube, mod_s)
     return ResultatMantelHaenszel(
         ligne=ligne, colonne=colonne, strate=strate, modalites_ligne=tuple(mod_l),
         modalites_colonne=tuple(mod_c), correction=bool(correction),
         cmh_corrige=cmh[True][0], p_cmh_corrige=cmh[True][1],
         cmh_non_corrige=cmh[False][0], p_cmh_non_corrige=cmh[False][1],
-        rapport_cotes=rc, ic_bas=bas, ic_haut=haut,
+        rapport_cotes=rc, ic_bas=bas, ic_haut=haut, wald=wald, p_wald=float(stats.chi2.sf(wald, 1)),
         breslow_day=float(bd), p_breslow_day=float(p_bd), tarone=float(ta),
         p_tarone=float(p_ta), ddl_breslow_day=int(ddl),
         effectif=int(cube.sum()), manquants=int(manquants), nb_strates=len(mod_s),

@@ -15,6 +15,7 @@ import pytest
 
 from paquet_analyse import associations as A
 from paquet_analyse.associations import (
+    score_2x2,
     COLONNES_TEST,
     ajuster_p,
     association,
@@ -396,7 +397,7 @@ def test_mantel_haenszel_migraine_sas():
     tab = res.tableau()
     assert list(tab.columns) == COLONNES_TEST
     assert tab["test"].tolist() == [
-        "cmh_non_corrige", "cmh_corrige", "breslow_day", "breslow_day_tarone",
+        "cmh_non_corrige", "cmh_corrige", "wald_mh", "breslow_day", "breslow_day_tarone",
     ]
 
 
@@ -767,7 +768,81 @@ def test_chaque_tableau_nomme_son_estimateur():
     res = mantel_haenszel(depuis_strates(LAPINS[1:4], ["1/4", "1/2", "1"], ["None", "1.5h"],
                                          ["Cured", "Died"]), "l", "c", "strate")
     tab = res.tableau()
-    assert tab["estimateur"].iloc[:2].str.startswith("RC commun de Mantel-Haenszel").all()
-    assert (tab["estimateur"].iloc[2:] == "").all()
+    assert tab["estimateur"].iloc[:3].str.startswith("RC commun de Mantel-Haenszel").all()
+    assert (tab["estimateur"].iloc[3:] == "").all()
     assert tab["statistique"].notna().all() and tab["ddl"].notna().all()
     assert res.strates["estimateur"].str.startswith("RC de l'échantillon").all()
+
+
+# --------------------------------------------------------------------------
+# Tests et intervalles accordés (la p vient du test que l'IC inverse)
+
+
+def _depuis_cases(a, b, c, d):
+    """2 × 2 [[a, b], [c, d]] : lignes exposition False/True, colonnes issue False/True."""
+    return depuis_table([[a, b], [c, d]], [False, True], [False, True])
+
+
+def test_score_2x2_ic_miettinen_nurminen_fagerland():
+    """IC du score de Miettinen-Nurminen du rapport de cotes : Fagerland, Lydersen et Laake
+    (2017), *Statistical Analysis of Contingency Tables*, chapitre 4, exemple de Lampasona et
+    al. (2013) ; sortie du paquet R contingencytables (tests/testthat/test-ch4.R) ::
+
+        MiettinenNurminen_asymptotic_score_CI_OR_2x2(matrix(c(9, 4, 4, 10), nrow=2, byrow=TRUE))
+        # estimate = 5.6250 (95% CI 1.0934 to 28.9419)
+
+    Dans ce paquet la 1re ligne est l'exposé et la 1re colonne l'issue : [[9, 4], [4, 10]]
+    s'écrit ici [[10, 4], [4, 9]] (modalités False puis True).
+    """
+    r = score_2x2(_depuis_cases(10, 4, 4, 9), "l", "c")
+    assert valeur(r, "rapport_cotes") == pytest.approx(5.625, abs=5e-5)
+    assert valeur(r, "ic_bas") == pytest.approx(1.0934, abs=5e-5)
+    assert valeur(r, "ic_haut") == pytest.approx(28.9419, abs=5e-5)
+
+
+def test_score_2x2_khi2_n_moins_1_et_accord_avec_l_ic():
+    """Sous H0 la statistique du score de Miettinen-Nurminen est le khi-deux de Pearson × (N - 1) / N
+    (« N - 1 chi-squared test », Campbell 2007, Statistics in Medicine 26:3661) ; le khi-deux de
+    Pearson du tableau [[3, 1], [1, 3]] vaut 2,000 (Fagerland et al. 2017, même fichier de tests :
+    « Pearson chi-squared test: P = 0.15730, T = 2.000 »). Et l'IC exclut 1 exactement quand p < 0,05.
+    """
+    r = score_2x2(_depuis_cases(3, 1, 1, 3), "l", "c")
+    assert valeur(r, "statistique") == pytest.approx(2.000 * 7 / 8, abs=1e-9)
+    assert valeur(r, "ddl") == 1
+    for a, b, c, d in [(20, 12, 11, 19), (20, 12, 12, 19), (30, 30, 18, 40), (15, 25, 25, 15), (9, 9, 8, 10)]:
+        r = score_2x2(_depuis_cases(a, b, c, d), "l", "c")
+        exclut = valeur(r, "ic_bas") > 1 or valeur(r, "ic_haut") < 1
+        assert exclut == (valeur(r, "p_valeur") < 0.05), (a, b, c, d)
+
+
+def test_association_accordee_choisit_score_blaker_ou_exact():
+    """methode_ic="blaker" : effectifs attendus >= 5 -> score ; une case nulle -> exact de Blaker ;
+    un attendu < 5 -> exact de Blaker (p et IC de exact2x2, vignette : voir exact_fisher)."""
+    grand = association(_depuis_cases(20, 12, 11, 19), "l", "c", methode_ic="blaker")
+    assert valeur(grand, "test") == "score_miettinen_nurminen"
+    nul = association(_depuis_cases(0, 30, 20, 30), "l", "c", methode_ic="blaker")
+    assert valeur(nul, "test") == "fisher_exact" and "case nulle" in valeur(nul, "methode")
+    assert "Blaker" in valeur(nul, "methode")
+    defaut = association(_depuis_cases(20, 12, 11, 19), "l", "c")
+    assert valeur(defaut, "test") == "khi2"
+
+
+def test_mantel_haenszel_wald_inverse_l_ic_rbg():
+    """Le test de Wald du RC de Mantel-Haenszel est celui que l'IC de Robins-Breslow-Greenland
+    inverse : avec l'IC publié par R pour ``UCBAdmissions`` (0,7719074 ; 1,0603298 ; RC commun
+    0,9046968, voir ci-dessus), l'erreur type du log est (log 1,0603298 - log 0,7719074) / (2 × 1,959964),
+    d'où z = log 0,9046968 / ET et p = 2 Φ(-|z|)."""
+    from scipy import stats as st
+
+    ucb = {  # (admis H, admis F, refusés H, refusés F), comme le test précédent
+        "A": (512, 89, 313, 19), "B": (353, 17, 207, 8), "C": (120, 202, 205, 391),
+        "D": (138, 131, 279, 244), "E": (53, 94, 138, 299), "F": (22, 24, 351, 317),
+    }
+    tables = [[[rh, rf], [ah, af]] for ah, af, rh, rf in ucb.values()]
+    d = depuis_strates(tables, list(ucb), [False, True], ["Male", "Female"])
+    d["c"] = d["c"].astype("category")
+    res = mantel_haenszel(d, "l", "c", "strate")
+    et = (np.log(1.0603298) - np.log(0.7719074)) / (2 * st.norm.ppf(0.975))
+    z = np.log(0.9046968) / et
+    assert res.wald == pytest.approx(z ** 2, rel=1e-5)
+    assert res.p_wald == pytest.approx(2 * st.norm.sf(abs(z)), rel=1e-4)
