@@ -33,8 +33,9 @@ from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
 COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "methode",
-    "effectif", "manquants", "nb_grappes", "mesure", "estimation", "ic_bas", "ic_haut", "p_valeur",
-    "statut", "note", "case_sous_le_seuil",
+    "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
+    "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil",
 ]
 
 
@@ -137,8 +138,30 @@ def _termes(h: plan_.Hypothese, avec_territoire: bool) -> list[str]:
     return list(dict.fromkeys(termes))
 
 
+def _hors_definition(source: pd.DataFrame, colonnes: list[str]) -> pd.Series:
+    """Lignes écartées parce qu'une variable dérivée n'y est pas définie, pas parce qu'une réponse manque.
+
+    Exemple : une concertation d'initiateur « autre » n'est ni descendante ni
+    ascendante (règle `logique_initiateur` du dictionnaire) ; elle est hors de
+    la définition de l'exposition, pas manquante. Une ligne est « hors
+    définition » quand chaque variable vide de la ligne a toutes ses sources
+    brutes renseignées.
+    """
+    vides = source[colonnes].isna()
+    par_definition = pd.DataFrame(False, index=source.index, columns=colonnes)
+    for nom in colonnes:
+        sources = [c for c in dictionnaire.sources_brutes(nom) if c in source.columns and c != nom]
+        if sources:
+            par_definition[nom] = vides[nom] & source[sources].notna().all(axis=1)
+    ecartees = vides.any(axis=1)
+    return ecartees & (vides == par_definition).all(axis=1)
+
+
 def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bool = False) -> tuple[pd.DataFrame, int]:
-    """Lignes complètes pour l'hypothèse (types simples pour statsmodels) et nombre de lignes écartées."""
+    """Lignes complètes pour l'hypothèse (types simples pour statsmodels) et nombre de lignes manquantes.
+
+    Les lignes hors définition (`nb_hors_definition`) ne sont pas comptées comme manquantes.
+    """
     source = donnees.instances if h.niveau == "instances" else donnees.participants
     colonnes = _termes(h, avec_territoire)
     bloc = source[colonnes]
@@ -152,7 +175,14 @@ def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bo
             sortie[nom] = serie.astype(str)
         else:
             sortie[nom] = serie.astype(float)
-    return sortie.reset_index(drop=True), int(len(bloc) - len(complet))
+    hors = int(_hors_definition(source, colonnes).sum())
+    return sortie.reset_index(drop=True), int(len(bloc) - len(complet)) - hors
+
+
+def nb_hors_definition(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bool = False) -> int:
+    """Lignes hors de la définition d'une variable de l'hypothèse (ex. initiateur « autre »)."""
+    source = donnees.instances if h.niveau == "instances" else donnees.participants
+    return int(_hors_definition(source, _termes(h, avec_territoire)).sum())
 
 
 # --------------------------------------------------------------------------
@@ -162,9 +192,11 @@ def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bo
 def _ligne(h, portee, territoire, **valeurs) -> dict:
     base = {"id": h.id, "famille": h.famille, "question": h.question, "niveau": h.niveau,
             "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
-            "methode": "", "effectif": 0, "manquants": 0, "nb_grappes": np.nan, "mesure": "",
-            "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan, "p_valeur": np.nan,
-            "statut": "ok", "note": "", "case_sous_le_seuil": False}
+            "methode": "", "estimateur": "", "effectif": 0, "manquants": 0, "hors_definition": 0,
+            "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
+            "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
+            "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
+            "case_sous_le_seuil": False}
     base.update(valeurs)
     return base
 
@@ -176,11 +208,16 @@ def _terme_exposition(tableau: pd.DataFrame, exposition: str) -> pd.Series:
     return ligne.iloc[0]
 
 
+#: Test exact 2 × 2 des hypothèses : p et IC du même test (Blaker, 2000), voir `associations.exact_fisher`.
+METHODE_IC_EXACTE = "blaker"
+
+
 def _association(t: pd.DataFrame, h) -> dict:
-    r = associations.association(t, h.exposition, h.issue).iloc[0]
-    return {"methode": r["methode"], "effectif": int(r["effectif"]), "mesure": "rapport_cotes",
-            "estimation": r["rapport_cotes"], "ic_bas": r["ic_bas"], "ic_haut": r["ic_haut"],
-            "p_valeur": r["p_valeur"]}
+    """Politique d'inférence : la p vient du test que l'IC montré inverse (Blaker exact, ou score)."""
+    r = associations.association(t, h.exposition, h.issue, methode_ic=METHODE_IC_EXACTE).iloc[0]
+    return {"methode": r["methode"], "estimateur": r["estimateur"], "effectif": int(r["effectif"]),
+            "mesure": "rapport_cotes", "estimation": r["rapport_cotes"], "ic_bas": r["ic_bas"],
+            "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
 
 
 def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
@@ -193,23 +230,32 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
         mesure, est = "difference", "coefficient"
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
-    return {"methode": f"{terme['methode']} ; formule : {formule}", "effectif": int(terme["effectif"]),
-            "nb_grappes": terme["nb_grappes"], "mesure": mesure, "estimation": terme[est],
-            "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"], "p_valeur": terme["p_valeur"],
+    marginal = "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression"
+    estimateur = (f"RC ajusté, {marginal}" if mesure == "rapport_cotes" else f"écart de moyennes ajusté, {marginal}")
+    # statistique publiée : le khi-deux de Wald (z²) à 1 ddl, le test qu'inverse l'IC de Wald
+    return {"methode": f"{terme['methode']} ; formule : {formule}", "estimateur": estimateur,
+            "effectif": int(terme["effectif"]), "nb_grappes": terme["nb_grappes"], "mesure": mesure,
+            "estimation": terme[est], "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"],
+            "statistique": float(terme["statistique"]) ** 2, "ddl": 1, "p_valeur": terme["p_valeur"],
             "statut": statut}
 
 
 def _valeurs_mh(r, *, homogeneite: bool) -> dict:
-    """Colonnes de résultat d'un Mantel-Haenszel ; p de l'homogénéité (H5) ou de l'association."""
+    """Colonnes de résultat d'un Mantel-Haenszel : l'association commune, ou l'homogénéité (H5).
+
+    L'association : RC commun de Mantel-Haenszel, son IC (Robins-Breslow-Greenland) et la p du test
+    de Wald que cet IC inverse. L'homogénéité : statistique de Breslow-Day (correction de Tarone),
+    ddl et p, sans rapport de cotes (le RC commun est celui de l'hypothèse d'association).
+    """
     if homogeneite:
-        methode = ("Mantel-Haenszel : rapport de cotes commun entre territoires ; p = Breslow-Day avec "
-                   "correction de Tarone (homogénéité des rapports de cotes)")
-        p = r.p_tarone
-    else:
-        methode = "Cochran-Mantel-Haenszel stratifié par territoire (correction de continuité)"
-        p = r.p_valeur
-    return {"methode": methode, "effectif": int(r.effectif), "mesure": "rapport_cotes",
-            "estimation": r.rapport_cotes, "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "p_valeur": p}
+        return {"methode": ("Breslow-Day avec correction de Tarone : homogénéité des rapports de cotes entre "
+                            "territoires"), "estimateur": "", "effectif": int(r.effectif), "mesure": "homogeneite",
+                "statistique": r.tarone, "ddl": r.ddl_breslow_day, "p_valeur": r.p_tarone}
+    return {"methode": ("Mantel-Haenszel stratifié par territoire ; p du test de Wald du log du RC commun, "
+                        "celui qu'inverse l'IC de Robins-Breslow-Greenland"),
+            "estimateur": associations.ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
+            "effectif": int(r.effectif), "mesure": "rapport_cotes", "estimation": r.rapport_cotes,
+            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald}
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
@@ -241,8 +287,41 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
         except (ErreurEffectifs, ErreurDonnees) as exc:
             return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
     notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
-    return _ligne(h, portee, donnees.territoire, manquants=manquants, note=" ".join(notes),
-                  case_sous_le_seuil=_case_sous_le_seuil(t, h, seuil_confidentialite(donnees)), **valeurs)
+    return _ligne(h, portee, donnees.territoire, manquants=manquants,
+                  hors_definition=nb_hors_definition(donnees, h, avec_territoire=entre), note=" ".join(notes),
+                  case_sous_le_seuil=_case_sous_le_seuil(t, h, seuil_confidentialite(donnees)),
+                  **_puissance(donnees, t, h, entre, valeurs), **valeurs)
+
+
+def _puissance(donnees: Donnees, t: pd.DataFrame, h: plan_.Hypothese, entre: bool, valeurs: dict) -> dict:
+    """Puissance du test, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
+
+    Rapport de cotes `rapport_cotes_puissance` pour une association, une régression logistique ou le
+    RC commun ; écart de `ecart_puissance` points pour l'indice ; pour l'homogénéité, un territoire
+    dont le RC diffère de ce facteur. Approximations analytiques (module `puissance`).
+    """
+    from . import puissance
+
+    seuils = donnees.plan.seuils
+    rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
+    if valeurs.get("mesure") == "homogeneite":
+        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
+        cible = f"un territoire dont le rapport de cotes diffère d'un facteur {_nombre(rc)} des autres"
+    elif h.methode == "lineaire":
+        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha)
+        cible = f"un écart de {_nombre(ecart)} points"
+    else:
+        strate = "territoire" if entre and h.methode == "association" else None
+        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, strate=strate, grappes=h.grappes,
+                                              rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {_nombre(rc)}"
+    return {"puissance": r.puissance, "puissance_cible": cible}
+
+
+def _nombre(x: float) -> str:
+    from . import texte
+
+    return texte.nombre_fr(x, 0) if float(x).is_integer() else texte.nombre_fr(x, 1)
 
 
 def _case_sous_le_seuil(t: pd.DataFrame, h: plan_.Hypothese, seuil: int) -> bool:
@@ -258,21 +337,38 @@ def _case_sous_le_seuil(t: pd.DataFrame, h: plan_.Hypothese, seuil: int) -> bool
 
 
 def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
-    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse.
+    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
 
-    Tableau de travail : on le diffuse ou l'affiche par `proteger` (les
-    effectifs et manquants de 1 au seuil - 1 y sont supprimés).
+    Familles d'ajustement (`famille_de_tests`) : dans un territoire, tous les tests du plan dans ce
+    territoire ; pour la région, les tests d'association d'un côté et les tests d'homogénéité (H5) de
+    l'autre. Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
+    `proteger` (les effectifs et manquants de 1 au seuil - 1 y sont supprimés).
     """
     if territoire is not None:
         donnees = restreindre(donnees, territoire)
     lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
-    return pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+    resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+    return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
+
+
+def famille_de_tests(ligne) -> str:
+    """La famille (déclarée) dans laquelle la p d'un test est ajustée."""
+    if ligne["portee"] == "territoire":
+        return f"tests du territoire {ligne['territoire']}"
+    if ligne["mesure"] == "homogeneite":
+        return "tests d'homogénéité entre territoires (région)"
+    return "tests d'association de la région"
 
 
 def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
-    """Ajoute `p_ajustee` (Benjamini-Hochberg par défaut) sur l'ensemble des tests estimables."""
+    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille."""
     sortie = resultats.copy()
-    sortie["p_ajustee"] = associations.ajuster_p(sortie["p_valeur"].to_numpy(dtype=float), methode=methode)
+    familles = [famille_de_tests(r) for _, r in sortie.iterrows()] if len(sortie) else []
+    sortie["famille_ajustement"] = pd.Series(familles, index=sortie.index, dtype=object)
+    sortie["p_ajustee"] = np.nan
+    for _, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
+        sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
+            sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
     return sortie
 
 
@@ -281,17 +377,17 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 # Vues et synthèses pour les carnets
 
 
-def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = False) -> pd.DataFrame:
+def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
     """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
     colonnes = ["id", "territoire", "exposition", "issue", "effectif", "mesure", "estimation", "ic_bas",
-                "ic_haut", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["statut", "case_sous_le_seuil"]
+                "ic_haut", "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + \
+        ["puissance", "statut", "case_sous_le_seuil"]
     return resultats[colonnes]
 
 
 def synthese(donnees: Donnees) -> pd.DataFrame:
-    """Toutes les hypothèses de portée région, avec p ajustée selon le plan."""
-    resultats = tester_hypotheses(donnees, portee="region")
-    return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils.get("ajustement", "fdr_bh"))
+    """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan."""
+    return tester_hypotheses(donnees, portee="region")
 
 
 def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
@@ -320,14 +416,15 @@ def seuil_confidentialite(donnees: Donnees) -> int:
 
 # Colonnes qui comptent des personnes, des sièges ou des tables dans les
 # tableaux de résultats publiés (une ligne par test, territoire, organisation).
-COLONNES_COMPTES = ("effectif", "manquants", "nb_instances", "nb_participants", "nb_sieges",
+COLONNES_COMPTES = ("effectif", "manquants", "hors_definition", "nb_instances", "nb_participants", "nb_sieges",
                     "nb_sieges_sans_organisation", "nb_heures_manquantes", "nb_instances_isolees",
                     "nb_organisations", "nb_participations", "n_1", "n_2")
 # Effectifs des tests, arrondis à 5 près une fois les petits supprimés : la différence de deux
 # effectifs publiés (ou d'un total et d'un effectif) ne redonne jamais un petit nombre exact.
-COLONNES_ARRONDIES = ("effectif", "manquants", "nb_sieges_sans_organisation", "nb_heures_manquantes", "n_1", "n_2")
+COLONNES_ARRONDIES = ("effectif", "manquants", "hors_definition", "nb_sieges_sans_organisation", "nb_heures_manquantes", "n_1", "n_2")
 # Ce qui se tire d'un tableau 2×2 (ou de ses cases) et permet de le reconstruire.
-COLONNES_DERIVEES = ("estimation", "ic_bas", "ic_haut", "p_valeur", "p_ajustee", "rapport_cotes", "statistique")
+COLONNES_DERIVEES = ("estimation", "ic_bas", "ic_haut", "p_valeur", "p_ajustee", "rapport_cotes", "statistique",
+                     "puissance")
 ARRONDI = 5
 
 
@@ -536,10 +633,15 @@ def forets(donnees: Donnees) -> Forets:
     from . import interpretation
 
     morceaux, phrases, resultats = [], [], {}
-    for h in donnees.plan.hypotheses:
-        if h.methode != "mantel_haenszel":
+    homogeneite = [h for h in donnees.plan.hypotheses if h.methode == "mantel_haenszel"]
+    # mêmes lignes (et mêmes p ajustées dans la famille des tests d'homogénéité) que la synthèse
+    lignes = ajouter_p_ajustees(pd.DataFrame([tester_hypothese(donnees, h, portee="region") for h in homogeneite],
+                                             columns=COLONNES_RESULTATS), methode=donnees.plan.seuils["ajustement"])
+    for h, (_, ligne) in zip(homogeneite, lignes.iterrows()):
+        if ligne["statut"] != "ok":
+            phrases.append(interpretation.phrase_hypothese(ligne))
             continue
-        t, manquants = tableau_analyse(donnees, h, avec_territoire=True)
+        t, _ = tableau_analyse(donnees, h, avec_territoire=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AvertissementPaquet)
             r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
@@ -551,7 +653,6 @@ def forets(donnees: Donnees) -> Forets:
         strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id,
                                                                                                supprime=supprime)
         morceaux.append(strates)
-        ligne = _ligne(h, "region", None, manquants=manquants, **_valeurs_mh(r, homogeneite=True))
         phrases += interpretation.phrases_foret(ligne, r)
     tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
     if not tableau.empty:

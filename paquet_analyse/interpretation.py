@@ -72,7 +72,7 @@ def phrase_rapport_cotes(estimation: float, bas: float, haut: float, *, expositi
         sens = f"les cotes de « {iss} » sont {texte.nombre_fr(1 / estimation, 2)} fois plus faibles"
     phrase = f"Quand « {expo} » est vrai, {sens} que sinon (rapport de cotes {texte.nombre_fr(estimation, 2)} ; {ic})."
     if not _nan(bas) and not _nan(haut) and bas <= 1 <= haut:
-        phrase += " L'intervalle contient 1 : les données sont compatibles avec l'absence d'effet."
+        phrase += " L'intervalle contient 1 : les données sont compatibles avec l'absence d'association."
     if _imprecis(bas, haut):
         phrase += " L'estimation est très imprécise (intervalle très large) : effectifs trop faibles pour conclure."
     return phrase
@@ -91,8 +91,43 @@ def phrase_difference(estimation: float, bas: float, haut: float, *, exposition:
     return phrase
 
 
-def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
-    """Une phrase complète pour une ligne de `analyses.tester_hypotheses`."""
+#: Niveau des intervalles publiés (IC à 95 %) : une p < SEUIL_IC va avec un IC qui exclut la valeur nulle.
+SEUIL_IC = 0.05
+
+
+def _exclut_nulle(r) -> bool:
+    nulle = 1.0 if r["mesure"] == "rapport_cotes" else 0.0
+    return not _nan(r["ic_bas"]) and not _nan(r["ic_haut"]) and not (r["ic_bas"] <= nulle <= r["ic_haut"])
+
+
+def phrase_puissance(r) -> str:
+    """La puissance qu'avait le test de détecter l'effet prévu au plan, à côté d'une absence de preuve."""
+    puissance, cible = r.get("puissance", math.nan), str(r.get("puissance_cible", "") or "")
+    if _nan(puissance) or not cible:
+        return (" La puissance de ce test n'est pas calculable ici (case ou marge nulle) : une absence de "
+                "preuve ne dit rien de l'absence d'association.")
+    phrase = f" Puissance de ce test pour détecter {cible} à cet effectif : environ {texte.pourcentage(puissance, 0)}"
+    if puissance < 0.8:
+        return phrase + " ; c'est peu : l'absence de preuve n'est pas une preuve d'absence."
+    return phrase + " ; une association de cette taille aurait probablement été détectée."
+
+
+def _texte_statistique(r) -> str:
+    stat, ddl = r.get("statistique", math.nan), r.get("ddl", math.nan)
+    if _nan(stat) or _nan(ddl):
+        return ""
+    return f"khi-deux {texte.nombre_fr(stat, 2)} à {int(ddl)} ddl, "
+
+
+def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
+    """Une phrase complète pour une ligne de `analyses.tester_hypotheses`.
+
+    Politique d'inférence : la p affichée vient du test qu'inverse l'IC montré (même méthode) ; le
+    verdict vient de la p ajustée dans la famille de tests déclarée (`famille_ajustement`) quand elle
+    existe, et la phrase dit pourquoi les deux diffèrent ; une absence de preuve est accompagnée de
+    la puissance qu'avait le test. `colonne_p` (ancien paramètre) est ignoré : la p ajustée est
+    toujours utilisée quand la ligne en a une.
+    """
     r = resultat
     lieu = "dans l'ensemble des territoires" if r["territoire"] == "Ensemble" else f"dans le territoire {r['territoire']}"
     if r["statut"] == "non_disponible":
@@ -101,27 +136,49 @@ def phrase_hypothese(resultat, *, colonne_p: str = "p_valeur") -> str:
         return (f"**{r['id']}** ({lieu}) : rapport de cotes, intervalle et p non publiés : une case du tableau "
                 "croisé compte trop peu de concertations ou de personnes, et ces nombres permettraient de la "
                 "retrouver (confidentialité).")
-    if r["statut"] != "ok" or _nan(r["estimation"]):
+    homogeneite = r.get("mesure") == "homogeneite"
+    if r["statut"] != "ok" or (_nan(r["p_valeur"] if homogeneite else r["estimation"])):
         return f"**{r['id']}** ({lieu}) : non estimable. {r['note']}".strip()
-    if r["mesure"] == "rapport_cotes":
+    if homogeneite:
+        corps = ("Le rapport de cotes est-il le même dans tous les territoires ? Test d'homogénéité de "
+                 "Breslow-Day (correction de Tarone).")
+        objet = "que l'association diffère d'un territoire à l'autre"
+    elif r["mesure"] == "rapport_cotes":
         corps = phrase_rapport_cotes(r["estimation"], r["ic_bas"], r["ic_haut"],
                                      exposition=r["exposition"], issue=r["issue"])
+        objet = "d'association"
     else:
         corps = phrase_difference(r["estimation"], r["ic_bas"], r["ic_haut"],
                                   exposition=r["exposition"], issue=r["issue"])
-    p = r[colonne_p]
-    nom_p = "p ajustée (Benjamini-Hochberg)" if colonne_p == "p_ajustee" else "p"
-    preuve = force_preuve(p)
-    verdict = ("aucune preuve d'association" if preuve == "aucune preuve"
-               else f"preuve {preuve} d'association")
-    if "homogénéité" in str(r["methode"]):
-        verdict = ("aucune preuve que l'effet diffère entre territoires" if preuve == "aucune preuve"
-                   else f"preuve {preuve} que l'effet diffère d'un territoire à l'autre")
-        nom_p = f"{nom_p} d'homogénéité (Breslow-Day, correction de Tarone)"
-    p_texte = texte.valeur_p(p).replace("p ", f"{nom_p} ", 1)
+        objet = "d'association"
+    p, pa = r["p_valeur"], r.get("p_ajustee", math.nan)
+    accord = "" if homogeneite else "test qu'inverse l'intervalle"
+    details = ", ".join(x for x in (_texte_statistique(r).rstrip(", "), accord) if x)
+    p_texte = texte.valeur_p(p) + (f" ({details})" if details else "")
+    if not _nan(pa):
+        famille = str(r.get("famille_ajustement", "") or "")
+        p_texte += (f" ; p ajustée pour comparaisons multiples (Benjamini-Hochberg"
+                    + (f", famille : {famille}" if famille else "") + f") = {texte.valeur_p(pa).removeprefix('p = ')}")
+        preuve = force_preuve(pa)
+    else:
+        preuve = force_preuve(p)
+    if objet.startswith("que"):
+        verdict = f"aucune preuve {objet}" if preuve == "aucune preuve" else f"preuve {preuve} {objet}"
+    else:
+        verdict = "aucune preuve d'association" if preuve == "aucune preuve" else f"preuve {preuve} d'association"
     effectif = "n non publié" if _nan(r["effectif"]) else f"n ≈ {int(r['effectif'])}"  # arrondi à 5 à la publication
-    phrase = (f"**{r['id']}** ({lieu}, {effectif}) : {corps} "
-              f"{p_texte} : {verdict}.")
+    phrase = f"**{r['id']}** ({lieu}, {effectif}) : {corps} {p_texte} : {verdict}."
+    if not homogeneite and not _nan(pa) and pa >= SEUIL_IC and _exclut_nulle(r):
+        phrase += (" L'intervalle exclut l'absence d'association (p < 0,05 avant ajustement), mais ce résultat ne "
+                   "résiste pas à l'ajustement pour le nombre de tests de sa famille : à confirmer sur d'autres "
+                   "données.")
+    if preuve == "aucune preuve":
+        phrase += phrase_puissance(r)
+    hors = r.get("hors_definition", 0)
+    if not _nan(hors) and hors:
+        phrase += (f" {int(hors)} unités (environ, arrondi à 5) sont hors de la définition de l'exposition ou de "
+                   "l'issue (par exemple initiateur « autre », ni descendant ni ascendant) : elles ne sont pas "
+                   "des réponses manquantes.")
     # les mises en garde du test (peu de grappes, petits effectifs attendus, séparation) accompagnent
     # le verdict qu'elles nuancent, dans le texte comme dans le tableau
     note = str(r.get("note", "") or "").strip()
@@ -190,15 +247,20 @@ def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
 
 @_accepte_non_disponible
 def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
-    phrases = []
+    """Comparaison exploratoire (hors plan d'analyse) : les nombres et la p, sans mot de verdict.
+
+    Politique d'inférence : seules les hypothèses déclarées au plan reçoivent un verdict (avec p
+    ajustée et puissance) ; une comparaison décidée après coup est décrite, pas jugée.
+    """
+    phrases = ["Comparaison exploratoire, hors du plan d'analyse : les p ci-dessous ne sont pas ajustées et "
+               "ne donnent pas de verdict ; elles disent seulement si l'écart observé est inhabituel quand on "
+               "permute au hasard les logiques entre concertations."] if len(tableau) else []
     for _, r in tableau.iterrows():
-        preuve = force_preuve(r["p_valeur"])
         sens = "plus" if r["difference"] > 0 else "moins"
-        verdict = ("aucune preuve d'écart" if preuve == "aucune preuve" else f"preuve {preuve} d'écart")
         phrases.append(f"Mesure « {r['mesure']} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
                        f"concertations {r['groupe_1']}s contre {texte.nombre_fr(r['moyenne_2'], 2)} pour les "
                        f"{r['groupe_2']}s ({sens} élevée chez les {r['groupe_1']}s) ; "
-                       f"{texte.valeur_p(r['p_valeur'])} : {verdict}.")
+                       f"{texte.valeur_p(r['p_valeur'])} (test de permutation).")
     return phrases
 
 
@@ -222,10 +284,16 @@ def phrase_residus(longue: pd.DataFrame, ligne: str, colonne: str) -> str:
             + ". Avec beaucoup de cases, quelques écarts de cette taille peuvent survenir par hasard.")
 
 
-def phrases_foret(ligne: dict, resultat) -> list[str]:
-    """Deux phrases pour une hypothèse H5 : l'homogénéité entre territoires, puis l'association commune (CMH)."""
+def phrases_foret(ligne, resultat) -> list[str]:
+    """Deux phrases pour une hypothèse H5 : l'homogénéité entre territoires, puis l'association commune.
+
+    L'association commune (RC de Mantel-Haenszel, IC de Robins-Breslow-Greenland) va avec la p du test
+    de Wald que cet IC inverse ; c'est aussi le test de l'hypothèse d'association de la région sur les
+    mêmes variables, dont la synthèse donne la p ajustée.
+    """
     return [phrase_hypothese(ligne),
-            f"Association commune ({ligne['id']}, test CMH) : "
+            f"Association commune ({ligne['id']}, Mantel-Haenszel) : "
             + phrase_rapport_cotes(resultat.rapport_cotes, resultat.ic_bas, resultat.ic_haut,
                                    exposition=ligne["exposition"], issue=ligne["issue"])
-            + f" CMH : {texte.valeur_p(resultat.p_valeur)}."]
+            + f" {texte.valeur_p(resultat.p_wald)} (test de Wald qu'inverse l'intervalle ; p non ajustée, "
+              "voir la synthèse pour la p ajustée de l'hypothèse d'association correspondante)."]

@@ -43,7 +43,7 @@ def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut)
     d = analyses.restreindre(donnees_defaut, "Les Moulins")
     ligne = analyses.tester_hypothese(d, h, portee="territoire")
     t, _ = analyses.tableau_analyse(d, h)
-    direct = associations.association(t, h.exposition, h.issue).iloc[0]
+    direct = associations.association(t, h.exposition, h.issue, methode_ic="blaker").iloc[0]
     assert ligne["estimation"] == pytest.approx(direct["rapport_cotes"])
     assert ligne["p_valeur"] == pytest.approx(direct["p_valeur"])
     assert ligne["methode"] == direct["methode"] and ligne["territoire"] == "Les Moulins"
@@ -54,8 +54,9 @@ def test_tester_hypothese_region_stratifie_par_territoire(donnees_defaut):
     ligne = analyses.tester_hypothese(donnees_defaut, h, portee="region")
     t, _ = analyses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
     mh = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
-    assert ligne["estimation"] == pytest.approx(mh.rapport_cotes) and ligne["p_valeur"] == pytest.approx(mh.p_valeur)
-    assert "Mantel-Haenszel" in ligne["methode"]
+    assert ligne["estimation"] == pytest.approx(mh.rapport_cotes) and ligne["p_valeur"] == pytest.approx(mh.p_wald)
+    assert "Mantel-Haenszel" in ligne["methode"] and ligne["statistique"] == pytest.approx(mh.wald)
+    assert ligne["estimateur"].startswith("RC commun de Mantel-Haenszel")
 
 
 def test_regression_region_avec_effets_de_territoire(donnees_defaut):
@@ -145,3 +146,66 @@ def test_phrase_residus_ignore_les_cases_supprimees():
                                                                               "modele")
     faibles = longue.assign(residu_ajuste=[np.nan, 1.2])
     assert "Aucune case publiée" in interpretation.phrase_residus(faibles, "logique_initiateur", "modele")
+
+
+# --------------------------------------------------------------------------
+# Politique d'inférence (interpretation.py s'appuie sur ces colonnes)
+
+
+def _toutes_les_lignes(donnees):
+    morceaux = [analyses.tester_hypotheses(donnees, portee="territoire", territoire=t)
+                for t in donnees.jeu.liste_territoires()]
+    return pd.concat([*morceaux, analyses.synthese(donnees)], ignore_index=True)
+
+
+def test_p_publiee_est_celle_du_test_qu_inverse_l_ic(donnees_defaut):
+    """Chaque rapport de cotes publié : l'IC à 95 % exclut 1 exactement quand p < 0,05 (même test).
+    Avant, Montcalm H1b montrait un IC central de Fisher contenant 1 à côté de p = 0,031."""
+    r = _toutes_les_lignes(donnees_defaut)
+    ok = r[(r["statut"] == "ok") & r["mesure"].isin(["rapport_cotes", "difference"]) & r["p_valeur"].notna()]
+    assert len(ok) > 50
+    nulle = np.where(ok["mesure"] == "rapport_cotes", 1.0, 0.0)
+    exclut = (ok["ic_bas"] > nulle) | (ok["ic_haut"] < nulle)
+    loin = (ok["p_valeur"] - 0.05).abs() > 1e-6
+    assert ((exclut == (ok["p_valeur"] < 0.05)) | ~loin).all(), ok.loc[exclut != (ok["p_valeur"] < 0.05),
+                                                                       ["id", "territoire", "p_valeur", "ic_bas"]]
+    assert (ok["estimateur"].str.len() > 0).all()
+    exactes = ok["methode"].str.contains("exact")
+    assert ok.loc[~exactes, ["statistique", "ddl"]].notna().all().all()
+
+
+def test_familles_d_ajustement_declarees(donnees_defaut):
+    """Homogénéité (H5) : sa propre famille ; association de la région : une autre ; territoire : la sienne."""
+    s = analyses.synthese(donnees_defaut)
+    h5 = s[s["id"].str.startswith("H5")]
+    assert (h5["mesure"] == "homogeneite").all() and h5["estimation"].isna().all() and h5["ic_bas"].isna().all()
+    assert (h5["ddl"] >= 1).all() and h5["statistique"].notna().all()
+    assert h5["famille_ajustement"].nunique() == 1
+    autres = s[~s["id"].str.startswith("H5")]
+    assert not set(h5["famille_ajustement"]) & set(autres["famille_ajustement"])
+    attendu = associations.ajuster_p(autres["p_valeur"].to_numpy(dtype=float), methode="fdr_bh")
+    assert np.allclose(autres["p_ajustee"], attendu, equal_nan=True)
+    t = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Joliette")
+    assert (t["famille_ajustement"] == "tests du territoire Joliette").all()
+    assert np.allclose(t["p_ajustee"], associations.ajuster_p(t["p_valeur"].to_numpy(dtype=float)), equal_nan=True)
+
+
+def test_initiateur_autre_hors_definition_pas_manquant(donnees_defaut):
+    """10 concertations d'initiateur « autre » (80 participants dans le jeu par défaut) : hors définition."""
+    inst = donnees_defaut.instances
+    autres = int((inst["initiateur"] == "autre").sum())
+    s = analyses.synthese(donnees_defaut).set_index("id")
+    assert autres > 0 and s.loc["H1a", "hors_definition"] == autres
+    manquants_vrais = int(inst[["descendante", "deficit_participation"]].isna().any(axis=1).sum()) - autres
+    assert s.loc["H1a", "manquants"] == manquants_vrais
+    part = donnees_defaut.participants
+    assert s.loc["H1c", "hors_definition"] == int((part["initiateur"] == "autre").sum())
+
+
+def test_puissance_a_cote_de_chaque_test(donnees_defaut):
+    """Chaque test estimé porte la puissance de détecter l'effet du plan ; elle croît avec l'effectif."""
+    s = analyses.synthese(donnees_defaut)
+    ok = s[s["statut"] == "ok"]
+    assert ok["puissance"].between(0, 1).all() and (ok["puissance_cible"].str.len() > 0).all()
+    t = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Montcalm").set_index("id")
+    assert t.loc["H1a", "puissance"] < s.set_index("id").loc["H1a", "puissance"]

@@ -40,11 +40,36 @@ def test_phrase_signale_l_imprecision_et_le_non_estimable():
     assert "non estimable" in non and "ne varie pas" in non
 
 
-def test_phrase_p_ajustee_et_homogeneite():
-    r = _resultat(id="H5a", territoire="Ensemble", p_ajustee=0.02, methode="Breslow-Day homogénéité")
-    phrase = interpretation.phrase_hypothese(r, colonne_p="p_ajustee")
-    assert "p ajustée (Benjamini-Hochberg) d'homogénéité (Breslow-Day, correction de Tarone) = 0,020" in phrase
-    assert "que l'effet diffère d'un territoire à l'autre" in phrase
+def test_phrase_homogeneite_sans_rapport_de_cotes():
+    r = _resultat(id="H5a", territoire="Ensemble", mesure="homogeneite", estimation=math.nan, ic_bas=math.nan,
+                  ic_haut=math.nan, statistique=1.2, ddl=5, p_valeur=0.94, p_ajustee=0.97,
+                  famille_ajustement="tests d'homogénéité entre territoires (région)", puissance=0.21,
+                  puissance_cible="un territoire dont le rapport de cotes diffère d'un facteur 2 des autres",
+                  methode="Breslow-Day")
+    phrase = interpretation.phrase_hypothese(r)
+    assert "khi-deux 1,20 à 5 ddl" in phrase and "aucune preuve que l'association diffère" in phrase
+    assert "rapport de cotes 3,20" not in phrase and "effet" not in phrase
+    assert "environ 21 %" in phrase and "pas une preuve d'absence" in phrase
+
+
+def test_phrase_p_ajustee_explique_le_desaccord_avec_l_ic():
+    """IC 1,02–1,83 (exclut 1, p = 0,03) mais p ajustée 0,09 : la phrase dit pourquoi."""
+    r = _resultat(estimation=1.37, ic_bas=1.02, ic_haut=1.83, p_valeur=0.03, p_ajustee=0.09, statistique=4.7, ddl=1,
+                  famille_ajustement="tests d'association de la région", puissance=0.95,
+                  puissance_cible="un rapport de cotes de 2")
+    phrase = interpretation.phrase_hypothese(r)
+    assert "p = 0,030" in phrase and "p ajustée" in phrase and "= 0,090" in phrase
+    assert "preuve faible d'association" in phrase and "ne résiste pas à l'ajustement" in phrase
+    assert "Puissance" not in phrase  # pas d'absence de preuve ici
+
+
+def test_absence_de_preuve_porte_la_puissance():
+    r = _resultat(estimation=1.3, ic_bas=0.6, ic_haut=2.8, p_valeur=0.5, p_ajustee=0.7, puissance=0.34,
+                  puissance_cible="un rapport de cotes de 2")
+    phrase = interpretation.phrase_hypothese(r)
+    assert "aucune preuve d'association" in phrase and "environ 34 %" in phrase
+    sans = interpretation.phrase_hypothese(_resultat(p_valeur=0.5, puissance=math.nan))
+    assert "pas calculable" in sans
 
 
 def test_phrase_difference_et_alpha():
@@ -73,3 +98,14 @@ def test_mise_en_garde_a_cote_du_verdict():
     phrase = interpretation.phrase_hypothese(ligne)
     assert "preuve forte" in phrase and "Attention** : Seulement 11 grappes" in phrase
     assert phrase.index("preuve forte") < phrase.index("Seulement 11 grappes")
+
+
+def test_comparaison_exploratoire_sans_verdict():
+    """Le réseau selon la logique n'est pas au plan : des nombres et une p, aucun mot de verdict."""
+    import pandas as pd
+
+    t = pd.DataFrame({"mesure": ["degre"], "groupe_1": ["descendante"], "groupe_2": ["ascendante"],
+                      "moyenne_1": [2.5], "moyenne_2": [1.9], "difference": [0.6], "p_valeur": [0.4]})
+    phrases = interpretation.phrases_connexion(t)
+    assert "exploratoire" in phrases[0] and "p = 0,400" in phrases[1]
+    assert not any("preuve" in p for p in phrases)
