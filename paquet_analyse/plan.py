@@ -45,7 +45,8 @@ BOOLEENS_PARTICIPANTS = BOOLEENS_INSTANCES + (
 )
 CONTINUES_PARTICIPANTS = ("indice_conditions",)
 CATEGORIELLES = ("secteur", "territoire", "initiateur", "thematique", "logique_initiateur")
-SEUILS_REQUIS = {"sur_sollicitation": int, "confidentialite": int, "annee_charniere": int, "alpha": float}
+SEUILS_REQUIS = {"sur_sollicitation": int, "confidentialite": int, "annee_charniere": int, "alpha": float,
+                 "rapport_cotes_puissance": float, "ecart_puissance": float}
 CLES_HYPOTHESE = {"id", "famille", "question", "niveau", "exposition", "issue", "methode", "grappes",
                   "covariables", "strate", "portee"}
 
@@ -238,13 +239,26 @@ class Seuils(BaseModel):
     annee_charniere: Any = Field(None, validate_default=True)
     alpha: Any = Field(None, validate_default=True)
     ajustement: Any = "fdr_bh"
+    # effets prévus pour la puissance écrite à côté de chaque « aucune preuve »
+    rapport_cotes_puissance: Any = Field(None, validate_default=True)
+    ecart_puissance: Any = Field(None, validate_default=True)
 
-    @field_validator("sur_sollicitation", "confidentialite", "annee_charniere", "alpha")
+    @field_validator("sur_sollicitation", "confidentialite", "annee_charniere", "alpha",
+                     "rapport_cotes_puissance", "ecart_puissance")
     @classmethod
     def _nombre(cls, valeur: Any, info: ValidationInfo) -> Any:
         entier = SEUILS_REQUIS[info.field_name] is int
         if not isinstance(valeur, (int, float)) or isinstance(valeur, bool) or (entier and not isinstance(valeur, int)):
             raise refus(f"nombre {'entier ' if entier else ''}attendu (reçu « {valeur} »)")
+        return valeur
+
+    @field_validator("rapport_cotes_puissance", "ecart_puissance")
+    @classmethod
+    def _effet_prevu(cls, valeur: Any, info: ValidationInfo) -> Any:
+        if not valeur > 0 or (info.field_name == "rapport_cotes_puissance" and valeur == 1):
+            quoi = "un rapport de cotes > 0 et différent de 1" if info.field_name == "rapport_cotes_puissance" \
+                else "un écart > 0 (points de l'indice 0-100)"
+            raise refus(f"{quoi} attendu (reçu « {valeur} »)")
         return valeur
 
     @field_validator("ajustement")
