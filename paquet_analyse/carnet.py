@@ -97,19 +97,21 @@ EN_TETES = {
     "portee": "Portée", "v": "V", "attendu_min": "Effectif attendu minimal",
     "case_sous_le_seuil": "Petite case (statistiques supprimées)", "graine": "Graine", "erreur_mc": "Erreur Monte-Carlo",
     "replicats": "Jeux simulés", "echecs": "Échecs", "seuil": "Seuil", "cci": "CCI", "supprime": "Petite case (statistiques supprimées)",
+    "estimateur": "Estimateur", "hors_definition": "Hors définition", "famille_ajustement": "Famille d'ajustement",
+    "puissance": "Puissance (effet prévu)", "puissance_cible": "Effet prévu",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {
     "mesure": {"rapport_cotes": "rapport de cotes", "difference": "différence de moyennes",
                "degre": "tables liées (degré)", "degre_pondere": "organisations partagées (degré pondéré)",
-               "isolee": "part de tables isolées"},
+               "isolee": "part de tables isolées", "homogeneite": "homogénéité entre territoires"},
     "statut": {"ok": "estimé", "non_estimable": "non estimable"},
     "alternative": {"two-sided": "bilatérale", "less": "unilatérale (inférieure)", "greater": "unilatérale (supérieure)"},
     "unite": {"proportion": "%"},
 }
 COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
 COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
-DECIMALES_COLONNES = {"moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
+DECIMALES_COLONNES = {"puissance": 2, "moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
                       "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3}
 
 

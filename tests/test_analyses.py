@@ -29,7 +29,7 @@ def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
     h = donnees_defaut.plan.hypothese("H1a")
     inst = donnees_defaut.instances.copy()
     completes = inst.index[inst[[h.exposition, h.issue]].notna().all(axis=1)]
-    inst.loc[completes[:7], h.issue] = pd.NA
+    inst.loc[completes[:7], [h.issue, "citoyens_membres"]] = pd.NA  # réponse brute manquante, donc dérivée aussi
     d = dataclasses.replace(donnees_defaut, instances=inst)
     t, manquants = analyses.tableau_analyse(d, h)
     complet, avant = analyses.tableau_analyse(donnees_defaut, h)
