@@ -637,7 +637,8 @@ def forets(donnees: Donnees) -> Forets:
     # mêmes lignes (et mêmes p ajustées dans la famille des tests d'homogénéité) que la synthèse
     lignes = ajouter_p_ajustees(pd.DataFrame([tester_hypothese(donnees, h, portee="region") for h in homogeneite],
                                              columns=COLONNES_RESULTATS), methode=donnees.plan.seuils["ajustement"])
-    for h, (_, ligne) in zip(homogeneite, lignes.iterrows()):
+    publiees = proteger(lignes, donnees).valeurs  # les phrases ne disent que ce que le tableau publie
+    for h, (_, ligne) in zip(homogeneite, publiees.iterrows()):
         if ligne["statut"] != "ok":
             phrases.append(interpretation.phrase_hypothese(ligne))
             continue

@@ -107,7 +107,7 @@ def phrase_puissance(r) -> str:
         return (" La puissance de ce test n'est pas calculable ici (case ou marge nulle) : une absence de "
                 "preuve ne dit rien de l'absence d'association.")
     phrase = f" Puissance de ce test pour détecter {cible} à cet effectif : environ {texte.pourcentage(puissance, 0)}"
-    if puissance < 0.8:
+    if round(100 * puissance) < 80:
         return phrase + " ; c'est peu : l'absence de preuve n'est pas une preuve d'absence."
     return phrase + " ; une association de cette taille aurait probablement été détectée."
 
@@ -157,8 +157,9 @@ def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
     p_texte = texte.valeur_p(p) + (f" ({details})" if details else "")
     if not _nan(pa):
         famille = str(r.get("famille_ajustement", "") or "")
+        valeur = texte.valeur_p(pa).removeprefix("p ")  # « = 0,218 » ou « < 0,001 »
         p_texte += (f" ; p ajustée pour comparaisons multiples (Benjamini-Hochberg"
-                    + (f", famille : {famille}" if famille else "") + f") = {texte.valeur_p(pa).removeprefix('p = ')}")
+                    + (f", famille : {famille}" if famille else "") + f") {valeur}")
         preuve = force_preuve(pa)
     else:
         preuve = force_preuve(p)
@@ -176,9 +177,10 @@ def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
         phrase += phrase_puissance(r)
     hors = r.get("hors_definition", 0)
     if not _nan(hors) and hors:
-        phrase += (f" {int(hors)} unités (environ, arrondi à 5) sont hors de la définition de l'exposition ou de "
-                   "l'issue (par exemple initiateur « autre », ni descendant ni ascendant) : elles ne sont pas "
-                   "des réponses manquantes.")
+        unites = "participants" if r.get("niveau") == "participants" else "concertations"
+        phrase += (f" Environ {int(hors)} {unites} sont hors de la définition de l'exposition ou de l'issue (par "
+                   "exemple initiateur « autre », ni descendant ni ascendant) : ce ne sont pas des réponses "
+                   "manquantes.")
     # les mises en garde du test (peu de grappes, petits effectifs attendus, séparation) accompagnent
     # le verdict qu'elles nuancent, dans le texte comme dans le tableau
     note = str(r.get("note", "") or "").strip()

@@ -209,3 +209,13 @@ def test_puissance_a_cote_de_chaque_test(donnees_defaut):
     assert ok["puissance"].between(0, 1).all() and (ok["puissance_cible"].str.len() > 0).all()
     t = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Montcalm").set_index("id")
     assert t.loc["H1a", "puissance"] < s.set_index("id").loc["H1a", "puissance"]
+
+
+def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
+    """Les phrases H5 passent par `proteger` : effectifs arrondis à 5, comme dans le tableau."""
+    import re
+
+    f = analyses.forets(donnees_defaut)
+    effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
+    assert effectifs and all(n % 5 == 0 for n in effectifs)
+    assert any("famille : tests d'homogénéité" in p for p in f.phrases)
