@@ -634,7 +634,10 @@ def puissance_rapport_cotes(t, exposition, issue, *, strate=None, grappes=None, 
     C'est la puissance du test de Wald (ou du khi-deux de Pearson, ou du CMH
     sans correction, asymptotiquement équivalents). Les tests corrigés (Yates,
     Fisher exact, CMH avec correction) sont plus conservateurs : leur
-    puissance est un peu plus faible.
+    puissance est un peu plus faible (5 à 7 points de moins dans le banc
+    ``benchmarks/puissance_analytique.py``). Avec ``grappes``, le rapport de
+    cotes prévu est celui qu'estime la GEE, un RC *marginal* (un RC
+    conditionnel au niveau de l'instance est plus grand).
 
     Parameters
     ----------
