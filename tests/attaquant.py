@@ -120,16 +120,29 @@ def _arrondi_egal(x: np.ndarray, publie: float, decimales: int) -> np.ndarray:
     return np.abs(np.round(x, decimales) - publie) <= 0.5 * 10 ** -decimales + 1e-12
 
 
-def candidats_woolf(n: int, rc: float, bas: float, haut: float, *, decimales: int) -> np.ndarray:
-    """Tableaux dont le RC de l'échantillon et l'IC de Woolf redonnent les nombres publiés."""
+def candidats_woolf(n: int, rc: float, bas: float, haut: float, *, decimales: int, avec_ic: bool = True) -> np.ndarray:
+    """Tableaux dont le RC de l'échantillon et l'IC de Woolf redonnent les nombres publiés.
+
+    ``avec_ic=False`` : le RC seul (IC d'une autre méthode, p. ex. le score de
+    Miettinen-Nurminen) ; moins de contraintes, donc plus de candidats.
+    """
     t = _tous_les_2x2(n).astype(float)
     t = t[(t > 0).all(axis=1)]
     a, b, c, d = t.T
     lrc = np.log(a * d / (b * c))
     et = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    garde = (_arrondi_egal(np.exp(lrc), rc, decimales) & _arrondi_egal(np.exp(lrc - Z * et), bas, decimales)
-             & _arrondi_egal(np.exp(lrc + Z * et), haut, decimales))
+    garde = _arrondi_egal(np.exp(lrc), rc, decimales)
+    if avec_ic:
+        garde &= _arrondi_egal(np.exp(lrc - Z * et), bas, decimales) & _arrondi_egal(np.exp(lrc + Z * et), haut,
+                                                                                   decimales)
     return t[garde].astype(int)
+
+
+def _methode_rc(texte: str) -> str:
+    """« conditionnel » (EMV de Fisher : tests exacts), « score » (RC de l'échantillon, IC du score) ou « woolf »."""
+    if any(m in texte for m in ("Fisher", "Blaker", "conditionnel", "mi-p")):
+        return "conditionnel"
+    return "score" if ("score" in texte.lower() or "Miettinen" in texte) else "woolf"
 
 
 def _rc_conditionnel(a: int, r1: int, c1: int, n: int) -> float:
@@ -214,7 +227,8 @@ def attaque_rapports_de_cotes(dossier: Path, seuil: int, *, n_max: int = 80) -> 
             if r.get("mesure", "rapport_cotes") != "rapport_cotes":
                 continue
             lignes.append((f"{chemin.name} {r.get('id', '')} {r.get('territoire', '')}", r["effectif"],
-                           r["estimation"], r["ic_bas"], r["ic_haut"], "Fisher" in r.get("methode", "")))
+                           r["estimation"], r["ic_bas"], r["ic_haut"],
+                           _methode_rc(r.get("methode", "") + " " + r.get("estimateur", ""))))
     for carnet, textes in sorties_carnets(dossier).items():
         for texte in textes:
             for tableau in tableaux_html(texte):
@@ -229,8 +243,8 @@ def attaque_rapports_de_cotes(dossier: Path, seuil: int, *, n_max: int = 80) -> 
                     if "différence" in methode:
                         continue
                     lignes.append((f"{carnet} {' '.join(ligne[:2])}", ligne[i_n], ligne[i_rc], ligne[i_bas],
-                                   ligne[i_haut], "Fisher" in methode))
-    for source, n, rc, bas, haut, conditionnel in lignes:
+                                   ligne[i_haut], _methode_rc(methode)))
+    for source, n, rc, bas, haut, methode_rc in lignes:
         valeurs = [nombre(v) for v in (n, rc, bas, haut)]
         if any(v is None or not math.isfinite(v) for v in valeurs) or valeurs[1] <= 0:
             continue
@@ -238,12 +252,14 @@ def attaque_rapports_de_cotes(dossier: Path, seuil: int, *, n_max: int = 80) -> 
         if n_ > n_max or not float(n_).is_integer():
             continue
         decimales = min(_decimales(rc), _decimales(bas), _decimales(haut))
-        cle = (int(n_), rc_, bas_, haut_, conditionnel)
+        cle = (int(n_), rc_, bas_, haut_, methode_rc)
         if cle in vus:
             continue
         vus.add(cle)
-        candidats = (candidats_conditionnels(int(n_), rc_, bas_, haut_, decimales=decimales) if conditionnel
-                     else candidats_woolf(int(n_), rc_, bas_, haut_, decimales=decimales))
+        candidats = (candidats_conditionnels(int(n_), rc_, bas_, haut_, decimales=decimales)
+                     if methode_rc == "conditionnel"
+                     else candidats_woolf(int(n_), rc_, bas_, haut_, decimales=decimales,
+                                          avec_ic=methode_rc == "woolf"))
         fuite = fuite_2x2(candidats, seuil)
         if fuite:
             fuites.append(f"{source} : {fuite}")
