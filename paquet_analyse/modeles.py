@@ -650,8 +650,11 @@ def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.
 
 def _modalites_constantes(complet, reponse, terme):
     """Modalités de ``terme`` où la réponse est constante (séparation : coefficient infini)."""
-    if terme not in complet.columns or pd.api.types.is_float_dtype(complet[terme]):
+    if terme not in complet.columns:
         return []
+    serie = complet[terme]
+    if pd.api.types.is_numeric_dtype(serie) and not pd.api.types.is_bool_dtype(serie):
+        return []  # prédicteur numérique : un seul coefficient, pas de modalités
     etendue = complet.groupby(complet[terme].astype(str), observed=True)[reponse].agg(np.ptp)
     return sorted(etendue.index[etendue == 0])
 
@@ -738,13 +741,18 @@ def wald_termes(donnees, formule, terme, *, grappes=None, poids=None):
         petit = grappes is not None and nb < MIN_GRAPPES_SANDWICH
         modele, resultat, captures = _ajuster(
             formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
-        methode = (_methode_gee("binomiale (lien logit)", grappes, nb) if grappes is not None
+        methode = (_methode_gee("binomiale (lien logit)", grappes, nb).replace(" ; IC de Wald", "") if grappes is not None
                    else "régression logistique (GLM binomial), maximum de vraisemblance")
         test = "wald_gee" if grappes is not None else "wald_glm"
     _relayer_autres(captures)
+    if grappes is not None:
+        _avertir_peu_de_grappes(nb, grappes)
     noms = list(resultat.params.index)
-    indices = [i for i, n in enumerate(noms) if n.startswith((f"{terme}[", f"C({terme})["))]
+    indices = [i for i, n in enumerate(noms) if n == terme or n.startswith((f"{terme}[", f"C({terme})["))]
     k = len(indices)
+    if k == 0:
+        raise ErreurDonnees(f"Le terme « {terme} » n'a aucun coefficient dans le modèle {formule!r} "
+                            f"(coefficients : {', '.join(noms)}).")
     b = np.asarray(resultat.params, dtype=float)[indices]
     v = np.asarray(resultat.cov_params(), dtype=float)[np.ix_(indices, indices)]
     drapeaux = _termes_separes(modele, resultat)[indices]
@@ -765,8 +773,6 @@ def wald_termes(donnees, formule, terme, *, grappes=None, poids=None):
     else:
         statistique, p = w, float(stats.chi2.sf(w, k))
         methode += f" ; test de Wald conjoint des {k} coefficients de « {terme} » (khi-deux à {k} ddl)"
-    if grappes is not None:
-        _avertir_peu_de_grappes(nb, grappes)
     return _ligne_wald(test=test, statistique=statistique, ddl=k, ddl_denominateur=ddl_den, p_valeur=p,
                        effectif=int(resultat.nobs), nb_grappes=nb, methode=methode, note=note, **communs)
 
