@@ -167,7 +167,8 @@ def _wilson_grappes(p: float, nb_grappes: int, raison: str, niveau: float) -> tu
     intervalle prudent, jamais de largeur nulle.
     """
     bas, haut = proportion_confint(p * nb_grappes, nb_grappes, alpha=1 - niveau, method="wilson")
-    return float(bas), float(haut), (f"{raison} : intervalle de Wilson sur l'effectif efficace minimal "
+    bas, haut = min(float(bas), p), max(float(haut), p)  # arrondi flottant aux bords 0 et 1
+    return bas, haut, (f"{raison} : intervalle de Wilson sur l'effectif efficace minimal "
                                      f"(une observation par grappe, n = {nb_grappes} grappes)")
 
 
