@@ -500,9 +500,13 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
             lignes.append({**base, **_heterogeneite_participants(donnees, variable)})
             continue
         t = donnees.instances[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AvertissementPaquet)
-            r = associations.association(t, "territoire", variable).iloc[0]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AvertissementPaquet)
+                r = associations.association(t, "territoire", variable).iloc[0]
+        except (ErreurEffectifs, ErreurDonnees) as exc:  # p. ex. un seul territoire
+            lignes.append({**base, "test": "aucun", "effectif": len(t), "methode": "aucun test", "note": str(exc)})
+            continue
         lignes.append({**base, "test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"],
                        "p_valeur": r["p_valeur"], "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]),
                        "methode": r["methode"], "note": ""})
