@@ -9,7 +9,11 @@ au sein de l'instance), on mesure :
   correction, régression logistique brute et ajustée, GEE) ;
 - le taux de couverture des IC à 95 % des rapports de cotes ;
 - le coût d'ignorer les grappes : khi-deux et logistique « naïfs » sur des
-  participants dont l'exposition est mesurée au niveau de l'instance.
+  participants dont l'exposition est mesurée au niveau de l'instance ;
+- la couverture de l'IC d'une part de participants du portrait (Wilson naïf
+  contre `indicateurs.proportion_grappes`, avec et sans poids) ;
+- l'erreur de type I du test d'hétérogénéité entre territoires au niveau des
+  participants (khi-deux naïf contre `modeles.wald_termes`, avec et sans poids).
 
 Cibles : erreur de type I dans [0,04 ; 0,06], couverture dans [0,93 ; 0,97].
 Chaque proportion est donnée avec son erreur type de Monte-Carlo
@@ -40,7 +44,8 @@ from paquet_analyse.associations import (
     mantel_haenszel,
 )
 from paquet_analyse.erreurs import AvertissementPaquet
-from paquet_analyse.modeles import regression_logistique
+from paquet_analyse.indicateurs import proportion_grappes, proportion_wilson
+from paquet_analyse.modeles import regression_logistique, wald_termes
 
 TERRITOIRES = ["Les Moulins", "L'Assomption", "Joliette", "D'Autray", "Matawinie", "Montcalm"]
 #: Probabilité de l'issue chez les non-exposés, par territoire.
@@ -51,6 +56,8 @@ NB_INSTANCES = 300
 NB_PETIT_TERRITOIRE = 40
 RAPPORT_COTES_EFFET = 2.0
 SIGMA_INSTANCE = 1.0  # écart type de l'effet aléatoire d'instance (logit) : CCI latente ≈ 0,23
+NB_INSTANCES_TERRITOIRE = 50  # ~ instances d'une MRC (portrait d'un territoire)
+PART_PARTICIPANTS = 0.44  # part d'auto-délégation (Les Moulins) : logit de base des participants
 
 
 def _expit(x):
@@ -164,6 +171,48 @@ def replique_participants(rng):
     }
 
 
+def _part_marginale(sigma=SIGMA_INSTANCE, base=PART_PARTICIPANTS):
+    """Vraie part marginale E[expit(logit(base) + u)], u ~ N(0, sigma²) (quadrature de Gauss-Hermite)."""
+    noeuds, poids = np.polynomial.hermite_e.hermegauss(80)
+    return float(np.sum(poids * _expit(_logit(base) + sigma * noeuds)) / np.sum(poids))
+
+
+def _poids_sondage(rng, n):
+    """Poids de sondage inégaux (log-normaux, rapport max/min ≈ 10), indépendants de l'issue."""
+    return np.exp(rng.normal(0.0, 0.6, n))
+
+
+def replique_portrait(rng):
+    """Une part de participants d'un territoire : 50 instances × 5-15 participants, CCI latente ≈ 0,23."""
+    d = simuler_participants(rng, NB_INSTANCES_TERRITOIRE)
+    d["poids"] = _poids_sondage(rng, len(d))
+    vrai = _part_marginale()
+    _, bas, haut = proportion_wilson(int(d["issue"].sum()), len(d))
+    g = proportion_grappes(d, "issue", grappes="id_instance").iloc[0]
+    gp = proportion_grappes(d, "issue", grappes="id_instance", poids="poids").iloc[0]
+    return {
+        ("C", "part : Wilson naïf (portrait avant)"): bool(bas <= vrai <= haut),
+        ("C", "part : plan de sondage, logit t(G-1)"): bool(g["ic_bas"] <= vrai <= g["ic_haut"]),
+        ("C", "part pondérée : plan de sondage"): bool(gp["ic_bas"] <= vrai <= gp["ic_haut"]),
+    }
+
+
+def replique_heterogeneite(rng):
+    """Participants de 300 instances réparties dans 6 territoires ; aucune différence entre territoires."""
+    d = simuler_participants(rng, NB_INSTANCES)
+    territoire = rng.integers(0, len(TERRITOIRES), NB_INSTANCES)
+    d["territoire"] = np.array(TERRITOIRES)[territoire[d["id_instance"]]]
+    d["poids"] = _poids_sondage(rng, len(d))
+    naif = association(d, "territoire", "issue")
+    gee = wald_termes(d, "issue ~ C(territoire)", "territoire", grappes="id_instance")
+    plan = wald_termes(d, "issue ~ C(territoire)", "territoire", grappes="id_instance", poids="poids")
+    return {
+        ("I", "hétérogénéité : khi-deux naïf (avant)"): _rejette(naif["p_valeur"].iloc[0]),
+        ("I", "hétérogénéité : Wald GEE (grappes)"): _rejette(gee["p_valeur"].iloc[0]),
+        ("I", "hétérogénéité pondérée : Wald F de plan"): _rejette(plan["p_valeur"].iloc[0]),
+    }
+
+
 SCENARIOS = {
     "instances_nul": (replique_instances_nul, f"{NB_INSTANCES} instances, 6 territoires, H0"),
     "instances_effet": (replique_instances_effet,
@@ -173,6 +222,12 @@ SCENARIOS = {
     "participants": (replique_participants,
                      f"{NB_INSTANCES} instances × 5-15 participants, sigma = "
                      f"{SIGMA_INSTANCE:g}, H0"),
+    "portrait": (replique_portrait,
+                 f"{NB_INSTANCES_TERRITOIRE} instances × 5-15 participants, sigma = {SIGMA_INSTANCE:g}, "
+                 f"vraie part {_part_marginale():.3f}"),
+    "heterogeneite": (replique_heterogeneite,
+                      f"{NB_INSTANCES} instances × 5-15 participants dans 6 territoires, sigma = "
+                      f"{SIGMA_INSTANCE:g}, H0"),
 }
 
 

@@ -104,6 +104,18 @@ def non_disponible(donnees: Donnees, *variables: str) -> NonDisponible | None:
                          "absente de l'export ou sans aucune valeur) ; cette analyse est sautée, les autres sont faites.")
 
 
+def colonne_poids(donnees: Donnees) -> str | None:
+    """« poids » si le jeu a des poids de sondage pour les participants (variable facultative), sinon None."""
+    p = donnees.participants
+    if "poids" in donnees.jeu.variables_absentes or "poids" not in p.columns or p["poids"].isna().all():
+        return None
+    return "poids"
+
+
+NOTE_NON_PONDERE = ("non pondéré : les poids de sondage « poids » ne s'appliquent pas à cette analyse "
+                    "(elle décrit les répondants ou le réseau tels quels)")
+
+
 def note_disponibilite(donnees: Donnees):
     """Une phrase sur les variables facultatives absentes du jeu (rien si toutes sont là)."""
     from .carnet import Markdown
@@ -164,6 +176,8 @@ def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bo
     """
     source = donnees.instances if h.niveau == "instances" else donnees.participants
     colonnes = _termes(h, avec_territoire)
+    if h.niveau == "participants" and colonne_poids(donnees):
+        colonnes.append("poids")
     bloc = source[colonnes]
     complet = bloc.dropna()
     sortie = pd.DataFrame(index=complet.index)
@@ -222,11 +236,12 @@ def _association(t: pd.DataFrame, h) -> dict:
 
 def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
     formule = h.formule(*termes_sup)
+    poids = "poids" if "poids" in t.columns else None
     if h.methode == "logistique":
-        r = modeles.regression_logistique(t, formule, grappes=h.grappes)
+        r = modeles.regression_logistique(t, formule, grappes=h.grappes, poids=poids)
         mesure, est = "rapport_cotes", "rapport_cotes"
     else:
-        r = modeles.regression_lineaire(t, formule, grappes=h.grappes)
+        r = modeles.regression_lineaire(t, formule, grappes=h.grappes, poids=poids)
         mesure, est = "difference", "coefficient"
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
@@ -535,25 +550,96 @@ INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie
                              ("participants", "suivi_informel"))
 
 
+COLONNES_HETEROGENEITE = ["indicateur", "libelle", "niveau", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
+                          "v_cramer", "effectif", "nb_grappes", "puissance", "puissance_cible", "methode", "note"]
+
+#: Famille d'ajustement des tests d'hétérogénéité entre territoires (une par jeu).
+FAMILLE_HETEROGENEITE = "tests d'hétérogénéité entre territoires"
+
+
+def _heterogeneite_participants(donnees: Donnees, variable: str) -> dict:
+    """Test de Wald conjoint des effets de territoire, robuste aux grappes (participants dans leurs instances).
+
+    `modeles.wald_termes` : GEE logistique échangeable et sandwich sur
+    `id_instance` (Liang et Zeger 1986 ; Mancl et DeRouen 2001 sous 10
+    instances), ou, avec des poids de sondage, régression logistique pondérée
+    et variance de plan de sondage avec un test F (comme R `svyglm` +
+    `regTermTest`). Pas de V de Cramér (NaN) : il n'a pas de sens pour ce test.
+    """
+    poids = colonne_poids(donnees)
+    colonnes = ["territoire", variable, "id_instance"] + ([poids] if poids else [])
+    t = donnees.participants[colonnes].dropna().astype({variable: bool, "territoire": str, "id_instance": str})
+    if t["territoire"].nunique() < 2:
+        return {"test": "aucun", "effectif": len(t), "nb_grappes": t["id_instance"].nunique(),
+                "methode": "aucun test", "note": "un seul territoire : rien à comparer"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)
+        r = modeles.wald_termes(t, f"{variable} ~ C(territoire)", "territoire", grappes="id_instance",
+                                poids=poids).iloc[0]
+    return {"test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"],
+            "effectif": int(r["effectif"]), "nb_grappes": r["nb_grappes"], "methode": r["methode"],
+            "note": r["note"]}
+
+
 def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     """Territoire × indicateur : les parts diffèrent-elles entre territoires ?
 
-    Au niveau des participants, le khi-deux ignore la corrélation dans les
-    instances : la colonne `note` le rappelle (p trop optimiste).
+    Instances (une ligne par instance) : `associations.association` (khi-deux
+    ou test exact selon les effectifs attendus), avec le V de Cramér.
+    Participants (regroupés dans leurs instances) : test de Wald conjoint de
+    tous les effets de territoire d'une régression logistique robuste aux
+    grappes `id_instance` (`modeles.wald_termes` ; GEE, ou estimateur de plan
+    de sondage si le jeu a des poids) ; `v_cramer` y est NaN. La colonne
+    `methode` dit quel test a servi, `nb_grappes` le nombre d'instances.
     """
     lignes = []
     for niveau, variable in INDICATEURS_HETEROGENEITE:
-        source = donnees.instances if niveau == "instances" else donnees.participants
-        t = source[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AvertissementPaquet)
-            r = associations.association(t, "territoire", variable).iloc[0]
-        lignes.append({"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
-                       "test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"],
+        base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
+                "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "v_cramer": np.nan, "nb_grappes": np.nan}
+        if niveau == "participants":
+            lignes.append({**base, **_heterogeneite_participants(donnees, variable)})
+            continue
+        t = donnees.instances[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AvertissementPaquet)
+                r = associations.association(t, "territoire", variable).iloc[0]
+        except (ErreurEffectifs, ErreurDonnees) as exc:  # p. ex. un seul territoire
+            lignes.append({**base, "test": "aucun", "effectif": len(t), "methode": "aucun test", "note": str(exc)})
+            continue
+        lignes.append({**base, "test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"],
                        "p_valeur": r["p_valeur"], "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]),
-                       "note": ("participants corrélés dans leurs instances : p trop optimiste"
-                                if niveau == "participants" else "")})
-    return pd.DataFrame(lignes)
+                       "methode": r["methode"], "note": ""})
+    tableau = pd.DataFrame(lignes, columns=COLONNES_HETEROGENEITE)
+    tableau["p_ajustee"] = associations.ajuster_p(tableau["p_valeur"].to_numpy(dtype=float),
+                                                  methode=donnees.plan.seuils["ajustement"])
+    puissances = [_puissance_heterogeneite(donnees, niveau, variable) for niveau, variable in INDICATEURS_HETEROGENEITE]
+    tableau["puissance"] = [p for p, _ in puissances]
+    tableau["puissance_cible"] = [c for _, c in puissances]
+    return tableau
+
+
+def vue_heterogeneite(tableau: pd.DataFrame) -> pd.DataFrame:
+    """Colonnes utiles à la lecture du tableau d'hétérogénéité (la méthode complète reste dans le CSV)."""
+    if isinstance(tableau, NonDisponible):
+        return tableau
+    return tableau[["libelle", "niveau", "test", "statistique", "ddl", "p_valeur", "p_ajustee", "v_cramer",
+                    "effectif", "nb_grappes", "puissance"]]
+
+
+def _puissance_heterogeneite(donnees: Donnees, niveau: str, variable: str) -> tuple[float, str]:
+    """Puissance de détecter un territoire dont les cotes sont `rapport_cotes_puissance` fois celles des autres."""
+    from . import puissance
+
+    seuils = donnees.plan.seuils
+    rc = float(seuils["rapport_cotes_puissance"])
+    source = donnees.instances if niveau == "instances" else donnees.participants
+    grappes = "id_instance" if niveau == "participants" else None
+    colonnes = ["territoire", variable] + ([grappes] if grappes else [])
+    t = source[colonnes].dropna().astype({variable: bool, "territoire": str})
+    r = puissance.puissance_territoires(t, variable, "territoire", grappes=grappes, rapport_cotes=rc,
+                                        seuil=float(seuils["alpha"]))
+    return r.puissance, f"un territoire dont les cotes sont {_nombre(rc)} fois celles des autres"
 
 
 # --------------------------------------------------------------------------
@@ -692,6 +778,8 @@ def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
     if ecartes:  # un petit nombre de personnes ne se publie pas, même dans une phrase
         combien = str(ecartes) if ecartes >= seuil else f"moins de {seuil}"
         phrase += f" ({combien} répondants écartés : au moins une condition sans réponse.)"
+    if colonne_poids(donnees):
+        phrase += " Alpha et corrélations item-total non pondérés : les poids de sondage ne s'y appliquent pas."
     return FiabiliteConditions(alpha, par_item, phrase)
 
 
@@ -700,20 +788,32 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
 
     L'IC tient compte des grappes (participants d'une même instance) :
     régression linéaire à constante seule, erreurs types robustes aux grappes.
+    Si le jeu a des poids de sondage (`poids`), moyenne, écart-type et IC
+    sont pondérés (moyenne pondérée et variance de plan de sondage, comme R
+    `svymean` ; `modeles.regression_lineaire(..., poids=...)`) ; `effectif`
+    reste un compte de répondants.
     """
     absent = non_disponible(donnees, "indice_conditions")
     if absent:
         return absent
     lignes = []
     p = donnees.participants
+    poids = colonne_poids(donnees)
+    colonnes = ["indice_conditions", "id_instance"] + ([poids] if poids else [])
     for territoire in [*donnees.jeu.liste_territoires(), None]:
         bloc = p if territoire is None else p[p["territoire"] == territoire]
-        t = bloc[["indice_conditions", "id_instance"]].dropna().astype({"indice_conditions": float, "id_instance": str})
+        t = bloc[colonnes].dropna().astype({"indice_conditions": float, "id_instance": str})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AvertissementPaquet)
-            m = modeles.regression_lineaire(t, "indice_conditions ~ 1", grappes="id_instance").iloc[0]
-        lignes.append({"territoire": territoire or "Ensemble", "moyenne": t["indice_conditions"].mean(),
-                       "ecart_type": t["indice_conditions"].std(), "effectif": len(t),
+            m = modeles.regression_lineaire(t, "indice_conditions ~ 1", grappes="id_instance", poids=poids).iloc[0]
+        x = t["indice_conditions"]
+        if poids:
+            moyenne = float(np.average(x, weights=t[poids]))
+            ecart_type = float(np.sqrt(np.cov(x, aweights=t[poids]))) if len(t) > 1 else np.nan
+        else:
+            moyenne, ecart_type = x.mean(), x.std()
+        lignes.append({"territoire": territoire or "Ensemble", "moyenne": moyenne,
+                       "ecart_type": ecart_type, "effectif": len(t),
                        "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
                        "manquants": int(bloc["indice_conditions"].isna().sum())})
     return pd.DataFrame(lignes)
@@ -739,7 +839,8 @@ def mesures_reseau(donnees: Donnees) -> pd.DataFrame:
         return absent
     from . import reseau
 
-    return reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
+    mesures = reseau.mesures_reseau(donnees.instances, donnees.participants, territoires=donnees.jeu.territoires)
+    return mesures.assign(note=NOTE_NON_PONDERE) if colonne_poids(donnees) else mesures
 
 
 def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
@@ -748,8 +849,9 @@ def organisations_sollicitees(donnees: Donnees, *, k: int = 15) -> pd.DataFrame:
         return absent
     from . import reseau
 
-    return reseau.organisations_plus_sollicitees(donnees.instances, donnees.participants, k=k,
-                                                 seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
+    tableau = reseau.organisations_plus_sollicitees(donnees.instances, donnees.participants, k=k,
+                                                    seuil_sur_sollicitation=donnees.plan.seuils["sur_sollicitation"])
+    return tableau.assign(note=NOTE_NON_PONDERE) if colonne_poids(donnees) else tableau
 
 
 def connexion_logique(donnees: Donnees) -> pd.DataFrame:
@@ -758,7 +860,8 @@ def connexion_logique(donnees: Donnees) -> pd.DataFrame:
         return absent
     from . import reseau
 
-    return reseau.connexion_selon_logique(donnees.instances, donnees.participants, graine=20100408)
+    tableau = reseau.connexion_selon_logique(donnees.instances, donnees.participants, graine=20100408)
+    return tableau.assign(note=NOTE_NON_PONDERE) if colonne_poids(donnees) else tableau
 
 
 def figures_reseau(donnees: Donnees):

@@ -106,6 +106,9 @@ VALEURS = {
                "degre": "tables liées (degré)", "degre_pondere": "organisations partagées (degré pondéré)",
                "isolee": "part de tables isolées", "homogeneite": "homogénéité entre territoires"},
     "statut": {"ok": "estimé", "non_estimable": "non estimable"},
+    "test": {"khi2": "khi-deux", "fisher_exact": "exact (Fisher)", "wald_gee": "Wald (GEE, grappes)",
+             "wald_plan_f": "F de Wald (plan de sondage)", "wald_glm": "Wald", "aucun": "aucun",
+             "score_miettinen_nurminen": "score (Miettinen-Nurminen)"},
     "alternative": {"two-sided": "bilatérale", "less": "unilatérale (inférieure)", "greater": "unilatérale (supérieure)"},
     "unite": {"proportion": "%"},
 }

@@ -55,7 +55,7 @@ def _parseur() -> argparse.ArgumentParser:
     r.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
 
     p = verbes.add_parser("portrait", help="afficher le portrait d'un territoire ou du jeu entier",
-                          description="Portrait (parts avec intervalles de Wilson à 95 %) d'un territoire ou de tout le jeu.")
+                          description="Portrait (parts avec intervalles à 95 % : Wilson, ou grappes d'instances pour les participants) d'un territoire ou de tout le jeu.")
     p.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     p.add_argument("--territoire", metavar="NOM", default=None, help="territoire (MRC) ; défaut : tout le jeu")
     p.add_argument("--tous", action="store_true", help="un portrait par territoire, puis l'ensemble")

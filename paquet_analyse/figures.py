@@ -52,7 +52,7 @@ def _mention(fig, simule: bool) -> None:
 
 
 def portrait_par_territoire(portraits: pd.DataFrame, *, simule: bool = False):
-    """Parts du portrait par territoire, avec leurs intervalles de Wilson.
+    """Parts du portrait par territoire, avec leurs intervalles à 95 % (Wilson ; grappes pour les participants).
 
     `portraits` : tableaux de `indicateurs.portrait` empilés, avec une colonne
     `territoire`. Une vignette par indicateur (parts seulement).
@@ -83,7 +83,7 @@ def portrait_par_territoire(portraits: pd.DataFrame, *, simule: bool = False):
         ax.set_title(_couper(bloc["libelle"].dropna().iloc[0]), fontsize=10)
     for ax in list(axes.flat)[len(indicateurs_):]:
         ax.set_visible(False)
-    fig.suptitle("Portrait des concertations par territoire (IC de Wilson à 95 %)", fontweight="bold")
+    fig.suptitle("Portrait des concertations par territoire (IC à 95 %)", fontweight="bold")
     _mention(fig, simule)
     fig.tight_layout()
     return fig

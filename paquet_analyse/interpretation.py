@@ -109,7 +109,7 @@ def phrase_puissance(r) -> str:
     phrase = f" Puissance de ce test pour détecter {cible} à cet effectif : environ {texte.pourcentage(puissance, 0)}"
     if round(100 * puissance) < 80:
         return phrase + " ; c'est peu : l'absence de preuve n'est pas une preuve d'absence."
-    return phrase + " ; une association de cette taille aurait probablement été détectée."
+    return phrase + " ; un écart de cette taille aurait probablement été détecté."
 
 
 def _texte_statistique(r) -> str:
@@ -220,13 +220,26 @@ def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
 
 @_accepte_non_disponible
 def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
+    """Une phrase par indicateur : verdict de la p ajustée (famille des tests d'hétérogénéité), le test
+    (khi-deux ou exact pour les concertations ; Wald robuste aux grappes pour les participants) et,
+    pour une absence de preuve, la puissance."""
     phrases = []
     for _, r in tableau.iterrows():
-        preuve = force_preuve(r["p_valeur"])
+        if _nan(r["p_valeur"]):
+            phrases.append(f"{r['libelle']} : aucun test possible. {r.get('note', '') or ''}".strip())
+            continue
+        pa = r.get("p_ajustee", math.nan)
+        preuve = force_preuve(r["p_valeur"] if _nan(pa) else pa)
         verdict = ("aucune preuve que les territoires diffèrent" if preuve == "aucune preuve"
                    else f"preuve {preuve} que les territoires diffèrent")
-        phrase = (f"{r['libelle']} : {verdict} ({texte.valeur_p(r['p_valeur'])} ; V de Cramér "
-                  f"{texte.nombre_fr(r['v_cramer'], 2)}).")
+        if r["niveau"] == "participants":
+            test = "test de Wald robuste aux grappes (participants d'une même concertation corrélés)"
+        else:
+            test = f"V de Cramér {texte.nombre_fr(r['v_cramer'], 2)}"
+        ajustee = "" if _nan(pa) else f" ; p ajustée {texte.valeur_p(pa).removeprefix('p ')}"
+        phrase = f"{r['libelle']} : {verdict} ({texte.valeur_p(r['p_valeur'])}{ajustee} ; {test})."
+        if preuve == "aucune preuve":
+            phrase += phrase_puissance(r)
         phrases.append(phrase + (f" Attention : {r['note']}." if r["note"] else ""))
     return phrases
 

@@ -8,6 +8,17 @@ observations sont regroupées (participants dans des instances). La colonne
 ``indice_conditions``) ajuste des moindres carrés ordinaires, avec erreurs
 types robustes aux grappes s'il y a lieu.
 
+Avec des poids de sondage (``poids``), les deux fonctions suivent
+l'estimateur de plan de sondage de R ``survey::svyglm`` (Lumley 2004 ;
+Binder 1983) : pseudo-vraisemblance pondérée (GLM de statsmodels avec
+``var_weights``), variance de linéarisation de Taylor sur les grappes
+(sandwich avec le facteur G/(G - 1) de ``survey``, plan « avec remise »,
+sans correction de population finie), tests et IC de Student à G - p
+degrés de liberté (``df.residual`` de ``svyglm``). Une GEE pondérée de
+statsmodels n'est pas cet estimateur : elle n'est pas utilisée avec des
+poids. :func:`wald_termes` teste d'un bloc tous les coefficients d'un
+terme (p. ex. les indicatrices de territoire), avec les mêmes estimateurs.
+
 Sens des rapports de cotes : pour un prédicteur booléen ``x``, le terme
 ``x[T.True]`` donne les cotes de ``reponse = 1`` chez ``x = True`` rapportées
 à ``x = False`` ; c'est le même sens que le rapport de cotes de
@@ -37,7 +48,8 @@ from paquet_analyse.erreurs import (
     ErreurEffectifs,
 )
 
-__all__ = ["COLONNES_LINEAIRE", "COLONNES_MODELE", "regression_lineaire", "regression_logistique"]
+__all__ = ["COLONNES_LINEAIRE", "COLONNES_MODELE", "COLONNES_WALD", "regression_lineaire",
+           "regression_logistique", "wald_termes"]
 
 #: Colonnes (dans cet ordre) du tableau renvoyé par regression_logistique.
 COLONNES_MODELE = [
@@ -59,6 +71,10 @@ COLONNES_MODELE = [
 
 #: Colonnes de regression_lineaire (pas de rapport de cotes).
 COLONNES_LINEAIRE = [c for c in COLONNES_MODELE if c != "rapport_cotes"]
+
+#: Colonnes du tableau renvoyé par wald_termes.
+COLONNES_WALD = ["test", "statistique", "ddl", "ddl_denominateur", "p_valeur", "effectif", "manquants",
+                 "nb_grappes", "termes_exclus", "methode", "note"]
 
 #: Erreur type (échelle logit, pour un écart type du prédicteur) au-delà de
 #: laquelle un terme est déclaré non identifié (séparation ou case creuse).
@@ -148,17 +164,37 @@ def _preparer_reponse(donnees, reponse, binaire=True):
     return donnees
 
 
-def _preparer_modele(donnees, formule, grappes, niveau, binaire):
-    """Vérifie les entrées ; renvoie (données complètes, nb de lignes écartées)."""
-    _verifier_colonnes(donnees, [] if grappes is None else [grappes])
+def _preparer_modele(donnees, formule, grappes, niveau, binaire, poids=None):
+    """Vérifie les entrées ; renvoie (données complètes, nb de lignes écartées).
+
+    Une ligne sans poids (``poids`` manquant) est écartée comme une ligne
+    incomplète ; un poids nul, négatif ou non numérique est refusé.
+    """
+    _verifier_colonnes(donnees, [c for c in (grappes, poids) if c is not None])
     if not 0 < niveau < 1:
         raise ErreurDonnees(f"niveau = {niveau} : doit être strictement entre 0 et 1.")
     reponse, variables = _variables_formule(formule, donnees)
-    colonnes = variables + ([grappes] if grappes is not None else [])
+    colonnes = list(dict.fromkeys(variables + [c for c in (grappes, poids) if c is not None]))
     complet, manquants = _retirer_manquants(donnees, colonnes)
     complet = _retirer_modalites_vides(complet[colonnes])
     _refuser_non_finis(complet, [c for c in colonnes if c != grappes])
+    if poids is not None:
+        _verifier_poids_positifs(complet[poids], poids)
     return _preparer_reponse(complet, reponse, binaire), manquants
+
+
+def _verifier_poids_positifs(serie, nom):
+    """ErreurDonnees si les poids de sondage ne sont pas des nombres strictement positifs."""
+    if not pd.api.types.is_numeric_dtype(serie) or pd.api.types.is_bool_dtype(serie):
+        raise ErreurDonnees(f"La colonne de poids « {nom} » doit être numérique (poids de sondage > 0).")
+    invalides = serie.to_numpy(dtype=float) <= 0
+    if invalides.any():
+        exemples = ", ".join(map(str, serie[invalides].index[:5].tolist()))
+        raise ErreurDonnees(
+            f"La colonne de poids « {nom} » contient {int(invalides.sum())} poids nul(s) ou négatif(s) "
+            f"(lignes {exemples}) : un poids de sondage doit être strictement positif. Corrigez-les "
+            "ou retirez ces lignes."
+        )
 
 
 def _refuser_non_finis(donnees, colonnes):
@@ -233,6 +269,94 @@ def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
                 "modalités trop rares. Retirez ou regroupez des variables."
             ) from None
     return modele, resultat, list(captures)
+
+
+class _ResultatPlan:
+    """Ajustement « plan de sondage » (comme ``svyglm``) : coefficients, covariance
+    de linéarisation sur les grappes, loi de Student à ``ddl`` degrés de liberté.
+
+    Porte les attributs de statsmodels dont :func:`_tableau` et
+    :func:`_termes_separes` ont besoin (``params, bse, tvalues, pvalues,
+    conf_int, cov_params, nobs``). Avec ``ddl <= 0``, pas d'inférence (NaN),
+    comme ``confint.svyglm``.
+    """
+
+    def __init__(self, params, covariance, ddl, nobs):
+        from scipy import stats
+
+        self.params = params
+        self._cov = pd.DataFrame(covariance, index=params.index, columns=params.index)
+        self.ddl = ddl
+        self.nobs = nobs
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.bse = pd.Series(np.sqrt(np.diag(covariance)), index=params.index)
+            self.tvalues = params / self.bse
+            self.pvalues = (2 * stats.t.sf(np.abs(self.tvalues), ddl) if ddl > 0
+                            else self.tvalues * np.nan)
+        self._quantile = stats.t.ppf if ddl > 0 else None
+
+    def cov_params(self):
+        return self._cov
+
+    def conf_int(self, alpha=0.05):
+        if self._quantile is None:
+            return np.full((len(self.params), 2), np.nan)
+        q = self._quantile(1 - alpha / 2, self.ddl)
+        return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
+
+
+def _ajuster_plan(formule, donnees, grappes, poids, lineaire=False):
+    """GLM pondéré et variance de plan de sondage, comme R ``survey::svyglm``.
+
+    Pseudo-vraisemblance : GLM de statsmodels avec ``var_weights = poids``
+    (équations Σ w·x·(y - μ) = 0, celles de ``svyglm``). Variance : sandwich
+    sur les grappes (``cov_type="cluster"`` sans la correction de statsmodels
+    G/(G - 1)·(N - 1)/(N - K)), multiplié par G/(G - 1) comme la variance
+    « avec remise » de ``survey`` (``svyrecvar``, une seule strate). Sans
+    grappes, chaque ligne est sa propre grappe (``id = ~1``). Degrés de
+    liberté : G - p (``df.residual`` de ``svyglm``). Vérifié contre les
+    sorties publiées de ``svyglm`` sur ``apiclus1`` (tests/test_modeles.py).
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    famille = sm.families.Gaussian() if lineaire else sm.families.Binomial()
+    groupes = (pd.factorize(donnees[grappes])[0] if grappes is not None
+               else np.arange(len(donnees)))
+    nb = int(len(np.unique(groupes)))
+    with warnings.catch_warnings(record=True) as captures:
+        warnings.simplefilter("always")
+        try:
+            modele = smf.glm(formule, data=donnees, family=famille,
+                             var_weights=donnees[poids].to_numpy(dtype=float))
+            resultat = modele.fit(cov_type="cluster",
+                                  cov_kwds={"groups": groupes, "use_correction": False})
+        except np.linalg.LinAlgError as exc:
+            raise ErreurEffectifs(
+                f"Modèle non estimable ({exc}) : prédicteurs colinéaires ou "
+                "modalités trop rares. Retirez ou regroupez des variables."
+            ) from None
+    # statsmodels prévient que cov_type n'est « pas entièrement pris en charge » avec
+    # var_weights : le sandwich obtenu est pourtant celui de svyglm (vérifié par les tests)
+    captures = [c for c in captures
+                if not (c.category.__name__ == "SpecificationWarning" and "var_weights" in str(c.message))]
+    facteur = nb / (nb - 1) if nb > 1 else np.nan
+    covariance = np.asarray(resultat.cov_params(), dtype=float) * facteur
+    plan = _ResultatPlan(resultat.params, covariance, nb - len(resultat.params), resultat.nobs)
+    return modele, plan, list(captures)
+
+
+def _methode_plan(famille, grappes, poids, nb_grappes, nb_coefficients):
+    """Phrase ``methode`` de l'estimateur de plan de sondage (pondéré)."""
+    unite = f"grappes « {grappes} »" if grappes is not None else "observations (sans grappes)"
+    debut = (f"{famille} pondérée par « {poids} » (pseudo-vraisemblance, comme R survey::svyglm) ; "
+             f"variance de linéarisation de Taylor sur les {unite}, facteur G/(G - 1), sans correction "
+             "de population finie")
+    ddl = nb_grappes - nb_coefficients
+    if nb_grappes < MIN_GRAPPES_INFERENCE or ddl <= 0:
+        return debut + (f" ; {nb_grappes} grappe(s) pour {nb_coefficients} coefficient(s) : aucune "
+                        "erreur type, aucun IC ni p rapportés, estimation ponctuelle seule")
+    return debut + f" ; t et IC de Student à G - p = {ddl} ddl"
 
 
 def _messages_separation(captures):
@@ -364,7 +488,7 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=Fals
     return tab[colonnes]
 
 
-def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
+def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=0.95):
     """Régression logistique, une ligne par terme.
 
     Sans ``grappes`` : GLM binomial (lien logit) estimé par maximum de
@@ -382,6 +506,14 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
     une valeur non finie (``inf``) dans un prédicteur est refusée
     (:class:`ErreurDonnees` nommant la colonne).
 
+    Avec ``poids`` (poids de sondage) : estimateur de plan de sondage de R
+    ``survey::svyglm(..., family = quasibinomial)`` (Lumley 2004) : GLM
+    binomial pondéré (pseudo-vraisemblance), variance de linéarisation sur les
+    ``grappes`` (facteur G/(G - 1)), p et IC de Student à G - p ddl ; la GEE
+    n'est alors pas utilisée (une GEE pondérée n'est pas l'estimateur de
+    sondage). Moins de :data:`MIN_GRAPPES_INFERENCE` grappes, ou G - p <= 0 :
+    aucune inférence.
+
     Les termes touchés par une séparation complète ou quasi complète (par
     exemple une modalité où la réponse est constante) sont signalés
     (colonne ``separation`` et :class:`AvertissementSeparation`) et leurs
@@ -397,6 +529,8 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
         première modalité triée, ``False`` pour un booléen).
     grappes : str, optional
         Colonne identifiant les grappes (p. ex. ``"id_instance"``).
+    poids : str, optional
+        Colonne des poids de sondage (> 0) ; une ligne sans poids est écartée.
     niveau : float, default 0.95
         Niveau des intervalles de confiance.
 
@@ -418,14 +552,26 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
     >>> r["terme"].tolist(), r["rapport_cotes"].round(3).tolist()
     (['Intercept', 'expose[T.True]'], [1.0, 3.0])
     """
-    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True)
+    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True, poids=poids)
     nb = None if grappes is None else int(complet[grappes].nunique())
-    petit = nb is not None and nb < MIN_GRAPPES_SANDWICH
-    modele, resultat, captures = _ajuster(
-        formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
+    if poids is not None:
+        modele, resultat, captures = _ajuster_plan(formule, complet, grappes, poids)
+        nb_plan = nb if nb is not None else len(complet)
+        methode = _methode_plan("régression logistique (lien logit)", grappes, poids, nb_plan,
+                                len(resultat.params))
+    else:
+        petit = nb is not None and nb < MIN_GRAPPES_SANDWICH
+        modele, resultat, captures = _ajuster(
+            formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
     drapeaux = _termes_separes(modele, resultat)
     _avertir_separation(list(resultat.params.index), drapeaux, _messages_separation(captures))
     _relayer_autres(captures)
+    if poids is not None:
+        sans_inference = resultat.ddl <= 0 or (nb is not None and nb < MIN_GRAPPES_INFERENCE)
+        return _tableau(
+            resultat, drapeaux, niveau, effectif=int(resultat.nobs), manquants=int(manquants),
+            nb_grappes=_nb_grappes(complet, grappes), methode=methode, sans_inference=sans_inference,
+        )
     if grappes is None:
         methode = ("régression logistique (GLM binomial, lien logit), maximum de "
                    "vraisemblance ; IC de Wald")
@@ -438,7 +584,7 @@ def regression_logistique(donnees, formule, *, grappes=None, niveau=0.95):
     )
 
 
-def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
+def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.95):
     """Régression linéaire, une ligne par terme (p. ex. ``indice_conditions``).
 
     Moindres carrés ordinaires (mêmes estimations, erreurs types, t, p et
@@ -447,6 +593,11 @@ def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
     t et IC de Student à G - 1 degrés de liberté (G grappes). ``"y ~ 1"``
     donne la moyenne et son IC (grappé si besoin).
 
+    Avec ``poids`` : moindres carrés pondérés et variance de plan de sondage,
+    comme R ``survey::svyglm(y ~ x, design)`` (gaussien) : erreurs types de
+    linéarisation sur les grappes (facteur G/(G - 1)), t et IC de Student à
+    G - p ddl ; ``"y ~ 1"`` donne alors la moyenne pondérée (``svymean``).
+
     Parameters
     ----------
     donnees : pandas.DataFrame
@@ -454,6 +605,8 @@ def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
         Formule de type R ; la réponse est une colonne numérique.
     grappes : str, optional
         Colonne identifiant les grappes (p. ex. ``"id_instance"``).
+    poids : str, optional
+        Colonne des poids de sondage (> 0) ; une ligne sans poids est écartée.
     niveau : float, default 0.95
 
     Returns
@@ -470,7 +623,18 @@ def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
     >>> regression_lineaire(d, "y ~ x")["coefficient"].round(3).tolist()
     [1.5, 2.0]
     """
-    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=False)
+    complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=False, poids=poids)
+    if poids is not None:
+        _, resultat, captures = _ajuster_plan(formule, complet, grappes, poids, lineaire=True)
+        _relayer_autres(captures, deja_traites=())
+        nb = int(complet[grappes].nunique()) if grappes is not None else len(complet)
+        methode = _methode_plan("régression linéaire", grappes, poids, nb, len(resultat.params))
+        sans_inference = resultat.ddl <= 0 or (grappes is not None and nb < MIN_GRAPPES_INFERENCE)
+        return _tableau(
+            resultat, np.zeros(len(resultat.params), dtype=bool), niveau, exponentielle=False,
+            effectif=int(resultat.nobs), manquants=int(manquants),
+            nb_grappes=_nb_grappes(complet, grappes), methode=methode, sans_inference=sans_inference,
+        )
     _, resultat, captures = _ajuster(formule, complet, grappes, lineaire=True)
     _relayer_autres(captures, deja_traites=())
     methode = "régression linéaire, moindres carrés ordinaires ; IC de Student"
@@ -482,6 +646,135 @@ def regression_lineaire(donnees, formule, *, grappes=None, niveau=0.95):
         resultat, drapeaux, niveau, exponentielle=False, effectif=int(resultat.nobs),
         manquants=int(manquants), nb_grappes=_nb_grappes(complet, grappes), methode=methode,
     )
+
+
+def _modalites_constantes(complet, reponse, terme):
+    """Modalités de ``terme`` où la réponse est constante (séparation : coefficient infini)."""
+    if terme not in complet.columns:
+        return []
+    serie = complet[terme]
+    if pd.api.types.is_numeric_dtype(serie) and not pd.api.types.is_bool_dtype(serie):
+        return []  # prédicteur numérique : un seul coefficient, pas de modalités
+    etendue = complet.groupby(complet[terme].astype(str), observed=True)[reponse].agg(np.ptp)
+    return sorted(etendue.index[etendue == 0])
+
+
+def _ligne_wald(**valeurs):
+    base = {"test": "", "statistique": np.nan, "ddl": np.nan, "ddl_denominateur": np.nan,
+            "p_valeur": np.nan, "effectif": 0, "manquants": 0, "nb_grappes": np.nan,
+            "termes_exclus": "", "methode": "", "note": ""}
+    base.update(valeurs)
+    return pd.DataFrame([base], columns=COLONNES_WALD)
+
+
+def wald_termes(donnees, formule, terme, *, grappes=None, poids=None):
+    """Test de Wald conjoint de tous les coefficients d'un terme d'une régression logistique.
+
+    Sert à dire si une variable catégorielle (p. ex. ``territoire``) est liée
+    à une issue binaire mesurée sur des participants regroupés dans des
+    instances, sans supposer les participants indépendants. Mêmes
+    estimateurs que :func:`regression_logistique` :
+
+    - sans ``poids``, avec ``grappes`` : GEE binomiale à corrélation
+      échangeable, sandwich robuste (corrigé de Mancl et DeRouen sous
+      :data:`MIN_GRAPPES_SANDWICH` grappes) ; W = b' V⁻¹ b comparé à une loi
+      du khi-deux à k ddl (``test = "wald_gee"``, Liang et Zeger 1986) ;
+    - avec ``poids`` : estimateur de plan de sondage (``svyglm``), W/k
+      comparé à une loi F(k, G - p), comme R ``survey::regTermTest(...,
+      method = "Wald")`` (``test = "wald_plan_f"`` ; la statistique est F) ;
+    - sans grappes ni poids : GLM et khi-deux de Wald (``"wald_glm"``).
+
+    Une modalité de ``terme`` où la réponse est constante (tous 0 ou tous 1)
+    rendrait son coefficient infini (séparation) : elle est retirée du test
+    et nommée (``termes_exclus``, ``note``). Moins de deux modalités
+    restantes, moins de :data:`MIN_GRAPPES_INFERENCE` grappes ou G - p <= 0 :
+    pas de p (NaN, ``note``), jamais d'erreur.
+
+    Parameters
+    ----------
+    donnees : pandas.DataFrame
+    formule : str
+        Formule du modèle, p. ex. ``"deficit ~ C(territoire)"``.
+    terme : str
+        Variable dont on teste tous les coefficients (p. ex. ``"territoire"``).
+    grappes, poids : str, optional
+        Colonnes des grappes et des poids de sondage.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne, colonnes :data:`COLONNES_WALD` : ``test, statistique``
+        (khi-deux de Wald, ou F avec des poids), ``ddl`` (k),
+        ``ddl_denominateur`` (G - p pour F, NaN sinon), ``p_valeur, effectif,
+        manquants, nb_grappes, termes_exclus, methode, note``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"y": [0, 1, 1, 0, 1, 0, 0, 1] * 5, "t": list("aabbccdd") * 5})
+    >>> float(wald_termes(d, "y ~ C(t)", "t")["p_valeur"].iloc[0]) == 1.0
+    True
+    """
+    from scipy import stats
+
+    complet, manquants = _preparer_modele(donnees, formule, grappes, 0.95, binaire=True, poids=poids)
+    reponse = formule.split("~")[0].strip()
+    exclus = _modalites_constantes(complet, reponse, terme)
+    communs = {"manquants": int(manquants), "termes_exclus": ", ".join(exclus)}
+    note = (f"modalité(s) de « {terme} » à réponse constante retirée(s) du test (séparation) : "
+            f"{', '.join(exclus)}" if exclus else "")
+    if exclus:
+        complet = complet[~complet[terme].astype(str).isin(exclus)]
+        if terme in complet and isinstance(complet[terme].dtype, pd.CategoricalDtype):
+            complet[terme] = complet[terme].cat.remove_unused_categories()
+    nb = int(complet[grappes].nunique()) if grappes is not None else np.nan
+    if complet[terme].nunique() < 2 if terme in complet else True:
+        raison = f"moins de deux modalités de « {terme} » à comparer"
+        return _ligne_wald(effectif=len(complet), nb_grappes=nb, methode="aucun test",
+                           note="; ".join(n for n in (note, raison) if n), **communs)
+    if poids is not None:
+        modele, resultat, captures = _ajuster_plan(formule, complet, grappes, poids)
+        methode = _methode_plan("régression logistique", grappes, poids,
+                                nb if grappes is not None else len(complet), len(resultat.params))
+        test = "wald_plan_f"
+    else:
+        petit = grappes is not None and nb < MIN_GRAPPES_SANDWICH
+        modele, resultat, captures = _ajuster(
+            formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
+        methode = (_methode_gee("binomiale (lien logit)", grappes, nb).replace(" ; IC de Wald", "") if grappes is not None
+                   else "régression logistique (GLM binomial), maximum de vraisemblance")
+        test = "wald_gee" if grappes is not None else "wald_glm"
+    _relayer_autres(captures)
+    if grappes is not None:
+        _avertir_peu_de_grappes(nb, grappes)
+    noms = list(resultat.params.index)
+    indices = [i for i, n in enumerate(noms) if n == terme or n.startswith((f"{terme}[", f"C({terme})["))]
+    k = len(indices)
+    if k == 0:
+        raise ErreurDonnees(f"Le terme « {terme} » n'a aucun coefficient dans le modèle {formule!r} "
+                            f"(coefficients : {', '.join(noms)}).")
+    b = np.asarray(resultat.params, dtype=float)[indices]
+    v = np.asarray(resultat.cov_params(), dtype=float)[np.ix_(indices, indices)]
+    drapeaux = _termes_separes(modele, resultat)[indices]
+    ddl_den = resultat.ddl if poids is not None else np.nan
+    trop_peu = grappes is not None and nb < MIN_GRAPPES_INFERENCE
+    if trop_peu or (poids is not None and ddl_den <= 0) or drapeaux.any() or not np.isfinite(v).all():
+        raison = ("séparation : un coefficient n'est pas estimable" if drapeaux.any()
+                  else "trop peu de grappes : aucune inférence")
+        return _ligne_wald(test=test, ddl=k, effectif=int(resultat.nobs), nb_grappes=nb, methode=methode,
+                           note="; ".join(n for n in (note, raison) if n), **communs)
+    try:
+        w = float(b @ np.linalg.solve(v, b))
+    except np.linalg.LinAlgError:
+        w = float(b @ np.linalg.pinv(v) @ b)
+    if poids is not None:
+        statistique, p = w / k, float(stats.f.sf(w / k, k, ddl_den))
+        methode += f" ; test de Wald conjoint : F = W/{k} à ({k} ; {ddl_den}) ddl (survey::regTermTest)"
+    else:
+        statistique, p = w, float(stats.chi2.sf(w, k))
+        methode += f" ; test de Wald conjoint des {k} coefficients de « {terme} » (khi-deux à {k} ddl)"
+    return _ligne_wald(test=test, statistique=statistique, ddl=k, ddl_denominateur=ddl_den, p_valeur=p,
+                       effectif=int(resultat.nobs), nb_grappes=nb, methode=methode, note=note, **communs)
 
 
 def _nb_grappes(complet, grappes):

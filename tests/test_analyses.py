@@ -219,3 +219,67 @@ def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
     effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
     assert effectifs and all(n % 5 == 0 for n in effectifs)
     assert any("famille : tests d'homogénéité" in p for p in f.phrases)
+
+
+# Hétérogénéité entre territoires et poids de sondage
+
+
+def avec_poids(donnees, poids):
+    """Le jeu par défaut avec une colonne `poids` (variable facultative alors présente)."""
+    jeu = dataclasses.replace(donnees.jeu, variables_absentes=tuple(
+        v for v in donnees.jeu.variables_absentes if v != "poids"))
+    return dataclasses.replace(donnees, jeu=jeu, participants=donnees.participants.assign(poids=poids))
+
+
+def test_heterogeneite_participants_robuste_aux_grappes(donnees_defaut):
+    """Participants : Wald GEE sur les effets de territoire, p bien plus grand que le khi-deux
+    naïf (qui ignore les instances) ; instances : test inchangé (association)."""
+    t = analyses.heterogeneite_territoires(donnees_defaut).set_index("indicateur")
+    assert list(t.reset_index().columns) == analyses.COLONNES_HETEROGENEITE
+    for variable in ("deficit_delegation", "suivi_informel"):
+        r = t.loc[variable]
+        part = donnees_defaut.participants[["territoire", variable]].dropna().astype({variable: bool})
+        naif = associations.association(part.astype({"territoire": str}), "territoire", variable)["p_valeur"].iloc[0]
+        assert r["test"] == "wald_gee" and r["ddl"] == 5 and np.isnan(r["v_cramer"])
+        assert r["p_valeur"] > 0.1 and r["p_valeur"] > 5 * naif
+        assert r["nb_grappes"] == donnees_defaut.participants["id_instance"].nunique()
+        assert "id_instance" in r["methode"] and "trop optimiste" not in r["note"]
+    inst = t.loc["deficit_participation"]
+    attendu = associations.association(donnees_defaut.instances[["territoire", "deficit_participation"]].dropna()
+                                       .astype({"territoire": str, "deficit_participation": bool}),
+                                       "territoire", "deficit_participation").iloc[0]
+    assert inst["p_valeur"] == attendu["p_valeur"] and inst["v_cramer"] == attendu["v_cramer"]
+    assert np.isnan(inst["nb_grappes"]) and inst["methode"] == attendu["methode"]
+
+
+def test_heterogeneite_cas_degeneres(donnees_defaut):
+    un = analyses.restreindre(donnees_defaut, "Joliette")
+    t = analyses.heterogeneite_territoires(un).set_index("indicateur")
+    assert np.isnan(t.loc["deficit_delegation", "p_valeur"]) and "un seul territoire" in t.loc["deficit_delegation", "note"]
+    part = donnees_defaut.participants.copy()
+    part.loc[part["territoire"] == "Montcalm", "suivi_informel"] = False  # séparation
+    t = analyses.heterogeneite_territoires(dataclasses.replace(donnees_defaut, participants=part)).set_index("indicateur")
+    r = t.loc["suivi_informel"]
+    assert "Montcalm" in r["note"] and r["ddl"] == 4 and 0 <= r["p_valeur"] <= 1
+
+
+def test_poids_dans_les_analyses(donnees_defaut):
+    """Avec `poids` : hétérogénéité par l'estimateur de plan (F), scores pondérés, modèles
+    pondérés, « non pondéré » dit pour l'alpha et le réseau ; sans : comme avant."""
+    assert analyses.colonne_poids(donnees_defaut) is None
+    rng = np.random.default_rng(3)
+    d = avec_poids(donnees_defaut, np.exp(rng.normal(0, 0.5, len(donnees_defaut.participants))))
+    assert analyses.colonne_poids(d) == "poids"
+    t = analyses.heterogeneite_territoires(d).set_index("indicateur")
+    assert t.loc["deficit_delegation", "test"] == "wald_plan_f" and "pondérée" in t.loc["deficit_delegation", "methode"]
+    s = analyses.scores_conditions(d).set_index("territoire").loc["Ensemble"]
+    x = d.participants[["indice_conditions", "poids"]].dropna().astype(float)
+    assert s["moyenne"] == pytest.approx(np.average(x["indice_conditions"], weights=x["poids"]))
+    assert s["ic_bas"] < s["moyenne"] < s["ic_haut"]
+    assert "non pondérés" in analyses.fiabilite_conditions(d).phrase
+    assert (analyses.mesures_reseau(d)["note"].str.contains("non pondéré")).all()
+    h = next(h for h in d.plan.hypotheses if h.niveau == "participants" and h.methode == "logistique")
+    r = analyses.tester_hypothese(d, h, portee="region")
+    assert "pondérée par « poids »" in r["methode"]
+    r0 = analyses.tester_hypothese(donnees_defaut, h, portee="region")
+    assert "pondérée" not in r0["methode"]

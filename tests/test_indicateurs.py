@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -144,3 +146,114 @@ def test_portrait_denominateur_exclut_les_manquants(tmp_path):
     p = _portrait(preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))).set_index("indicateur")
     assert (p.loc["creees_depuis_2000", "effectif"], p.loc["creees_depuis_2000", "denominateur"]) == (2, 3)
     assert np.isnan(p.loc["densite_liens", "ic_bas"])
+
+
+# --------------------------------------------------------------------------
+# Parts de participants : intervalle de plan de sondage (grappes, poids)
+
+API = Path(__file__).parent / "donnees" / "reference" / "apiclus1.csv"
+
+
+def test_proportion_grappes_svymean_apiclus1():
+    """T. Lumley, vignette « A survey analysis example » du paquet R survey (4.5,
+    inst/doc/survey.pdf, p. 3) :
+
+    dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+    svymean(make.formula(vars), dclus1, na.rm = TRUE)
+                     mean     SE
+    sch.wideYes  0.872611 0.0247
+
+    (`na.rm = TRUE` sur ces variables : seule `avg.ed` a des manquants, d'où les 157
+    écoles où elle est renseignée.) Le plan publié a une correction de population
+    finie (15 districts sur 757) ; notre estimateur est « avec remise » : son erreur type
+    × sqrt(1 - 15/757) doit redonner 0,0247. L'erreur type de la proportion est celle du
+    logit multipliée par p(1 - p) (méthode delta, exacte pour le modèle à constante seule).
+
+    L'intervalle de `svyciprop(~I(sch.wide == "Yes"), dclus1, method = "logit")` n'est
+    publié nulle part où nous l'avons cherché (exemples de man/svyciprop.Rd sans sortie) :
+    il est vérifié ici par un calcul indépendant (linéarisation du ratio en numpy,
+    quantile de Student à G - 1 = 14 ddl, comme `confint(..., ddf = degf(design))`).
+    """
+    from scipy import stats
+
+    d = pd.read_csv(API).dropna(subset=["avg.ed"])
+    d["oui"] = d["sch.wide"] == "Yes"
+    r = indicateurs.proportion_grappes(d, "oui", grappes="dnum", poids="pw").iloc[0]
+    p = r["proportion"]
+    assert round(p, 6) == 0.872611 and (r["effectif"], r["denominateur"], r["nb_grappes"]) == (137, 157, 15)
+    se_p = r["erreur_type_logit"] * p * (1 - p)
+    assert round(se_p * np.sqrt(1 - 15 / 757), 4) == 0.0247
+    # calcul indépendant : z_g = Σ_g w (y - p) / Σ w, V = G/(G-1) Σ z_g²
+    w, y = d["pw"].to_numpy(), d["oui"].to_numpy(float)
+    z = pd.Series(w * (y - p) / w.sum()).groupby(d["dnum"].to_numpy()).sum()
+    se_logit = np.sqrt(15 / 14 * (z ** 2).sum()) / (p * (1 - p))
+    q = stats.t.ppf(0.975, 14)
+    logit = np.log(p / (1 - p))
+    attendu = 1 / (1 + np.exp(-(logit + np.array([-1, 1]) * q * se_logit)))
+    assert [r["ic_bas"], r["ic_haut"]] == pytest.approx(attendu, rel=1e-9)
+    assert r["ddl"] == 14 and "svyciprop" in r["methode"]
+
+
+def test_proportion_grappes_singletons_sans_poids():
+    """Chaque ligne est sa propre grappe, sans poids : la variance de linéarisation vaut
+    n/(n - 1) · p(1 - p)/n (Cochran, Sampling Techniques, 3e éd., 1977, éq. 3.5 avec le
+    facteur n/(n-1) de l'estimateur « avec remise »), d'où l'erreur type du logit
+    sqrt(1 / ((n - 1) p (1 - p)))."""
+    y = np.r_[np.ones(30), np.zeros(70)]
+    d = pd.DataFrame({"y": y, "g": np.arange(100)})
+    r = indicateurs.proportion_grappes(d, "y", grappes="g").iloc[0]
+    assert r["proportion"] == 0.3 and r["ddl"] == 99
+    assert r["erreur_type_logit"] == pytest.approx(np.sqrt(1 / (99 * 0.3 * 0.7)), rel=1e-9)
+
+
+@pytest.mark.parametrize("y,g,raison", [
+    ([0, 0, 0, 0, 0, 0], [1, 1, 2, 2, 3, 3], "proportion de 0 ou de 1"),
+    ([1, 1, 1, 1, 1, 1], [1, 1, 2, 2, 3, 3], "proportion de 0 ou de 1"),
+    ([0, 1, 0, 1], [1, 1, 1, 1], "moins de 3 grappes"),
+    ([0, 1, 1, 0], [1, 1, 2, 2], "moins de 3 grappes"),
+    ([0, 1, 0, 1, 1, 0], [1, 1, 2, 2, 3, 3], "variance de plan nulle"),
+])
+def test_proportion_grappes_cas_degeneres(y, g, raison):
+    """Repli documenté : Wilson sur une observation par grappe, jamais de largeur nulle."""
+    d = pd.DataFrame({"y": y, "g": g})
+    r = indicateurs.proportion_grappes(d, "y", grappes="g").iloc[0]
+    assert raison in r["methode"] and "Wilson" in r["methode"]
+    assert r["ic_bas"] <= r["proportion"] <= r["ic_haut"] and r["ic_haut"] - r["ic_bas"] > 0.1
+    nb = d["g"].nunique()
+    from statsmodels.stats.proportion import proportion_confint
+
+    bas, haut = proportion_confint(r["proportion"] * nb, nb, alpha=0.05, method="wilson")
+    assert (r["ic_bas"], r["ic_haut"]) == pytest.approx((bas, haut), abs=1e-12)
+
+
+def test_proportion_grappes_vide():
+    d = pd.DataFrame({"y": pd.array([None, None], dtype="boolean"), "g": [1, 2]})
+    r = indicateurs.proportion_grappes(d, "y", grappes="g").iloc[0]
+    assert np.isnan(r["proportion"]) and np.isnan(r["ic_bas"]) and r["denominateur"] == 0
+
+
+def test_portrait_parts_de_participants_grappees(donnees_defaut):
+    """Les parts de participants ont l'intervalle de plan (plus large que Wilson), les parts
+    d'instances gardent Wilson ; colonnes inchangées."""
+    p = analyses.portrait_brut(donnees_defaut, "Les Moulins").set_index("indicateur")
+    assert list(p.reset_index().columns) == indicateurs.COLONNES_PORTRAIT
+    for nom in ("auto_delegation", "mandat_auto_defini", "suivi_informel"):
+        r = p.loc[nom]
+        _, bas, haut = indicateurs.proportion_wilson(int(r["effectif"]), int(r["denominateur"]))
+        assert r["proportion"] == pytest.approx(r["effectif"] / r["denominateur"])
+        assert r["ic_bas"] < r["proportion"] < r["ic_haut"] and r["ic_bas"] != pytest.approx(bas)
+        if nom != "mandat_auto_defini":  # part de 95 % peu corrélée dans les instances : effet de plan ~ 1
+            assert r["ic_haut"] - r["ic_bas"] > 1.2 * (haut - bas)
+    r = p.loc["creees_depuis_2000"]
+    assert (r["ic_bas"], r["ic_haut"]) == pytest.approx(indicateurs.proportion_wilson(42, 60)[1:])
+
+
+def test_portrait_pondere(donnees_defaut):
+    """Avec une colonne `poids`, la part est pondérée ; effectif et dénominateur restent des comptes."""
+    d = analyses.restreindre(donnees_defaut, "Joliette")
+    part = d.participants.copy()
+    part["poids"] = np.where(part["deficit_delegation"].fillna(False).astype(bool), 2.0, 1.0)
+    p = indicateurs.portrait(d.instances, part).set_index("indicateur").loc["auto_delegation"]
+    k, n = int(p["effectif"]), int(p["denominateur"])
+    assert p["proportion"] == pytest.approx(2 * k / (2 * k + (n - k)))
+    assert p["ic_bas"] < p["proportion"] < p["ic_haut"]

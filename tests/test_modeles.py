@@ -1,8 +1,10 @@
 """Tests de paquet_analyse.modeles (régression logistique GLM et GEE).
 
 Les coefficients et erreurs types sont comparés à des valeurs publiées
-(R/MASS, Dobson) ; tout avertissement non attendu fait échouer les tests.
+(R/MASS, Dobson ; R survey pour les poids de sondage) ; tout avertissement non attendu fait échouer les tests.
 """
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,7 @@ from paquet_analyse.modeles import (
     COLONNES_MODELE,
     regression_lineaire,
     regression_logistique,
+    wald_termes,
 )
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -412,3 +415,130 @@ def test_predicteur_infini_refuse_en_francais():
         regression_logistique(d, "issue ~ expose + taille", grappes="id_instance")
     with pytest.raises(ErreurDonnees, match="« taille »"):
         regression_logistique(d, "issue ~ taille")
+
+
+# --------------------------------------------------------------------------
+# Poids de sondage : estimateur de plan (comme R survey::svyglm)
+
+API = Path(__file__).parent / "donnees" / "reference" / "apiclus1.csv"
+#: Le plan publié (dclus1) a une correction de population finie : 15 districts sur 757,
+#: variance multipliée par (1 - 15/757) en grappes à un degré. Notre estimateur est « avec
+#: remise » (svydesign(id = ~dnum, weights = ~pw, data = apiclus1), sans fpc) : ses erreurs
+#: types multipliées par sqrt(1 - 15/757) doivent redonner les erreurs types publiées.
+FPC_API = np.sqrt(1 - 15 / 757)
+
+
+def calme(fonction, *args, **options):
+    """Appel sur apiclus1 : 15 grappes < MIN_GRAPPES, l'AvertissementEffectifs attendu est ignoré."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementEffectifs)
+        return fonction(*args, **options)
+
+
+@pytest.fixture(scope="module")
+def apiclus1():
+    d = pd.read_csv(API)
+    d["sch_wide"] = d["sch.wide"] == "Yes"
+    return d
+
+
+def test_svyglm_logistique_apiclus1(apiclus1):
+    """T. Lumley, vignette « A survey analysis example » du paquet R survey (4.5,
+    inst/doc/survey.pdf, p. 4-5) :
+
+    dclus1 <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1, fpc = ~fpc)
+    summary(svyglm(I(sch.wide=="Yes")~ell+meals, design=dclus1, family=quasibinomial()))
+                 Estimate Std. Error t value Pr(>|t|)
+    (Intercept)  1.899557   0.509915   3.725  0.00290
+    ell          0.039925   0.012443   3.209  0.00751
+    meals       -0.019115   0.008825  -2.166  0.05117
+
+    Les p publiés sont ceux d'une loi de Student à G - p = 15 - 3 = 12 ddl.
+    """
+    from scipy import stats
+
+    r = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum", poids="pw")
+    assert r["coefficient"].tolist() == pytest.approx([1.899557, 0.039925, -0.019115], abs=5e-7)
+    assert (r["erreur_type"] * FPC_API).tolist() == pytest.approx([0.509915, 0.012443, 0.008825], abs=5e-7)
+    assert (r["statistique"] / FPC_API).round(3).tolist() == [3.725, 3.209, -2.166]
+    assert 2 * stats.t.sf(3.725, 12) == pytest.approx(0.00290, abs=5e-6)  # ddl publiés : 12
+    assert r["p_valeur"].tolist() == pytest.approx(2 * stats.t.sf(np.abs(r["statistique"]), 12), rel=1e-9)
+    assert "G - p = 12 ddl" in r["methode"].iloc[0] and "svyglm" in r["methode"].iloc[0]
+    assert r["rapport_cotes"].iloc[1] == pytest.approx(np.exp(0.039925), rel=1e-5)
+
+
+def test_svyglm_lineaire_et_svymean_apiclus1(apiclus1):
+    """Même vignette (p. 2 et 4) :
+
+    svymean(~api00, dclus1)  ->  mean 644.17, SE 23.542
+    summary(svyglm(api00~ell+meals, design=dclus1))
+                 Estimate Std. Error
+    (Intercept) 817.1823    18.6709
+    ell          -0.5088     0.3259
+    meals        -3.1456     0.3018
+    """
+    r = calme(regression_lineaire, apiclus1, "api00 ~ ell + meals", grappes="dnum", poids="pw")
+    assert r["coefficient"].round(4).tolist() == [817.1823, -0.5088, -3.1456]
+    assert (r["erreur_type"] * FPC_API).round(4).tolist() == [18.6709, 0.3259, 0.3018]
+    m = calme(regression_lineaire, apiclus1, "api00 ~ 1", grappes="dnum", poids="pw").iloc[0]
+    assert round(m["coefficient"], 2) == 644.17
+    assert round(m["erreur_type"] * FPC_API, 3) == 23.542
+
+
+def test_poids_invalides_ou_manquants(apiclus1):
+    d = apiclus1.copy()
+    d.loc[3, "pw"] = 0.0
+    with pytest.raises(ErreurDonnees, match="strictement positif"):
+        calme(regression_logistique, d, "sch_wide ~ ell", grappes="dnum", poids="pw")
+    d.loc[3, "pw"] = np.nan
+    with pytest.warns(AvertissementDonnees):
+        r = calme(regression_logistique, d, "sch_wide ~ ell", grappes="dnum", poids="pw")
+    assert int(r["manquants"].iloc[0]) == 1 and int(r["effectif"].iloc[0]) == len(d) - 1
+
+
+def test_poids_sans_inference_avec_trop_peu_de_grappes(apiclus1):
+    deux = apiclus1[apiclus1["dnum"].isin(apiclus1["dnum"].unique()[:2])]
+    with pytest.warns(AvertissementEffectifs):
+        r = regression_lineaire(deux, "api00 ~ 1", grappes="dnum", poids="pw")
+    assert r[["erreur_type", "p_valeur", "ic_bas", "ic_haut"]].isna().all().all()
+    assert np.isfinite(r["coefficient"]).all()
+
+
+def test_wald_un_terme_egale_le_test_du_coefficient(apiclus1):
+    """Pas de sortie publiée de regTermTest sur apiclus1 trouvée : contrôle de cohérence.
+    Pour un seul coefficient, le F de Wald à (1 ; G - p) ddl est le carré du t de
+    svyglm (même p), et le khi-deux de Wald de la GEE le carré de son z."""
+    plan = calme(wald_termes, apiclus1, "sch_wide ~ ell + meals", "ell", grappes="dnum", poids="pw").iloc[0]
+    coef = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum", poids="pw").iloc[1]
+    assert plan["test"] == "wald_plan_f" and (plan["ddl"], plan["ddl_denominateur"]) == (1, 12)
+    assert plan["statistique"] == pytest.approx(coef["statistique"] ** 2, rel=1e-9)
+    assert plan["p_valeur"] == pytest.approx(coef["p_valeur"], rel=1e-9)
+    gee = calme(wald_termes, apiclus1, "sch_wide ~ ell + meals", "ell", grappes="dnum").iloc[0]
+    z = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum").iloc[1]
+    assert gee["test"] == "wald_gee" and gee["statistique"] == pytest.approx(z["statistique"] ** 2, rel=1e-9)
+    assert gee["p_valeur"] == pytest.approx(z["p_valeur"], rel=1e-9)
+
+
+def test_wald_stype_plusieurs_degres(apiclus1):
+    plan = calme(wald_termes, apiclus1, "sch_wide ~ C(stype)", "stype", grappes="dnum", poids="pw").iloc[0]
+    assert (plan["ddl"], plan["ddl_denominateur"], plan["nb_grappes"]) == (2, 12, 15)
+    assert 0 < plan["p_valeur"] < 1 and "regTermTest" in plan["methode"]
+
+
+def test_wald_cas_degeneres():
+    rng = np.random.default_rng(1)
+    g = np.repeat(np.arange(40), 5)
+    d = pd.DataFrame({"g": g, "t": np.array(list("abcd"))[g % 4], "y": rng.random(200) < 0.4})
+    d.loc[d["t"] == "d", "y"] = False  # séparation : réponse constante dans « d »
+    r = wald_termes(d, "y ~ C(t)", "t", grappes="g").iloc[0]
+    assert r["termes_exclus"] == "d" and "séparation" in r["note"] and r["ddl"] == 2
+    assert 0 <= r["p_valeur"] <= 1
+    seul = d[d["t"].isin(["a", "d"])]
+    r = wald_termes(seul, "y ~ C(t)", "t", grappes="g").iloc[0]
+    assert np.isnan(r["p_valeur"]) and "moins de deux modalités" in r["note"]
+    deux = d[d["g"] < 2].assign(y=[True, False] * 5)
+    with pytest.warns(AvertissementEffectifs):
+        r = wald_termes(deux, "y ~ C(t)", "t", grappes="g").iloc[0]
+    assert np.isnan(r["p_valeur"]) and "trop peu de grappes" in r["note"]
