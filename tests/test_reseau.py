@@ -811,3 +811,34 @@ def test_connexion_egale_a_l_ancien_calcul_au_hasard(graine, monkeypatch):
         pd.testing.assert_frame_equal(obtenu[["mesure", "statistique", "p_valeur"]], attendu,
                                       check_exact=True)
 
+
+def test_figure_reseau_axes_masques_memes_octets(jeu_defaut, monkeypatch):
+    """Masquer les axes (déjà invisibles) pour accélérer la mise en page ne
+    change pas un octet du PNG : même figure quand ``Axis.set_visible`` est
+    neutralisé (comportement d'avant)."""
+    import io
+
+    import matplotlib
+    import matplotlib.axis
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from paquet_analyse import figures
+
+    inst = jeu_defaut.instances[jeu_defaut.instances["territoire"] == "D'Autray"]
+    part = jeu_defaut.participants[jeu_defaut.participants["id_instance"].isin(inst["id_instance"])]
+    graphe = reseau.graphe_instances(inst, part)
+    positions = disposition(graphe, graine=20100408)
+    logiques = dict(zip(graphe.nodes, nx.get_node_attributes(graphe, "logique").values()))
+
+    def octets():
+        fig = figures.reseau_instances(graphe, positions, logiques=logiques, titre="D'Autray", simule=True)
+        tampon = io.BytesIO()
+        fig.savefig(tampon, format="png", dpi=120, metadata={"Software": None}, bbox_inches="tight")
+        plt.close(fig)
+        return tampon.getvalue()
+
+    masques = octets()
+    monkeypatch.setattr(matplotlib.axis.Axis, "set_visible", lambda self, b: None)
+    assert octets() == masques
