@@ -584,9 +584,8 @@ def _projection_creuse(b):
     rangs = np.repeat(np.arange(n), np.diff(a.indptr))
     garder = a.indices != rangs  # la diagonale (organisations de la table) n'est pas un lien
     debuts = np.concatenate([[0], np.cumsum(np.bincount(rangs[garder], minlength=n))])
-    a = sparse.csr_matrix((a.data[garder], a.indices[garder], debuts), shape=(n, n))
-    a.sort_indices()
-    return a
+    # Colonnes pas forcément triées dans une ligne : aucune mesure n'en dépend.
+    return sparse.csr_matrix((a.data[garder], a.indices[garder], debuts), shape=(n, n))
 
 
 def _sous_matrice(a, positions: np.ndarray):
