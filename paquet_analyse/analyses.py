@@ -873,8 +873,7 @@ def figures_reseau(donnees: Donnees):
 
     for territoire in donnees.jeu.liste_territoires():
         d = restreindre(donnees, territoire)
-        graphe = reseau.graphe_biparti(d.instances, d.participants)
-        projection = reseau.projection_instances(graphe)
+        projection = reseau.graphe_instances(d.instances, d.participants)  # sans graphe biparti networkx
         positions = reseau.disposition(projection, graine=20100408)
         logiques = dict(zip(d.instances["id_instance"], d.instances["logique_initiateur"].astype(str)))
         fig = figures.reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,

@@ -212,6 +212,11 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
               borderaxespad=0)  # hors du dessin : aucune concertation cachée
     ax.set_title(_couper(titre, 60))
     ax.set_axis_off()
+    # Axes masqués aussi pour la mise en page : sans cela, matplotlib calcule
+    # encore les graduations (jamais dessinées) à chaque placement du titre,
+    # un quart du temps d'une figure ; image identique octet pour octet.
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
     _mention(fig, simule)
     fig.tight_layout()
     return fig

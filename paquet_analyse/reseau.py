@@ -16,10 +16,19 @@ coordination fait défaut. Ce module le rend mesurable à partir des tables
 - la comparaison de la connexion des instances selon la logique d'initiation
   (descendante ou ascendante).
 
-Tout le calcul de graphe est délégué à networkx ; seule la centralisation de
-Freeman (1979), absente de networkx, est écrite ici. Les sorties sont des
-``pandas.DataFrame`` triés, aux colonnes françaises fixes, identiques octet
-pour octet d'une exécution à l'autre.
+Les graphes rendus (``graphe_biparti``, projections, disposition) sont ceux
+de networkx. Les mesures (``mesures_reseau``, ``connexion_selon_logique``,
+``nb_liens_instances``) passent par la matrice d'incidence creuse B
+(instances x organisations, ``scipy.sparse``) et la projection A = B Bᵀ :
+à l'échelle d'une province (6 000 instances, des organisations régionales à
+des centaines de tables, 4,4 millions de paires liées), la projection
+networkx coûtait des minutes et des Gio ; la matrice creuse, quelques
+secondes et une centaine de Mio. Mêmes définitions et mêmes nombres, à la
+dernière décimale, que les fonctions de networkx (vérifié par
+``tests/test_reseau.py`` contre l'ancien calcul networkx). Seule la
+centralisation de Freeman (1979), absente de networkx, est écrite ici. Les
+sorties sont des ``pandas.DataFrame`` triés, aux colonnes françaises fixes,
+identiques octet pour octet d'une exécution à l'autre.
 
 Toute fonction publique qui lit les tables les prend dans l'ordre du livre de
 codes : ``fonction(instances, participants, ...)`` ; les options sont
@@ -46,6 +55,7 @@ __all__ = [
     "ETIQUETTE_ENSEMBLE",
     "graphe_biparti",
     "projection_instances",
+    "graphe_instances",
     "projection_organisations",
     "mesures_reseau",
     "charge_organisations",
@@ -428,6 +438,61 @@ def projection_instances(graphe: nx.Graph) -> nx.Graph:
     return _projection(graphe, 1)
 
 
+def graphe_instances(instances: pd.DataFrame, participants: pd.DataFrame) -> nx.Graph:
+    """Le réseau inter-concertations, sans passer par le graphe biparti networkx.
+
+    Même graphe, nœud pour nœud et arête pour arête, dans le même ordre et
+    avec les mêmes attributs, que
+    ``projection_instances(graphe_biparti(instances, participants))`` ; les
+    poids viennent de la matrice creuse B Bᵀ (B : incidence instances x
+    organisations) au lieu de ``weighted_projected_graph``, plusieurs fois
+    plus rapide. Sert aux dessins (un graphe par territoire) : même graphe,
+    donc même disposition et mêmes octets de figure.
+
+    Parameters
+    ----------
+    instances, participants : pandas.DataFrame
+        Tables du jeu (voir :func:`graphe_biparti`).
+
+    Returns
+    -------
+    networkx.Graph
+        Comme :func:`projection_instances`.
+
+    Raises
+    ------
+    ErreurDonnees
+        Comme :func:`graphe_biparti`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inst = pd.DataFrame({"id_instance": ["A", "B", "C"],
+    ...                      "territoire": ["T"] * 3, "initiateur": ["cisss"] * 3})
+    >>> part = pd.DataFrame({"id_instance": ["A", "B", "A", "B"],
+    ...                      "id_organisation": ["o1", "o1", "o2", "o2"]})
+    >>> g = graphe_instances(inst, part)
+    >>> list(g.nodes), list(g.edges(data="weight"))
+    (['A', 'B', 'C'], [('A', 'B', 2)])
+    """
+    from scipy import sparse
+
+    _verifier_tables(instances, participants, "graphe_instances")
+    tables = _preparer_instances(instances)
+    sieges = _preparer_participants(tables, participants)
+    ids, b = _incidence(tables, sieges)
+    paires = sparse.triu(_projection_creuse(b), k=1).tocoo()
+    graphe = nx.Graph(nb_sieges_sans_organisation=int(sieges["id_organisation"].isna().sum()))
+    attributs = tables.set_index("id_instance").loc[ids, ["territoire", "logique_initiateur"]]
+    for code, territoire, logique in zip(ids, attributs["territoire"], attributs["logique_initiateur"]):
+        graphe.add_node(code, bipartite=1, mode=MODE_INSTANCE, code=code,
+                        territoire=territoire, logique=logique)
+    # ids triés : la ligne < la colonne donne u < v ; ordre trié comme _graphe_trie
+    aretes = sorted(zip(paires.row.tolist(), paires.col.tolist(), paires.data.tolist()))
+    graphe.add_edges_from((ids[u], ids[v], {"weight": int(w)}) for u, v, w in aretes)
+    return graphe
+
+
 def projection_organisations(graphe: nx.Graph) -> nx.Graph:
     """Projection du graphe biparti sur les organisations.
 
@@ -463,7 +528,7 @@ def projection_organisations(graphe: nx.Graph) -> nx.Graph:
 # ---------------------------------------------------------------------------
 
 
-def _centralisation_freeman(graphe: nx.Graph) -> float:
+def _centralisation_freeman(degres: np.ndarray) -> float:
     """Centralisation de degré de Freeman, entre 0 (graphe complet) et 1 (étoile).
 
     Freeman, L. C. (1979). « Centrality in social networks: conceptual
@@ -471,34 +536,131 @@ def _centralisation_freeman(graphe: nx.Graph) -> float:
     (d_max - d_i) divisée par son maximum théorique (n - 1)(n - 2), atteint par
     l'étoile. networkx n'a pas de fonction de centralisation (seulement les
     centralités de nœud) : seule formule écrite à la main dans ce module.
-    Non définie (NaN) pour moins de 3 nœuds.
+    ``degres`` : degré de chaque nœud. Non définie (NaN) pour moins de 3 nœuds.
     """
-    n = graphe.number_of_nodes()
+    n = len(degres)
     if n < 3:
         return float("nan")
-    degres = np.array([d for _, d in graphe.degree()], dtype=float)
+    degres = np.asarray(degres, dtype=float)
     return float((degres.max() - degres).sum() / ((n - 1) * (n - 2)))
 
 
-def _mesures_groupe(projete: nx.Graph, biparti: nx.Graph, ids, sieges) -> dict:
-    """Mesures d'un groupe d'instances : sous-graphe induit de la projection."""
-    sous = projete.subgraph(sorted(ids))
-    n = sous.number_of_nodes()
-    poids = [w for _, _, w in sous.edges(data="weight")]
-    organisations = {o for i in ids for o in biparti[_noeud(MODE_INSTANCE, i)]}
+def _incidence(instances: pd.DataFrame, participants: pd.DataFrame):
+    """Identifiants triés et matrice d'incidence creuse B (instances x organisations).
+
+    ``instances`` et ``participants`` sont les tables déjà préparées
+    (:func:`_preparer_instances`, :func:`_preparer_participants`). Les lignes
+    de B suivent l'ordre trié des ``id_instance`` (celui des nœuds de
+    :func:`projection_instances`), les colonnes l'ordre trié des codes
+    d'organisation ; B vaut 1 quand l'organisation siège à la table (sièges
+    multiples comptés une fois, comme les arêtes du graphe biparti).
+    """
+    from scipy import sparse
+
+    ids = sorted(instances["id_instance"])
+    sieges = participants.dropna(subset=["id_organisation"]).drop_duplicates(["id_instance", "id_organisation"])
+    organisations = sorted(set(sieges["id_organisation"]))
+    lignes = pd.Index(ids).get_indexer(sieges["id_instance"])
+    colonnes = pd.Index(organisations).get_indexer(sieges["id_organisation"])
+    b = sparse.csr_matrix((np.ones(len(sieges), dtype=np.int64), (lignes, colonnes)),
+                          shape=(len(ids), max(len(organisations), 1)))
+    return ids, b
+
+
+def _projection_creuse(b):
+    """Réseau inter-concertations en matrice creuse : A = B Bᵀ sans la diagonale.
+
+    A[i, j] est le nombre d'organisations partagées par les instances i et j,
+    soit le poids ``weight`` de ``bipartite.weighted_projected_graph`` ; A est
+    symétrique, sans case nulle stockée. Mémoire et temps proportionnels au
+    nombre de paires liées, sans les objets Python d'un graphe networkx (sur le
+    jeu « province » : 4,4 millions de liens, environ 100 Mio au lieu de
+    plusieurs Gio).
+    """
+    from scipy import sparse
+
+    a = (b @ b.T).tocsr()
+    n = a.shape[0]
+    rangs = np.repeat(np.arange(n), np.diff(a.indptr))
+    garder = a.indices != rangs  # la diagonale (organisations de la table) n'est pas un lien
+    debuts = np.concatenate([[0], np.cumsum(np.bincount(rangs[garder], minlength=n))])
+    # Colonnes pas forcément triées dans une ligne : aucune mesure n'en dépend.
+    return sparse.csr_matrix((a.data[garder], a.indices[garder], debuts), shape=(n, n))
+
+
+def _sous_matrice(a, positions: np.ndarray):
+    """Sous-matrice carrée ``a[positions][:, positions]`` (CSR), sans passer par CSC.
+
+    Les lignes du groupe sont extraites, puis seules leurs cases dont la
+    colonne est dans le groupe sont gardées et renumérotées : coût
+    proportionnel aux liens des instances du groupe.
+    """
+    from scipy import sparse
+
+    n = len(positions)
+    if n == a.shape[0]:
+        return a  # tout le réseau (positions triées : 0..n-1)
+    lignes = a[positions]
+    locale = np.full(a.shape[1], -1, dtype=np.int64)
+    locale[positions] = np.arange(n)
+    colonnes = locale[lignes.indices]
+    garder = colonnes >= 0
+    rangs = np.repeat(np.arange(n), np.diff(lignes.indptr))
+    debuts = np.concatenate([[0], np.cumsum(np.bincount(rangs[garder], minlength=n))])
+    return sparse.csr_matrix((lignes.data[garder], colonnes[garder], debuts), shape=(n, n))
+
+
+def _nb_composantes(b_groupe) -> int:
+    """Composantes de la projection induite, comptées sur le graphe biparti.
+
+    Deux instances du groupe sont dans la même composante de la projection
+    induite si et seulement si un chemin alterné instance-organisation-
+    instance les joint sans passer par une instance hors du groupe : les
+    composantes de la projection sont celles du graphe biparti (instances du
+    groupe + organisations) qui contiennent une instance. Les organisations sans table dans le groupe y sont des
+    composantes isolées, retirées du compte. Le graphe biparti a un lien par
+    siège, la projection un par paire de tables : bien moins de travail.
+    """
+    from scipy import sparse
+    from scipy.sparse import csgraph
+
+    n, o = b_groupe.shape
+    biparti = sparse.bmat([[None, b_groupe], [b_groupe.T, None]], format="csr")
+    total = csgraph.connected_components(biparti, directed=False, return_labels=False)
+    return int(total) - int((b_groupe.getnnz(axis=0) == 0).sum())
+
+
+def _mesures_groupe(a, b, positions: np.ndarray, sieges: pd.DataFrame) -> dict:
+    """Mesures d'un groupe d'instances : sous-graphe induit de la projection.
+
+    ``a`` : projection creuse (:func:`_projection_creuse`) ; ``b`` : incidence ;
+    ``positions`` : lignes (triées) des instances du groupe. Mêmes
+    définitions (et mêmes nombres, à la dernière décimale) que les fonctions
+    de networkx appliquées à ``projection_instances(...).subgraph(ids)`` :
+    ``nx.density``, ``nx.number_connected_components``,
+    ``nx.number_of_isolates``, degrés pondérés ; les poids sont entiers, donc
+    leurs sommes sont exactes quel que soit l'ordre.
+    """
+    n = len(positions)
+    sous = _sous_matrice(a, positions)
+    b_groupe = b[positions]
+    degres = np.diff(sous.indptr)
+    rangs = np.repeat(np.arange(n), degres)
+    poids = sous.data[sous.indices > rangs]  # une fois par paire liée
+    m = len(poids)
     return {
         "nb_instances": n,
-        "nb_organisations": len(organisations),
+        "nb_organisations": int((b_groupe.getnnz(axis=0) > 0).sum()),
         "nb_sieges": int(sieges["id_organisation"].notna().sum()),
         "nb_sieges_sans_organisation": int(sieges["id_organisation"].isna().sum()),
-        "nb_liens": sous.number_of_edges(),
-        "densite": float(nx.density(sous)) if n > 1 else float("nan"),
-        "nb_composantes": nx.number_connected_components(sous),
-        "part_instances_isolees": nx.number_of_isolates(sous) / n,
-        "moy_organisations_partagees": float(np.mean(poids)) if poids else np.nan,
-        "max_organisations_partagees": float(max(poids)) if poids else np.nan,
-        "degre_pondere_moyen": sum(d for _, d in sous.degree(weight="weight")) / n,
-        "centralisation_degre": _centralisation_freeman(sous),
+        "nb_liens": m,
+        "densite": m / (n * (n - 1)) * 2 if n > 1 else float("nan"),  # comme nx.density
+        "nb_composantes": _nb_composantes(b_groupe),
+        "part_instances_isolees": int((degres == 0).sum()) / n,
+        "moy_organisations_partagees": float(np.mean(poids)) if m else np.nan,
+        "max_organisations_partagees": float(poids.max()) if m else np.nan,
+        "degre_pondere_moyen": int(sous.data.sum()) / n,
+        "centralisation_degre": _centralisation_freeman(degres),
     }
 
 
@@ -609,19 +771,24 @@ def mesures_reseau(
             "La table « instances » est vide : aucune mesure de réseau possible. "
             "Vérifiez le chargement du jeu ou le territoire sélectionné."
         )
-    biparti = graphe_biparti(instances, participants)
-    projete = projection_instances(biparti)
     tables = _preparer_instances(instances)
     sieges = _preparer_participants(tables, participants)
+    ids, b = _incidence(tables, sieges)
+    a = _projection_creuse(b)
+    rangs = pd.Index(ids).get_indexer(tables["id_instance"])
     groupes = _en_texte(tables[par]).fillna(ETIQUETTE_NON_RENSEIGNE)
+    groupe_siege = sieges["id_instance"].map(pd.Series(groupes.to_numpy(), index=tables["id_instance"]))
+    lignes_groupe = groupes.reset_index(drop=True).groupby(groupes.to_numpy(), sort=False).indices
+    sieges_groupe = sieges.reset_index(drop=True).groupby(groupe_siege.to_numpy(), sort=False).indices
+    vide = np.array([], dtype=np.int64)
     populations = _populations(territoires) if par == "territoire" else {}
     lignes = []
     for groupe in sorted(set(groupes)):
-        ids = list(tables.loc[groupes == groupe, "id_instance"])
-        ligne = _mesures_groupe(projete, biparti, ids, sieges[sieges["id_instance"].isin(ids)])
+        positions = np.sort(rangs[lignes_groupe[groupe]])
+        ligne = _mesures_groupe(a, b, positions, sieges.iloc[sieges_groupe.get(groupe, vide)])
         lignes.append({par: groupe, **ligne, "population": populations.get(groupe, np.nan)})
     total = sum(ligne["population"] for ligne in lignes) if lignes else np.nan
-    ensemble = _mesures_groupe(projete, biparti, list(tables["id_instance"]), sieges)
+    ensemble = _mesures_groupe(a, b, np.arange(len(ids)), sieges)
     lignes.append({par: ETIQUETTE_ENSEMBLE, **ensemble, "population": total})
     resultat = pd.DataFrame(lignes, columns=[par, *COLONNES_MESURES[:-1]])
     resultat["population"] = resultat["population"].astype(float)
@@ -715,8 +882,8 @@ def charge_organisations(
         "nb_instances": groupes["id_instance"].nunique().astype("int64"),
         "nb_sieges": groupes.size().astype("int64"),
         "heures_mois_total": groupes["heures_mois"].sum(min_count=1).astype(float),
-        "nb_heures_manquantes": groupes["heures_mois"]
-        .agg(lambda s: int(s.isna().sum())).astype("int64"),
+        "nb_heures_manquantes": table["heures_mois"].isna()
+        .groupby(table["id_organisation"], sort=True).sum().astype("int64"),
         "nb_concertations_declare_max": groupes["nb_concertations"].max().round()
         .astype("Int64"),
     })
@@ -800,30 +967,50 @@ def organisations_plus_sollicitees(
 # ---------------------------------------------------------------------------
 
 
+#: Taille des lots du test de permutation (valeurs permutées en mémoire à la
+#: fois, environ 16 Mio en float64).
+_ELEMENTS_PAR_LOT = 2_000_000
+
+
 def _difference_moyennes(x, y, axis):
     return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
 
 def _comparer(x: np.ndarray, y: np.ndarray, *, methode, n_tirages, graine):
-    """Statistique, p bilatéral et libellé de méthode pour deux échantillons."""
+    """Statistiques, p bilatéraux et libellés, une mesure par ligne de ``x`` et ``y``.
+
+    ``x`` (groupe 1) et ``y`` (groupe 2) : tableaux mesures x observations.
+    """
     from scipy import stats  # import différé : scipy.stats coûte ~1 s au chargement
 
     if methode == "mannwhitney":
-        # Même règle que scipy (method="auto"), rendue explicite pour la citer.
-        ties = len(np.unique(np.concatenate([x, y]))) < len(x) + len(y)
-        choix = "asymptotic" if (min(len(x), len(y)) > 8 or ties) else "exact"
-        res = stats.mannwhitneyu(x, y, alternative="two-sided", method=choix)
-        libelle = "exacte" if choix == "exact" else "asymptotique, correction de continuité"
-        return float(res.statistic), float(res.pvalue), f"Mann-Whitney ({libelle}) ; U du groupe 1"
-    exacte = comb(len(x) + len(y), len(x)) <= n_tirages
+        resultats = []
+        for xi, yi in zip(x, y):
+            # Même règle que scipy (method="auto"), rendue explicite pour la citer.
+            ties = len(np.unique(np.concatenate([xi, yi]))) < len(xi) + len(yi)
+            choix = "asymptotic" if (min(len(xi), len(yi)) > 8 or ties) else "exact"
+            res = stats.mannwhitneyu(xi, yi, alternative="two-sided", method=choix)
+            libelle = "exacte" if choix == "exact" else "asymptotique, correction de continuité"
+            resultats.append((float(res.statistic), float(res.pvalue),
+                              f"Mann-Whitney ({libelle}) ; U du groupe 1"))
+        return resultats
+    n_x, n_y = x.shape[-1], y.shape[-1]
+    exacte = comb(n_x + n_y, n_x) <= n_tirages
+    # Toutes les mesures en un appel (axis=-1) : chaque permutation des
+    # instances est tirée une fois et appliquée à toutes les lignes, comme le
+    # feraient des appels séparés avec la même graine (mêmes p). Par lots :
+    # sans « batch », scipy matérialise toutes les permutations à la fois
+    # (n_tirages x n nombres, près de 1 Gio pour 6 000 instances) ; le lot ne
+    # change ni l'ordre des tirages ni les p.
+    lot = max(1, _ELEMENTS_PAR_LOT // ((n_x + n_y) * len(x)))
     res = stats.permutation_test(
         (x, y), _difference_moyennes, permutation_type="independent",
         vectorized=True, n_resamples=n_tirages, alternative="two-sided",
-        rng=np.random.default_rng(graine),
+        rng=np.random.default_rng(graine), batch=lot, axis=-1,
     )
     libelle = "exacte" if exacte else f"Monte Carlo, {n_tirages} tirages, graine {graine}"
-    return (float(res.statistic), float(res.pvalue),
-            f"permutation ({libelle}) ; différence des moyennes")
+    return [(float(stat), float(p), f"permutation ({libelle}) ; différence des moyennes")
+            for stat, p in zip(np.atleast_1d(res.statistic), np.atleast_1d(res.pvalue))]
 
 
 def connexion_selon_logique(
@@ -836,8 +1023,8 @@ def connexion_selon_logique(
 ) -> pd.DataFrame:
     """Les instances de logique descendante sont-elles plus ou moins reliées ?
 
-    Compare, dans le réseau inter-concertations entier
-    (:func:`projection_instances`), les instances de logique ``descendante``
+    Compare, dans le réseau inter-concertations entier (celui de
+    :func:`projection_instances`, calculé en matrice creuse), les instances de logique ``descendante``
     (groupe 1) et ``ascendante`` (groupe 2) sur trois mesures : ``degre``
     (nombre d'autres tables liées), ``degre_pondere`` (organisations
     partagées, sommées) et ``isolee`` (1 si aucune organisation partagée ;
@@ -855,7 +1042,9 @@ def connexion_selon_logique(
         ne dépasse pas ``n_tirages``) ou test de Mann-Whitney
         (``scipy.stats.mannwhitneyu``). Toujours bilatéral.
     n_tirages : int, default 9999
-        Permutations tirées quand le test n'est pas exact.
+        Permutations tirées quand le test n'est pas exact ; les mêmes
+        permutations servent aux trois mesures (un seul appel à
+        ``permutation_test``, ``axis=-1``), comme trois appels à même graine.
     graine : int, default 0
         Graine du générateur (résultats identiques d'une exécution à l'autre).
 
@@ -901,11 +1090,13 @@ def connexion_selon_logique(
     _verifier_tables(instances, participants, "connexion_selon_logique")
     if not {"logique_initiateur", "initiateur"} & set(instances.columns):
         _verifier_colonnes(instances, ["initiateur"], "instances")
-    projete = projection_instances(graphe_biparti(instances, participants))
+    tables = _preparer_instances(instances)
+    ids, b = _incidence(tables, _preparer_participants(tables, participants))
+    a = _projection_creuse(b)  # même réseau que projection_instances, en matrice creuse
     valeurs = pd.DataFrame({
-        "logique": [projete.nodes[n]["logique"] for n in projete],
-        "degre": [float(d) for _, d in projete.degree()],
-        "degre_pondere": [float(d) for _, d in projete.degree(weight="weight")],
+        "logique": tables.set_index("id_instance").loc[ids, "logique_initiateur"].to_numpy(),
+        "degre": np.diff(a.indptr).astype(float),
+        "degre_pondere": np.asarray(a.sum(axis=1)).ravel().astype(float),
     })
     valeurs["isolee"] = (valeurs["degre"] == 0).astype(float)
     groupes = {g: valeurs[valeurs["logique"] == g] for g in ("descendante", "ascendante")}
@@ -917,11 +1108,12 @@ def connexion_selon_logique(
             "« logique_initiateur », ou faites la comparaison sur un ensemble "
             "plus large de territoires."
         )
+    mesures = ("degre", "degre_pondere", "isolee")
+    x_tous = np.vstack([groupes["descendante"][m].to_numpy() for m in mesures])
+    y_tous = np.vstack([groupes["ascendante"][m].to_numpy() for m in mesures])
+    tests = _comparer(x_tous, y_tous, methode=methode, n_tirages=n_tirages, graine=graine)
     lignes = []
-    for mesure in ("degre", "degre_pondere", "isolee"):
-        x = groupes["descendante"][mesure].to_numpy()
-        y = groupes["ascendante"][mesure].to_numpy()
-        stat, p, libelle = _comparer(x, y, methode=methode, n_tirages=n_tirages, graine=graine)
+    for mesure, x, y, (stat, p, libelle) in zip(mesures, x_tous, y_tous, tests):
         lignes.append([mesure, "descendante", "ascendante", len(x), len(y),
                        float(x.mean()), float(y.mean()), float(np.median(x)),
                        float(np.median(y)), float(x.mean() - y.mean()), stat, p,
@@ -980,8 +1172,8 @@ def nb_liens_instances(instances: pd.DataFrame, participants: pd.DataFrame) -> t
 
     Même compte que ``projection_instances(graphe_biparti(...))`` (nœuds,
     arêtes), sans construire le graphe : une matrice creuse B (instances x
-    organisations, 0/1), puis les cases non nulles au-dessus de la diagonale
-    de B Bᵀ. Sur 50 000 instances, moins d'une seconde au lieu de plusieurs
+    organisations, 0/1), puis les paires liées de B Bᵀ hors diagonale
+    (:func:`_projection_creuse`, celle de :func:`mesures_reseau`). Sur 50 000 instances, moins d'une seconde au lieu de plusieurs
     minutes et de plusieurs Gio de mémoire pour le graphe networkx.
 
     Parameters
@@ -1010,14 +1202,8 @@ def nb_liens_instances(instances: pd.DataFrame, participants: pd.DataFrame) -> t
     >>> nb_liens_instances(inst, part)
     (3, 1)
     """
-    from scipy import sparse
-
     _verifier_tables(instances, participants, "nb_liens_instances")
     instances = _preparer_instances(instances)
     participants = _preparer_participants(instances, participants)
-    sieges = participants.dropna(subset=["id_organisation"]).drop_duplicates(["id_instance", "id_organisation"])
-    lignes = pd.Index(instances["id_instance"]).get_indexer(sieges["id_instance"])
-    colonnes, _ = pd.factorize(sieges["id_organisation"])
-    b = sparse.csr_matrix((np.ones(len(sieges)), (lignes, colonnes)),
-                          shape=(len(instances), max(int(colonnes.max(initial=-1)) + 1, 1)))
-    return len(instances), int(sparse.triu(b @ b.T, k=1).nnz)
+    ids, b = _incidence(instances, participants)
+    return len(ids), _projection_creuse(b).nnz // 2

@@ -557,7 +557,7 @@ def test_disposition_graine_fixe(davis):
 #: Fonctions publiques qui lisent les tables, toutes dans l'ordre du livre de codes.
 FONCTIONS_A_TABLES = ("graphe_biparti", "mesures_reseau", "charge_organisations",
                       "organisations_plus_sollicitees", "connexion_selon_logique",
-                      "nb_liens_instances")
+                      "nb_liens_instances", "graphe_instances")
 
 
 def test_conventions_du_module():
@@ -634,3 +634,211 @@ def test_nb_liens_instances_egale_la_projection_networkx():
         projection = reseau.projection_instances(reseau.graphe_biparti(inst, part))
         assert reseau.nb_liens_instances(inst, part) == (projection.number_of_nodes(),
                                                           projection.number_of_edges())
+
+
+# ---------------------------------------------------------------------------
+# Calcul creux (scipy.sparse) == calcul networkx, à la dernière décimale
+# ---------------------------------------------------------------------------
+#
+# Les mesures passent par la matrice creuse B Bᵀ plutôt que par la projection
+# networkx (jeu « province » : 6 000 instances, 4,4 millions de liens). Les
+# références ci-dessous sont l'ancien calcul networkx, gardé ici tel quel :
+# mêmes tableaux, comparés exactement (check_exact), sur le jeu par défaut et
+# sur des réseaux tirés au hasard à graine fixe.
+
+
+def _mesures_groupe_networkx(projete, biparti, ids, sieges):
+    sous = projete.subgraph(sorted(ids))
+    n = sous.number_of_nodes()
+    poids = [w for _, _, w in sous.edges(data="weight")]
+    organisations = {o for i in ids for o in biparti[("instance", i)]}
+    degres = np.array([d for _, d in sous.degree()], dtype=float)
+    return {
+        "nb_instances": n,
+        "nb_organisations": len(organisations),
+        "nb_sieges": int(sieges["id_organisation"].notna().sum()),
+        "nb_sieges_sans_organisation": int(sieges["id_organisation"].isna().sum()),
+        "nb_liens": sous.number_of_edges(),
+        "densite": float(nx.density(sous)) if n > 1 else float("nan"),
+        "nb_composantes": nx.number_connected_components(sous),
+        "part_instances_isolees": nx.number_of_isolates(sous) / n,
+        "moy_organisations_partagees": float(np.mean(poids)) if poids else np.nan,
+        "max_organisations_partagees": float(max(poids)) if poids else np.nan,
+        "degre_pondere_moyen": sum(d for _, d in sous.degree(weight="weight")) / n,
+        "centralisation_degre": (float((degres.max() - degres).sum() / ((n - 1) * (n - 2)))
+                                 if n >= 3 else float("nan")),
+    }
+
+
+def _mesures_reseau_networkx(instances, participants, *, territoires=None, par="territoire"):
+    """L'ancien ``mesures_reseau`` : projection networkx, sous-graphes induits."""
+    biparti = graphe_biparti(instances, participants)
+    projete = projection_instances(biparti)
+    tables_ = reseau._preparer_instances(instances)
+    sieges = reseau._preparer_participants(tables_, participants)
+    groupes = reseau._en_texte(tables_[par]).fillna(reseau.ETIQUETTE_NON_RENSEIGNE)
+    populations = reseau._populations(territoires) if par == "territoire" else {}
+    lignes = []
+    for groupe in sorted(set(groupes)):
+        ids = list(tables_.loc[groupes == groupe, "id_instance"])
+        ligne = _mesures_groupe_networkx(projete, biparti, ids, sieges[sieges["id_instance"].isin(ids)])
+        lignes.append({par: groupe, **ligne, "population": populations.get(groupe, np.nan)})
+    total = sum(ligne["population"] for ligne in lignes)
+    ensemble_ = _mesures_groupe_networkx(projete, biparti, list(tables_["id_instance"]), sieges)
+    lignes.append({par: reseau.ETIQUETTE_ENSEMBLE, **ensemble_, "population": total})
+    resultat = pd.DataFrame(lignes, columns=[par, *reseau.COLONNES_MESURES[:-1]])
+    resultat["population"] = resultat["population"].astype(float)
+    resultat["concertations_par_10000"] = resultat["nb_instances"] / resultat["population"] * 10_000
+    return resultat
+
+
+def _connexion_networkx(instances, participants, *, n_tirages=9999, graine=0):
+    """L'ancien ``connexion_selon_logique`` (permutation) : degrés networkx, un test par mesure."""
+    projete = projection_instances(graphe_biparti(instances, participants))
+    valeurs = pd.DataFrame({
+        "logique": [projete.nodes[n]["logique"] for n in projete],
+        "degre": [float(d) for _, d in projete.degree()],
+        "degre_pondere": [float(d) for _, d in projete.degree(weight="weight")],
+    })
+    valeurs["isolee"] = (valeurs["degre"] == 0).astype(float)
+    lignes = []
+    for mesure in ("degre", "degre_pondere", "isolee"):
+        x = valeurs.loc[valeurs["logique"] == "descendante", mesure].to_numpy()
+        y = valeurs.loc[valeurs["logique"] == "ascendante", mesure].to_numpy()
+        res = stats.permutation_test((x, y), lambda a, b, axis: np.mean(a, axis=axis) - np.mean(b, axis=axis),
+                                     permutation_type="independent", vectorized=True,
+                                     n_resamples=n_tirages, alternative="two-sided",
+                                     rng=np.random.default_rng(graine))
+        lignes.append([mesure, float(res.statistic), float(res.pvalue)])
+    return pd.DataFrame(lignes, columns=["mesure", "statistique", "p_valeur"])
+
+
+def _reseau_au_hasard(graine):
+    """Petit jeu tiré au hasard : territoires, organisations partagées ou non,
+    sièges sans organisation, sièges en double, instances sans participant."""
+    rng = np.random.default_rng(graine)
+    nb_inst = int(rng.integers(1, 40))
+    nb_org = int(rng.integers(1, 25))
+    ids = [f"I{k:02d}" for k in rng.permutation(nb_inst)]
+    instances = pd.DataFrame({
+        "id_instance": ids,
+        "territoire": rng.choice(["T1", "T2", "T3", "T4"], size=nb_inst),
+        "initiateur": rng.choice(list(reseau.LOGIQUE_PAR_INITIATEUR), size=nb_inst),
+    })
+    nb_sieges = int(rng.integers(0, 4 * nb_inst + 1))
+    organisations = [f"o{k}" for k in rng.integers(0, nb_org, size=nb_sieges)]
+    participants = pd.DataFrame({
+        "id_repondant": [f"r{k}" for k in range(nb_sieges)],
+        "id_instance": rng.choice(ids, size=nb_sieges) if nb_sieges else [],
+        "id_organisation": [None if rng.random() < 0.1 else o for o in organisations],
+    })
+    return instances, participants
+
+
+@pytest.fixture(scope="module")
+def jeu_defaut():
+    from paquet_analyse import chargement, chemins
+
+    return chargement.charger_jeu(chemins.jeu_defaut())
+
+
+def test_mesures_creuses_egales_a_networkx_jeu_defaut(jeu_defaut):
+    """Jeu par défaut : mesures_reseau (creux) == ancien calcul networkx, exactement."""
+    attendu = _mesures_reseau_networkx(jeu_defaut.instances, jeu_defaut.participants,
+                                       territoires=jeu_defaut.territoires)
+    obtenu = mesures_reseau(jeu_defaut.instances, jeu_defaut.participants, territoires=jeu_defaut.territoires)
+    pd.testing.assert_frame_equal(obtenu, attendu, check_exact=True)
+
+
+@pytest.mark.parametrize("graine", range(40))
+def test_mesures_creuses_egales_a_networkx_au_hasard(graine):
+    """Réseaux tirés au hasard (graine fixe) : mêmes tableaux, par territoire et par logique."""
+    instances, participants = _reseau_au_hasard(graine)
+    for par in ("territoire", "initiateur"):
+        pd.testing.assert_frame_equal(mesures_reseau(instances, participants, par=par),
+                                      _mesures_reseau_networkx(instances, participants, par=par),
+                                      check_exact=True)
+    assert reseau.nb_liens_instances(instances, participants) == (
+        len(instances), projection_instances(graphe_biparti(instances, participants)).number_of_edges())
+
+
+def _memes_graphes(g1, g2):
+    assert list(g1.nodes(data=True)) == list(g2.nodes(data=True))
+    assert list(g1.edges(data=True)) == list(g2.edges(data=True))
+    assert [list(g1.adj[n]) for n in g1] == [list(g2.adj[n]) for n in g2]
+    assert g1.graph == g2.graph
+
+
+def test_graphe_instances_identique_a_la_projection(jeu_defaut):
+    """graphe_instances == projection_instances(graphe_biparti(...)) : nœuds, arêtes,
+    poids, attributs et ordre d'insertion (donc même disposition et même dessin)."""
+    inst, part = jeu_defaut.instances, jeu_defaut.participants
+    for territoire in [None, *jeu_defaut.liste_territoires()]:
+        i = inst if territoire is None else inst[inst["territoire"] == territoire]
+        p = part[part["id_instance"].isin(i["id_instance"])]
+        _memes_graphes(reseau.graphe_instances(i, p), projection_instances(graphe_biparti(i, p)))
+    for graine in range(20):
+        i, p = _reseau_au_hasard(graine)
+        _memes_graphes(reseau.graphe_instances(i, p), projection_instances(graphe_biparti(i, p)))
+
+
+def test_connexion_creuse_et_groupee_egale_a_l_ancien_calcul(jeu_defaut):
+    """Jeu par défaut, 9 999 tirages, graine du carnet : mêmes statistiques et
+    mêmes p que trois tests séparés sur les degrés networkx (permutations
+    partagées entre mesures et tirées par lots : rien ne change)."""
+    attendu = _connexion_networkx(jeu_defaut.instances, jeu_defaut.participants, graine=20100408)
+    obtenu = connexion_selon_logique(jeu_defaut.instances, jeu_defaut.participants, graine=20100408)
+    pd.testing.assert_frame_equal(obtenu[["mesure", "statistique", "p_valeur"]], attendu, check_exact=True)
+
+
+def _deux_par_logique(graine):
+    logiques = _reseau_au_hasard(graine)[0]["initiateur"].map(reseau.LOGIQUE_PAR_INITIATEUR)
+    return min((logiques == "descendante").sum(), (logiques == "ascendante").sum()) >= 2
+
+
+#: Tirages qui ont au moins deux instances de chaque logique (sinon ErreurEffectifs).
+GRAINES_CONNEXION = [g for g in range(100, 140) if _deux_par_logique(g)][:12]
+
+
+@pytest.mark.parametrize("graine", GRAINES_CONNEXION)
+def test_connexion_egale_a_l_ancien_calcul_au_hasard(graine, monkeypatch):
+    """Réseaux au hasard, Monte Carlo ou exact, lots minuscules : mêmes p."""
+    instances, participants = _reseau_au_hasard(graine)
+    monkeypatch.setattr(reseau, "_ELEMENTS_PAR_LOT", 7)  # un tirage par lot
+    for n_tirages in (9, 999):
+        attendu = _connexion_networkx(instances, participants, n_tirages=n_tirages, graine=graine)
+        obtenu = connexion_selon_logique(instances, participants, n_tirages=n_tirages, graine=graine)
+        pd.testing.assert_frame_equal(obtenu[["mesure", "statistique", "p_valeur"]], attendu,
+                                      check_exact=True)
+
+
+def test_figure_reseau_axes_masques_memes_octets(jeu_defaut, monkeypatch):
+    """Masquer les axes (déjà invisibles) pour accélérer la mise en page ne
+    change pas un octet du PNG : même figure quand ``Axis.set_visible`` est
+    neutralisé (comportement d'avant)."""
+    import io
+
+    import matplotlib
+    import matplotlib.axis
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from paquet_analyse import figures
+
+    inst = jeu_defaut.instances[jeu_defaut.instances["territoire"] == "D'Autray"]
+    part = jeu_defaut.participants[jeu_defaut.participants["id_instance"].isin(inst["id_instance"])]
+    graphe = reseau.graphe_instances(inst, part)
+    positions = disposition(graphe, graine=20100408)
+    logiques = dict(zip(graphe.nodes, nx.get_node_attributes(graphe, "logique").values()))
+
+    def octets():
+        fig = figures.reseau_instances(graphe, positions, logiques=logiques, titre="D'Autray", simule=True)
+        tampon = io.BytesIO()
+        fig.savefig(tampon, format="png", dpi=120, metadata={"Software": None}, bbox_inches="tight")
+        plt.close(fig)
+        return tampon.getvalue()
+
+    masques = octets()
+    monkeypatch.setattr(matplotlib.axis.Axis, "set_visible", lambda self, b: None)
+    assert octets() == masques
