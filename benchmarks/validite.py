@@ -42,6 +42,7 @@ from paquet_analyse.associations import (
     exact_fisher,
     khi2_independance,
     mantel_haenszel,
+    score_2x2,
 )
 from paquet_analyse.erreurs import AvertissementPaquet
 from paquet_analyse.indicateurs import proportion_grappes, proportion_wilson
@@ -108,6 +109,8 @@ def replique_instances_nul(rng):
     k = khi2_independance(d, "expose", "issue", correction=False)
     ky = khi2_independance(d, "expose", "issue")
     f = exact_fisher(d, "expose", "issue")
+    fb = exact_fisher(d, "expose", "issue", methode_ic="blaker")
+    sc = score_2x2(d, "expose", "issue")
     m = mantel_haenszel(d, "expose", "issue", "territoire")
     lb = _terme(regression_logistique(d, "issue ~ expose"))
     la = _terme(regression_logistique(d, "issue ~ expose + territoire"))
@@ -115,6 +118,9 @@ def replique_instances_nul(rng):
         ("I", "khi-deux de Pearson"): _rejette(k["p_valeur"].iloc[0]),
         ("I", "khi-deux avec Yates"): _rejette(ky["p_valeur"].iloc[0]),
         ("I", "Fisher exact"): _rejette(f["p_valeur"].iloc[0]),
+        ("I", "Blaker exact (p et IC accordés)"): _rejette(fb["p_valeur"].iloc[0]),
+        ("I", "score de Miettinen-Nurminen (khi-deux N-1)"): _rejette(sc["p_valeur"].iloc[0]),
+        ("I", "Wald du RC de Mantel-Haenszel (RBG)"): _rejette(m.p_wald),
         ("I", "CMH sans correction"): _rejette(m.p_cmh_non_corrige),
         ("I", "CMH avec correction"): _rejette(m.p_cmh_corrige),
         ("I", "Breslow-Day"): _rejette(m.p_breslow_day),
@@ -122,6 +128,12 @@ def replique_instances_nul(rng):
         ("I", "logistique ajustée territoire"): _rejette(la["p_valeur"].iloc[0]),
         ("C", "RC empirique, IC de Woolf"): _couvre(k, 1.0),
         ("C", "RC conditionnel, IC exact de Fisher"): _couvre(f, 1.0),
+        ("C", "RC conditionnel, IC exact de Blaker"): _couvre(fb, 1.0),
+        ("C", "RC, IC du score de Miettinen-Nurminen"): _couvre(sc, 1.0),
+        ("P", "accord IC-p : Blaker"): _couvre(fb, 1.0) == (not _rejette(fb["p_valeur"].iloc[0])),
+        ("P", "accord IC-p : score"): _couvre(sc, 1.0) == (not _rejette(sc["p_valeur"].iloc[0])),
+        ("P", "accord IC-p : Mantel-Haenszel (Wald)"): bool(m.ic_bas <= 1.0 <= m.ic_haut) == (not _rejette(m.p_wald)),
+        ("P", "accord IC-p : Fisher central (avant)"): _couvre(f, 1.0) == (not _rejette(f["p_valeur"].iloc[0])),
         ("C", "RC de Mantel-Haenszel (RBG)"): bool(m.ic_bas <= 1.0 <= m.ic_haut),
         ("C", "RC logistique brute (Wald)"): _couvre(lb, 1.0),
         ("C", "RC logistique ajustée (Wald)"): _couvre(la, 1.0),
@@ -139,6 +151,7 @@ def replique_instances_effet(rng):
         ("C", "RC logistique ajustée (Wald)"): _couvre(la, vrai),
         ("I", "Breslow-Day (homogénéité vraie)"): _rejette(m.p_breslow_day),
         ("P", "puissance CMH sans correction"): _rejette(m.p_cmh_non_corrige),
+        ("P", "puissance Wald du RC de Mantel-Haenszel"): _rejette(m.p_wald),
     }
 
 
@@ -147,7 +160,10 @@ def replique_petit_territoire(rng):
     d = simuler_instances(rng, NB_PETIT_TERRITOIRE)
     d["issue"] = rng.random(len(d)) < 0.3  # issue plus rare : attendus parfois < 5
     a = association(d, "expose", "issue")
+    ab = association(d, "expose", "issue", methode_ic="blaker")
     return {
+        ("I", "association accordée (score ou Blaker)"): _rejette(ab["p_valeur"].iloc[0]),
+        ("C", "association accordée : IC"): _couvre(ab, 1.0),
         ("I", "khi-deux de Pearson"): _rejette(
             khi2_independance(d, "expose", "issue", correction=False)["p_valeur"].iloc[0]),
         ("I", "Fisher exact"): _rejette(exact_fisher(d, "expose", "issue")["p_valeur"].iloc[0]),

@@ -32,7 +32,7 @@ from . import plan as plan_
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
 COLONNES_RESULTATS = [
-    "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "methode",
+    "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
     "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
     "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
     "puissance_cible", "statut", "note", "case_sous_le_seuil",
@@ -206,7 +206,7 @@ def nb_hors_definition(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire:
 def _ligne(h, portee, territoire, **valeurs) -> dict:
     base = {"id": h.id, "famille": h.famille, "question": h.question, "niveau": h.niveau,
             "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
-            "methode": "", "estimateur": "", "effectif": 0, "manquants": 0, "hors_definition": 0,
+            "test": "", "methode": "", "estimateur": "", "effectif": 0, "manquants": 0, "hors_definition": 0,
             "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
@@ -229,7 +229,8 @@ METHODE_IC_EXACTE = "blaker"
 def _association(t: pd.DataFrame, h) -> dict:
     """Politique d'inférence : la p vient du test que l'IC montré inverse (Blaker exact, ou score)."""
     r = associations.association(t, h.exposition, h.issue, methode_ic=METHODE_IC_EXACTE).iloc[0]
-    return {"methode": r["methode"], "estimateur": r["estimateur"], "effectif": int(r["effectif"]),
+    test = {"score_miettinen_nurminen": "score (Miettinen-Nurminen)", "fisher_exact": "exact de Blaker"}
+    return {"test": test.get(r["test"], r["test"]), "methode": r["methode"], "estimateur": r["estimateur"], "effectif": int(r["effectif"]),
             "mesure": "rapport_cotes", "estimation": r["rapport_cotes"], "ic_bas": r["ic_bas"],
             "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
 
@@ -245,14 +246,24 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
         mesure, est = "difference", "coefficient"
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
-    marginal = "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression"
-    estimateur = (f"RC ajusté, {marginal}" if mesure == "rapport_cotes" else f"écart de moyennes ajusté, {marginal}")
-    # statistique publiée : le khi-deux de Wald (z²) à 1 ddl, le test qu'inverse l'IC de Wald
+    poids = "poids" in t.columns
+    if mesure == "rapport_cotes":
+        modele = ("régression logistique pondérée (plan de sondage)" if poids else
+                  "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression logistique")
+        estimateur = f"RC ajusté, {modele}"
+    else:
+        modele = ("moindres carrés pondérés (plan de sondage)" if poids else
+                  "moindres carrés, erreurs types robustes aux grappes" if h.grappes else "moindres carrés")
+        estimateur = f"écart de moyennes ajusté, {modele}"
+    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GEE, GLM),
+    # le khi-deux de Wald z² à 1 ddl
+    student = not pd.isna(terme["ddl"])
+    statistique = float(terme["statistique"]) if student else float(terme["statistique"]) ** 2
     return {"methode": f"{terme['methode']} ; formule : {formule}", "estimateur": estimateur,
             "effectif": int(terme["effectif"]), "nb_grappes": terme["nb_grappes"], "mesure": mesure,
             "estimation": terme[est], "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"],
-            "statistique": float(terme["statistique"]) ** 2, "ddl": 1, "p_valeur": terme["p_valeur"],
-            "statut": statut}
+            "statistique": statistique, "ddl": terme["ddl"] if student else 1, "p_valeur": terme["p_valeur"],
+            "test": "t de Student" if student else "Wald (z²)", "statut": statut}
 
 
 def _valeurs_mh(r, *, homogeneite: bool) -> dict:
@@ -263,10 +274,10 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
     ddl et p, sans rapport de cotes (le RC commun est celui de l'hypothèse d'association).
     """
     if homogeneite:
-        return {"methode": ("Breslow-Day avec correction de Tarone : homogénéité des rapports de cotes entre "
+        return {"test": "Breslow-Day (Tarone)", "methode": ("Breslow-Day avec correction de Tarone : homogénéité des rapports de cotes entre "
                             "territoires"), "estimateur": "", "effectif": int(r.effectif), "mesure": "homogeneite",
                 "statistique": r.tarone, "ddl": r.ddl_breslow_day, "p_valeur": r.p_tarone}
-    return {"methode": ("Mantel-Haenszel stratifié par territoire ; p du test de Wald du log du RC commun, "
+    return {"test": "Wald (Mantel-Haenszel)", "methode": ("Mantel-Haenszel stratifié par territoire ; p du test de Wald du log du RC commun, "
                         "celui qu'inverse l'IC de Robins-Breslow-Greenland"),
             "estimateur": associations.ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
             "effectif": int(r.effectif), "mesure": "rapport_cotes", "estimation": r.rapport_cotes,
@@ -394,9 +405,8 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
     """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
-    colonnes = ["id", "territoire", "exposition", "issue", "effectif", "mesure", "estimation", "ic_bas",
-                "ic_haut", "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + \
-        ["puissance", "statut", "case_sous_le_seuil"]
+    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+                "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
     return resultats[colonnes]
 
 
@@ -470,12 +480,23 @@ def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.Tablea
             valeurs[c] = valeurs[c].mask(supprimer)
             masque[c] = masque[c].to_numpy() | supprimer
     note = p.note
-    if any(c in valeurs.columns for c in COLONNES_ARRONDIES):
-        note += f" Effectifs arrondis à {ARRONDI} près."
+    if supprimer.any() and not p.masque.to_numpy().any():
+        note = ""  # « aucune suppression » serait faux : les statistiques de certaines lignes le sont
+    arrondies = [carnet_en_tete(c) for c in COLONNES_ARRONDIES if c in valeurs.columns]
+    if arrondies:
+        note += f" Arrondis à {ARRONDI} près : {', '.join(arrondies)} ; les autres effectifs sont exacts."
     if supprimer.any():
-        note += (f" « {p.marque} » aussi pour le rapport de cotes, l'IC et p d'un test dont une case compte "
-                 f"moins de {seuil} : ils permettraient de la retrouver.")
+        note += (f" « {p.marque} » pour le rapport de cotes, l'IC, p et la statistique d'un test dont une case "
+                 f"compte moins de {seuil} : ils permettraient de la retrouver.")
+    note = note.strip()
     return replace(p, valeurs=valeurs, masque=masque, primaires=p.primaires, note=note)
+
+
+def carnet_en_tete(colonne: str) -> str:
+    """L'en-tête français d'une colonne, tel que les carnets l'affichent."""
+    from . import carnet
+
+    return carnet.EN_TETES.get(colonne, colonne).lower()
 
 
 def portrait_brut(donnees: Donnees, territoire: str | None = None) -> pd.DataFrame:
@@ -773,10 +794,11 @@ def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
         par_item = fiabilite.correlations_item_total(p, items)
     par_item.insert(1, "libelle", [dictionnaire.libelle(i) for i in par_item["item"]])
     a = alpha.iloc[0]
-    phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], int(a["effectif"]))
+    arrondi = lambda n: int(np.floor(n / ARRONDI + 0.5) * ARRONDI)  # noqa: E731 (comme les tableaux publiés)
+    phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], arrondi(int(a["effectif"])))
     ecartes, seuil = int(a["manquants"]), seuil_confidentialite(donnees)
     if ecartes:  # un petit nombre de personnes ne se publie pas, même dans une phrase
-        combien = str(ecartes) if ecartes >= seuil else f"moins de {seuil}"
+        combien = f"environ {arrondi(ecartes)}" if ecartes >= seuil else f"moins de {seuil}"
         phrase += f" ({combien} répondants écartés : au moins une condition sans réponse.)"
     if colonne_poids(donnees):
         phrase += " Alpha et corrélations item-total non pondérés : les poids de sondage ne s'y appliquent pas."
@@ -876,6 +898,11 @@ def figures_reseau(donnees: Donnees):
         projection = reseau.graphe_instances(d.instances, d.participants)  # sans graphe biparti networkx
         positions = reseau.disposition(projection, graine=20100408)
         logiques = dict(zip(d.instances["id_instance"], d.instances["logique_initiateur"].astype(str)))
+        # compter les points d'une couleur redonnerait un effectif : une logique de 1 à seuil - 1
+        # concertations dans ce territoire, et aucune couleur n'est montrée
+        comptes = pd.Series(list(logiques.values())).value_counts()
+        if ((comptes >= 1) & (comptes < seuil_confidentialite(donnees))).any():
+            logiques = {}
         fig = figures.reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,
                                        titre=f"{territoire} : concertations reliées par des organisations partagées")
         yield f"reseau_{chemins.nom_sur(territoire)}", confidentialite.FigureProtegee(

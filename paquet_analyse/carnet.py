@@ -98,7 +98,8 @@ EN_TETES = {
     "case_sous_le_seuil": "Petite case (statistiques supprimées)", "graine": "Graine", "erreur_mc": "Erreur Monte-Carlo",
     "replicats": "Jeux simulés", "echecs": "Échecs", "seuil": "Seuil", "cci": "CCI", "supprime": "Petite case (statistiques supprimées)",
     "estimateur": "Estimateur", "hors_definition": "Hors définition", "famille_ajustement": "Famille d'ajustement",
-    "puissance": "Puissance (effet prévu)", "puissance_cible": "Effet prévu",
+    "puissance": "Puissance (écart prévu)", "puissance_cible": "Écart prévu",
+    "rapport_cotes_ecart": "RC du territoire qui s'écarte", "nb_instances_par_territoire": "Concertations par MRC",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {
@@ -108,13 +109,15 @@ VALEURS = {
     "statut": {"ok": "estimé", "non_estimable": "non estimable"},
     "test": {"khi2": "khi-deux", "fisher_exact": "exact (Fisher)", "wald_gee": "Wald (GEE, grappes)",
              "wald_plan_f": "F de Wald (plan de sondage)", "wald_glm": "Wald", "aucun": "aucun",
-             "score_miettinen_nurminen": "score (Miettinen-Nurminen)"},
+             "score_miettinen_nurminen": "score (Miettinen-Nurminen)", "cmh": "CMH", "breslow_day": "Breslow-Day",
+             "association": "association", "gee": "GEE"},
     "alternative": {"two-sided": "bilatérale", "less": "unilatérale (inférieure)", "greater": "unilatérale (supérieure)"},
     "unite": {"proportion": "%"},
 }
 COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
 COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
-DECIMALES_COLONNES = {"puissance": 2, "moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
+DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisations_partagees": 0,
+                      "moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
                       "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3}
 
 

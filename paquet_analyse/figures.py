@@ -192,7 +192,11 @@ def conditions_par_logique(participants: pd.DataFrame, *, par: str = "territoire
 
 def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str, etiquettes: dict | None = None,
                      simule: bool = False):
-    """Réseau entre instances (liens = organisations partagées), couleurs par logique d'initiation."""
+    """Réseau entre instances (liens = organisations partagées), couleurs par logique d'initiation.
+
+    ``logiques`` vide : une seule couleur et une légende qui dit pourquoi (une
+    logique compte trop peu de concertations pour être montrée).
+    """
     import networkx as nx
 
     appliquer_theme()
@@ -200,16 +204,21 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
     poids = [projection.edges[e].get("weight", 1) for e in projection.edges]
     nx.draw_networkx_edges(projection, positions, ax=ax, width=[0.4 + 0.6 * w for w in poids], alpha=0.35,
                            edge_color="#7f7f7f")
-    couleurs = [PALETTE_LOGIQUE.get(str(logiques.get(n)), "#7f7f7f") for n in projection.nodes]
+    couleurs = ([PALETTE_LOGIQUE.get(str(logiques.get(n)), "#7f7f7f") for n in projection.nodes] if logiques
+                else "#4d4d4d")
     tailles = [30 + 12 * projection.degree(n) for n in projection.nodes]
     nx.draw_networkx_nodes(projection, positions, ax=ax, node_color=couleurs, node_size=tailles, linewidths=0.5,
                            edgecolors="white")
     if etiquettes:
         nx.draw_networkx_labels(projection, positions, labels=etiquettes, ax=ax, font_size=7)
-    for nom, couleur in PALETTE_LOGIQUE.items():
-        ax.scatter([], [], color=couleur, label=dictionnaire.libelle_code("logique_initiateur", nom).split(" (")[0])
-    ax.legend(title="Logique d'initiation", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=True,
-              borderaxespad=0)  # hors du dessin : aucune concertation cachée
+    if logiques:
+        for nom, couleur in PALETTE_LOGIQUE.items():
+            ax.scatter([], [], color=couleur, label=dictionnaire.libelle_code("logique_initiateur", nom).split(" (")[0])
+        ax.legend(title="Logique d'initiation", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=True,
+                  borderaxespad=0)  # hors du dessin : aucune concertation cachée
+    else:
+        ax.text(1.01, 1, "Logique d'initiation non montrée :\nune logique compte trop peu\nde concertations "
+                "(confidentialité)", transform=ax.transAxes, va="top", ha="left", fontsize=8)
     ax.set_title(_couper(titre, 60))
     ax.set_axis_off()
     # Axes masqués aussi pour la mise en page : sans cela, matplotlib calcule

@@ -82,8 +82,11 @@ def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
 
     nb = nbformat.read(carnet, as_version=4)
     exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                               extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport")
-    corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": Path(carnet).stem}})
+                               extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport",
+                               language_code="fr")
+    territoire = nb.metadata.get("papermill", {}).get("parameters", {}).get("territoire")
+    titre = TITRES.get(Path(carnet).stem, Path(carnet).stem) + (f" — {territoire}" if territoire else "")
+    corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": titre}})
     from . import sorties
 
     return sorties.ecrire_texte(corps, cible)

@@ -68,9 +68,10 @@ def phrase_rapport_cotes(estimation: float, bas: float, haut: float, *, expositi
         sens = f"les cotes de « {iss} » sont pratiquement les mêmes"
     elif estimation >= 1:
         sens = f"les cotes de « {iss} » sont {texte.nombre_fr(estimation, 2)} fois plus élevées"
-    else:
-        sens = f"les cotes de « {iss} » sont {texte.nombre_fr(1 / estimation, 2)} fois plus faibles"
-    phrase = f"Quand « {expo} » est vrai, {sens} que sinon (rapport de cotes {texte.nombre_fr(estimation, 2)} ; {ic})."
+    else:  # « multipliées par 0,38 » : le même nombre que le tableau (1/0,38 arrondi ne le serait pas)
+        sens = f"les cotes de « {iss} » sont plus faibles : multipliées par {texte.nombre_fr(estimation, 2)} par rapport"
+    suite = " aux autres cas" if sens.endswith("par rapport") else " que sinon"
+    phrase = f"Quand « {expo} » est vrai, {sens}{suite} (rapport de cotes {texte.nombre_fr(estimation, 2)} ; {ic})."
     if not _nan(bas) and not _nan(haut) and bas <= 1 <= haut:
         phrase += " L'intervalle contient 1 : les données sont compatibles avec l'absence d'association."
     if _imprecis(bas, haut):
@@ -83,7 +84,7 @@ def phrase_difference(estimation: float, bas: float, haut: float, *, exposition:
     if _nan(estimation):
         return f"L'écart de « {iss} » selon « {expo} » n'est pas estimable."
     sens = "plus élevé" if estimation >= 0 else "plus bas"
-    phrase = (f"Quand « {expo} » est vrai, « {iss} » est en moyenne {sens} de "
+    phrase = (f"Quand « {expo} » est vrai, la valeur de « {iss} » est en moyenne {sens} de "
               f"{texte.nombre_fr(abs(estimation), 1)} points (IC à 95 % de {texte.nombre_fr(bas, 1)} "
               f"à {texte.nombre_fr(haut, 1)}).")
     if not _nan(bas) and bas <= 0 <= haut:
@@ -113,10 +114,13 @@ def phrase_puissance(r) -> str:
 
 
 def _texte_statistique(r) -> str:
+    """« t = 2,92 à 38 ddl » (loi de Student) ou « khi-deux 4,36 à 1 ddl » ; rien pour un test exact."""
     stat, ddl = r.get("statistique", math.nan), r.get("ddl", math.nan)
     if _nan(stat) or _nan(ddl):
         return ""
-    return f"khi-deux {texte.nombre_fr(stat, 2)} à {int(ddl)} ddl, "
+    if r.get("test") == "t de Student":
+        return f"t = {texte.nombre_fr(stat, 2)} à {int(ddl)} ddl"
+    return f"khi-deux {texte.nombre_fr(stat, 2)} à {int(ddl)} ddl"
 
 
 def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
@@ -152,14 +156,13 @@ def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
                                   exposition=r["exposition"], issue=r["issue"])
         objet = "d'association"
     p, pa = r["p_valeur"], r.get("p_ajustee", math.nan)
-    accord = "" if homogeneite else "test qu'inverse l'intervalle"
-    details = ", ".join(x for x in (_texte_statistique(r).rstrip(", "), accord) if x)
+    accord = "" if homogeneite else "le test qu'inverse l'intervalle"
+    details = ", ".join(x for x in (str(r.get("test", "") or ""), _texte_statistique(r), accord) if x)
     p_texte = texte.valeur_p(p) + (f" ({details})" if details else "")
     if not _nan(pa):
         famille = str(r.get("famille_ajustement", "") or "")
         valeur = texte.valeur_p(pa).removeprefix("p ")  # « = 0,218 » ou « < 0,001 »
-        p_texte += (f" ; p ajustée pour comparaisons multiples (Benjamini-Hochberg"
-                    + (f", famille : {famille}" if famille else "") + f") {valeur}")
+        p_texte += f" ; p ajustée {valeur}"  # méthode et familles : dans l'introduction de la section
         preuve = force_preuve(pa)
     else:
         preuve = force_preuve(p)
@@ -175,16 +178,28 @@ def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
                    "données.")
     if preuve == "aucune preuve":
         phrase += phrase_puissance(r)
-    hors = r.get("hors_definition", 0)
-    if not _nan(hors) and hors:
-        unites = "participants" if r.get("niveau") == "participants" else "concertations"
-        phrase += (f" Environ {int(hors)} {unites} sont hors de la définition de l'exposition ou de l'issue (par "
-                   "exemple initiateur « autre », ni descendant ni ascendant) : ce ne sont pas des réponses "
-                   "manquantes.")
     # les mises en garde du test (peu de grappes, petits effectifs attendus, séparation) accompagnent
     # le verdict qu'elles nuancent, dans le texte comme dans le tableau
     note = str(r.get("note", "") or "").strip()
     return phrase + (f" **Attention** : {note.rstrip('.')}." if note else "")
+
+
+def phrase_hors_definition(tableau: pd.DataFrame) -> str:
+    """Une phrase (une fois par section) sur les unités hors de la définition d'une variable."""
+    if "hors_definition" not in tableau.columns:
+        return ""
+    lignes = []
+    for niveau, unites in (("instances", "concertations"), ("participants", "participants")):
+        valeurs = pd.to_numeric(tableau.loc[tableau["niveau"] == niveau, "hors_definition"], errors="coerce")
+        if valeurs.notna().any() and valeurs.max() > 0:
+            lignes.append(f"environ {int(valeurs.max())} {unites}")
+    if not lignes:
+        return ("Aucune unité n'est hors de la définition des variables testées : les unités écartées sont des "
+                "réponses manquantes (colonne « Manquants » des tableaux publiés).")
+    return ("Hors définition, pas manquants : au plus " + " et ".join(lignes) + " sont hors de la définition "
+            "d'une variable testée (par exemple un initiateur « autre », ni descendant ni ascendant) ; ils sont "
+            "écartés de ces tests et comptés dans la colonne « Hors définition » des tableaux publiés, pas parmi "
+            "les réponses manquantes.")
 
 
 def phrase_part(ligne) -> str:
@@ -213,7 +228,7 @@ def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
     qualite = ("excellente" if alpha >= 0.9 else "bonne" if alpha >= 0.8 else "acceptable" if alpha >= 0.7
                else "insuffisante")
     return (f"Alpha de Cronbach des huit conditions : {texte.nombre_fr(alpha, 3)} (IC à 95 % de "
-            f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n = {n}) : cohérence interne {qualite}"
+            f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n ≈ {n}) : cohérence interne {qualite}"
             + (", l'indice peut être résumé par sa moyenne." if alpha >= 0.7 else
                " ; l'indice moyen est à interpréter avec prudence."))
 
@@ -270,9 +285,11 @@ def phrases_connexion(tableau: pd.DataFrame) -> list[str]:
     phrases = ["Comparaison exploratoire, hors du plan d'analyse : les p ci-dessous ne sont pas ajustées et "
                "ne donnent pas de verdict ; elles disent seulement si l'écart observé est inhabituel quand on "
                "permute au hasard les logiques entre concertations."] if len(tableau) else []
+    noms = {"degre": "tables liées (degré)", "degre_pondere": "organisations partagées (degré pondéré)",
+            "isolee": "part de tables isolées"}
     for _, r in tableau.iterrows():
         sens = "plus" if r["difference"] > 0 else "moins"
-        phrases.append(f"Mesure « {r['mesure']} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
+        phrases.append(f"Mesure « {noms.get(r['mesure'], r['mesure'])} » : moyenne {texte.nombre_fr(r['moyenne_1'], 2)} pour les "
                        f"concertations {r['groupe_1']}s contre {texte.nombre_fr(r['moyenne_2'], 2)} pour les "
                        f"{r['groupe_2']}s ({sens} élevée chez les {r['groupe_1']}s) ; "
                        f"{texte.valeur_p(r['p_valeur'])} (test de permutation).")

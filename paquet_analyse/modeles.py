@@ -57,6 +57,7 @@ COLONNES_MODELE = [
     "coefficient",
     "erreur_type",
     "statistique",
+    "ddl",
     "p_valeur",
     "rapport_cotes",
     "ic_bas",
@@ -451,6 +452,16 @@ def _avertir_separation(termes, drapeaux, messages):
     )
 
 
+def _ddl_student(resultat) -> float:
+    """Degrés de liberté de la loi de Student de `statistique` (t) ; NaN pour un z (GLM, GEE)."""
+    if isinstance(resultat, _ResultatPlan):
+        return float(resultat.ddl) if resultat.ddl > 0 else np.nan
+    if getattr(resultat, "use_t", False):
+        ddl = getattr(resultat, "df_resid_inference", None)
+        return float(ddl if ddl is not None else resultat.df_resid)
+    return np.nan
+
+
 def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=False, **communs):
     """Tableau rangé des termes (colonnes :data:`COLONNES_MODELE`).
 
@@ -468,17 +479,18 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=Fals
             "coefficient": coef,
             "erreur_type": np.asarray(resultat.bse, dtype=float),
             "statistique": np.asarray(resultat.tvalues, dtype=float),
+            "ddl": _ddl_student(resultat),
             "p_valeur": np.asarray(resultat.pvalues, dtype=float),
             "rapport_cotes": np.exp(coef) if exponentielle else np.nan,
             "ic_bas": transf(ic[:, 0]),
             "ic_haut": transf(ic[:, 1]),
         })
-    tab.loc[drapeaux, ["coefficient", "erreur_type", "statistique", "p_valeur",
+    tab.loc[drapeaux, ["coefficient", "erreur_type", "statistique", "ddl", "p_valeur",
                        "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
     tab["separation"] = drapeaux
     tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée (NaN)", "")
     if sans_inference:
-        tab[["erreur_type", "statistique", "p_valeur", "ic_bas", "ic_haut"]] = np.nan
+        tab[["erreur_type", "statistique", "ddl", "p_valeur", "ic_bas", "ic_haut"]] = np.nan
         tab["note"] = [
             n or f"moins de {MIN_GRAPPES_INFERENCE} grappes : aucune inférence" for n in tab["note"]
         ]

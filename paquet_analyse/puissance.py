@@ -272,9 +272,9 @@ def _majuscule(texte: str) -> str:
     return texte[:1].upper() + texte[1:]
 
 
-NOMS_TESTS = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun (CMH)",
-              "breslow_day": "l'écart d'un territoire (Breslow-Day)",
-              "gee": "l'effet au niveau des participants (GEE)"}
+NOMS_TESTS = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun, test CMH",
+              "breslow_day": "l'écart d'un territoire, test de Breslow-Day",
+              "gee": "l'association au niveau des participants, GEE"}
 
 
 def phrase_taille(courbe, *, cible=0.8):
@@ -291,7 +291,7 @@ def phrase_taille(courbe, *, cible=0.8):
     p = courbe.loc[courbe["nb_instances"] == n].iloc[0]
     return (f"Pour détecter {quoi} (RC = {rc:g}) avec au moins {pct} de puissance au seuil "
             f"{texte.nombre_fr(p['seuil'], 2)}, il faut enquêter environ {n} tables par MRC (puissance simulée "
-            f"{p['puissance']:.2f} ± {p['erreur_mc']:.2f}, erreur type Monte-Carlo sur "
+            f"{texte.nombre_fr(p['puissance'], 2)} ± {texte.nombre_fr(p['erreur_mc'], 2)}, erreur type Monte-Carlo sur "
             f"{int(p['replicats'])} jeux SIMULÉS).")
 
 

@@ -218,7 +218,7 @@ def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
     f = analyses.forets(donnees_defaut)
     effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
     assert effectifs and all(n % 5 == 0 for n in effectifs)
-    assert any("famille : tests d'homogénéité" in p for p in f.phrases)
+    assert any("p ajustée" in p and "Breslow-Day" in p for p in f.phrases)
 
 
 # Hétérogénéité entre territoires et poids de sondage
@@ -283,3 +283,26 @@ def test_poids_dans_les_analyses(donnees_defaut):
     assert "pondérée par « poids »" in r["methode"]
     r0 = analyses.tester_hypothese(donnees_defaut, h, portee="region")
     assert "pondérée" not in r0["methode"]
+
+
+def test_reseau_sans_couleurs_quand_une_logique_est_rare(donnees_defaut):
+    """Compter les points d'une couleur redonnerait un petit effectif (initiateur « autre », 1 à 4 par
+    territoire) : la figure n'a alors ni couleurs par logique ni légende, mais une note."""
+    import matplotlib.pyplot as plt
+
+    inst = donnees_defaut.instances
+    for nom, protegee in analyses.figures_reseau(donnees_defaut):
+        territoire = next(t for t in donnees_defaut.jeu.liste_territoires() if nom.endswith(chemins_nom(t)))
+        comptes = inst.loc[inst["territoire"] == territoire, "logique_initiateur"].astype(str).value_counts()
+        rare = ((comptes >= 1) & (comptes < 5)).any()
+        ax = protegee.figure.axes[0]
+        assert (ax.get_legend() is None) == rare, territoire
+        if rare:
+            assert any("non montrée" in t.get_text() for t in ax.texts)
+        plt.close(protegee.figure)
+
+
+def chemins_nom(territoire):
+    from paquet_analyse import chemins
+
+    return chemins.nom_sur(territoire)

@@ -29,7 +29,7 @@ def test_phrase_suit_le_sens_et_la_force():
     assert "p = 0,004" in phrase and "preuve nette d'association" in phrase
     assert "dans le territoire Joliette" in phrase and "n ≈ 56" in phrase  # effectif publié arrondi
     inverse = interpretation.phrase_hypothese(_resultat(estimation=0.5, ic_bas=0.2, ic_haut=1.3, p_valeur=0.2))
-    assert "2,00 fois plus faibles" in inverse and "contient 1" in inverse and "aucune preuve d'association" in inverse
+    assert "plus faibles : multipliées par 0,50 par rapport aux autres cas" in inverse and "contient 1" in inverse and "aucune preuve d'association" in inverse
 
 
 def test_phrase_signale_l_imprecision_et_le_non_estimable():
@@ -58,7 +58,7 @@ def test_phrase_p_ajustee_explique_le_desaccord_avec_l_ic():
                   famille_ajustement="tests d'association de la région", puissance=0.95,
                   puissance_cible="un rapport de cotes de 2")
     phrase = interpretation.phrase_hypothese(r)
-    assert "p = 0,030" in phrase and "p ajustée" in phrase and "= 0,090" in phrase
+    assert "p = 0,030" in phrase and "p ajustée = 0,090" in phrase and "t de Student" not in phrase
     assert "preuve faible d'association" in phrase and "ne résiste pas à l'ajustement" in phrase
     assert "Puissance" not in phrase  # pas d'absence de preuve ici
 
@@ -109,3 +109,10 @@ def test_comparaison_exploratoire_sans_verdict():
     phrases = interpretation.phrases_connexion(t)
     assert "exploratoire" in phrases[0] and "p = 0,400" in phrases[1]
     assert not any("preuve" in p for p in phrases)
+
+
+def test_rc_inferieur_a_un_meme_nombre_que_le_tableau():
+    """RC 0,375 : la phrase dit 0,38 comme le tableau, pas « 2,67 fois plus faibles » (1/0,375)."""
+    phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_2000",
+                                                 issue="gestion_programmes")
+    assert "multipliées par 0,38" in phrase and "2,67" not in phrase
