@@ -678,9 +678,12 @@ class Croisement:
     phrase: str
     simule: bool
 
-    def figure(self) -> "confidentialite.FigureProtegee":
+    def figure(self) -> "confidentialite.FigureProtegee | NonDisponible":
         from . import figures
 
+        if self.residus.isna().all().all():  # une carte toute grise n'apprendrait rien au lecteur
+            return NonDisponible("aucune carte des résidus : chaque ligne ou colonne du tableau a une case "
+                                 "supprimée pour la confidentialité, et ses résidus permettraient de la retrouver.")
         fig = figures.carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
         return confidentialite.FigureProtegee(fig, sources=(self.tableau,))
 

@@ -120,7 +120,8 @@ def test_croisement_ne_montre_aucun_residu_de_case_supprimee(donnees_defaut):
                 lambda t: t if territoire is None else t[donnees_defaut.instances.loc[t.index, "territoire"] == territoire]
             ).shape[0]), seuil=5) == []
         fig = c.figure()
-        assert isinstance(fig, confidentialite.FigureProtegee) and fig.sources == (c.tableau,)
+        if not c.residus.isna().all().all():
+            assert isinstance(fig, confidentialite.FigureProtegee) and fig.sources == (c.tableau,)
 
 
 def test_forets_sans_effectifs_de_cases(donnees_defaut):
@@ -306,3 +307,13 @@ def chemins_nom(territoire):
     from paquet_analyse import chemins
 
     return chemins.nom_sur(territoire)
+
+
+def test_pas_de_carte_des_residus_toute_grise(donnees_defaut):
+    """Quand tous les résidus sont supprimés, la figure est remplacée par une note (rien de publié)."""
+    c = analyses.croisement(donnees_defaut, "initiateur", "thematique")
+    figure = c.figure()
+    if c.residus.isna().all().all():
+        assert isinstance(figure, analyses.NonDisponible) and "aucune carte" in repr(figure)
+    else:
+        assert isinstance(figure, confidentialite.FigureProtegee)
