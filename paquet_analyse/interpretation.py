@@ -85,8 +85,8 @@ def phrase_difference(estimation: float, bas: float, haut: float, *, exposition:
         return f"L'écart de « {iss} » selon « {expo} » n'est pas estimable."
     sens = "plus élevé" if estimation >= 0 else "plus bas"
     phrase = (f"Quand « {expo} » est vrai, la valeur de « {iss} » est en moyenne {sens} de "
-              f"{texte.nombre_fr(abs(estimation), 1)} points (IC à 95 % de {texte.nombre_fr(bas, 1)} "
-              f"à {texte.nombre_fr(haut, 1)}).")
+              f"{texte.nombre_fr(abs(estimation), 2)} points (IC à 95 % de {texte.nombre_fr(bas, 2)} "
+              f"à {texte.nombre_fr(haut, 2)}).")
     if not _nan(bas) and bas <= 0 <= haut:
         phrase += " L'intervalle contient 0 : les données sont compatibles avec l'absence d'écart."
     return phrase
@@ -190,9 +190,12 @@ def phrase_hors_definition(tableau: pd.DataFrame) -> str:
         return ""
     lignes = []
     for niveau, unites in (("instances", "concertations"), ("participants", "participants")):
-        valeurs = pd.to_numeric(tableau.loc[tableau["niveau"] == niveau, "hors_definition"], errors="coerce")
+        bloc = tableau[(tableau["niveau"] == niveau) & (tableau["statut"] != "non_disponible")]
+        valeurs = pd.to_numeric(bloc["hors_definition"], errors="coerce")
         if valeurs.notna().any() and valeurs.max() > 0:
             lignes.append(f"environ {int(valeurs.max())} {unites}")
+        elif valeurs.isna().any():  # supprimé à la publication : un petit nombre, non publié
+            lignes.append(f"quelques {unites} (nombre non publié : confidentialité)")
     if not lignes:
         return ("Aucune unité n'est hors de la définition des variables testées : les unités écartées sont des "
                 "réponses manquantes (colonne « Manquants » des tableaux publiés).")

@@ -74,7 +74,7 @@ def test_absence_de_preuve_porte_la_puissance():
 
 def test_phrase_difference_et_alpha():
     d = interpretation.phrase_difference(-6.25, -9.1, -3.4, exposition="descendante", issue="indice_conditions")
-    assert "plus bas de 6,2 points" in d or "plus bas de 6,3 points" in d
+    assert "plus bas de 6,25 points" in d and "de -9,10 à -3,40" in d
     assert "contient 0" not in d
     a = interpretation.phrase_alpha(0.84, 0.82, 0.86, 2300)
     assert "0,840" in a and "bonne" in a
@@ -116,3 +116,17 @@ def test_rc_inferieur_a_un_meme_nombre_que_le_tableau():
     phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_2000",
                                                  issue="gestion_programmes")
     assert "multipliées par 0,38" in phrase and "2,67" not in phrase
+
+
+def test_hors_definition_supprime_n_est_pas_aucun():
+    """Un nombre hors définition supprimé (1 à 4, « x ») n'est pas « aucune unité »."""
+    import pandas as pd
+
+    t = pd.DataFrame({"niveau": ["instances", "participants"], "statut": ["ok", "ok"],
+                      "hors_definition": [float("nan"), 0.0]})
+    phrase = interpretation.phrase_hors_definition(t)
+    assert "quelques concertations" in phrase and "Aucune" not in phrase
+    zero = interpretation.phrase_hors_definition(t.assign(hors_definition=[0.0, 0.0]))
+    assert zero.startswith("Aucune unité")
+    dix = interpretation.phrase_hors_definition(t.assign(hors_definition=[10.0, 80.0]))
+    assert "environ 10 concertations et environ 80 participants" in dix
