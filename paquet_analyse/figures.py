@@ -110,7 +110,7 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     for i, r in d.iterrows():
         if bool(r.get("supprime", False)):  # strate à petite case : rien de ce qui en est tiré n'est montré
             ax.text(bas_lim, i, "  supprimé (confidentialité : une case sous le seuil)", va="center", fontsize=8,
-                    color="#7f7f7f")
+                    color="#7f7f7f", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # lisible sur la grille
             continue
         est, lo, hi = (float(r[c]) for c in ("rapport_cotes", "ic_bas", "ic_haut"))
         lo_aff = lo if np.isfinite(lo) and lo > 0 else bas_lim
@@ -125,7 +125,11 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
     ax.axvline(1, color="#7f7f7f", ls="--", lw=1)
     ax.set_xscale("log")
     ax.set_xlim(bas_lim, haut_lim)
-    ax.xaxis.set_major_formatter(_virgule(1))
+    # graduations lisibles sur l'échelle log (une seule « 1,0 » sinon, sur une étendue de moins d'une décade)
+    graduations = [g for g in (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100, 200, 500, 1000)
+                   if bas_lim <= g <= haut_lim]
+    ax.set_xticks(graduations)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: texte.nombre_fr(x, 2 if x < 1 else 0)))
     ax.xaxis.set_minor_formatter(NullFormatter())  # pas d'étiquettes « 2×10⁻¹ » entre les décades
     ax.set_yticks(list(range(n)) + [n + 0.6], [str(s) for s in d["strate"]] + ["Commun (Mantel-Haenszel)"])
     ax.invert_yaxis()
