@@ -256,13 +256,17 @@ def attaque_rapports_de_cotes(dossier: Path, seuil: int, *, n_max: int = 80) -> 
         if cle in vus:
             continue
         vus.add(cle)
-        # un effectif publié multiple de 5 peut être arrondi : l'attaquant essaie tous les n qui s'y arrondissent
-        ns = range(int(n_) - 2, int(n_) + 3) if int(n_) % 5 == 0 else [int(n_)]
-        candidats = np.concatenate([
-            candidats_conditionnels(n, rc_, bas_, haut_, decimales=decimales) if methode_rc == "conditionnel"
-            else candidats_woolf(n, rc_, bas_, haut_, decimales=decimales, avec_ic=methode_rc == "woolf")
-            for n in ns if n > 0]).reshape(-1, 4)
-        fuite = fuite_2x2(candidats, seuil)
+        def candidats_pour(ns):
+            return np.concatenate([
+                candidats_conditionnels(n, rc_, bas_, haut_, decimales=decimales) if methode_rc == "conditionnel"
+                else candidats_woolf(n, rc_, bas_, haut_, decimales=decimales, avec_ic=methode_rc == "woolf")
+                for n in ns if n > 0]).reshape(-1, 4)
+
+        fuite = fuite_2x2(candidats_pour([int(n_)]), seuil)
+        if fuite and int(n_) % 5 == 0:
+            # un effectif publié multiple de 5 peut être arrondi : avant de crier à la fuite, l'attaquant
+            # essaie tous les n qui s'y arrondissent (la vraie table peut être à n ± 2)
+            fuite = fuite_2x2(candidats_pour(range(int(n_) - 2, int(n_) + 3)), seuil)
         if fuite:
             fuites.append(f"{source} : {fuite}")
     return fuites
