@@ -291,9 +291,11 @@ def test_reseau_sans_couleurs_quand_une_logique_est_rare(donnees_defaut):
     territoire) : la figure n'a alors ni couleurs par logique ni légende, mais une note."""
     import matplotlib.pyplot as plt
 
+    from paquet_analyse import chemins
+
     inst = donnees_defaut.instances
     for nom, protegee in analyses.figures_reseau(donnees_defaut):
-        territoire = next(t for t in donnees_defaut.jeu.liste_territoires() if nom.endswith(chemins_nom(t)))
+        territoire = next(t for t in donnees_defaut.jeu.liste_territoires() if nom.endswith(chemins.nom_sur(t)))
         comptes = inst.loc[inst["territoire"] == territoire, "logique_initiateur"].astype(str).value_counts()
         rare = ((comptes >= 1) & (comptes < 5)).any()
         ax = protegee.figure.axes[0]
@@ -301,12 +303,6 @@ def test_reseau_sans_couleurs_quand_une_logique_est_rare(donnees_defaut):
         if rare:
             assert any("non montrée" in t.get_text() for t in ax.texts)
         plt.close(protegee.figure)
-
-
-def chemins_nom(territoire):
-    from paquet_analyse import chemins
-
-    return chemins.nom_sur(territoire)
 
 
 def test_pas_de_carte_des_residus_toute_grise(donnees_defaut):
