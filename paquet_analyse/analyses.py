@@ -169,10 +169,12 @@ def _hors_definition(source: pd.DataFrame, colonnes: list[str]) -> pd.Series:
     return ecartees & (vides == par_definition).all(axis=1)
 
 
-def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bool = False) -> tuple[pd.DataFrame, int]:
-    """Lignes complètes pour l'hypothèse (types simples pour statsmodels) et nombre de lignes manquantes.
+def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *,
+                    avec_territoire: bool = False) -> tuple[pd.DataFrame, int, int]:
+    """Lignes complètes pour l'hypothèse (types simples pour statsmodels), lignes manquantes, lignes hors définition.
 
-    Les lignes hors définition (`nb_hors_definition`) ne sont pas comptées comme manquantes.
+    Les lignes hors définition (`_hors_definition`, ex. initiateur « autre ») ne sont pas comptées comme
+    manquantes.
     """
     source = donnees.instances if h.niveau == "instances" else donnees.participants
     colonnes = _termes(h, avec_territoire)
@@ -190,13 +192,7 @@ def tableau_analyse(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bo
         else:
             sortie[nom] = serie.astype(float)
     hors = int(_hors_definition(source, colonnes).sum())
-    return sortie.reset_index(drop=True), int(len(bloc) - len(complet)) - hors
-
-
-def nb_hors_definition(donnees: Donnees, h: plan_.Hypothese, *, avec_territoire: bool = False) -> int:
-    """Lignes hors de la définition d'une variable de l'hypothèse (ex. initiateur « autre »)."""
-    source = donnees.instances if h.niveau == "instances" else donnees.participants
-    return int(_hors_definition(source, _termes(h, avec_territoire)).sum())
+    return sortie.reset_index(drop=True), int(len(bloc) - len(complet)) - hors, hors
 
 
 # --------------------------------------------------------------------------
@@ -303,7 +299,7 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
     with warnings.catch_warnings(record=True) as captures:
         warnings.simplefilter("always", AvertissementPaquet)
         try:
-            t, manquants = tableau_analyse(donnees, h, avec_territoire=entre)
+            t, manquants, hors = tableau_analyse(donnees, h, avec_territoire=entre)
             if h.methode == "mantel_haenszel" or (entre and h.methode == "association"):
                 valeurs = _mantel_haenszel(t, h, homogeneite=h.methode == "mantel_haenszel")
             elif h.methode == "association":
@@ -314,7 +310,7 @@ def tester_hypothese(donnees: Donnees, h: plan_.Hypothese, *, portee: str) -> di
             return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
     notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
     return _ligne(h, portee, donnees.territoire, manquants=manquants,
-                  hors_definition=nb_hors_definition(donnees, h, avec_territoire=entre), note=" ".join(notes),
+                  hors_definition=hors, note=" ".join(notes),
                   case_sous_le_seuil=_case_sous_le_seuil(t, h, seuil_confidentialite(donnees)),
                   **_puissance(donnees, t, h, entre, valeurs), **valeurs)
 
@@ -419,7 +415,7 @@ def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.Data
     """Test d'association entre deux variables des instances (choisi par les effectifs attendus)."""
     h = plan_.Hypothese(id="exemple", famille="exemple", question="", niveau="instances", exposition=exposition,
                         issue=issue, methode="association", portee=("region",))
-    t, _ = tableau_analyse(donnees, h)
+    t, _, _ = tableau_analyse(donnees, h)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AvertissementPaquet)
         return associations.association(t, exposition, issue)
@@ -453,6 +449,16 @@ COLONNES_DERIVEES = ("estimation", "ic_bas", "ic_haut", "p_valeur", "p_ajustee",
 ARRONDI = 5
 
 
+def arrondir(x):
+    """Arrondi à :data:`ARRONDI` près (la moitié vers le haut), pour un nombre ou une série.
+
+    Seule règle d'arrondi des effectifs publiés, dans les tableaux (`proteger`) comme dans les phrases.
+    """
+    if isinstance(x, pd.Series):
+        return (np.floor(x.astype(float) / ARRONDI + 0.5) * ARRONDI).astype("Int64")
+    return int(np.floor(x / ARRONDI + 0.5) * ARRONDI)
+
+
 def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.TableauProtege":
     """Tableau de résultats prêt à diffuser (règles du README, « Confidentialité ») :
 
@@ -471,8 +477,7 @@ def proteger(tableau: pd.DataFrame, donnees: Donnees) -> "confidentialite.Tablea
     valeurs, masque = p.valeurs.copy(), p.masque.copy()
     for c in COLONNES_ARRONDIES:
         if c in valeurs.columns:
-            x = pd.to_numeric(valeurs[c], errors="coerce")
-            valeurs[c] = (np.floor(x.astype(float) / ARRONDI + 0.5) * ARRONDI).astype("Int64").mask(masque[c])
+            valeurs[c] = arrondir(pd.to_numeric(valeurs[c], errors="coerce")).mask(masque[c])
     drapeau = next((c for c in ("case_sous_le_seuil", "supprime") if c in valeurs.columns), None)
     supprimer = valeurs[drapeau].fillna(False).astype(bool).to_numpy() if drapeau else np.zeros(len(valeurs), bool)
     for c in COLONNES_DERIVEES:
@@ -578,7 +583,7 @@ COLONNES_HETEROGENEITE = ["indicateur", "libelle", "niveau", "test", "statistiqu
 FAMILLE_HETEROGENEITE = "tests d'hétérogénéité entre territoires"
 
 
-def _heterogeneite_participants(donnees: Donnees, variable: str) -> dict:
+def _heterogeneite_participants(t: pd.DataFrame, variable: str, poids: str | None) -> dict:
     """Test de Wald conjoint des effets de territoire, robuste aux grappes (participants dans leurs instances).
 
     `modeles.wald_termes` : GEE logistique échangeable et sandwich sur
@@ -587,9 +592,6 @@ def _heterogeneite_participants(donnees: Donnees, variable: str) -> dict:
     et variance de plan de sondage avec un test F (comme R `svyglm` +
     `regTermTest`). Pas de V de Cramér (NaN) : il n'a pas de sens pour ce test.
     """
-    poids = colonne_poids(donnees)
-    colonnes = ["territoire", variable, "id_instance"] + ([poids] if poids else [])
-    t = donnees.participants[colonnes].dropna().astype({variable: bool, "territoire": str, "id_instance": str})
     if t["territoire"].nunique() < 2:
         return {"test": "aucun", "effectif": len(t), "nb_grappes": t["id_instance"].nunique(),
                 "methode": "aucun test", "note": "un seul territoire : rien à comparer"}
@@ -602,6 +604,18 @@ def _heterogeneite_participants(donnees: Donnees, variable: str) -> dict:
             "note": r["note"]}
 
 
+def _heterogeneite_instances(t: pd.DataFrame, variable: str) -> dict:
+    """Khi-deux ou test exact du tableau territoire × indicateur des instances, avec le V de Cramér."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AvertissementPaquet)
+            r = associations.association(t, "territoire", variable).iloc[0]
+    except (ErreurEffectifs, ErreurDonnees) as exc:  # p. ex. un seul territoire
+        return {"test": "aucun", "effectif": len(t), "methode": "aucun test", "note": str(exc)}
+    return {"test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"],
+            "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]), "methode": r["methode"], "note": ""}
+
+
 def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     """Territoire × indicateur : les parts diffèrent-elles entre territoires ?
 
@@ -612,31 +626,27 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     grappes `id_instance` (`modeles.wald_termes` ; GEE, ou estimateur de plan
     de sondage si le jeu a des poids) ; `v_cramer` y est NaN. La colonne
     `methode` dit quel test a servi, `nb_grappes` le nombre d'instances.
+    La puissance (`_puissance_heterogeneite`) est calculée sur le même tableau que le test.
     """
+    poids = colonne_poids(donnees)
     lignes = []
     for niveau, variable in INDICATEURS_HETEROGENEITE:
         base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
                 "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "v_cramer": np.nan, "nb_grappes": np.nan}
         if niveau == "participants":
-            lignes.append({**base, **_heterogeneite_participants(donnees, variable)})
-            continue
-        t = donnees.instances[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", AvertissementPaquet)
-                r = associations.association(t, "territoire", variable).iloc[0]
-        except (ErreurEffectifs, ErreurDonnees) as exc:  # p. ex. un seul territoire
-            lignes.append({**base, "test": "aucun", "effectif": len(t), "methode": "aucun test", "note": str(exc)})
-            continue
-        lignes.append({**base, "test": r["test"], "statistique": r["statistique"], "ddl": r["ddl"],
-                       "p_valeur": r["p_valeur"], "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]),
-                       "methode": r["methode"], "note": ""})
+            colonnes = ["territoire", variable, "id_instance"] + ([poids] if poids else [])
+            t = donnees.participants[colonnes].dropna().astype({variable: bool, "territoire": str,
+                                                                "id_instance": str})
+            valeurs = _heterogeneite_participants(t, variable, poids)
+        else:
+            t = donnees.instances[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
+            valeurs = _heterogeneite_instances(t, variable)
+        puissance, cible = _puissance_heterogeneite(donnees, t, variable,
+                                                    "id_instance" if niveau == "participants" else None)
+        lignes.append({**base, **valeurs, "puissance": puissance, "puissance_cible": cible})
     tableau = pd.DataFrame(lignes, columns=COLONNES_HETEROGENEITE)
     tableau["p_ajustee"] = associations.ajuster_p(tableau["p_valeur"].to_numpy(dtype=float),
                                                   methode=donnees.plan.seuils["ajustement"])
-    puissances = [_puissance_heterogeneite(donnees, niveau, variable) for niveau, variable in INDICATEURS_HETEROGENEITE]
-    tableau["puissance"] = [p for p, _ in puissances]
-    tableau["puissance_cible"] = [c for _, c in puissances]
     return tableau
 
 
@@ -648,16 +658,13 @@ def vue_heterogeneite(tableau: pd.DataFrame) -> pd.DataFrame:
                     "effectif", "nb_grappes", "puissance"]]
 
 
-def _puissance_heterogeneite(donnees: Donnees, niveau: str, variable: str) -> tuple[float, str]:
+def _puissance_heterogeneite(donnees: Donnees, t: pd.DataFrame, variable: str,
+                             grappes: str | None) -> tuple[float, str]:
     """Puissance de détecter un territoire dont les cotes sont `rapport_cotes_puissance` fois celles des autres."""
     from . import puissance
 
     seuils = donnees.plan.seuils
     rc = float(seuils["rapport_cotes_puissance"])
-    source = donnees.instances if niveau == "instances" else donnees.participants
-    grappes = "id_instance" if niveau == "participants" else None
-    colonnes = ["territoire", variable] + ([grappes] if grappes else [])
-    t = source[colonnes].dropna().astype({variable: bool, "territoire": str})
     r = puissance.puissance_territoires(t, variable, "territoire", grappes=grappes, rapport_cotes=rc,
                                         seuil=float(seuils["alpha"]))
     return r.puissance, f"un territoire dont les cotes sont {_nombre(rc)} fois celles des autres"
@@ -752,7 +759,7 @@ def forets(donnees: Donnees) -> Forets:
         if ligne["statut"] != "ok":
             phrases.append(interpretation.phrase_hypothese(ligne))
             continue
-        t, _ = tableau_analyse(donnees, h, avec_territoire=True)
+        t, _, _ = tableau_analyse(donnees, h, avec_territoire=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AvertissementPaquet)
             r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
@@ -797,11 +804,10 @@ def fiabilite_conditions(donnees: Donnees) -> FiabiliteConditions:
         par_item = fiabilite.correlations_item_total(p, items)
     par_item.insert(1, "libelle", [dictionnaire.libelle(i) for i in par_item["item"]])
     a = alpha.iloc[0]
-    arrondi = lambda n: int(np.floor(n / ARRONDI + 0.5) * ARRONDI)  # noqa: E731 (comme les tableaux publiés)
-    phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], arrondi(int(a["effectif"])))
+    phrase = interpretation.phrase_alpha(a["alpha"], a["ic_bas"], a["ic_haut"], arrondir(int(a["effectif"])))
     ecartes, seuil = int(a["manquants"]), seuil_confidentialite(donnees)
     if ecartes:  # un petit nombre de personnes ne se publie pas, même dans une phrase
-        combien = f"environ {arrondi(ecartes)}" if ecartes >= seuil else f"moins de {seuil}"
+        combien = f"environ {arrondir(ecartes)}" if ecartes >= seuil else f"moins de {seuil}"
         phrase += f" ({combien} répondants écartés : au moins une condition sans réponse.)"
     if colonne_poids(donnees):
         phrase += " Alpha et corrélations item-total non pondérés : les poids de sondage ne s'y appliquent pas."

@@ -123,14 +123,13 @@ def _texte_statistique(r) -> str:
     return f"khi-deux {texte.nombre_fr(stat, 2)} à {int(ddl)} ddl"
 
 
-def phrase_hypothese(resultat, *, colonne_p: str | None = None) -> str:
+def phrase_hypothese(resultat) -> str:
     """Une phrase complète pour une ligne de `analyses.tester_hypotheses`.
 
     Politique d'inférence : la p affichée vient du test qu'inverse l'IC montré (même méthode) ; le
     verdict vient de la p ajustée dans la famille de tests déclarée (`famille_ajustement`) quand elle
     existe, et la phrase dit pourquoi les deux diffèrent ; une absence de preuve est accompagnée de
-    la puissance qu'avait le test. `colonne_p` (ancien paramètre) est ignoré : la p ajustée est
-    toujours utilisée quand la ligne en a une.
+    la puissance qu'avait le test.
     """
     r = resultat
     lieu = "dans l'ensemble des territoires" if r["territoire"] == "Ensemble" else f"dans le territoire {r['territoire']}"

@@ -31,8 +31,8 @@ def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
     completes = inst.index[inst[[h.exposition, h.issue]].notna().all(axis=1)]
     inst.loc[completes[:7], [h.issue, "citoyens_membres"]] = pd.NA  # réponse brute manquante, donc dérivée aussi
     d = dataclasses.replace(donnees_defaut, instances=inst)
-    t, manquants = analyses.tableau_analyse(d, h)
-    complet, avant = analyses.tableau_analyse(donnees_defaut, h)
+    t, manquants, _ = analyses.tableau_analyse(d, h)
+    complet, avant, _ = analyses.tableau_analyse(donnees_defaut, h)
     assert manquants == avant + 7  # les 7 lignes rendues manquantes, en plus de celles qui l'étaient
     assert len(t) == len(complet) - 7
     assert t[h.exposition].dtype == bool and t[h.issue].dtype == bool
@@ -42,7 +42,7 @@ def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut)
     h = donnees_defaut.plan.hypothese("H1a")
     d = analyses.restreindre(donnees_defaut, "Les Moulins")
     ligne = analyses.tester_hypothese(d, h, portee="territoire")
-    t, _ = analyses.tableau_analyse(d, h)
+    t, _, _ = analyses.tableau_analyse(d, h)
     direct = associations.association(t, h.exposition, h.issue, methode_ic="blaker").iloc[0]
     assert ligne["estimation"] == pytest.approx(direct["rapport_cotes"])
     assert ligne["p_valeur"] == pytest.approx(direct["p_valeur"])
@@ -52,7 +52,7 @@ def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut)
 def test_tester_hypothese_region_stratifie_par_territoire(donnees_defaut):
     h = donnees_defaut.plan.hypothese("H1a")
     ligne = analyses.tester_hypothese(donnees_defaut, h, portee="region")
-    t, _ = analyses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
+    t, _, _ = analyses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
     mh = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
     assert ligne["estimation"] == pytest.approx(mh.rapport_cotes) and ligne["p_valeur"] == pytest.approx(mh.p_wald)
     assert "Mantel-Haenszel" in ligne["methode"] and ligne["statistique"] == pytest.approx(mh.wald)
