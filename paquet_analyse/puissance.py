@@ -12,7 +12,9 @@ répondants par instance ont une issue binaire corrélée dans l'instance
 Puis on applique le test prévu, avec les fonctions mêmes des analyses :
 
 - ``"association"`` : :func:`paquet_analyse.associations.association`
-  (niveau instances, une MRC : la première des ``territoires``) ;
+  avec ``methode_ic="blaker"``, le test publié pour un territoire (score de
+  Miettinen-Nurminen, ou Blaker exact si un effectif attendu est < 5 ;
+  niveau instances, une MRC : la première des ``territoires``) ;
 - ``"cmh"`` : rapport de cotes commun, CMH sans correction
   (:func:`paquet_analyse.associations.mantel_haenszel`, toutes les MRC) ;
 - ``"breslow_day"`` : détection d'hétérogénéité (Breslow-Day, Tarone) ;
@@ -151,20 +153,55 @@ def generer_replique(scenario, rng, *, participants=False):
     })
 
 
+def _cube_instances(scenario, rng, nb_territoires=None):
+    """Cube 2 × 2 × K (descendante × sans citoyens × territoire) d'une réplique.
+
+    Mêmes tirages que :func:`generer_replique` (``simulation._tirages_instances``,
+    territoire par territoire), sans passer par un tableau pandas : une courbe
+    de puissance en demande des milliers. ``nb_territoires`` arrête le tirage
+    après les premiers territoires (ceux d'après n'influent pas sur eux).
+    Lignes et colonnes dans l'ordre des modalités de
+    ``associations.mantel_haenszel`` (faux, vrai).
+    """
+    profils = _profils(scenario)[:nb_territoires]
+    cube = np.zeros((2, 2, len(profils)))
+    for k, prof in enumerate(profils):
+        t = simulation._tirages_instances(rng, prof)
+        np.add.at(cube[:, :, k], (t["descendante"].astype(int), t["sans_citoyens"].astype(int)), 1.0)
+    return cube
+
+
 def _p_valeur(test, scenario, rng):
     """p du test prévu sur une réplique (NaN si le test est impossible)."""
+    from scipy import stats
+
     from paquet_analyse import associations, modeles
 
     if test == "gee":
         d = generer_replique(scenario, rng, participants=True)
         r = modeles.regression_logistique(d, "issue ~ descendante", grappes="id_instance")
         return float(r.loc[r["terme"] == "descendante[T.True]", "p_valeur"].iloc[0])
-    d = generer_replique(scenario, rng)
     if test == "association":
-        une = d[d["territoire"] == scenario.territoires[0]]
-        return float(associations.association(une, "descendante", "sans_citoyens")["p_valeur"].iloc[0])
-    res = associations.mantel_haenszel(d, "descendante", "sans_citoyens", "territoire")
-    return float(res.p_cmh_non_corrige if test == "cmh" else res.p_breslow_day)
+        t = _cube_instances(scenario, rng, 1)[:, :, 0]
+        une = pd.DataFrame({"descendante": np.repeat([False, False, True, True], t.ravel().astype(int)),
+                            "sans_citoyens": np.repeat([False, True, False, True], t.ravel().astype(int))})
+        # le test que publie le carnet 03 (politique d'inférence : score ou Blaker exact)
+        from paquet_analyse.analyses import METHODE_IC_EXACTE
+
+        return float(associations.association(une, "descendante", "sans_citoyens",
+                                              methode_ic=METHODE_IC_EXACTE)["p_valeur"].iloc[0])
+    # Les deux statistiques de `associations.mantel_haenszel` calculées directement sur le cube
+    # (mêmes fonctions, mêmes règles : strates d'effectif < 2 hors du CMH, marges nulles hors de
+    # Breslow-Day) : le reste du résultat (IC, tableau par strate) ne sert pas ici et coûtait
+    # l'essentiel du temps d'une réplique.
+    cube = _cube_instances(scenario, rng)
+    if test == "cmh":
+        utiles = cube.sum(axis=(0, 1)) >= 2
+        if not utiles.any():
+            return np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(stats.chi2.sf(associations._statistiques_cmh(cube[:, :, utiles])[1], 1))
+    return float(associations._breslow_day(cube, [p.nom for p in _profils(scenario)])[1])
 
 
 def _replique(tache):
@@ -224,13 +261,21 @@ def puissance(scenario, test, *, replicats=200, seuil=0.05, graine=2010, process
     >>> 0 <= r["puissance"] <= 1 and r["replicats"] == 20
     True
     """
+    p = np.asarray(_executer(_taches(scenario, test, replicats, graine), _nb_processus(processus)), dtype=float)
+    return _resume(p, scenario, test, replicats=replicats, seuil=seuil, graine=graine)
+
+
+def _taches(scenario, test, replicats, graine):
+    """Une tâche par réplique, chacune avec sa sous-graine."""
     if test not in TESTS:
         raise ErreurDonnees(f"test = {test!r} inconnu : choisissez parmi {', '.join(TESTS)}.")
     if replicats < 2:
         raise ErreurDonnees(f"replicats = {replicats} : il en faut au moins 2.")
-    graines = np.random.SeedSequence(graine).spawn(replicats)
-    taches = [(test, scenario, g) for g in graines]
-    p = np.asarray(_executer(taches, _nb_processus(processus)), dtype=float)
+    return [(test, scenario, g) for g in np.random.SeedSequence(graine).spawn(replicats)]
+
+
+def _resume(p, scenario, test, *, replicats, seuil, graine):
+    """Puissance et erreur Monte-Carlo à partir des p des répliques (NaN : test impossible, non-rejet)."""
     rejets = np.nan_to_num(p, nan=1.0) < seuil
     pw = float(rejets.mean())
     return pd.Series({
@@ -249,11 +294,12 @@ def courbe_puissance(scenario, test, grille, *, replicats=200, seuil=0.05, grain
     Même graine pour chaque point (nombres aléatoires communs) : la courbe
     est plus lisse qu'avec des graines indépendantes.
     """
-    lignes = [
-        puissance(dataclasses.replace(scenario, nb_instances=int(n)), test, replicats=replicats,
-                  seuil=seuil, graine=graine, processus=processus)
-        for n in sorted(grille)
-    ]
+    scenarios = [dataclasses.replace(scenario, nb_instances=int(n)) for n in sorted(grille)]
+    taches = [t for sc in scenarios for t in _taches(sc, test, replicats, graine)]
+    # un seul groupe de processus pour toute la courbe (un par point coûtait son démarrage à chaque fois)
+    p = np.asarray(_executer(taches, _nb_processus(processus)), dtype=float).reshape(len(scenarios), replicats)
+    lignes = [_resume(p[i], sc, test, replicats=replicats, seuil=seuil, graine=graine)
+              for i, sc in enumerate(scenarios)]
     return pd.DataFrame(lignes, columns=COLONNES_PUISSANCE).reset_index(drop=True)
 
 

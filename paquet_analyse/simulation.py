@@ -128,7 +128,13 @@ def _choix(rng, probas: dict[str, float], taille: int) -> np.ndarray:
 # Instances
 
 
-def _instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debut: int) -> pd.DataFrame:
+def _tirages_instances(rng: np.random.Generator, prof: ProfilTerritoire) -> dict[str, np.ndarray]:
+    """Tirages des instances d'un territoire, dans l'ordre où le générateur les consomme.
+
+    Séparés de la mise en tableau (:func:`_instances_territoire`) pour que
+    l'analyse de puissance (:mod:`paquet_analyse.puissance`) refasse les mêmes
+    jeux, tirage pour tirage, sans construire des milliers de tableaux pandas.
+    """
     n = prof.nb_instances
     cvf = top_k(rng, np.zeros(n), prof.cisss_ville_fondation)
     initiateur = np.empty(n, dtype=object)
@@ -158,21 +164,32 @@ def _instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debu
     territoriale = (thematique == "multithematique") | (rng.random(n) < 0.12)
     nb_membres = 6 + rng.poisson(7, n)
     realisations = rng.poisson(np.where(modele == "developpement_coconstruction", 4.0, 2.0))
+    financement = rng.random(n) < np.where(descendante, 0.8, 0.4)
+    soutien = rng.random(n) < np.where(descendante, 0.75, 0.55)
+    return {"annee": annee, "initiateur": initiateur, "descendante": descendante, "thematique": thematique,
+            "territoriale": territoriale, "modele": modele, "gestion": gestion, "sans_citoyens": sans_citoyens,
+            "sans_evaluation": sans_evaluation, "financement": financement, "soutien": soutien,
+            "nb_membres": nb_membres, "realisations": realisations}
+
+
+def _instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debut: int) -> pd.DataFrame:
+    t = _tirages_instances(rng, prof)
+    n = prof.nb_instances
     return pd.DataFrame({
         "id_instance": [f"INST-{debut + i:04d}" for i in range(n)],
         "territoire": prof.nom,
-        "annee_creation": annee,
-        "initiateur": initiateur,
-        "thematique": thematique,
-        "forme": np.where(territoriale, "territoriale", "thematique"),
-        "modele": modele,
-        "fonction_dominante": np.where(gestion, "gestion_programmes_services", "developpement_initiatives"),
-        "financement_programme": rng.random(n) < np.where(descendante, 0.8, 0.4),
-        "citoyens_membres": ~sans_citoyens,
-        "evaluation_collective": ~sans_evaluation,
-        "soutien_professionnel": rng.random(n) < np.where(descendante, 0.75, 0.55),
-        "nb_membres": nb_membres,
-        "nb_realisations": realisations,
+        "annee_creation": t["annee"],
+        "initiateur": t["initiateur"],
+        "thematique": t["thematique"],
+        "forme": np.where(t["territoriale"], "territoriale", "thematique"),
+        "modele": t["modele"],
+        "fonction_dominante": np.where(t["gestion"], "gestion_programmes_services", "developpement_initiatives"),
+        "financement_programme": t["financement"],
+        "citoyens_membres": ~t["sans_citoyens"],
+        "evaluation_collective": ~t["sans_evaluation"],
+        "soutien_professionnel": t["soutien"],
+        "nb_membres": t["nb_membres"],
+        "nb_realisations": t["realisations"],
     })
 
 
