@@ -1,7 +1,8 @@
 """Tests de paquet_analyse.modeles (régression logistique GLM et GEE).
 
 Les coefficients et erreurs types sont comparés à des valeurs publiées
-(R/MASS, Dobson ; R survey pour les poids de sondage) ; tout avertissement non attendu fait échouer les tests.
+(R/MASS, Dobson ; R survey pour les poids de sondage ; R clubSandwich pour le
+sandwich de Mancl et DeRouen) ; tout avertissement non attendu fait échouer les tests.
 """
 
 from pathlib import Path
@@ -342,9 +343,13 @@ def test_peu_de_grappes_sandwich_mancl_derouen():
     """Moins de 10 grappes : erreurs types de Mancl et DeRouen (2001),
     statsmodels ``GEE.fit(cov_type="bias_reduced")``, comparées à la formule
     de l'article recalculée ici (:func:`_mancl_derouen`), et plus grandes
-    que le sandwich de Liang et Zeger. Faute de R sur la machine de
-    développement, aucune valeur imprimée par ``geesmv::GEE.var.md(...)``
-    n'a pu être reproduite : la référence est la formule publiée."""
+    que le sandwich de Liang et Zeger. C'est le cas utilisé par le projet
+    (logistique, corrélation de travail échangeable, ρ estimé), pour lequel
+    aucun paquet R disponible (Debian : sandwich, clubSandwich, geepack, gee)
+    ne fournit l'estimateur (``geesmv::GEE.var.md`` n'est pas empaqueté) : la
+    référence est ici la formule publiée. Les valeurs de R (clubSandwich CR3)
+    sont comparées à statsmodels dans :func:`test_mancl_derouen_reference_r`
+    (corrélation indépendante, et échangeable à ρ fixé en gaussien)."""
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
@@ -361,6 +366,105 @@ def test_peu_de_grappes_sandwich_mancl_derouen():
     grand = donnees_grappes(graine=4, nb_instances=40)
     r40 = regression_logistique(grand, "issue ~ expose", grappes="id_instance")
     assert "Mancl" not in r40.loc[0, "methode"]
+
+
+REFERENCE = Path(__file__).parent / "donnees" / "reference"
+
+#: datasets::UCBAdmissions de R (admissions à Berkeley, 1973) : par département,
+#: (admis, refusés) des hommes puis des femmes.
+UCB_ADMISSIONS = {"A": ((512, 313), (89, 19)), "B": ((353, 207), (17, 8)),
+                  "C": ((120, 205), (202, 391)), "D": ((138, 279), (131, 244)),
+                  "E": ((53, 138), (94, 299)), "F": ((22, 351), (24, 317))}
+
+
+def test_mancl_derouen_reference_r():
+    """Sandwich de Mancl et DeRouen (2001, *Biometrics* 57:126-134) de
+    statsmodels (``GEE.fit(cov_type="bias_reduced")``) comparé à une
+    implémentation R indépendante : ``clubSandwich::vcovCR(type = "CR3")``
+    (version 0.5.8 ; Bell et McCaffrey 2002, *Survey Methodology* 28:169-181),
+    qui pour des poids de travail W_g vaut M [Σ_g X_g' W_g (I - H_gg)⁻¹ e_g
+    e_g' (I - H_gg)⁻ᵀ W_g X_g] M, M = (X'WX)⁻¹, H_gg = X_g M X_g' W_g : l'estimateur
+    de l'article, sans facteur G/(G - 1). ``sandwich::vcovCL(type = "HC3")``
+    (3.0.2, ``cadjust = TRUE`` par défaut) donne la même matrice ; avec
+    ``cadjust = FALSE`` elle vaut (G - 1)/G fois celle-ci (ne correspond pas).
+
+    Nombres imprimés par ``tests/donnees/reference/mancl_derouen.R`` (R 4.2.2,
+    sortie recopiée à la fin du script), sur des données livrées avec R :
+
+    - logistique, 6 grappes : ``glm(admis ~ Gender, family = binomial,
+      control = glm.control(epsilon = 1e-14))`` sur ``UCBAdmissions`` détaillé
+      par candidat (4526), ``vcovCR(logit, cluster = ind$Dept, type = "CR3")`` ;
+      GEE binomiale à corrélation de travail indépendante ;
+    - linéaire, 8 grappes : ``lm(weight ~ Time)`` sur les poussins 1 à 8 de
+      ``ChickWeight`` (``poussins.csv``), ``vcovCR(lin, cluster = pou$poussin,
+      type = "CR3")`` ; GEE gaussienne indépendante (l'échelle s'annule) ;
+    - même modèle, corrélation de travail échangeable de paramètre fixé à 0,3 :
+      ``nlme::gls(weight ~ Time, correlation = corCompSymm(value = 0.3, form =
+      ~ 1 | poussin, fixed = TRUE), method = "REML")`` et ``vcovCR(ech, type =
+      "CR3")`` ; GEE gaussienne ``Exchangeable`` dont ρ n'est pas réestimé.
+
+    Les deux implémentations concordent à ~1e-13 près. :func:`regression_logistique`
+    utilise une corrélation échangeable à ρ estimé, non disponible en R (ni
+    sandwich ni clubSandwich ne traitent les GEE) : ce cas est couvert par
+    :func:`test_peu_de_grappes_sandwich_mancl_derouen` (formule de l'article) ;
+    le troisième cas vérifie ici contre R le calcul de statsmodels avec une
+    corrélation de travail non diagonale. :func:`regression_lineaire` n'utilise
+    pas ce sandwich (moindres carrés, CR1). Le sandwich ordinaire (CR0, égal à
+    ``cov_type="robust"``) est lui aussi comparé, pour que le test échoue si
+    statsmodels calculait autre chose que CR3."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    class EchangeableFixe(sm.cov_struct.Exchangeable):
+        """Corrélation échangeable de paramètre fixé (pas de réestimation)."""
+
+        def __init__(self, rho):
+            super().__init__()
+            self.dep_params = self.rho = rho
+
+        def update(self, params):
+            self.dep_params = self.rho
+
+    def ajuster(formule, donnees, grappes, famille, structure, cov_type):
+        modele = smf.gee(formule, groups=grappes, data=donnees, family=famille,
+                         cov_struct=structure)
+        return modele.fit(cov_type=cov_type)
+
+    lignes = []
+    for dept, comptes in UCB_ADMISSIONS.items():
+        for genre, (admis, refuses) in zip(["Male", "Female"], comptes):
+            lignes += [{"dept": dept, "genre": genre, "admis": 1.0}] * admis
+            lignes += [{"dept": dept, "genre": genre, "admis": 0.0}] * refuses
+    ucb = pd.DataFrame(lignes)
+    assert len(ucb) == 4526
+    formule = "admis ~ C(genre, Treatment('Male'))"
+    poussins = pd.read_csv(REFERENCE / "poussins.csv")
+    assert len(poussins) == 95 and poussins["poussin"].nunique() == 8
+
+    cas = [  # (données, formule, grappes, famille, structure, coefficients, CR3, CR0) de R
+        (ucb, formule, "dept", sm.families.Binomial(), sm.cov_struct.Independence(),
+         [-0.220134018863790, -0.610352376146408],
+         [0.460852470754588, 0.303168421677668], [0.357156150776630, 0.212930694921239]),
+        (poussins, "weight ~ Time", "poussin", sm.families.Gaussian(), sm.cov_struct.Independence(),
+         [26.1575258720191, 8.3476485317996],
+         [4.724642474287931, 0.960821544336638], [4.137386185434718, 0.841333792430671]),
+        (poussins, "weight ~ Time", "poussin", sm.families.Gaussian(), EchangeableFixe(0.3),
+         [26.37512504856250, 8.31345437548563],
+         [4.761923815096427, 0.966348409483395], [4.173098756332555, 0.846639683259702]),
+    ]
+    for donnees, formule_cas, grappes, famille, structure, coef_r, cr3_r, cr0_r in cas:
+        md = ajuster(formule_cas, donnees, grappes, famille, structure, "bias_reduced")
+        np.testing.assert_allclose(md.params, coef_r, rtol=1e-8)
+        np.testing.assert_allclose(md.bse, cr3_r, rtol=1e-7)
+        robuste = ajuster(formule_cas, donnees, grappes, famille, structure, "robust")
+        np.testing.assert_allclose(robuste.bse, cr0_r, rtol=1e-7)
+        assert (np.abs(robuste.bse.to_numpy() / cr3_r - 1) > 0.1).all()
+
+    # Le projet passe bien par ce sandwich pour ces 6 départements.
+    with pytest.warns(AvertissementEffectifs, match="6 grappes"):
+        r = regression_logistique(ucb.assign(femme=ucb["genre"] == "Female"), "admis ~ femme",
+                                  grappes="dept")
+    assert "Mancl et DeRouen" in r.loc[0, "methode"]
 
 
 def test_moins_de_trois_grappes_aucune_inference():
