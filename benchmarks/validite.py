@@ -224,8 +224,8 @@ def replique_heterogeneite(rng):
     plan = wald_termes(d, "issue ~ C(territoire)", "territoire", grappes="id_instance", poids="poids")
     return {
         ("I", "hétérogénéité : khi-deux naïf (avant)"): _rejette(naif["p_valeur"].iloc[0]),
-        ("I", "hétérogénéité : Wald GEE (grappes)"): _rejette(gee["p_valeur"].iloc[0]),
-        ("I", "hétérogénéité pondérée : Wald F de plan"): _rejette(plan["p_valeur"].iloc[0]),
+        ("I", "hétérogénéité : Wald GEE, sandwich Mancl-DeRouen"): _rejette(gee["p_valeur"].iloc[0]),
+        ("I", "hétérogénéité pondérée : F de plan, Mancl-DeRouen"): _rejette(plan["p_valeur"].iloc[0]),
     }
 
 

@@ -610,19 +610,66 @@ def test_poids_sans_inference_avec_trop_peu_de_grappes(apiclus1):
     assert np.isfinite(r["coefficient"]).all()
 
 
-def test_wald_un_terme_egale_le_test_du_coefficient(apiclus1):
-    """Pas de sortie publiée de regTermTest sur apiclus1 trouvée : contrôle de cohérence.
-    Pour un seul coefficient, le F de Wald à (1 ; G - p) ddl est le carré du t de
-    svyglm (même p), et le khi-deux de Wald de la GEE le carré de son z."""
+def test_wald_un_terme_egale_le_test_du_coefficient_au_sandwich_corrige(apiclus1):
+    """Pour un seul coefficient, le F de Wald à (1 ; G - p) ddl est le carré du t de ce
+    coefficient, et le khi-deux de Wald de la GEE le carré de son z, les deux avec le
+    sandwich corrigé de Mancl et DeRouen que `wald_termes` utilise toujours (voir
+    test_plan_biais_reduit_reference_r) : plus petits que ceux du sandwich ordinaire
+    (`regression_logistique`, 15 grappes), qui rendait le test conjoint libéral."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+    from scipy import stats
+
+    from paquet_analyse.modeles import _ajuster_plan
+
     plan = calme(wald_termes, apiclus1, "sch_wide ~ ell + meals", "ell", grappes="dnum", poids="pw").iloc[0]
-    coef = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum", poids="pw").iloc[1]
+    _, corrige, _ = _ajuster_plan("sch_wide ~ ell + meals", apiclus1.assign(sch_wide=apiclus1["sch_wide"] * 1.0),
+                                  "dnum", "pw", biais_reduit=True)
+    t = corrige.params["ell"] / corrige.bse["ell"]
     assert plan["test"] == "wald_plan_f" and (plan["ddl"], plan["ddl_denominateur"]) == (1, 12)
-    assert plan["statistique"] == pytest.approx(coef["statistique"] ** 2, rel=1e-9)
-    assert plan["p_valeur"] == pytest.approx(coef["p_valeur"], rel=1e-9)
+    assert plan["statistique"] == pytest.approx(t ** 2, rel=1e-9)
+    assert plan["p_valeur"] == pytest.approx(2 * stats.t.sf(abs(t), 12), rel=1e-9)
+    assert "Mancl et DeRouen" in plan["methode"]
+    ordinaire = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum", poids="pw").iloc[1]
+    assert plan["statistique"] < 0.95 * ordinaire["statistique"] ** 2
+
     gee = calme(wald_termes, apiclus1, "sch_wide ~ ell + meals", "ell", grappes="dnum").iloc[0]
-    z = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum").iloc[1]
-    assert gee["test"] == "wald_gee" and gee["statistique"] == pytest.approx(z["statistique"] ** 2, rel=1e-9)
-    assert gee["p_valeur"] == pytest.approx(z["p_valeur"], rel=1e-9)
+    modele = smf.gee("sch_wide ~ ell + meals", groups="dnum", data=apiclus1.assign(sch_wide=apiclus1["sch_wide"] * 1.0),
+                     family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())
+    z = calme(modele.fit, cov_type="bias_reduced").tvalues["ell"]
+    assert gee["test"] == "wald_gee" and gee["statistique"] == pytest.approx(z ** 2, rel=1e-6)
+    assert gee["p_valeur"] == pytest.approx(stats.chi2.sf(z ** 2, 1), rel=1e-5)
+    assert "Mancl et DeRouen" in gee["methode"]
+    zo = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum").iloc[1]["statistique"]
+    assert gee["statistique"] < 0.95 * zo ** 2
+
+
+def test_plan_biais_reduit_reference_r():
+    """Variance de plan de sondage corrigée de Mancl et DeRouen (2001), écrite dans
+    `modeles._covariance_biais_reduit_plan` (statsmodels ne l'offre pas pour un GLM
+    pondéré), comparée à ``clubSandwich::vcovCR(type = "CR3")`` (0.5.8, R 4.2.2) sur une
+    logistique pondérée : ``glm(admis ~ Gender, family = quasibinomial, weights = w)``,
+    candidats de ``UCBAdmissions``, w = 1 + 0,5 (femme) + 0,25 (admis), 6 grappes
+    (départements). Nombres imprimés par ``tests/donnees/reference/mancl_derouen.R``,
+    section 4. Avec des poids tous égaux à 1, elle redonne le CR3 non pondéré (section 1)."""
+    from paquet_analyse.modeles import _ajuster_plan
+
+    lignes = []
+    for dept, comptes in UCB_ADMISSIONS.items():
+        for genre, (admis, refuses) in zip(["Male", "Female"], comptes):
+            lignes += [{"dept": dept, "genre": genre, "admis": 1.0}] * admis
+            lignes += [{"dept": dept, "genre": genre, "admis": 0.0}] * refuses
+    ucb = pd.DataFrame(lignes)
+    ucb["w"] = 1 + 0.5 * (ucb["genre"] == "Female") + 0.25 * ucb["admis"]
+    formule = "admis ~ C(genre, Treatment('Male'))"
+    _, r, _ = _ajuster_plan(formule, ucb, "dept", "w", biais_reduit=True)
+    np.testing.assert_allclose(r.params, [0.0030095324504235, -0.6793452476333994], rtol=1e-8)
+    cr3 = np.array([[0.214956679079604, -0.1026144080430602], [-0.102614408043060, 0.0941613566998034]])
+    np.testing.assert_allclose(np.asarray(r.cov_params()), cr3, rtol=1e-7)
+    _, ordinaire, _ = _ajuster_plan(formule, ucb, "dept", "w")
+    assert not np.allclose(np.asarray(ordinaire.cov_params()), cr3, rtol=0.05)
+    _, un, _ = _ajuster_plan(formule, ucb.assign(w=1.0), "dept", "w", biais_reduit=True)
+    np.testing.assert_allclose(un.bse, [0.460852470754588, 0.303168421677668], rtol=1e-7)
 
 
 def test_wald_stype_plusieurs_degres(apiclus1):

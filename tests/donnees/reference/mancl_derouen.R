@@ -82,6 +82,20 @@ cat("\néchangeable (rho = 0,3 fixé) : coefficients\n"); print(coef(ech))
 cat("CR3 = vcovCR(ech, type = \"CR3\")\n"); print(se(vcovCR(ech, type = "CR3")))
 cat("CR0\n"); print(se(vcovCR(ech, type = "CR0")))
 
+## 4. Logistique pondérée, 6 grappes : mêmes candidats, poids de sondage
+##    w = 1 + 0,5 (femme) + 0,25 (admis), qui varient dans chaque grappe.
+##    Mêmes équations Σ w x (y - μ) = 0 que R survey::svyglm ; CR3 de
+##    clubSandwich (poids de travail w μ (1 - μ)) : la variance corrigée de
+##    Mancl et DeRouen que paquet_analyse.modeles écrit pour le GLM pondéré
+##    (_covariance_biais_reduit_plan). vcovCL(type = "HC3") traite les poids
+##    autrement et ne correspond pas.
+ind$w <- 1 + 0.5 * (ind$Gender == "Female") + 0.25 * ind$admis
+pond <- glm(admis ~ Gender, family = quasibinomial, data = ind, weights = w,
+            control = glm.control(epsilon = 1e-14, maxit = 100))
+cat("\nlogistique pondérée : coefficients\n"); print(coef(pond))
+cat("CR3 = vcovCR(pond, cluster = ind$Dept, type = \"CR3\") : matrice\n")
+print(as.matrix(vcovCR(pond, cluster = ind$Dept, type = "CR3")))
+
 # ---------------------------------------------------------------------------
 # Sortie obtenue (Debian bookworm, 2026-12-01) :
 #
@@ -144,3 +158,11 @@ cat("CR0\n"); print(se(vcovCR(ech, type = "CR0")))
 # CR0
 #       (Intercept)              Time
 # 4.173098756332555 0.846639683259702
+#
+# logistique pondérée : coefficients
+#         (Intercept)        GenderFemale
+#  0.0030095324504235 -0.6793452476333994
+# CR3 = vcovCR(pond, cluster = ind$Dept, type = "CR3") : matrice
+#                     (Intercept)        GenderFemale
+# (Intercept)   0.214956679079604 -0.1026144080430602
+# GenderFemale -0.102614408043060  0.0941613566998034
