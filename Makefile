@@ -35,9 +35,11 @@ verifier: $(TEMOIN)
 # vérification des résultats versionnés (tests/test_verification.py : tout est
 # régénéré dans une copie et comparé octet pour octet, puis nbval ; des
 # résultats périmés par un changement de code font échouer les tests).
+# Les fichiers de tests se répartissent sur $(COEURS) processus (pytest-xdist ; un
+# fichier reste entier dans un processus, ses fixtures de module ne sont faites qu'une fois).
 # pytest renvoie 5 quand il ne trouve aucun test : on le dit au lieu d'échouer en silence.
 test: $(TEMOIN)
-	@$(PY) -m pytest tests; code=$$?; \
+	@$(PY) -m pytest -n $(COEURS) --dist loadfile tests; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
 # JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties (jupyter/jupyter_server_config.py).
