@@ -271,7 +271,9 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
         from . import noyau_chaud
 
         # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse
-        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE})
+        # différé : lancé quand Snakemake annonce des carnets à exécuter (rien à faire : aucun import payé)
+        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE},
+                                       differe=True)
         if serveur:
             env.update(serveur.env())
     avancement = Avancement()
@@ -281,6 +283,8 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
         for ligne in processus.stderr:
             sys.stderr.write(ligne)
             message = avancement.lire(ligne)
+            if serveur and not serveur.lance and (avancement.total or ligne.lstrip().startswith(("rule ", "localrule "))):
+                serveur.lancer()  # des carnets à faire (tableau « Job stats »), ou une première tâche
             if message:
                 print(message, file=sys.stderr, flush=True)
         code = processus.wait()

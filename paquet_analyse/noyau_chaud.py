@@ -357,17 +357,36 @@ def __getattr__(nom: str):
 
 
 class ServeurLance:
-    """Un serveur démarré en sous-processus ; `arreter()` le termine (ses noyaux finissent seuls)."""
+    """Un serveur en sous-processus ; `arreter()` le termine (ses noyaux finissent seuls).
 
-    def __init__(self, chemin: Path, processus):
+    Avec `commande` (démarrage différé, `demarrer(..., differe=True)`), le
+    processus n'est lancé qu'au premier `lancer()` : un flux qui n'a aucun
+    carnet à exécuter ne paie pas les imports du serveur. Le fichier
+    « .demarrage » existe dès la création : un noyau demandé avant `lancer()`
+    attend le socket (`demander_noyau`).
+    """
+
+    def __init__(self, chemin: Path, processus, *, commande: list[str] | None = None, env: dict | None = None):
         self.chemin = chemin
         self.processus = processus
+        self._commande, self._env = commande, env
+
+    @property
+    def lance(self) -> bool:
+        return self.processus is not None
+
+    def lancer(self) -> None:
+        import subprocess
+
+        if self.processus is None:
+            self.processus = subprocess.Popen(self._commande, env=self._env,
+                                              stdin=subprocess.DEVNULL)  # même groupe : tué avec le flux
 
     def env(self) -> dict:
         return {VARIABLE: str(self.chemin)}
 
     def arreter(self) -> None:
-        if self.processus.poll() is None:
+        if self.processus is not None and self.processus.poll() is None:
             self.processus.terminate()
             try:
                 self.processus.wait(timeout=10)
@@ -377,9 +396,11 @@ class ServeurLance:
             chemin.unlink(missing_ok=True)
 
 
-def demarrer(dossier: Path, *, env: dict | None = None) -> ServeurLance | None:
-    """Démarre un serveur dont le socket sera `dossier/noyaux.<pid>.sock` ; None si impossible ici."""
-    import subprocess
+def demarrer(dossier: Path, *, env: dict | None = None, differe: bool = False) -> ServeurLance | None:
+    """Démarre un serveur dont le socket sera `dossier/noyaux.<pid>.sock` ; None si impossible ici.
+
+    `differe` : le processus ne part qu'à `ServeurLance.lancer()` (voir `ServeurLance`).
+    """
 
     if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         return None
@@ -390,9 +411,11 @@ def demarrer(dossier: Path, *, env: dict | None = None) -> ServeurLance | None:
 
         chemin = Path(tempfile.mkdtemp(prefix="noyaux_")) / "noyaux.sock"
     (chemin.parent / (chemin.name + ".demarrage")).write_text("imports en cours\n", encoding="utf-8")
-    processus = subprocess.Popen([sys.executable, "-m", "paquet_analyse.noyau_chaud", str(chemin)],
-                                 env=env, stdin=subprocess.DEVNULL)  # même groupe : tué avec le flux
-    return ServeurLance(chemin, processus)
+    serveur = ServeurLance(chemin, None, commande=[sys.executable, "-m", "paquet_analyse.noyau_chaud", str(chemin)],
+                           env=env)
+    if not differe:
+        serveur.lancer()
+    return serveur
 
 
 if __name__ == "__main__":
