@@ -192,9 +192,12 @@ def _livre_codes(args) -> int:
 def _executer(args) -> int:
     from . import flux
 
-    from . import preparation  # léger : le détail (YAML, fichiers) est contrôlé par la préparation
+    dossier = chemins.dossier_jeu(args.dossier_jeu)
+    if not (dossier / "jeu.yml").is_file():  # sinon, pas d'import de pandas ici : le flux démarre vite
+        from . import preparation
 
-    jeu = chemins.relatif(preparation.dossier_existant(args.dossier_jeu))
+        dossier = preparation.dossier_existant(args.dossier_jeu)  # lève l'erreur française
+    jeu = chemins.relatif(dossier)
     code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
     if code:
         print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)

@@ -52,10 +52,16 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
     Lève `ErreurValidation` (message français complet) si le jeu est invalide :
     aucun carnet ne tourne.
     """
-    from . import preparation
+    from . import etat_preparation
 
     dossier = chemins.dossier_jeu(jeu)
-    meta = preparation.assurer(dossier)
+    # relance sans changement : le jeu préparé est à jour, vérifié sans importer pandas (~1 s de moins)
+    meta = (etat_preparation.etat(dossier, chemins.plan_analyse())[0]
+            if (dossier / "jeu.yml").is_file() else None)
+    if meta is None:
+        from . import preparation
+
+        meta = preparation.assurer(dossier)
     code = execution.empreinte_sources(None)
     prepares = chemins.dossier_prepare(meta["nom"])
     # paramètre des carnets : le chemin relatif, ou le seul nom pour un jeu hors du projet (les carnets ne
@@ -66,7 +72,7 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
         territoires={sur: v["nom"] for sur, v in meta["territoires"].items()},
         fichiers_prepares=[chemins.relatif(prepares / n) for n in sorted(meta["fichiers_sha256"])],
         empreinte_donnees=sorties.hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
-        empreintes_territoires={sur: sorties.hacher(code, v["empreinte"], meta["fichiers_sha256"][preparation.FICHIER_PLAN])
+        empreintes_territoires={sur: sorties.hacher(code, v["empreinte"], meta["fichiers_sha256"][etat_preparation.FICHIER_PLAN])
                                 for sur, v in meta["territoires"].items()},
     )
 
@@ -151,9 +157,9 @@ def changements_bruts(info: InfoFlux) -> list[str]:
     if not manifeste.is_file():
         return []
     anciens = json.loads(manifeste.read_text(encoding="utf-8")).get("fichiers_bruts_sha256", {})
-    from . import preparation
+    from . import etat_preparation
 
-    actuels = preparation.lire_meta(info.nom)["fichiers_bruts_sha256"]
+    actuels = etat_preparation.lire_meta(info.nom)["fichiers_bruts_sha256"]
     messages = []
     for nom in sorted(set(anciens) | set(actuels)):
         if nom not in actuels:

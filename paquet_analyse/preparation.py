@@ -45,12 +45,13 @@ import pandas as pd
 from . import chemins, sorties
 from .chargement.jeu import LectureDescripteur
 from .erreurs import ErreurDonnees, ErreurValidation
+from .etat_preparation import FICHIER_META, FICHIER_PLAN, VERSION_FORMAT  # noqa: F401 (noms publics d'ici)
+from .etat_preparation import empreinte_code, empreinte_entrees, lire_meta  # noqa: F401
+from .etat_preparation import etat as _etat
+from .etat_preparation import sha256 as _sha
 
-FICHIER_META = "jeu.json"
 FICHIER_RAPPORT = "validation_problemes.csv"
-FICHIER_PLAN = "plan_analyse.yml"
 TABLES = ("instances", "participants", "territoires")
-VERSION_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -81,26 +82,6 @@ class Preparation:
 
 # --------------------------------------------------------------------------
 # Empreintes
-
-
-def _sha(octets: bytes) -> str:
-    return hashlib.sha256(octets).hexdigest()
-
-
-def empreinte_code() -> str:
-    """Empreinte du code qui prépare (paquet et verrou des versions)."""
-    from . import execution
-
-    return execution.empreinte_sources(None, sources=("paquet_analyse", "requirements.lock"))
-
-
-def empreinte_entrees(dossier: Path, plan_chemin: Path) -> tuple[str, dict]:
-    """Empreinte de tout ce dont la préparation dépend, et celles des fichiers bruts."""
-    from . import execution
-
-    bruts = execution.empreintes_brutes(dossier)
-    return sorties.hacher(str(VERSION_FORMAT), empreinte_code(), plan_chemin.read_bytes(),
-                   *(f"{n}={h}" for n, h in bruts.items())), bruts
 
 
 # --------------------------------------------------------------------------
@@ -203,21 +184,6 @@ def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
     return meta
 
 
-def lire_meta(nom_jeu: str) -> dict | None:
-    chemin = chemins.dossier_prepare(nom_jeu) / FICHIER_META
-    if not chemin.is_file():
-        return None
-    return json.loads(chemin.read_text(encoding="utf-8"))
-
-
-def _a_jour(meta: dict | None, empreinte: str) -> bool:
-    if not meta or meta.get("empreinte_entrees") != empreinte:
-        return False
-    dossier = chemins.dossier_prepare(meta["nom"])
-    return all((dossier / n).is_file() and sorties.empreinte(dossier / n) == h
-               for n, h in meta["fichiers_sha256"].items())
-
-
 def dossier_existant(jeu: str | Path) -> Path:
     """Le dossier d'un jeu ; message français (`ErreurJeu`) si le dossier ou son jeu.yml manque."""
     dossier = chemins.dossier_jeu(jeu)
@@ -226,13 +192,6 @@ def dossier_existant(jeu: str | Path) -> Path:
 
         chargement.lire_descripteur(dossier)  # lève ErreurJeu : dossier ou jeu.yml absent
     return dossier
-
-
-def _etat(dossier: Path, plan_chemin: Path) -> tuple[dict | None, str, dict]:
-    """(meta si la préparation écrite est à jour, sinon None ; empreinte des entrées ; empreintes brutes)."""
-    empreinte, bruts = empreinte_entrees(dossier, plan_chemin)
-    meta = lire_meta(dossier.name)
-    return (meta if _a_jour(meta, empreinte) else None), empreinte, bruts
 
 
 def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
