@@ -621,6 +621,27 @@ def _case_attendue(n1, n0, m, rapport_cotes):
     return float("nan")
 
 
+def _marges_strates(d, exposition, issue, strate):
+    """Par strate (une seule, clé 0, sans `strate`) : exposés n₁, non-exposés n₀, lignes avec l'issue m."""
+    if strate is None:
+        expose, y = d[exposition].to_numpy(dtype=bool), d[issue].to_numpy(dtype=bool)
+        return {0: (int(expose.sum()), int((~expose).sum()), int(y.sum()))}
+    comptes = (d.assign(_e=d[exposition].astype(bool), _y=d[issue].astype(bool))
+               .groupby(strate, sort=True, observed=True)[["_e", "_y"]].agg(["sum", "size"]))
+    return {cle: (int(ligne[("_e", "sum")]), int(ligne[("_e", "size")] - ligne[("_e", "sum")]), int(ligne[("_y", "sum")]))
+            for cle, ligne in comptes.iterrows()}
+
+
+def _variance_woolf(n1, n0, m, log_rc):
+    """Variance de Woolf du log RC aux cases attendues d'une strate (infinie : strate sans information)."""
+    if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
+        return np.inf
+    a = _case_attendue(n1, n0, m, float(np.exp(log_rc)))
+    b, c = n1 - a, m - a
+    cases = np.array([a, b, c, n0 - c])
+    return float((1 / cases).sum()) if (cases > 0).all() else np.inf
+
+
 def _variances_woolf(d, exposition, issue, strate, log_rc):
     """Par strate : variance de Woolf du log RC aux cases attendues sous l'alternative.
 
@@ -630,19 +651,8 @@ def _variances_woolf(d, exposition, issue, strate, log_rc):
     sans non-exposés, ou dont l'issue est absente ou universelle n'a pas
     d'information (variance infinie), comme dans le CMH.
     """
-    cles = d[strate] if strate is not None else pd.Series(0, index=d.index)
-    resultats = {}
-    for cle, bloc in d.groupby(cles, sort=True):
-        expose, y = bloc[exposition].to_numpy(), bloc[issue].to_numpy()
-        n1, n0, m = int(expose.sum()), int((~expose).sum()), int(y.sum())
-        if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
-            resultats[cle] = np.inf
-            continue
-        a = _case_attendue(n1, n0, m, float(np.exp(log_rc)))
-        b, c = n1 - a, m - a
-        cases = np.array([a, b, c, n0 - c])
-        resultats[cle] = float((1 / cases).sum()) if (cases > 0).all() else np.inf
-    return resultats
+    return {cle: _variance_woolf(*marges, log_rc)
+            for cle, marges in _marges_strates(d, exposition, issue, strate).items()}
 
 
 def _raison_2x2(d, exposition, issue):
@@ -885,11 +895,16 @@ def puissance_homogeneite(t, exposition, issue, strate, *, rapport=2.0, rapport_
     if strate_ecart is not None and strate_ecart not in strates:
         raise ErreurDonnees(f"strate_ecart = {strate_ecart!r} absente de la colonne « {strate} ».")
     ecartees = strates if strate_ecart is None else [strate_ecart]
+    # deux variances par strate (RC commun, RC qui s'écarte), calculées une fois : la boucle sur la
+    # strate qui s'écarte ne fait plus que des additions (K² appels avant, 150 s pour 100 territoires)
+    marges = _marges_strates(d, exposition, issue, strate)
+    v_commun = {cle: _variance_woolf(*marges[cle], base) for cle in strates}
+    v_ecart = {cle: _variance_woolf(*marges[cle], base + np.log(rapport)) for cle in strates}
     for ecartee in ecartees:
         poids, theta = [], []
         for cle in strates:
             log_rc = base + (np.log(rapport) if cle == ecartee else 0.0)
-            v = _variances_woolf(d[d[strate] == cle], exposition, issue, None, log_rc)[0]
+            v = v_ecart[cle] if cle == ecartee else v_commun[cle]
             if np.isfinite(v):
                 poids.append(1 / v)
                 theta.append(log_rc)
