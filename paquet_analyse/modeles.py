@@ -234,6 +234,46 @@ def _retirer_modalites_vides(donnees):
     return donnees
 
 
+#: Taille du plan (lignes × colonnes) à partir de laquelle la GEE part de valeurs initiales calculées ici.
+TAILLE_VALEURS_INITIALES = 500_000
+
+
+def _valeurs_initiales_gee(modele, iterations=50, tolerance=1e-12):
+    """Valeurs initiales de la GEE sur un grand plan : le GLM binomial d'indépendance, par IRLS.
+
+    statsmodels part de ce même GLM (``GEE._starting_params``), mais l'ajuste
+    par moindres carrés via une décomposition en valeurs singulières : sur le
+    jeu de la province (50 000 participants × 100 effets de territoire), 10 s
+    par modèle sur deux cœurs, la moitié du temps de la GEE. Ici, IRLS sur les
+    équations normales (X'WX, produit matriciel, puis Cholesky) : même
+    solution en une fraction de seconde. None (départ de statsmodels) pour un
+    petit plan, un plan mal conditionné ou un ajustement qui ne converge pas.
+    """
+    from scipy import linalg
+
+    x, y = np.asarray(modele.exog, dtype=float), np.asarray(modele.endog, dtype=float)
+    if x.shape[0] * x.shape[1] < TAILLE_VALEURS_INITIALES:
+        return None
+    mu = (y + 0.5) / 2  # départ de statsmodels (Binomial.starting_mu)
+    eta = np.log(mu / (1 - mu))
+    deviance = np.inf
+    for _ in range(iterations):
+        w = mu * (1 - mu)
+        z = eta + (y - mu) / w
+        xw = x * w[:, None]
+        try:
+            beta = linalg.solve(x.T @ xw, xw.T @ z, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            return None
+        eta = x @ beta
+        mu = np.clip(1 / (1 + np.exp(-eta)), 1e-12, 1 - 1e-12)
+        nouvelle = -2 * float(np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu)))
+        if abs(deviance - nouvelle) <= tolerance * (abs(nouvelle) + 0.1):
+            return beta if np.isfinite(beta).all() else None
+        deviance = nouvelle
+    return None
+
+
 def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
     """Ajuste le modèle ; renvoie (modèle, résultat, avertissements capturés).
 
@@ -260,7 +300,7 @@ def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
                     formule, groups=grappes, data=donnees, family=famille,
                     cov_struct=sm.cov_struct.Exchangeable(),
                 )
-                resultat = modele.fit(cov_type=cov_type)
+                resultat = modele.fit(cov_type=cov_type, start_params=_valeurs_initiales_gee(modele))
             else:
                 modele = smf.glm(formule, data=donnees, family=famille)
                 resultat = modele.fit()

@@ -693,3 +693,32 @@ def test_wald_cas_degeneres():
     with pytest.warns(AvertissementEffectifs):
         r = wald_termes(deux, "y ~ C(t)", "t", grappes="g").iloc[0]
     assert np.isnan(r["p_valeur"]) and "trop peu de grappes" in r["note"]
+
+
+def test_valeurs_initiales_gee_egales_a_celles_de_statsmodels():
+    """Sur un grand plan (province : beaucoup de participants, un effet par territoire), la GEE part
+    de valeurs initiales calculées par `modeles._valeurs_initiales_gee` (IRLS sur les équations
+    normales) au lieu du GLM de statsmodels (SVD, lent) : ce doivent être les mêmes, et la GEE doit
+    arriver au même résultat. Sur un petit plan, rien ne change (None : départ de statsmodels)."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from paquet_analyse.modeles import TAILLE_VALEURS_INITIALES, _valeurs_initiales_gee
+
+    rng = np.random.default_rng(5)
+    tailles = rng.integers(4, 10, 1500)
+    g = np.repeat(np.arange(1500), tailles)
+    d = pd.DataFrame({"g": g, "t": np.repeat(rng.integers(0, 60, 1500), tailles).astype(str),
+                      "x": rng.random(len(g)) < 0.5})
+    d["y"] = (rng.random(len(g)) < np.where(d["x"], 0.45, 0.3)) * 1.0
+    modele = smf.gee("y ~ x + C(t)", groups="g", data=d, family=sm.families.Binomial(),
+                     cov_struct=sm.cov_struct.Exchangeable())
+    assert modele.exog.size >= TAILLE_VALEURS_INITIALES
+    depart = _valeurs_initiales_gee(modele)
+    np.testing.assert_allclose(depart, modele._starting_params(), rtol=1e-8, atol=1e-10)
+    r = regression_logistique(d, "y ~ x + C(t)", grappes="g")
+    reference = calme(modele.fit)
+    np.testing.assert_allclose(r["erreur_type"], reference.bse, rtol=1e-6)
+    petit = smf.gee("y ~ x", groups="g", data=d.head(200), family=sm.families.Binomial(),
+                    cov_struct=sm.cov_struct.Exchangeable())
+    assert _valeurs_initiales_gee(petit) is None
