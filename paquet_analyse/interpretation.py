@@ -250,7 +250,7 @@ def phrases_heterogeneite(tableau: pd.DataFrame) -> list[str]:
         verdict = ("aucune preuve que les territoires diffèrent" if preuve == "aucune preuve"
                    else f"preuve {preuve} que les territoires diffèrent")
         if r["niveau"] == "participants":
-            test = "test de Wald robuste aux grappes (participants d'une même concertation corrélés)"
+            test = "test de Wald robuste aux grappes, qui tient compte de la corrélation des participants d'une même concertation"
         else:
             test = f"V de Cramér {texte.nombre_fr(r['v_cramer'], 2)}"
         ajustee = "" if _nan(pa) else f" ; p ajustée {texte.valeur_p(pa).removeprefix('p ')}"

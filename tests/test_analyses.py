@@ -135,7 +135,15 @@ def test_heterogeneite_une_ligne_par_indicateur(donnees_defaut):
     t = analyses.heterogeneite_territoires(donnees_defaut)
     assert t["indicateur"].tolist() == [v for _, v in analyses.INDICATEURS_HETEROGENEITE]
     assert ((t["p_valeur"] >= 0) & (t["p_valeur"] <= 1)).all()
-    assert len(interpretation.phrases_heterogeneite(t)) == len(t)
+    phrases = interpretation.phrases_heterogeneite(t)
+    assert len(phrases) == len(t)
+    # parenthèses équilibrées et jamais imbriquées : « corrélés)). » se lisait mal dans le rapport
+    for phrase in phrases:
+        profondeur = 0
+        for caractere in phrase:
+            profondeur += {"(": 1, ")": -1}.get(caractere, 0)
+            assert 0 <= profondeur <= 1, phrase
+        assert profondeur == 0, phrase
 
 
 def test_phrase_residus_ignore_les_cases_supprimees():
