@@ -589,7 +589,8 @@ def _heterogeneite_participants(t: pd.DataFrame, variable: str, poids: str | Non
     `modeles.wald_termes` : GEE logistique échangeable et sandwich sur
     `id_instance` corrigé de Mancl et DeRouen (2001), ou, avec des poids de
     sondage, régression logistique pondérée et variance de plan de sondage
-    (même correction) avec un test F (comme R `svyglm` + `regTermTest`). Pas de V de Cramér (NaN) : il n'a pas de sens pour ce test.
+    (même correction) avec un test F (comme R `svyglm` + `regTermTest`).
+    Pas de V de Cramér (NaN) : il n'a pas de sens pour ce test.
     """
     if t["territoire"].nunique() < 2:
         return {"test": "aucun", "effectif": len(t), "nb_grappes": t["id_instance"].nunique(),

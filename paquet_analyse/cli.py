@@ -192,12 +192,9 @@ def _livre_codes(args) -> int:
 def _executer(args) -> int:
     from . import flux
 
-    dossier = chemins.dossier_jeu(args.dossier_jeu)
-    if not (dossier / "jeu.yml").is_file():  # sinon, pas d'import de pandas ici : le flux démarre vite
-        from . import preparation
+    from . import etat_preparation  # sans pandas : le flux démarre vite
 
-        dossier = preparation.dossier_existant(args.dossier_jeu)  # lève l'erreur française
-    jeu = chemins.relatif(dossier)
+    jeu = chemins.relatif(etat_preparation.dossier_existant(args.dossier_jeu))
     code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
     if code:
         print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)

@@ -56,6 +56,16 @@ def meta_a_jour(meta: dict | None, empreinte: str) -> bool:
                for n, h in meta["fichiers_sha256"].items())
 
 
+def dossier_existant(jeu: str | Path) -> Path:
+    """Le dossier d'un jeu ; message français (`ErreurJeu`) si le dossier ou son jeu.yml manque."""
+    dossier = chemins.dossier_jeu(jeu)
+    if not (dossier / "jeu.yml").is_file():
+        from . import chargement
+
+        chargement.lire_descripteur(dossier)  # lève ErreurJeu : dossier ou jeu.yml absent
+    return dossier
+
+
 def etat(dossier: Path, plan_chemin: Path) -> tuple[dict | None, str, dict]:
     """(meta si la préparation écrite est à jour, sinon None ; empreinte des entrées ; empreintes brutes)."""
     empreinte, bruts = empreinte_entrees(dossier, plan_chemin)

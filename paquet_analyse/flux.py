@@ -54,10 +54,9 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
     """
     from . import etat_preparation
 
-    dossier = chemins.dossier_jeu(jeu)
+    dossier = etat_preparation.dossier_existant(jeu)
     # relance sans changement : le jeu préparé est à jour, vérifié sans importer pandas (~1 s de moins)
-    meta = (etat_preparation.etat(dossier, chemins.plan_analyse())[0]
-            if (dossier / "jeu.yml").is_file() else None)
+    meta = etat_preparation.etat(dossier, chemins.plan_analyse())[0]
     if meta is None:
         from . import preparation
 

@@ -834,10 +834,8 @@ def wald_termes(donnees, formule, terme, *, grappes=None, poids=None):
         modele, resultat, captures = _ajuster(
             formule, complet, grappes, cov_type="bias_reduced" if grappes is not None else "robust")
         methode = ("régression logistique (GLM binomial), maximum de vraisemblance" if grappes is None
-                   else _methode_gee("binomiale (lien logit)", grappes, nb).replace(" ; IC de Wald", ""))
-        if grappes is not None and nb >= MIN_GRAPPES_SANDWICH:
-            methode = methode.replace("erreurs types robustes (sandwich)",
-                                      "sandwich corrigé de Mancl et DeRouen (2001)")
+                   else _methode_gee("binomiale (lien logit)", grappes, nb, biais_reduit=True)
+                   .replace(" ; IC de Wald", ""))
         test = "wald_gee" if grappes is not None else "wald_glm"
     _relayer_autres(captures)
     if grappes is not None:
@@ -881,8 +879,8 @@ def _nb_grappes(complet, grappes):
     return nb
 
 
-def _methode_gee(famille, grappes, nb_grappes):
-    """Phrase ``methode`` de la GEE, selon le nombre de grappes."""
+def _methode_gee(famille, grappes, nb_grappes, *, biais_reduit=False):
+    """Phrase ``methode`` de la GEE, selon le nombre de grappes (``biais_reduit`` : Mancl et DeRouen toujours)."""
     debut = f"GEE {famille}, corrélation échangeable dans les grappes « {grappes} », "
     if nb_grappes < MIN_GRAPPES_INFERENCE:
         return (debut + f"{nb_grappes} grappe(s) seulement (< {MIN_GRAPPES_INFERENCE}) : "
@@ -890,6 +888,8 @@ def _methode_gee(famille, grappes, nb_grappes):
     if nb_grappes < MIN_GRAPPES_SANDWICH:
         return (debut + f"erreurs types sandwich corrigées pour petit nombre de grappes "
                 f"({nb_grappes} < {MIN_GRAPPES_SANDWICH} ; Mancl et DeRouen, 2001) ; IC de Wald")
+    if biais_reduit:
+        return debut + "sandwich corrigé de Mancl et DeRouen (2001) ; IC de Wald"
     return debut + "erreurs types robustes (sandwich) ; IC de Wald"
 
 

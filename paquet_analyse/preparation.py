@@ -46,7 +46,7 @@ from . import chemins, sorties
 from .chargement.jeu import LectureDescripteur
 from .erreurs import ErreurDonnees, ErreurValidation
 from .etat_preparation import FICHIER_META, FICHIER_PLAN, VERSION_FORMAT  # noqa: F401 (noms publics d'ici)
-from .etat_preparation import empreinte_code, empreinte_entrees, lire_meta  # noqa: F401
+from .etat_preparation import dossier_existant, empreinte_code, empreinte_entrees, lire_meta  # noqa: F401
 from .etat_preparation import etat as _etat
 from .etat_preparation import sha256 as _sha
 
@@ -182,16 +182,6 @@ def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
     }
     sorties.ecrire_json(meta, cible / FICHIER_META)
     return meta
-
-
-def dossier_existant(jeu: str | Path) -> Path:
-    """Le dossier d'un jeu ; message français (`ErreurJeu`) si le dossier ou son jeu.yml manque."""
-    dossier = chemins.dossier_jeu(jeu)
-    if not (dossier / "jeu.yml").is_file():
-        from . import chargement
-
-        chargement.lire_descripteur(dossier)  # lève ErreurJeu : dossier ou jeu.yml absent
-    return dossier
 
 
 def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:

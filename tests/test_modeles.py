@@ -377,6 +377,16 @@ UCB_ADMISSIONS = {"A": ((512, 313), (89, 19)), "B": ((353, 207), (17, 8)),
                   "E": ((53, 138), (94, 299)), "F": ((22, 351), (24, 317))}
 
 
+def candidats_ucb() -> pd.DataFrame:
+    """Un candidat par ligne (4526) : département, genre, admis (1,0 ou 0,0), comme R ``UCBAdmissions``."""
+    lignes = []
+    for dept, comptes in UCB_ADMISSIONS.items():
+        for genre, (admis, refuses) in zip(["Male", "Female"], comptes):
+            lignes += [{"dept": dept, "genre": genre, "admis": 1.0}] * admis
+            lignes += [{"dept": dept, "genre": genre, "admis": 0.0}] * refuses
+    return pd.DataFrame(lignes)
+
+
 def test_mancl_derouen_reference_r():
     """Sandwich de Mancl et DeRouen (2001, *Biometrics* 57:126-134) de
     statsmodels (``GEE.fit(cov_type="bias_reduced")``) comparé à une
@@ -430,12 +440,7 @@ def test_mancl_derouen_reference_r():
                          cov_struct=structure)
         return modele.fit(cov_type=cov_type)
 
-    lignes = []
-    for dept, comptes in UCB_ADMISSIONS.items():
-        for genre, (admis, refuses) in zip(["Male", "Female"], comptes):
-            lignes += [{"dept": dept, "genre": genre, "admis": 1.0}] * admis
-            lignes += [{"dept": dept, "genre": genre, "admis": 0.0}] * refuses
-    ucb = pd.DataFrame(lignes)
+    ucb = candidats_ucb()
     assert len(ucb) == 4526
     formule = "admis ~ C(genre, Treatment('Male'))"
     poussins = pd.read_csv(REFERENCE / "poussins.csv")
@@ -654,12 +659,7 @@ def test_plan_biais_reduit_reference_r():
     section 4. Avec des poids tous égaux à 1, elle redonne le CR3 non pondéré (section 1)."""
     from paquet_analyse.modeles import _ajuster_plan
 
-    lignes = []
-    for dept, comptes in UCB_ADMISSIONS.items():
-        for genre, (admis, refuses) in zip(["Male", "Female"], comptes):
-            lignes += [{"dept": dept, "genre": genre, "admis": 1.0}] * admis
-            lignes += [{"dept": dept, "genre": genre, "admis": 0.0}] * refuses
-    ucb = pd.DataFrame(lignes)
+    ucb = candidats_ucb()
     ucb["w"] = 1 + 0.5 * (ucb["genre"] == "Female") + 0.25 * ucb["admis"]
     formule = "admis ~ C(genre, Treatment('Male'))"
     _, r, _ = _ajuster_plan(formule, ucb, "dept", "w", biais_reduit=True)
