@@ -7,6 +7,7 @@ produit de trace Python : un message français et un code de sortie non nul.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -204,8 +205,6 @@ def _executer(args) -> int:
 
 
 def _carnet(args) -> int:
-    from . import execution
-
     parametres = {}
     for texte in args.parametre:
         nom, egal, valeur = texte.partition("=")
@@ -213,6 +212,14 @@ def _carnet(args) -> int:
             print(f"Erreur : paramètre « {texte} » mal formé (attendu NOM=VALEUR).", file=sys.stderr)
             return 2
         parametres[nom] = valeur
+    if args.deleguer:  # un serveur de noyaux chauds tourne (flux) : il exécute le carnet sans réimporter
+        from . import noyau_chaud
+
+        code = noyau_chaud.deleguer(args.argv)
+        if code is not None:
+            return code
+    from . import execution
+
     execution.executer_carnet(args.modele, args.sortie, parametres)
     if args.html:
         from . import flux
@@ -272,8 +279,15 @@ ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "s
            "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, deleguer: bool = True) -> int:
+    """`deleguer` : un verbe de `noyau_chaud.VERBES_DELEGUES` part au serveur de noyaux chauds s'il y en
+    a un (False dans l'enfant du serveur qui l'exécute)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parseur().parse_args(argv)
+    from . import noyau_chaud
+
+    args.argv = argv
+    args.deleguer = deleguer and bool(os.environ.get(noyau_chaud.VARIABLE)) and args.verbe in noyau_chaud.VERBES_DELEGUES
     try:
         return ACTIONS[args.verbe](args)
     except ErreurPaquet as exc:

@@ -86,13 +86,21 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
         from .noyau_chaud import GestionnaireChaud
 
         options["kernel_manager_class"] = GestionnaireChaud
+    echec = sortie.with_name(sortie.stem + ".echec.ipynb")
+    executes = []  # le carnet tel que le moteur le rend, erreur comprise (papermill ne le rend pas s'il lève)
     try:
         nb = papermill.execute_notebook(nb, None, parameters=parametres, kernel_name=NOYAU,
                                         cwd=str(sortie.parent), progress_bar=False, log_output=False,
-                                        execution_timeout=delai, **options)
+                                        execution_timeout=delai, engine_name=_moteur(executes), **options)
     except PapermillExecutionError as exc:
-        echec = sortie.with_name(sortie.stem + ".echec.ipynb")
-        partiel = getattr(exc, "nb", None)
+        partiel = executes[-1] if executes else None
+        if partiel is not None:
+            from papermill.execute import ERROR_MARKER_TAG
+
+            # papermill y a ajouté deux cellules de balisage en anglais : l'erreur se lit dans sa cellule
+            partiel.cells = [c for c in partiel.cells if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
+            nettoyer_carnet(partiel)
+            sorties.ecrire_texte(nbformat.writes(partiel) + "\n", echec)
         # papermill compte la cellule de paramètres qu'il injecte ; on donne le rang dans le modèle
         balisees = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
         injectee_avant = bool(parametres) and (not balisees or exc.cell_index > balisees[0])
@@ -103,7 +111,28 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
             + (f" — carnet partiel : {chemins.relatif(echec)}" if partiel else "")
         ) from None
     nettoyer_carnet(nb)
-    return sorties.ecrire_texte(nbformat.writes(nb) + "\n", sortie)
+    ecrit = sorties.ecrire_texte(nbformat.writes(nb) + "\n", sortie)
+    echec.unlink(missing_ok=True)  # l'échec d'une exécution précédente n'a plus lieu d'être
+    return ecrit
+
+
+MOTEUR = "paquet_analyse"
+
+
+def _moteur(recueil: list) -> str:
+    """Le moteur papermill ordinaire (nbclient), qui garde en plus dans `recueil` le carnet exécuté : en cas
+    d'erreur dans une cellule, papermill lève `PapermillExecutionError` sans rendre le carnet, dont on veut
+    écrire la version partielle (sorties et trace de l'erreur). Renvoie le nom sous lequel il est inscrit."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class MoteurQuiGarde(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, **options):
+            recueil.append(super().execute_notebook(nb, kernel_name, **options))
+            return recueil[-1]
+
+    papermill_engines.register(MOTEUR, MoteurQuiGarde)
+    return MOTEUR
 
 
 # --------------------------------------------------------------------------

@@ -83,18 +83,24 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
 def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
     """Rapport HTML d'un carnet exécuté, sans les cellules de code (nbconvert)."""
     import nbformat
-    from nbconvert import HTMLExporter
+
+    from . import sorties
 
     nb = nbformat.read(carnet, as_version=4)
+    territoire = nb.metadata.get("papermill", {}).get("parameters", {}).get("territoire")
+    titre = TITRES.get(Path(carnet).stem, Path(carnet).stem) + (f" — {territoire}" if territoire else "")
+    return sorties.ecrire_texte(html_du_carnet(nb, titre), cible)
+
+
+def html_du_carnet(nb, titre: str) -> str:
+    """Le rapport HTML (gabarit `gabarits/rapport`) d'un carnet déjà lu."""
+    from nbconvert import HTMLExporter
+
     exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport",
                                language_code="fr")
-    territoire = nb.metadata.get("papermill", {}).get("parameters", {}).get("territoire")
-    titre = TITRES.get(Path(carnet).stem, Path(carnet).stem) + (f" — {territoire}" if territoire else "")
     corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": titre}})
-    from . import sorties
-
-    return sorties.ecrire_texte(corps, cible)
+    return corps
 
 
 TITRES = {

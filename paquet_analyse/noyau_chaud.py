@@ -52,7 +52,13 @@ MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "m
            "paquet_analyse.analyses", "paquet_analyse.carnet", "paquet_analyse.interpretation",
            "paquet_analyse.preparation", "paquet_analyse.figures", "paquet_analyse.reseau",
            "paquet_analyse.modeles", "paquet_analyse.confidentialite",
-           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "matplotlib_inline.backend_inline")
+           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger",
+           "matplotlib_inline.backend_inline",
+           # ce que fait un exécuteur (`python -m paquet_analyse carnet` délégué) : papermill, nbconvert
+           "nbformat", "papermill", "nbclient", "jupyter_client.manager", "nbconvert",
+           "paquet_analyse.cli", "paquet_analyse.execution", "paquet_analyse.flux")
+# Verbes de `python -m paquet_analyse` qu'un client peut faire exécuter par le serveur (voir `deleguer`).
+VERBES_DELEGUES = ("carnet",)
 ATTENTE_SOCKET = 60.0  # secondes : le serveur n'ouvre son socket qu'une fois ses imports faits
 
 
@@ -65,6 +71,30 @@ def _empreinte_code() -> tuple:
     paquet = Path(__file__).resolve().parent
     return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(paquet.rglob("*.py"))
                  if "__pycache__" not in p.parts)
+
+
+def _prechauffer_rapport() -> None:
+    """Un rapport HTML d'essai, en mémoire, jeté : le premier rapport d'un processus compile les expressions
+    régulières de nbconvert, mistune, bleach et pygments (cache de `re`) et le validateur de nbformat, soit
+    0,25 s ; les exécuteurs nés du serveur les trouvent faits. Rien n'est écrit ; aucun état ne dépend du
+    carnet d'essai (caches de fonctions pures)."""
+    import nbformat
+
+    from . import flux
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[
+        v4.new_markdown_cell("# Titre\n\n*Texte* **gras** `code`, [lien](#a) et liste :\n\n- un\n- deux"),
+        v4.new_code_cell("x = 1", outputs=[
+            v4.new_output("stream", name="stdout", text="texte\n"),
+            v4.new_output("display_data", data={"text/markdown": "> **Note** : *texte*", "text/plain": "note"}),
+            v4.new_output("display_data", data={"text/html": "<table><tr><td>1</td></tr></table>",
+                                                "text/plain": "tableau"}),
+            v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "figure"}),
+        ]),
+    ])
+    nbformat.validate(nbformat.reads(nbformat.writes(nb), as_version=4))
+    flux.html_du_carnet(nb, "préchauffage")
 
 
 def _environnement_compatible(env: dict) -> dict:
@@ -83,22 +113,34 @@ class _Serveur:
         # Le noyau ordinaire choisit ce moteur matplotlib s'il n'y en a pas d'imposé ; matplotlib le lit à
         # l'import : on le fixe donc avant (les carnets passent ensuite à Agg par paquet_analyse.figures).
         os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+        # debugpy (importé par ipykernel.debugger) avertit à l'import que Python a des modules figés ; un noyau
+        # ordinaire l'importe après avoir détourné sa sortie d'erreur, le serveur le dirait au terminal du flux
+        os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         absents = []
         for nom in MODULES:
             try:
                 importlib.import_module(nom)
             except ImportError:
                 absents.append(nom)
+        if not absents:
+            _prechauffer_rapport()
         chemins = sys.modules.get("paquet_analyse.chemins")
         if chemins is not None:
             chemins.racine.cache_clear()  # calculée dans chaque noyau, depuis son dossier et son environnement
         return absents
 
     def refus(self, demande: dict) -> str | None:
-        commande = demande.get("commande") or []
-        if len(commande) < 3 or os.path.abspath(commande[0]) != self.executable \
-                or commande[1:3] != ["-m", "ipykernel_launcher"]:
-            return f"commande de noyau non prise en charge : {commande[:3]}"
+        if demande.get("type") == "paquet":
+            argv = demande.get("argv")
+            if os.path.abspath(str(demande.get("executable"))) != self.executable:
+                return "autre interpréteur Python que celui du serveur"
+            if not isinstance(argv, list) or not argv or argv[0] not in VERBES_DELEGUES:
+                return f"commande non déléguable : {argv!r}"
+        else:
+            commande = demande.get("commande") or []
+            if len(commande) < 3 or os.path.abspath(commande[0]) != self.executable \
+                    or commande[1:3] != ["-m", "ipykernel_launcher"]:
+                return f"commande de noyau non prise en charge : {commande[:3]}"
         if _environnement_compatible(demande.get("env") or {}) != self.environnement:
             return "environnement différent de celui du serveur"
         if _empreinte_code() != self.code:
@@ -155,32 +197,90 @@ class _Serveur:
                 conn.sendall(json.dumps({"refus": raison}).encode() + b"\n")
                 return
             pid = os.fork()
-            if pid == 0:
-                _devenir_noyau(ecoute, conn, descripteurs, demande, self.dossier_depart)  # ne revient jamais
+            if pid == 0:  # ne revient jamais
+                devenir = _devenir_executeur if demande.get("type") == "paquet" else _devenir_noyau
+                devenir(ecoute, conn, descripteurs, demande, self.dossier_depart)
             conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         finally:
             for fd in descripteurs:
                 os.close(fd)
 
 
+def _preparer_enfant(ecoute, conn, descripteurs, demande) -> None:
+    """Dans l'enfant, juste après la fourche : son propre groupe de processus, les signaux par défaut, les
+    entrée et sorties standard du client, son dossier, son environnement ; il s'arrête si le client disparaît."""
+    ecoute.close()
+    os.setsid()  # son propre groupe : jupyter_client envoie ses signaux au groupe d'un noyau
+    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for cible, fd in enumerate(descripteurs):
+        os.dup2(fd, cible)
+        os.close(fd)
+    os.chdir(demande["cwd"])
+    os.environ.clear()
+    os.environ.update(demande["env"])
+    import tempfile
+
+    tempfile.tempdir = None  # recalculé depuis TMPDIR (Snakemake le fixe par tâche)
+
+    def surveiller():  # le client a disparu (ou a fermé) : cet enfant n'a plus de raison d'être
+        try:
+            while conn.recv(1):
+                pass
+        except OSError:
+            pass
+        os._exit(0)
+
+    # un processus neuf tire l'état aléatoire global de numpy de l'entropie du système (`random`, lui, est
+    # déjà réensemencé à chaque fourche) : deux carnets ne partagent jamais leurs tirages non fixés
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    threading.Thread(target=surveiller, daemon=True, name="surveillance-client").start()
+
+
+def _terminer(code) -> None:
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
+
+
+def _devenir_executeur(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
+    """Dans l'enfant : faire ce qu'aurait fait `python -m paquet_analyse <argv>` dans le processus du client,
+    puis lui envoyer le code de sortie. Le noyau du carnet est demandé au serveur, comme par tout client."""
+    code = 1
+    try:
+        _preparer_enfant(ecoute, conn, descripteurs, demande)
+        # comme `python -m paquet_analyse`, qui met le dossier courant en tête de sys.path
+        if sys.path and sys.path[0] in (dossier_depart, ""):
+            sys.path[0] = os.getcwd()
+        sys.argv = [str(Path(__file__).with_name("__main__.py")), *demande["argv"]]
+        from paquet_analyse import cli
+
+        code = cli.main(list(demande["argv"]), deleguer=False)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            conn.sendall(json.dumps({"code": code}).encode() + b"\n")
+        except OSError:
+            pass
+        _terminer(code)
+
+
 def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
     """Dans l'enfant : prendre la place du processus que jupyter_client aurait lancé."""
     code = 1
     try:
-        ecoute.close()
-        os.setsid()  # son propre groupe : jupyter_client lui envoie ses signaux par groupe
-        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        for cible, fd in enumerate(descripteurs):
-            os.dup2(fd, cible)
-            os.close(fd)
-        os.chdir(demande["cwd"])
-        os.environ.clear()
-        os.environ.update(demande["env"])
-        import tempfile
-
-        tempfile.tempdir = None  # recalculé depuis TMPDIR (Snakemake le fixe par tâche)
+        _preparer_enfant(ecoute, conn, descripteurs, demande)
         # comme `python -m ipykernel_launcher`, qui ne garde pas le dossier courant dans sys.path
         if sys.path and sys.path[0] in (dossier_depart, ""):
             del sys.path[0]
@@ -189,20 +289,6 @@ def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
         sys.argv = [ipykernel_launcher.__file__, *demande["commande"][3:]]
         if os.environ.get("JPY_PARENT_PID"):  # ipykernel lit cette variable à son import, fait dans le serveur
             sys.argv.append(f"--IPKernelApp.parent_handle={int(os.environ['JPY_PARENT_PID'])}")
-
-        def surveiller():  # le client a disparu (ou a fermé) : ce noyau n'a plus de raison d'être
-            try:
-                while conn.recv(1):
-                    pass
-            except OSError:
-                pass
-            os._exit(0)
-
-        # un noyau neuf tire l'état aléatoire global de numpy de l'entropie du système (`random`, lui, est
-        # déjà réensemencé à chaque fourche) : deux carnets ne partagent jamais leurs tirages non fixés
-        if "numpy" in sys.modules:
-            sys.modules["numpy"].random.seed()
-        threading.Thread(target=surveiller, daemon=True, name="surveillance-client").start()
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance()
@@ -214,11 +300,7 @@ def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
 
         traceback.print_exc()
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        _terminer(code)
 
 
 def servir(chemin: str | Path) -> None:
@@ -289,8 +371,9 @@ def chemin_serveur() -> Path | None:
     return Path(valeur) if valeur else None
 
 
-def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None = None) -> ProcessusDistant | None:
-    """Demande un noyau au serveur ; None (avec la raison sur stderr) s'il faut un lancement ordinaire."""
+def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.socket, dict] | None:
+    """Envoie `demande` au serveur, avec l'entrée et les sorties standard de ce processus ; (connexion,
+    réponse) si le serveur a fait sa fourche, None (avec la raison sur stderr) sinon."""
     chemin = chemin or chemin_serveur()
     if chemin is None or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         return None
@@ -301,25 +384,58 @@ def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(str(chemin))
-        env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # comme jupyter_client.launcher.launch_kernel
-        message = json.dumps({"commande": list(commande), "env": env, "cwd": str(cwd)}).encode() + b"\n"
-        socket.send_fds(conn, [message], [0, 1, 2])
-        reponse = b""
-        while not reponse.endswith(b"\n"):
-            morceau = conn.recv(4096)
-            if not morceau:
-                break
-            reponse += morceau
-        reponse = json.loads(reponse)
+        socket.send_fds(conn, [json.dumps(demande).encode() + b"\n"], [0, 1, 2])
+        reponse = json.loads(_lire_ligne(conn))
     except (OSError, ValueError) as exc:
         conn.close()
-        print(f"Noyau chaud indisponible ({exc}) : lancement ordinaire.", file=sys.stderr)
+        print(f"{quoi} indisponible ({exc}) : lancement ordinaire.", file=sys.stderr)
         return None
     if "pid" not in reponse:
         conn.close()
-        print(f"Noyau chaud refusé ({reponse.get('refus')}) : lancement ordinaire.", file=sys.stderr)
+        print(f"{quoi} refusé ({reponse.get('refus')}) : lancement ordinaire.", file=sys.stderr)
         return None
+    return conn, reponse
+
+
+def _lire_ligne(conn: socket.socket) -> bytes:
+    ligne = b""
+    while not ligne.endswith(b"\n"):
+        morceau = conn.recv(4096)
+        if not morceau:
+            break
+        ligne += morceau
+    return ligne
+
+
+def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None = None) -> ProcessusDistant | None:
+    """Demande un noyau au serveur ; None (avec la raison sur stderr) s'il faut un lancement ordinaire."""
+    env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # comme jupyter_client.launcher.launch_kernel
+    obtenu = _demander({"commande": list(commande), "env": env, "cwd": str(cwd)}, chemin, "Noyau chaud")
+    if obtenu is None:
+        return None
+    conn, reponse = obtenu
     return ProcessusDistant(int(reponse["pid"]), conn)
+
+
+def deleguer(argv: list[str], chemin: Path | None = None) -> int | None:
+    """Fait exécuter `python -m paquet_analyse <argv>` par un enfant du serveur, qui a déjà importé
+    papermill, nbconvert et la pile d'analyse : ce processus n'importe rien de lourd. L'enfant écrit sur
+    les sorties de ce processus, dans son dossier et avec son environnement, et renvoie son code de sortie.
+    None (raison sur stderr) s'il faut faire le travail ici. Si ce processus est tué, l'enfant s'arrête
+    (fin de connexion) et son noyau aussi."""
+    demande = {"type": "paquet", "argv": list(argv), "executable": sys.executable, "env": dict(os.environ),
+               "cwd": os.getcwd()}
+    obtenu = _demander(demande, chemin, "Exécuteur chaud")
+    if obtenu is None:
+        return None
+    conn, _ = obtenu
+    with conn:
+        try:
+            return int(json.loads(_lire_ligne(conn))["code"])
+        except (OSError, ValueError, KeyError, TypeError):
+            print("Erreur : l'exécuteur chaud s'est arrêté sans rendre de code de sortie "
+                  "(voir les messages ci-dessus).", file=sys.stderr)
+            return 1
 
 
 def _classe_gestionnaire():

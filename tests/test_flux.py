@@ -296,9 +296,21 @@ def test_carnet_en_echec_nomme_carnet_cellule_et_cause(tmp_path):
                 nbformat.v4.new_code_cell("raise ValueError('colonne absente')")]
     modele = tmp_path / "essai.ipynb"
     nbformat.write(nb, modele)
-    with pytest.raises(ErreurPaquet, match=r"essai.ipynb.*cellule 3.*ValueError : colonne absente"):
+    with pytest.raises(ErreurPaquet, match=r"essai.ipynb.*cellule 3.*ValueError : colonne absente.*"
+                                           r"carnet partiel : .*essai\.echec\.ipynb"):
         execution.executer_carnet(modele, tmp_path / "sortie" / "essai.ipynb", {"x": 2})
     assert not (tmp_path / "sortie" / "essai.ipynb").exists()
+    # le carnet partiel garde ce qui a tourné et la trace de l'erreur, pour la corriger
+    partiel = nbformat.read(tmp_path / "sortie" / "essai.echec.ipynb", as_version=4)
+    erreurs = [s for c in partiel.cells for s in c.get("outputs", []) if s.output_type == "error"]
+    assert [(e.ename, e.evalue) for e in erreurs] == [("ValueError", "colonne absente")]
+    assert [c.source.splitlines()[-1] for c in partiel.cells] == [
+        "x = 1", "x = 2", "y = x + 1", "raise ValueError('colonne absente')"]  # paramètres injectés compris
+    # corrigé, le carnet s'exécute : l'échec précédent disparaît
+    nb.cells[2].source = "z = y"
+    nbformat.write(nb, modele)
+    execution.executer_carnet(modele, tmp_path / "sortie" / "essai.ipynb", {"x": 2})
+    assert (tmp_path / "sortie" / "essai.ipynb").exists() and not (tmp_path / "sortie" / "essai.echec.ipynb").exists()
     with pytest.raises(ErreurPaquet, match="paramètre\\(s\\) inconnu\\(s\\) z"):
         execution.executer_carnet(modele, tmp_path / "sortie" / "essai.ipynb", {"z": 2})
 

@@ -123,12 +123,34 @@ def test_refus_et_repli(projet, tmp_path, monkeypatch):
     assert noyau_chaud.demander_noyau(commande, env, str(tmp_path), tmp_path / "absent.sock") is None
 
 
-def _carnet(racine: Path, env: dict, modele: str, sortie: Path, *parametres: str) -> subprocess.CompletedProcess:
-    commande = [sys.executable, "-m", "paquet_analyse", "carnet", f"carnets/{modele}.ipynb", str(sortie / f"{modele}.ipynb"),
-                "--html", str(sortie / f"{modele}.html")]
+
+def test_refus_de_delegation(projet, tmp_path, monkeypatch, capsys):
+    racine, env, serveur = projet
+    for nom in ("PAQUET_ANALYSE_RACINE", "PYTHONPATH"):
+        monkeypatch.setenv(nom, env[nom])
+    # seul `carnet` se délègue ; un autre interpréteur ou un autre environnement est refusé
+    assert noyau_chaud.deleguer(["valider", "donnees_brutes/petit"], serveur.chemin) is None
+    assert "commande non déléguable" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "executable", "/bin/autre-python")
+    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], serveur.chemin) is None
+    assert "autre interpréteur" in capsys.readouterr().err
+
+
+def _commande(modele: str, sortie: Path, *parametres: str, dossier: str = "carnets") -> list[str]:
+    # -X importtime : ce que *ce* processus importe s'écrit sur sa sortie d'erreur (pas ce qu'importe le serveur)
+    commande = [sys.executable, "-X", "importtime", "-m", "paquet_analyse", "carnet", f"{dossier}/{modele}.ipynb",
+                str(sortie / f"{modele}.ipynb"), "--html", str(sortie / f"{modele}.html")]
     for p in parametres:
         commande += ["--parametre", p]
-    fini = subprocess.run(commande, cwd=racine, env=env, capture_output=True, text=True)
+    return commande
+
+
+def _importe(stderr: str, module: str) -> bool:
+    return any(l.startswith("import time:") and l.rstrip().endswith(f"| {module}") for l in stderr.splitlines())
+
+
+def _carnet(racine: Path, env: dict, modele: str, sortie: Path, *parametres: str) -> subprocess.CompletedProcess:
+    fini = subprocess.run(_commande(modele, sortie, *parametres), cwd=racine, env=env, capture_output=True, text=True)
     assert fini.returncode == 0, fini.stderr[-3000:]
     return fini
 
@@ -148,10 +170,62 @@ def test_octets_identiques_au_noyau_ordinaire(projet, modele, parametres):
     shutil.rmtree(reference, ignore_errors=True)
     sortie.rename(reference)
     chaud = _carnet(racine, {**env, **serveur.env()}, modele, sortie, *parametres)
-    assert "Noyau chaud" not in chaud.stderr
+    assert "Noyau chaud" not in chaud.stderr and "Exécuteur chaud" not in chaud.stderr
+    # le client n'a rien importé de lourd : le carnet et son rapport ont été faits par un enfant du serveur
+    assert _importe(froid.stderr, "papermill") and _importe(froid.stderr, "nbconvert")
+    assert not _importe(chaud.stderr, "papermill") and not _importe(chaud.stderr, "nbconvert")
     for suffixe in (".ipynb", ".html"):
         attendu = (reference / f"{modele}{suffixe}").read_bytes()
         obtenu = (sortie / f"{modele}{suffixe}").read_bytes()
         assert obtenu == attendu, f"{modele}{suffixe} diffère entre noyau chaud et noyau ordinaire"
     shutil.rmtree(sortie)
     shutil.rmtree(reference)
+
+
+def _modele(racine: Path, nom: str, source: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(source)]
+    (racine / "essais").mkdir(exist_ok=True)
+    nbformat.write(nb, racine / "essais" / f"{nom}.ipynb")
+
+
+def test_echec_delegue_comme_en_local(projet):
+    """Un carnet qui échoue : même message français, même code de sortie, même carnet partiel, que le
+    carnet soit exécuté par le client lui-même ou par un exécuteur du serveur."""
+    racine, env, serveur = projet
+    _modele(racine, "echoue", "raise ValueError('valeur refusée exprès')")
+    messages = {}
+    for nom, variables in (("local", {noyau_chaud.VARIABLE: str(racine / "absent.sock")}), ("chaud", serveur.env())):
+        sortie = racine / "resultats" / "petit" / f"echec_{nom}"
+        fini = subprocess.run(_commande("echoue", sortie, dossier="essais"), cwd=racine, env={**env, **variables},
+                              capture_output=True, text=True)
+        assert fini.returncode == 1, fini.stderr[-2000:]
+        lignes = [l for l in fini.stderr.splitlines() if l.startswith("Erreur : ")]
+        assert len(lignes) == 1, fini.stderr[-2000:]
+        messages[nom] = lignes[0].replace(f"echec_{nom}", "echec_X")
+        assert (sortie / "echoue.echec.ipynb").exists() and not (sortie / "echoue.ipynb").exists()
+        shutil.rmtree(sortie)
+    assert messages["chaud"] == messages["local"]
+    assert "a échoué à la cellule 2 du modèle : ValueError : valeur refusée exprès" in messages["chaud"]
+
+
+def test_client_tue_arrete_executeur_et_noyau(projet):
+    """Snakemake tue une tâche (échec d'une autre, Ctrl-C) : l'exécuteur du serveur et son noyau s'arrêtent aussi."""
+    psutil = pytest.importorskip("psutil")
+    racine, env, serveur = projet
+    _modele(racine, "long", "import time\ntime.sleep(120)")
+    sortie = racine / "resultats" / "petit" / "long"
+    client = subprocess.Popen(_commande("long", sortie, dossier="essais"), cwd=racine, env={**env, **serveur.env()},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(serveur.processus.pid)
+    limite = time.monotonic() + 60
+    while len(parent.children()) < 2:  # l'exécuteur, puis le noyau qu'il a demandé
+        assert client.poll() is None and time.monotonic() < limite, "ni exécuteur ni noyau nés du serveur"
+        time.sleep(0.1)
+    enfants = parent.children()
+    client.terminate()
+    client.wait(timeout=10)
+    _, vivants = psutil.wait_procs(enfants, timeout=15)
+    assert not vivants, f"encore en vie après la fin du client : {vivants}"
+    assert not (sortie / "long.ipynb").exists()
