@@ -56,7 +56,11 @@ MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "m
            "matplotlib_inline.backend_inline",
            # ce que fait un exécuteur (`python -m paquet_analyse carnet` délégué) : papermill, nbconvert
            "nbformat", "papermill", "nbclient", "jupyter_client.manager", "nbconvert",
-           "paquet_analyse.cli", "paquet_analyse.execution", "paquet_analyse.flux")
+           "paquet_analyse.cli", "paquet_analyse.execution", "paquet_analyse.flux",
+           # importés au premier appel dans un carnet (lecture parquet, tests, enregistrement PNG par PIL)
+           "pyarrow.dataset", "pyarrow.pandas_compat", "concurrent.futures", "paquet_analyse.puissance",
+           "paquet_analyse.simulation", "PIL.PngImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin",
+           "PIL.JpegImagePlugin", "PIL.PpmImagePlugin")
 # Verbes de `python -m paquet_analyse` qu'un client peut faire exécuter par le serveur (voir `deleguer`).
 VERBES_DELEGUES = ("carnet",)
 ATTENTE_SOCKET = 60.0  # secondes : le serveur n'ouvre son socket qu'une fois ses imports faits
@@ -439,10 +443,55 @@ def deleguer(argv: list[str], chemin: Path | None = None) -> int | None:
 
 
 def _classe_gestionnaire():
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
+
+    class ClientChaud(AsyncKernelClient):
+        """Client ordinaire, sauf l'attente du noyau prêt.
+
+        jupyter_client, une fois la réponse à `kernel_info` reçue, vide le canal IOPub jusqu'à 0,2 s de
+        silence : 0,2 s perdues par carnet, pour un noyau qui démarre en 0,1 s. Ici le vidage s'arrête au
+        message « idle » qui suit `kernel_info` (le noyau n'envoie plus rien après lui : les messages d'un
+        même émetteur arrivent dans l'ordre). Un message en retard n'aurait de toute façon aucun effet :
+        nbclient ne prend pour une cellule que les messages dont elle est le parent.
+        """
+
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            canal = self.iopub_channel
+            lire = canal.get_msg
+            repos = False
+
+            async def lire_jusqu_au_repos(*args, **kwargs):
+                nonlocal repos
+                if repos:
+                    raise Empty
+                message = await lire(*args, **kwargs)
+                repos = (message.get("msg_type") == "status"
+                         and message.get("content", {}).get("execution_state") == "idle"
+                         and message.get("parent_header", {}).get("msg_type") == "kernel_info_request")
+                return message
+
+            canal.get_msg = lire_jusqu_au_repos
+            try:
+                await super()._async_wait_for_ready(timeout)
+            finally:
+                del canal.get_msg  # la méthode de la classe revient
+
+        wait_for_ready = _async_wait_for_ready
 
     class GestionnaireChaud(AsyncKernelManager):
         """`AsyncKernelManager` qui prend son noyau au serveur de fourche quand il y en a un."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.client_factory = ClientChaud
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # fin du noyau attendue par sondage toutes les 0,1 s : 0,1 s perdue par carnet ; 0,01 s suffit
+            # (le sondage d'un noyau chaud est un `select` sans attente sur son socket)
+            await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
             processus = demander_noyau(kernel_cmd, kw.get("env") or dict(os.environ),
@@ -455,7 +504,7 @@ def _classe_gestionnaire():
             fournisseur.cwd = kw.get("cwd") or os.getcwd()
             self._reconcile_connection_info(fournisseur.connection_info)
 
-    GestionnaireChaud.__module__ = __name__
+    GestionnaireChaud.__module__ = ClientChaud.__module__ = __name__
     return GestionnaireChaud
 
 
