@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, preparer, portrait, simuler, executer, carnet (utilisé par le flux), livre-codes, verifier. Aucun problème de données ne
+Verbes : valider, preparer, portrait, simuler, executer, carnet et index (utilisés par le flux), livre-codes, verifier. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -39,7 +39,7 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, livre-codes, "
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, index, livre-codes, "
                                     "verifier, questionnaire, jeu-depuis-export")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
@@ -83,6 +83,14 @@ def _parseur() -> argparse.ArgumentParser:
     k.add_argument("--html", type=Path, default=None, help="rapport HTML à écrire")
     k.add_argument("--parametre", action="append", default=[], metavar="NOM=VALEUR",
                    help="paramètre du carnet (répétable) ; valeur texte")
+
+    x = verbes.add_parser("index", help="écrire la page d'index et le manifeste d'un jeu exécuté (utilisé par le flux)",
+                          description="Écrit la page d'index des rapports et le manifeste de provenance (empreintes, "
+                          "versions, commit des sources) d'un jeu dont les carnets ont été exécutés. Utilisé par "
+                          "le Snakefile, en fin de flux.")
+    x.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml), ou son nom")
+    x.add_argument("index", type=Path, help="page d'index à écrire")
+    x.add_argument("manifeste", type=Path, help="manifeste JSON à écrire")
 
     f = verbes.add_parser("verifier", help="tout régénérer dans une copie et comparer chaque résultat versionné",
                           description="Copie les sources dans un dossier temporaire, y relance tout le flux, "
@@ -228,6 +236,13 @@ def _carnet(args) -> int:
     return 0
 
 
+def _index(args) -> int:
+    from . import flux
+
+    flux.ecrire_index_et_manifeste(args.dossier_jeu, args.index, args.manifeste)
+    return 0
+
+
 def _verifier(args) -> int:
     from . import verification
 
@@ -275,7 +290,7 @@ def _jeu_depuis_export(args) -> int:
 
 
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "carnet": _carnet, "livre-codes": _livre_codes, "verifier": _verifier,
+           "carnet": _carnet, "index": _index, "livre-codes": _livre_codes, "verifier": _verifier,
            "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
 
 

@@ -14,6 +14,7 @@ arrête le flux avant tout calcul, avec la liste française des problèmes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -94,13 +95,20 @@ def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
 
 def html_du_carnet(nb, titre: str) -> str:
     """Le rapport HTML (gabarit `gabarits/rapport`) d'un carnet déjà lu."""
+    corps, _ = _exportateur().from_notebook_node(nb, resources={"metadata": {"name": titre}})
+    return corps
+
+
+@functools.lru_cache(maxsize=1)
+def _exportateur():
+    """Un seul exportateur par processus : ses gabarits Jinja sont compilés au premier rapport (0,2 à 0,3 s à
+    chaque fois sinon), et le serveur de noyaux chauds le donne tout compilé à ses exécuteurs. Un rapport ne
+    laisse rien dans l'exportateur qui change le suivant (vérifié par les tests : mêmes octets)."""
     from nbconvert import HTMLExporter
 
-    exportateur = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                               extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport",
-                               language_code="fr")
-    corps, _ = exportateur.from_notebook_node(nb, resources={"metadata": {"name": titre}})
-    return corps
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                        extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport",
+                        language_code="fr")
 
 
 TITRES = {
@@ -113,6 +121,19 @@ TITRES = {
     "07_puissance": "Puissance : combien de tables enquêter par MRC ?",
     "modele_carnet": "Exemple d'analyse (modèle de carnet)",
 }
+
+
+def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str | Path) -> None:
+    """Fin du flux : la page d'index des rapports et le manifeste de provenance (`execution.ecrire_manifeste`,
+    paramètres : jeu, territoires, carnets)."""
+    info = preparer_flux(jeu)
+    ecrire_index(info, index)
+    execution.ecrire_manifeste(info.nom, manifeste, {
+        "jeu": info.jeu,
+        "territoires": info.territoires,
+        "carnets_region": ["01_validation_donnees", *CARNETS_REGION],
+        "carnets_par_territoire": list(CARNETS_TERRITOIRE),
+    })
 
 
 def ecrire_index(info: InfoFlux, cible: str | Path) -> Path:

@@ -20,6 +20,13 @@ processus, issu du même état de départ : rien ne passe d'un carnet à l'autre
   refuse (autre Python, autre environnement, code du paquet modifié depuis
   son démarrage).
 
+- `deleguer(argv)` : la tâche `python -m paquet_analyse carnet …` d'un flux
+  confie tout son travail au serveur (`cli.main` le fait quand la variable
+  est là) : un enfant du serveur, qui a déjà importé papermill et nbconvert,
+  exécute le carnet (son noyau est demandé au serveur comme ci-dessus),
+  écrit le carnet et son rapport HTML, et rend son code de sortie. La tâche
+  n'importe rien de lourd (papermill et nbconvert : 2 à 3 s par processus).
+
 L'enfant reçoit de son client l'entrée et les sorties standard (passage de
 descripteurs sur le socket), le dossier de travail et l'environnement : il
 se comporte comme le noyau que jupyter_client aurait lancé. Il s'arrête seul

@@ -320,3 +320,23 @@ def test_execution_deterministe(tmp_path):
     a = execution.executer_carnet(modele, tmp_path / "a" / "01.ipynb", {"jeu": "donnees_brutes/lanaudiere"})
     b = execution.executer_carnet(modele, tmp_path / "b" / "01.ipynb", {"jeu": "donnees_brutes/lanaudiere"})
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_exportateur_reutilise_memes_octets(tmp_path):
+    """Un seul exportateur HTML par processus (gabarits compilés une fois, hérités par les exécuteurs du
+    serveur) : un rapport ne change rien au suivant ; mêmes octets qu'avec un exportateur neuf et que les
+    rapports versionnés."""
+    base = RACINE / "resultats" / "lanaudiere"
+    noms = ["carnets/04_comparaison_territoires.ipynb", "carnets/territoires/joliette/02_portrait_territoire.ipynb",
+            "carnets/01_validation_donnees.ipynb"]
+    flux._exportateur.cache_clear()
+    premiers = {}
+    for n in noms + noms[:1]:  # le premier carnet à nouveau, après les autres
+        cible = flux.rapport_html(base / n, tmp_path / "a" / n.replace(".ipynb", ".html"))
+        octets = cible.read_bytes()
+        assert premiers.setdefault(n, octets) == octets
+    for n in noms:
+        flux._exportateur.cache_clear()  # exportateur neuf
+        cible = flux.rapport_html(base / n, tmp_path / "b" / n.replace(".ipynb", ".html"))
+        attendu = (base / "rapports" / n.removeprefix("carnets/")).with_suffix(".html").read_bytes()
+        assert cible.read_bytes() == premiers[n] == attendu

@@ -8,6 +8,7 @@ import pytest
 
 from paquet_analyse.erreurs import ErreurDonnees
 from paquet_analyse.puissance import (
+    _joindre,
     Scenario,
     courbe_puissance,
     figure_puissance,
@@ -74,7 +75,8 @@ def test_entrees_invalides():
 import inspect  # noqa: E402
 
 from paquet_analyse import plan  # noqa: E402
-from paquet_analyse.puissance import (  # noqa: E402
+from paquet_analyse.puissance import (
+    _joindre,  # noqa: E402
     ResultatPuissance,
     cci_anova,
     puissance_ecart,
@@ -319,3 +321,13 @@ def test_monotonie_taille_et_effet():
     ec = [puissance_ecart(pd.concat([c] * k, ignore_index=True), "expose", "indice", ecart=e).puissance
           for k, e in ((1, 5), (2, 5), (2, 10))]
     assert ec[0] < ec[1] < ec[2]
+
+
+def test_cles_de_groupes_comme_la_jointure_ligne_a_ligne():
+    """`_joindre` (vectorisé) donne exactement les clés de `astype(str).agg("|".join, axis=1)`, y compris pour
+    des catégories, des valeurs manquantes et des réels : l'effet de plan ne change pas."""
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"a": rng.integers(0, 5, 300), "b": pd.Categorical(rng.choice(["x", "y", None], 300)),
+                      "c": rng.choice([1.5, np.nan, 2.0], 300)})
+    for colonnes in (["a"], ["a", "b"], ["b", "c", "a"]):
+        assert _joindre(d, colonnes).equals(d[colonnes].astype(str).agg("|".join, axis=1))
