@@ -87,6 +87,9 @@ rule region:
     params:
         empreinte=INFO.empreinte_donnees,
         jeu=INFO.jeu,
+    # les carnets de région sont les plus longs (jusqu'à plus d'une minute sur 100 territoires) : lancés
+    # d'abord, ils ne finissent pas seuls, après les 200 carnets courts des territoires
+    priority: 5
     shell:
         "{PYTHON} -m paquet_analyse carnet {input.modele:q} {output.carnet:q} --html {output.html:q}"
         " --parametre jeu={params.jeu:q}"

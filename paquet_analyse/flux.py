@@ -282,6 +282,20 @@ def _duree(secondes: float) -> str:
     return f"{heures} h {minutes:02d} min"
 
 
+def _travail_certain(jeu: str | Path, commande: list[str]) -> bool:
+    """Vrai si le flux aura des carnets à exécuter : tout est à refaire, ou le jeu préparé n'est plus à jour
+    (fichiers bruts, plan ou code changés). Sans importer pandas (voir `etat_preparation`)."""
+    from . import etat_preparation
+
+    if "--forceall" in commande:
+        return True
+    try:
+        dossier = etat_preparation.dossier_existant(jeu)
+        return etat_preparation.etat(dossier, chemins.plan_analyse())[0] is None
+    except Exception:  # jeu introuvable ou illisible : Snakemake le dira, sans carnet à exécuter
+        return False
+
+
 def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None,
            noyaux_chauds: bool | None = None) -> int:
     """Exécute le flux complet ; renvoie le code de sortie de Snakemake.
@@ -302,10 +316,12 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
     if noyaux_chauds:
         from . import noyau_chaud
 
-        # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse
-        # différé : lancé quand Snakemake annonce des carnets à exécuter (rien à faire : aucun import payé)
+        # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse.
+        # Du travail certain (tout refaire, ou données à préparer) : le serveur fait ses imports (~9 s)
+        # pendant que Snakemake démarre et prépare le jeu. Sinon, différé : lancé quand Snakemake annonce
+        # des carnets à exécuter (une relance sans changement ne paie aucun import).
         serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE},
-                                       differe=True)
+                                       differe=not _travail_certain(jeu, commande))
         if serveur:
             env.update(serveur.env())
     avancement = Avancement()

@@ -340,3 +340,21 @@ def test_exportateur_reutilise_memes_octets(tmp_path):
         cible = flux.rapport_html(base / n, tmp_path / "b" / n.replace(".ipynb", ".html"))
         attendu = (base / "rapports" / n.removeprefix("carnets/")).with_suffix(".html").read_bytes()
         assert cible.read_bytes() == premiers[n] == attendu
+
+
+def test_serveur_demarre_d_avance_seulement_si_travail_certain(projet, tmp_path):
+    """`executer` lance le serveur de noyaux chauds dès le départ quand des carnets tourneront à coup sûr
+    (tout refaire, jeu à préparer), en différé sinon (une relance sans changement ne paie aucun import)."""
+    copie = projet / "donnees_brutes" / "petit_jamais_prepare"
+    shutil.copytree(projet / "donnees_brutes" / "petit", copie)
+    try:
+        code = ("import sys; from paquet_analyse import flux; "
+                "print(flux._travail_certain(sys.argv[1], sys.argv[2:]))")
+        cas = {("donnees_brutes/petit",): "False", ("donnees_brutes/petit", "--forceall"): "True",
+               ("donnees_brutes/petit_jamais_prepare",): "True", ("donnees_brutes/absent",): "False"}
+        for args, attendu in cas.items():
+            r = subprocess.run([sys.executable, "-c", code, *args], cwd=projet, env=_env(projet),
+                               capture_output=True, text=True)
+            assert r.stdout.strip() == attendu, (args, r.stdout, r.stderr[-2000:])
+    finally:
+        shutil.rmtree(copie)
