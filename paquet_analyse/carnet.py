@@ -206,7 +206,7 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
             valeurs = valeurs.drop(columns=code).rename(columns={"libelle": code})
             masque = masque.drop(columns=code).rename(columns={"libelle": code}) if masque is not None else None
     pourcent = (valeurs["unite"] == "proportion").to_numpy() if "unite" in valeurs.columns else None
-    cases = pd.DataFrame(index=valeurs.index)
+    colonnes_textes = {}  # un DataFrame construit d'un coup : colonne par colonne, pandas avertit au-delà de 100
     for colonne in valeurs.columns:
         serie = valeurs[colonne].astype(object)
         textes = []
@@ -217,7 +217,8 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
                 textes.append(_texte_valeur(str(colonne), v, decimales))
         if masque is not None and colonne in masque.columns:
             textes = [marque if m else t for t, m in zip(textes, masque[colonne].to_numpy(dtype=bool))]
-        cases[colonne] = textes
+        colonnes_textes[colonne] = textes
+    cases = pd.DataFrame(colonnes_textes, index=valeurs.index, columns=list(valeurs.columns))
     # un index nommé (territoire, modalités) se montre ; un simple numéro de ligne, jamais
     avec_index = valeurs.index.name is not None or not pd.api.types.is_integer_dtype(valeurs.index)
     if avec_index:
