@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None, *, deleguer: bool = True) -> int:
     from . import noyau_chaud
 
     args.argv = argv
-    args.deleguer = deleguer and bool(os.environ.get(noyau_chaud.VARIABLE)) and args.verbe in noyau_chaud.VERBES_DELEGUES
+    args.deleguer = deleguer and noyau_chaud.chemin_serveur() is not None and args.verbe in noyau_chaud.VERBES_DELEGUES
     try:
         return ACTIONS[args.verbe](args)
     except ErreurPaquet as exc:

@@ -21,7 +21,6 @@ restent alors identiques octet pour octet d'une régénération à l'autre.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -82,10 +81,10 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
     sortie.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(modele, as_version=4)
     options = {}
-    if os.environ.get("PAQUET_ANALYSE_NOYAUX_CHAUDS"):  # serveur de noyaux démarré par le flux
-        from .noyau_chaud import GestionnaireChaud
+    from . import noyau_chaud
 
-        options["kernel_manager_class"] = GestionnaireChaud
+    if noyau_chaud.chemin_serveur() is not None:  # serveur de noyaux démarré par le flux
+        options["kernel_manager_class"] = noyau_chaud.GestionnaireChaud
     echec = sortie.with_name(sortie.stem + ".echec.ipynb")
     executes = []  # le carnet tel que le moteur le rend, erreur comprise (papermill ne le rend pas s'il lève)
     try:

@@ -378,8 +378,9 @@ class ProcessusDistant:
 
 
 def chemin_serveur() -> Path | None:
+    """Le socket du serveur désigné par la variable ; None si elle est absente, vide ou « 0 » (désactivé)."""
     valeur = os.environ.get(VARIABLE)
-    return Path(valeur) if valeur else None
+    return Path(valeur) if valeur and valeur != "0" else None
 
 
 def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.socket, dict] | None:

@@ -121,6 +121,9 @@ def test_refus_et_repli(projet, tmp_path, monkeypatch):
     assert noyau_chaud.demander_noyau(["/bin/autre", "-m", "ipykernel_launcher"], env, str(tmp_path),
                                       serveur.chemin) is None
     assert noyau_chaud.demander_noyau(commande, env, str(tmp_path), tmp_path / "absent.sock") is None
+    # « 0 » désactive les noyaux chauds, comme pour `executer` : ni tentative ni message de repli
+    monkeypatch.setenv(noyau_chaud.VARIABLE, "0")
+    assert noyau_chaud.chemin_serveur() is None
 
 
 
