@@ -226,6 +226,8 @@ def _carnet(args) -> int:
         code = noyau_chaud.deleguer(args.argv)
         if code is not None:
             return code
+        # serveur absent ou refus (raison déjà dite) : noyau ordinaire aussi, sans redemander ni réattendre
+        os.environ[noyau_chaud.VARIABLE] = "0"
     from . import execution
 
     execution.executer_carnet(args.modele, args.sortie, parametres)

@@ -134,7 +134,10 @@ class _Serveur:
             except ImportError:
                 absents.append(nom)
         if not absents:
-            _prechauffer_rapport()
+            try:
+                _prechauffer_rapport()
+            except Exception as exc:  # un préchauffage raté ne coûte que du temps : le serveur sert quand même
+                print(f"Serveur de noyaux chauds : rapport d'essai impossible ({exc}).", file=sys.stderr)
         chemins = sys.modules.get("paquet_analyse.chemins")
         if chemins is not None:
             chemins.racine.cache_clear()  # calculée dans chaque noyau, depuis son dossier et son environnement
@@ -207,11 +210,13 @@ class _Serveur:
             if raison:
                 conn.sendall(json.dumps({"refus": raison}).encode() + b"\n")
                 return
+            executeur = demande.get("type") == "paquet"
             pid = os.fork()
             if pid == 0:  # ne revient jamais
-                devenir = _devenir_executeur if demande.get("type") == "paquet" else _devenir_noyau
+                devenir = _devenir_executeur if executeur else _devenir_noyau
                 devenir(ecoute, conn, descripteurs, demande, self.dossier_depart)
-            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            if not executeur:  # un exécuteur écrit lui-même son pid, puis son code : ses lignes restent dans l'ordre
+                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         finally:
             for fd in descripteurs:
                 os.close(fd)
@@ -222,8 +227,9 @@ def _preparer_enfant(ecoute, conn, descripteurs, demande) -> None:
     entrée et sorties standard du client, son dossier, son environnement ; il s'arrête si le client disparaît."""
     ecoute.close()
     os.setsid()  # son propre groupe : jupyter_client envoie ses signaux au groupe d'un noyau
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+    for sig in (signal.SIGCHLD, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # comme tout processus Python neuf (BrokenPipeError)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for cible, fd in enumerate(descripteurs):
         os.dup2(fd, cible)
@@ -263,6 +269,7 @@ def _devenir_executeur(ecoute, conn, descripteurs, demande, dossier_depart) -> N
     puis lui envoyer le code de sortie. Le noyau du carnet est demandé au serveur, comme par tout client."""
     code = 1
     try:
+        conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
         _preparer_enfant(ecoute, conn, descripteurs, demande)
         # comme `python -m paquet_analyse`, qui met le dossier courant en tête de sys.path
         if sys.path and sys.path[0] in (dossier_depart, ""):
@@ -317,7 +324,12 @@ def _devenir_noyau(ecoute, conn, descripteurs, demande, dossier_depart) -> None:
 def servir(chemin: str | Path) -> None:
     """Fait les imports, puis sert des noyaux sur le socket Unix `chemin` jusqu'à SIGTERM."""
     serveur = _Serveur(Path(chemin))
-    serveur.prechauffer()
+    try:
+        serveur.prechauffer()
+    except BaseException:
+        # sans serveur, les clients n'attendent pas le socket (ATTENTE_SOCKET) : ils se replient aussitôt
+        Path(chemin).with_name(Path(chemin).name + ".demarrage").unlink(missing_ok=True)
+        raise
     serveur.servir()
 
 
@@ -383,9 +395,10 @@ def chemin_serveur() -> Path | None:
     return Path(valeur) if valeur and valeur != "0" else None
 
 
-def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.socket, dict] | None:
+def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.socket, dict, object] | None:
     """Envoie `demande` au serveur, avec l'entrée et les sorties standard de ce processus ; (connexion,
-    réponse) si le serveur a fait sa fourche, None (avec la raison sur stderr) sinon."""
+    réponse, lecteur de lignes de la connexion) si le serveur a fait sa fourche, None (avec la raison sur
+    stderr) sinon."""
     chemin = chemin or chemin_serveur()
     if chemin is None or not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
         return None
@@ -397,7 +410,8 @@ def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.soc
     try:
         conn.connect(str(chemin))
         socket.send_fds(conn, [json.dumps(demande).encode() + b"\n"], [0, 1, 2])
-        reponse = json.loads(_lire_ligne(conn))
+        lignes = conn.makefile("rb")  # tamponné : une seconde ligne déjà arrivée n'est pas perdue
+        reponse = json.loads(lignes.readline())
     except (OSError, ValueError) as exc:
         conn.close()
         print(f"{quoi} indisponible ({exc}) : lancement ordinaire.", file=sys.stderr)
@@ -406,17 +420,7 @@ def _demander(demande: dict, chemin: Path | None, quoi: str) -> tuple[socket.soc
         conn.close()
         print(f"{quoi} refusé ({reponse.get('refus')}) : lancement ordinaire.", file=sys.stderr)
         return None
-    return conn, reponse
-
-
-def _lire_ligne(conn: socket.socket) -> bytes:
-    ligne = b""
-    while not ligne.endswith(b"\n"):
-        morceau = conn.recv(4096)
-        if not morceau:
-            break
-        ligne += morceau
-    return ligne
+    return conn, reponse, lignes
 
 
 def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None = None) -> ProcessusDistant | None:
@@ -425,7 +429,8 @@ def demander_noyau(commande: list[str], env: dict, cwd: str, chemin: Path | None
     obtenu = _demander({"commande": list(commande), "env": env, "cwd": str(cwd)}, chemin, "Noyau chaud")
     if obtenu is None:
         return None
-    conn, reponse = obtenu
+    conn, reponse, lignes = obtenu
+    lignes.close()  # le noyau n'écrit rien : sa fin se lit à la fermeture de la connexion
     return ProcessusDistant(int(reponse["pid"]), conn)
 
 
@@ -440,10 +445,10 @@ def deleguer(argv: list[str], chemin: Path | None = None) -> int | None:
     obtenu = _demander(demande, chemin, "Exécuteur chaud")
     if obtenu is None:
         return None
-    conn, _ = obtenu
-    with conn:
+    conn, _, lignes = obtenu
+    with conn, lignes:
         try:
-            return int(json.loads(_lire_ligne(conn))["code"])
+            return int(json.loads(lignes.readline())["code"])
         except (OSError, ValueError, KeyError, TypeError):
             print("Erreur : l'exécuteur chaud s'est arrêté sans rendre de code de sortie "
                   "(voir les messages ci-dessus).", file=sys.stderr)

@@ -168,7 +168,7 @@ def test_octets_identiques_au_noyau_ordinaire(projet, modele, parametres):
     sortie = racine / "resultats" / "petit" / "essai"
     # noyau ordinaire, par le repli : la variable désigne un serveur absent
     froid = _carnet(racine, {**env, noyau_chaud.VARIABLE: str(racine / "absent.sock")}, modele, sortie, *parametres)
-    assert "Noyau chaud indisponible" in froid.stderr
+    assert "Exécuteur chaud indisponible" in froid.stderr and "Noyau chaud" not in froid.stderr  # un seul repli
     reference = sortie.with_name("reference")
     shutil.rmtree(reference, ignore_errors=True)
     sortie.rename(reference)
@@ -232,3 +232,18 @@ def test_client_tue_arrete_executeur_et_noyau(projet):
     _, vivants = psutil.wait_procs(enfants, timeout=15)
     assert not vivants, f"encore en vie après la fin du client : {vivants}"
     assert not (sortie / "long.ipynb").exists()
+
+
+def test_echec_immediat_dit_une_seule_fois(projet):
+    """Un exécuteur qui échoue tout de suite (paramètre inconnu) : son code et son message arrivent après son
+    pid, dans l'ordre, une seule fois ; le client ne se replie pas pour refaire le travail."""
+    racine, env, serveur = projet
+    _modele(racine, "echoue", "raise ValueError('valeur refusée exprès')")
+    sortie = racine / "resultats" / "petit" / "immediat"
+    for _ in range(5):
+        fini = subprocess.run(_commande("echoue", sortie, "inconnu=1", dossier="essais"), cwd=racine,
+                              env={**env, **serveur.env()}, capture_output=True, text=True)
+        erreurs = [l for l in fini.stderr.splitlines() if l.startswith("Erreur : ")]
+        assert fini.returncode == 1 and len(erreurs) == 1, fini.stderr[-2000:]
+        assert "paramètre(s) inconnu(s) inconnu" in erreurs[0]
+        assert "Exécuteur chaud" not in fini.stderr and "Noyau chaud" not in fini.stderr
