@@ -71,3 +71,8 @@ def etat(dossier: Path, plan_chemin: Path) -> tuple[dict | None, str, dict]:
     empreinte, bruts = empreinte_entrees(dossier, plan_chemin)
     meta = lire_meta(dossier.name)
     return (meta if meta_a_jour(meta, empreinte) else None), empreinte, bruts
+
+
+def meta_si_a_jour(dossier: Path) -> dict | None:
+    """La meta du jeu préparé s'il est à jour (mêmes fichiers bruts, plan et code), sinon None."""
+    return etat(dossier, chemins.plan_analyse())[0]

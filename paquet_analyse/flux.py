@@ -57,7 +57,7 @@ def preparer_flux(jeu: str | Path) -> InfoFlux:
 
     dossier = etat_preparation.dossier_existant(jeu)
     # relance sans changement : le jeu préparé est à jour, vérifié sans importer pandas (~1 s de moins)
-    meta = etat_preparation.etat(dossier, chemins.plan_analyse())[0]
+    meta = etat_preparation.meta_si_a_jour(dossier)
     if meta is None:
         from . import preparation
 
@@ -290,8 +290,7 @@ def _travail_certain(jeu: str | Path, commande: list[str]) -> bool:
     if "--forceall" in commande:
         return True
     try:
-        dossier = etat_preparation.dossier_existant(jeu)
-        return etat_preparation.etat(dossier, chemins.plan_analyse())[0] is None
+        return etat_preparation.meta_si_a_jour(etat_preparation.dossier_existant(jeu)) is None
     except Exception:  # jeu introuvable ou illisible : Snakemake le dira, sans carnet à exécuter
         return False
 

@@ -48,6 +48,7 @@ from .erreurs import ErreurDonnees, ErreurValidation
 from .etat_preparation import FICHIER_META, FICHIER_PLAN, VERSION_FORMAT  # noqa: F401 (noms publics d'ici)
 from .etat_preparation import dossier_existant, empreinte_code, empreinte_entrees, lire_meta  # noqa: F401
 from .etat_preparation import etat as _etat
+from .etat_preparation import meta_si_a_jour
 from .etat_preparation import sha256 as _sha
 
 FICHIER_RAPPORT = "validation_problemes.csv"
@@ -213,7 +214,7 @@ def lire_ou_preparer(jeu: str | Path):
     `resultats/`. `preparer` (ou le flux) écrit le jeu préparé.
     """
     dossier = dossier_existant(jeu)
-    if _etat(dossier, chemins.plan_analyse())[0] is not None:
+    if meta_si_a_jour(dossier) is not None:
         return lire(dossier.name)
     return preparer(dossier).donnees
 

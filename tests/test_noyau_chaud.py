@@ -134,6 +134,9 @@ def test_refus_de_delegation(projet, tmp_path, monkeypatch, capsys):
     # seul `carnet` se délègue ; un autre interpréteur ou un autre environnement est refusé
     assert noyau_chaud.deleguer(["valider", "donnees_brutes/petit"], serveur.chemin) is None
     assert "commande non déléguable" in capsys.readouterr().err
+    monkeypatch.setenv("PYTHONHASHSEED", "123")
+    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], serveur.chemin) is None
+    assert "environnement différent" in capsys.readouterr().err
     monkeypatch.setattr(sys, "executable", "/bin/autre-python")
     assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], serveur.chemin) is None
     assert "autre interpréteur" in capsys.readouterr().err
