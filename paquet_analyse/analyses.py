@@ -21,7 +21,7 @@ Exemple
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,10 @@ class Donnees:
     instances: pd.DataFrame
     participants: pd.DataFrame
     territoire: str | None = None
+    #: Portraits non protégés de tous les territoires et de l'ensemble, calculés une fois à la préparation
+    #: (`preparation.lire`) : (empreinte des tables dont ils viennent, tableau). Servis par `portraits_bruts`
+    #: seulement si ces tables n'ont pas changé depuis (une variante des données les fait recalculer).
+    portraits_prepares: tuple[str, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     @property
     def simule(self) -> bool:
@@ -513,9 +517,76 @@ def portrait_brut(donnees: Donnees, territoire: str | None = None) -> pd.DataFra
                                 population=indicateurs.population(donnees.jeu.territoires, noms))
 
 
+ENSEMBLE = "Ensemble"  # la ligne de tout le jeu dans les portraits empilés
+
+
+def empreinte_portraits(donnees: Donnees) -> str:
+    """Empreinte de tout ce dont les portraits dépendent : tables préparées (toutes leurs colonnes),
+    populations et liste des territoires. Dit si des portraits précalculés valent encore."""
+    import hashlib
+
+    h = hashlib.sha256("\x1f".join(donnees.jeu.liste_territoires()).encode("utf-8"))
+    for tableau in (donnees.instances, donnees.participants, donnees.jeu.territoires):
+        if tableau is not None:
+            h.update("\x1f".join(map(str, tableau.columns)).encode("utf-8"))
+            h.update(pd.util.hash_pandas_object(tableau, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def calculer_portraits_bruts(donnees: Donnees) -> pd.DataFrame:
+    """Portraits NON protégés de chaque territoire puis de l'ensemble, empilés (colonne `territoire`
+    en tête, « Ensemble » en dernier), toujours recalculés ; pour calculer, jamais pour diffuser."""
+    if donnees.territoire is not None:
+        raise ErreurDonnees(
+            f"Portraits demandés sur des données restreintes au territoire « {donnees.territoire} » : les parts "
+            "de tous les territoires sont protégées ensemble (une part supprimée ne doit pas se recalculer par "
+            "différence avec l'ensemble). Passer le jeu entier, preparation.lire(jeu), et le nom du territoire.")
+    morceaux = [portrait_brut(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
+    morceaux.append(portrait_brut(donnees, None).assign(territoire=ENSEMBLE))
+    return pd.concat(morceaux, ignore_index=True)[["territoire", *indicateurs.COLONNES_PORTRAIT]]
+
+
+def portraits_bruts(donnees: Donnees) -> pd.DataFrame:
+    """`calculer_portraits_bruts`, repris de la préparation quand les tables n'ont pas changé depuis.
+
+    Le flux calcule les portraits une seule fois (`preparation`) ; chaque carnet
+    les relit au lieu de refaire territoires + 1 calculs (intervalles de plan
+    de sondage, liens du réseau). Une variante des données (tables remplacées
+    ou modifiées en place) a une autre empreinte : ses portraits sont recalculés.
+    """
+    if donnees.portraits_prepares is not None and donnees.territoire is None:
+        empreinte, tableau = donnees.portraits_prepares
+        if empreinte == empreinte_portraits(donnees):
+            return tableau.copy()
+    return calculer_portraits_bruts(donnees)
+
+
+def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":
+    """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`), protégés ensemble.
+
+    Une part supprimée (effectif ou complément sous le seuil) ne doit se
+    recalculer ni par différence avec l'ensemble, ni à l'aide d'un autre
+    rapport : la suppression secondaire est décidée sur le tableau empilé, et
+    tout portrait publié (`portrait` d'un territoire, `figure_portrait`, la
+    ligne de commande) en est tiré.
+    """
+    return confidentialite.proteger_portrait(portraits_bruts(donnees), seuil=seuil_confidentialite(donnees))
+
+
+def _portrait_de(tous: "confidentialite.TableauProtege", territoire: str | None) -> "confidentialite.TableauProtege":
+    return confidentialite.portrait_du_groupe(tous, "territoire", territoire or ENSEMBLE)
+
+
 def portrait(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
-    """Portrait d'un territoire (ou de l'ensemble), parts sur de petits effectifs supprimées."""
-    return confidentialite.proteger_portrait(portrait_brut(donnees, territoire), seuil=seuil_confidentialite(donnees))
+    """Portrait d'un territoire (ou de l'ensemble) : ses lignes des portraits protégés ensemble (`portraits`).
+
+    Une part peut y être supprimée alors que ses effectifs sont grands : elle
+    redonnerait sinon, avec l'ensemble et les autres territoires, une part
+    supprimée ailleurs (la note le dit).
+    """
+    if territoire is not None:
+        indicateurs.verifier_territoire(territoire, donnees.jeu.liste_territoires())
+    return _portrait_de(portraits(donnees), territoire)
 
 
 def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "confidentialite.TableauProtege":
@@ -538,15 +609,6 @@ def portrait_affichable(donnees: Donnees, territoire: str | None = None) -> "con
     return replace(p, valeurs=valeurs, masque=_masque(p.masque), primaires=_masque(p.primaires))
 
 
-def portraits(donnees: Donnees) -> "confidentialite.TableauProtege":
-    """Portraits de chaque territoire puis de l'ensemble, empilés (colonne `territoire`), protégés."""
-    morceaux = [portrait_brut(donnees, t).assign(territoire=t) for t in donnees.jeu.liste_territoires()]
-    morceaux.append(portrait_brut(donnees, None).assign(territoire="Ensemble"))
-    tableau = pd.concat(morceaux, ignore_index=True)
-    return confidentialite.proteger_portrait(tableau[["territoire", *indicateurs.COLONNES_PORTRAIT]],
-                                             seuil=seuil_confidentialite(donnees))
-
-
 def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
     """Une ligne par indicateur, une colonne par territoire (proportion ou taux ; vide si supprimée)."""
     portraits_ = portraits_.valeurs
@@ -563,8 +625,11 @@ def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
 def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialite.FigureProtegee":
     from . import figures
 
-    # parts protégées : une part supprimée n'apparaît pas non plus sur la figure
-    proteges = [portrait(donnees, t) for t in territoires]
+    # parts protégées ensemble (`portraits`) : une part supprimée n'apparaît pas non plus sur la figure
+    for t in territoires:
+        indicateurs.verifier_territoire(t, donnees.jeu.liste_territoires())
+    tous = portraits(donnees)
+    proteges = [_portrait_de(tous, t) for t in territoires]
     tableau = pd.concat([p.valeurs.assign(territoire=t) for p, t in zip(proteges, territoires)], ignore_index=True)
     return confidentialite.FigureProtegee(figures.portrait_par_territoire(tableau, simule=donnees.simule),
                                           sources=tuple(proteges))

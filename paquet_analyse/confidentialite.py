@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -453,6 +453,39 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bo
                           secondaires=int(supprimer.sum() - primaires.sum()))
     return TableauProtege(valeurs=valeurs, masque=masque, primaires=marques_primaires, seuil=int(seuil),
                           note=note, marque=marque)
+
+
+def portrait_du_groupe(portraits: TableauProtege, groupe: str, valeur: str) -> TableauProtege:
+    """Les lignes d'un groupe (un territoire, « Ensemble ») de portraits empilés et protégés ensemble.
+
+    Mêmes cellules supprimées que dans le tableau empilé (suppressions
+    secondaires comprises : publier une de ces parts redonnerait, par
+    différence avec l'ensemble, une part supprimée ailleurs) ; colonne
+    ``groupe`` retirée, index 0..n-1, note propre à ces lignes.
+
+    Exemples
+    --------
+    >>> p = pd.DataFrame({"territoire": ["A", "B", "C", "Ensemble"], "indicateur": ["a"] * 4,
+    ...                   "libelle": ["A"] * 4, "niveau": ["instances"] * 4, "effectif": [3, 12, 20, 35],
+    ...                   "denominateur": [20, 25, 40, 85], "proportion": [0.15, 0.48, 0.5, 35 / 85],
+    ...                   "ic_bas": [0.05, 0.3, 0.35, 0.3], "ic_haut": [0.36, 0.67, 0.65, 0.5],
+    ...                   "unite": ["proportion"] * 4})
+    >>> b = portrait_du_groupe(proteger_portrait(p, seuil=5), "territoire", "B")
+    >>> b.valeurs[["effectif", "proportion"]].isna().to_numpy().tolist(), b.nb_primaires
+    ([[True, True]], 0)
+    """
+    lignes = (portraits.valeurs[groupe] == valeur).to_numpy()
+    if not lignes.any():
+        raise ErreurDonnees(f"Aucune ligne « {valeur} » dans la colonne « {groupe} » des portraits.")
+
+    def garder(t: pd.DataFrame) -> pd.DataFrame:
+        return t.loc[lignes].drop(columns=groupe).reset_index(drop=True)
+
+    valeurs, masque, primaires = garder(portraits.valeurs), garder(portraits.masque), garder(portraits.primaires)
+    supprimees, primaires_lignes = masque.any(axis=1), primaires.any(axis=1)
+    note = _note_portrait(valeurs.loc[supprimees, "indicateur"].astype(str).unique().tolist(), portraits.seuil,
+                          portraits.marque, secondaires=int(supprimees.sum() - primaires_lignes.sum()))
+    return replace(portraits, valeurs=valeurs, masque=masque, primaires=primaires, note=note)
 
 
 def _entre_groupes(portrait: pd.DataFrame, k: pd.Series, n: pd.Series, groupe: str, *, seuil: int,

@@ -16,7 +16,7 @@ from . import chemins, sorties
 
 FICHIER_META = "jeu.json"
 FICHIER_PLAN = "plan_analyse.yml"
-VERSION_FORMAT = 1
+VERSION_FORMAT = 2  # 2 : portraits calculés à la préparation (portraits.parquet)
 
 
 def sha256(octets: bytes) -> str:

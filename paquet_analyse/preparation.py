@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +52,8 @@ from .etat_preparation import meta_si_a_jour
 from .etat_preparation import sha256 as _sha
 
 FICHIER_RAPPORT = "validation_problemes.csv"
-TABLES = ("instances", "participants", "territoires")
+PORTRAITS = "portraits"  # portraits non protégés de chaque territoire et de l'ensemble (analyses.portraits_bruts)
+TABLES = ("instances", "participants", "territoires", PORTRAITS)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,23 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
                              territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()),
                              variables_absentes=absentes)
     donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
+    donnees = _avec_portraits(donnees)
     return Preparation(donnees=donnees, rapport=rapport, plan_texte=plan_chemin.read_text(encoding="utf-8"))
+
+
+def _avec_portraits(donnees):
+    """Les portraits de tous les territoires, calculés une fois ici (les carnets les relisent).
+
+    Un jeu dont un portrait ne se calcule pas reste préparé, sans portraits :
+    le carnet qui en a besoin le dira (même message qu'avant la préparation).
+    """
+    from . import analyses
+
+    try:
+        tableau = analyses.calculer_portraits_bruts(donnees)
+    except ErreurDonnees:
+        return donnees
+    return replace(donnees, portraits_prepares=(analyses.empreinte_portraits(donnees), tableau))
 
 
 # --------------------------------------------------------------------------
@@ -140,7 +157,12 @@ def _empreintes_territoires(donnees) -> dict[str, dict]:
     Le flux y ajoute l'empreinte du code et des carnets : un carnet par
     territoire n'est refait que si ses propres lignes ou le code changent.
     """
+    from . import analyses
+
     inst, part, terr = donnees.instances, donnees.participants, donnees.jeu.territoires
+    # les parts publiées d'un territoire dépendent aussi des autres (suppression secondaire des portraits,
+    # protégés ensemble) : ses lignes protégées entrent dans son empreinte
+    portraits = analyses.portraits(donnees) if donnees.portraits_prepares is not None else None
     territoires = {}
     for nom in donnees.jeu.liste_territoires():
         sur = chemins.nom_sur(nom)
@@ -150,7 +172,9 @@ def _empreintes_territoires(donnees) -> dict[str, dict]:
         i = inst[inst["territoire"] == nom]
         p = part[part["id_instance"].isin(i["id_instance"])]
         t = terr[terr["territoire"] == nom] if terr is not None else pd.DataFrame()
-        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(nom, _parquet(i), _parquet(p), _parquet(t))}
+        publie = () if portraits is None else (_parquet(portraits.valeurs[portraits.valeurs["territoire"] == nom]),)
+        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(nom, _parquet(i), _parquet(p), _parquet(t),
+                                                                     *publie)}
     return territoires
 
 
@@ -161,6 +185,8 @@ def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
     tables = {"instances": d.instances, "participants": d.participants}
     if d.jeu.territoires is not None:
         tables["territoires"] = d.jeu.territoires
+    if d.portraits_prepares is not None:
+        tables[PORTRAITS] = d.portraits_prepares[1]
     empreintes = {}
     for nom, tableau in tables.items():
         octets = _parquet(tableau)
@@ -176,6 +202,7 @@ def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
         "jeu": d.jeu.dossier,
         "descripteur": d.jeu.descripteur,
         "territoires": _empreintes_territoires(d),
+        "empreinte_portraits": d.portraits_prepares[0] if d.portraits_prepares is not None else None,
         "variables_absentes": list(d.jeu.variables_absentes),
         "fichiers_bruts_sha256": bruts,
         "empreinte_entrees": empreinte,
@@ -253,8 +280,10 @@ def lire(jeu: str | Path, *, territoire: str | None = None):
                              noms_territoires=tuple(sorted(noms)), empreintes_brutes=meta["fichiers_bruts_sha256"],
                              variables_absentes=tuple(meta.get("variables_absentes", ())))
     plan = plan_.charger_plan(dossier / FICHIER_PLAN)
+    portraits = tables.get(PORTRAITS)
     donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=tables["instances"],
-                               participants=tables["participants"])
+                               participants=tables["participants"],
+                               portraits_prepares=None if portraits is None else (meta["empreinte_portraits"], portraits))
     return analyses.restreindre(donnees, territoire) if territoire else donnees
 
 

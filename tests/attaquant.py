@@ -353,3 +353,66 @@ def attaque_comptes(dossier: Path, seuil: int) -> list[str]:
                                       f"exactement, différence {abs(a - b)}")
                         break
     return fuites
+
+
+def _compte_connu(ligne) -> float | None:
+    """L'effectif d'une ligne de portrait publiée : tel quel, ou proportion × dénominateur."""
+    k, n, p = (pd.to_numeric(pd.Series([ligne.get(c)]), errors="coerce").iloc[0]
+               for c in ("effectif", "denominateur", "proportion"))
+    if pd.notna(k):
+        return float(k)
+    if pd.notna(p) and pd.notna(n):
+        return float(round(p * n))
+    return None
+
+
+def attaque_portraits(dossier: Path, seuil: int) -> list[str]:
+    """Parts supprimées des portraits retrouvées par différence entre tout ce qui est publié.
+
+    Lit le tableau empilé (`portraits_territoires.csv` : chaque territoire et
+    « Ensemble ») et le portrait de chaque territoire (`portrait_<territoire>.csv`).
+    Pour chaque indicateur, un effectif connu dans une publication l'est pour
+    toutes ; l'ensemble moins les territoires connus donne la somme des
+    inconnus : si elle (ou son complément) tombe entre 1 et seuil - 1, les
+    parts supprimées sont retrouvées (exactement s'il n'en reste qu'une, sinon
+    bornées sous le seuil) ; de même pour un « Ensemble » supprimé dont tous
+    les territoires sont connus.
+    """
+    from paquet_analyse import chemins
+
+    tableaux = dossier / "tableaux"
+    empile = tableaux / "portraits_territoires.csv"
+    if not empile.is_file():
+        return []
+    publies = [pd.read_csv(empile)]
+    for territoire in publies[0]["territoire"].unique():
+        chemin = tableaux / f"portrait_{chemins.nom_sur(territoire)}.csv"
+        if chemin.is_file():
+            publies.append(pd.read_csv(chemin).assign(territoire=territoire))
+    connus: dict[tuple[str, str], float] = {}
+    denominateurs: dict[tuple[str, str], float] = {}
+    for t in publies:
+        for _, ligne in t[t["unite"] == "proportion"].iterrows():
+            cle = (ligne["territoire"], ligne["indicateur"])
+            denominateurs[cle] = float(ligne["denominateur"])
+            k = _compte_connu(ligne)
+            if k is not None:
+                connus[cle] = k
+    fuites = []
+    territoires = [t for t in publies[0]["territoire"].unique() if t != "Ensemble"]
+    for indicateur in publies[0]["indicateur"].unique():
+        if ("Ensemble", indicateur) not in denominateurs:
+            continue
+        inconnus = [t for t in territoires if (t, indicateur) not in connus]
+        somme_connus = sum(connus.get((t, indicateur), 0.0) for t in territoires if t not in inconnus)
+        if ("Ensemble", indicateur) in connus and inconnus:
+            reste = connus[("Ensemble", indicateur)] - somme_connus
+            complement = sum(denominateurs[(t, indicateur)] for t in inconnus) - reste
+            if 1 <= reste < seuil or 1 <= complement < seuil:
+                fuites.append(f"{indicateur} : {', '.join(inconnus)} (supprimé(s)) = ensemble - autres territoires "
+                              f"= {reste:g} (complément {complement:g})")
+        elif ("Ensemble", indicateur) not in connus and not inconnus:
+            complement = denominateurs[("Ensemble", indicateur)] - somme_connus
+            if 1 <= somme_connus < seuil or 1 <= complement < seuil:
+                fuites.append(f"{indicateur} : ensemble (supprimé) = somme des territoires = {somme_connus:g}")
+    return fuites

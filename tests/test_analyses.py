@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paquet_analyse import analyses, associations, confidentialite, interpretation
+from paquet_analyse import analyses, associations, chemins, confidentialite, interpretation
 from paquet_analyse.erreurs import ErreurDonnees
 
 
@@ -321,3 +321,88 @@ def test_pas_de_carte_des_residus_toute_grise(donnees_defaut):
         assert isinstance(figure, analyses.NonDisponible) and "aucune carte" in repr(figure)
     else:
         assert isinstance(figure, confidentialite.FigureProtegee)
+
+
+def _avec_petite_part(donnees):
+    """Le jeu par défaut, Montcalm n'ayant plus que 3 concertations créées depuis 2000 (sur 40)."""
+    inst = donnees.instances.copy()
+    montcalm = inst.index[inst["territoire"] == "Montcalm"]
+    inst.loc[montcalm, "depuis_2000"] = False
+    inst.loc[montcalm[:3], "depuis_2000"] = True
+    return dataclasses.replace(donnees, instances=inst)
+
+
+def _publier_portraits(dossier, donnees, portrait_de) -> None:
+    """Ce que publient les carnets 02 (un portrait par territoire) et 04 (le tableau empilé)."""
+    from paquet_analyse import sorties
+
+    (dossier / "tableaux").mkdir(exist_ok=True)
+    sorties.publier(analyses.portraits(donnees), dossier / "tableaux" / "portraits_territoires.csv")
+    for t in donnees.jeu.liste_territoires():
+        sorties.publier(portrait_de(donnees, t), dossier / "tableaux" / f"portrait_{chemins.nom_sur(t)}.csv")
+
+
+def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
+    """Montcalm : 3 concertations sur 40 créées depuis 2000, part supprimée ; le tableau empilé
+    (carnet 04) supprime aussi une part d'un autre territoire (D'Autray), sans quoi Montcalm =
+    ensemble - autres. Avant, le portrait de D'Autray (carnet 02, protégé seul) la publiait :
+    l'attaquant retrouvait les 3 concertations. Désormais chaque portrait est tiré du tableau
+    protégé ensemble : plus rien à retrouver, et la note de D'Autray dit pourquoi sa part manque."""
+    import attaquant
+
+    d = _avec_petite_part(donnees_defaut)
+    seuil = analyses.seuil_confidentialite(d)
+    avant = tmp_path / "avant"
+    avant.mkdir()
+    _publier_portraits(avant, d, lambda d_, t: confidentialite.proteger_portrait(analyses.portrait_brut(d_, t),
+                                                                                 seuil=seuil))
+    fuites = attaquant.attaque_portraits(avant, seuil)
+    assert any("creees_depuis_2000" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
+    apres = tmp_path / "apres"
+    apres.mkdir()
+    _publier_portraits(apres, d, analyses.portrait)
+    assert attaquant.attaque_portraits(apres, seuil) == []
+    empile = analyses.portraits(d)
+    secondaires = empile.masque["proportion"] & ~empile.primaires["proportion"]
+    autres = empile.valeurs.loc[secondaires, "territoire"].tolist()
+    assert autres and "Montcalm" not in autres  # une part d'un autre territoire, supprimée en second
+    p = analyses.portrait(d, autres[0])
+    ligne = p.valeurs["indicateur"] == "creees_depuis_2000"
+    assert p.masque.loc[ligne, "proportion"].all() and not p.primaires.loc[ligne, "proportion"].any()
+    assert "1 part(s) complémentaire(s)" in p.note and "différence avec l'ensemble" in p.note
+    # la figure du portrait montre les mêmes parts que les tableaux (mêmes suppressions)
+    fig = analyses.figure_portrait(d, [autres[0], "Montcalm"])
+    for source, t in zip(fig.sources, [autres[0], "Montcalm"]):
+        attendu = analyses.portrait(d, t)
+        pd.testing.assert_frame_equal(source.masque, attendu.masque)
+        pd.testing.assert_frame_equal(source.valeurs, attendu.valeurs)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig.figure)
+
+
+def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(donnees_defaut):
+    """Les portraits calculés à la préparation sont ceux qu'on recalculerait, exactement ; une
+    variante des données (tables remplacées, ou modifiées en place) les fait recalculer."""
+    from paquet_analyse import preparation
+
+    d = preparation.lire("lanaudiere")
+    assert d.portraits_prepares is not None
+    empreinte, tableau = d.portraits_prepares
+    assert empreinte == analyses.empreinte_portraits(d)
+    pd.testing.assert_frame_equal(tableau, analyses.calculer_portraits_bruts(d), check_exact=True)
+    variante = _avec_petite_part(d)
+    assert analyses.empreinte_portraits(variante) != empreinte
+    pd.testing.assert_frame_equal(analyses.portraits_bruts(variante), analyses.calculer_portraits_bruts(variante))
+    en_place = preparation.lire("lanaudiere")
+    en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
+        not en_place.instances["depuis_2000"].iloc[0]
+    ensemble = analyses.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
+    assert ensemble.loc[("Ensemble", "creees_depuis_2000"), "effectif"] != \
+        tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_2000"), "effectif"]
+
+
+def test_portrait_sur_donnees_restreintes_refuse(donnees_defaut):
+    """Les parts d'un territoire se protègent avec celles des autres : pas sur un jeu restreint."""
+    with pytest.raises(ErreurDonnees, match="restreintes au territoire « Joliette ».*preparation.lire"):
+        analyses.portrait(analyses.restreindre(donnees_defaut, "Joliette"), "Joliette")

@@ -87,3 +87,4 @@ def test_rien_dans_les_resultats_versionnes():
     dossier = chemins.dossier_resultats("lanaudiere")
     assert attaquant.attaque_rapports_de_cotes(dossier, SEUIL) == []
     assert attaquant.attaque_comptes(dossier, SEUIL) == []
+    assert attaquant.attaque_portraits(dossier, SEUIL) == []

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from paquet_analyse import chemins, execution, flux, simulation
@@ -78,10 +79,21 @@ sys.addaudithook(_espion)
 """
 
 
+def _petite_part(chemin: Path, territoire: str, nombre: int) -> None:
+    """Seules `nombre` concertations du territoire sont créées depuis 2000 : une part du portrait
+    à supprimer, et une autre à supprimer en second (sinon : ensemble - autre territoire)."""
+    t = pd.read_csv(chemin, dtype=str, keep_default_na=False)
+    lignes = t.index[t["territoire"] == territoire]
+    t.loc[lignes, "annee_creation"] = "1995"
+    t.loc[lignes[:nombre], "annee_creation"] = "2005"
+    t.to_csv(chemin, index=False)
+
+
 @pytest.fixture(scope="module")
 def projet(tmp_path_factory):
     racine = _copier_projet(tmp_path_factory.mktemp("projet"))
     simulation.simuler(racine / "donnees_brutes" / "petit", profils=PROFILS)
+    _petite_part(racine / "donnees_brutes" / "petit" / "instances.csv", "D'Autray", 3)
     espion = tmp_path_factory.mktemp("espion")
     (espion / "sitecustomize.py").write_text(ESPION_LECTURES, encoding="utf-8")
     env = {**_env(racine), "PYTHONPATH": os.pathsep.join(filter(None, [str(espion), os.environ.get("PYTHONPATH")])),
@@ -136,6 +148,16 @@ def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
     dossier = projet / "resultats" / "petit"
     assert attaquant.attaque_rapports_de_cotes(dossier, seuil) == []
     assert attaquant.attaque_comptes(dossier, seuil) == []
+    assert attaquant.attaque_portraits(dossier, seuil) == []
+    # il y avait de quoi attaquer : la part de D'Autray supprimée, et une autre en second
+    portraits = pd.read_csv(dossier / "tableaux" / "portraits_territoires.csv")
+    supprimees = portraits.loc[portraits["proportion"].isna() & (portraits["indicateur"] == "creees_depuis_2000"),
+                               "territoire"].tolist()
+    assert "D'Autray" in supprimees and len(supprimees) >= 2
+    autre = next(t for t in supprimees if t != "D'Autray")
+    if autre != "Ensemble":
+        seul = pd.read_csv(dossier / "tableaux" / f"portrait_{chemins.nom_sur(autre)}.csv").set_index("indicateur")
+        assert pd.isna(seul.loc["creees_depuis_2000", "proportion"])
 
 
 def test_rapport_html_sans_code(projet):

@@ -169,3 +169,26 @@ def test_lire_un_jeu_non_prepare_dit_quoi_faire(tmp_path, monkeypatch):
 
     with pytest.raises(ErreurDonnees, match="python -m paquet_analyse preparer"):
         preparation.lire("jeu_qui_n_existe_pas")
+
+
+def test_empreinte_d_un_territoire_suit_ses_parts_publiees(donnees_defaut):
+    """Le portrait publié d'un territoire dépend aussi des autres (suppression secondaire) : quand
+    Montcalm n'a plus que 3 concertations créées depuis 2000, l'empreinte de Montcalm change
+    (ses lignes), celle du territoire dont la part est supprimée en second aussi (ses carnets
+    seront refaits), celle des autres non (leurs carnets ne sont pas refaits)."""
+    import dataclasses
+
+    from paquet_analyse import analyses, preparation
+
+    avant = preparation._empreintes_territoires(donnees_defaut)
+    inst = donnees_defaut.instances.copy()
+    montcalm = inst.index[inst["territoire"] == "Montcalm"]
+    inst.loc[montcalm, "depuis_2000"] = False
+    inst.loc[montcalm[:3], "depuis_2000"] = True
+    variante = preparation._avec_portraits(dataclasses.replace(donnees_defaut, instances=inst))
+    apres = preparation._empreintes_territoires(variante)
+    p = analyses.portraits(variante)
+    secondaires = set(p.valeurs.loc[p.masque["proportion"] & ~p.primaires["proportion"], "territoire"]) - {"Ensemble"}
+    assert secondaires and "Montcalm" not in secondaires
+    changees = {v["nom"] for k, v in apres.items() if v["empreinte"] != avant[k]["empreinte"]}
+    assert changees == {"Montcalm", *secondaires}
