@@ -623,6 +623,9 @@ def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
 
 
 def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialite.FigureProtegee":
+    """Les parts du portrait avec leurs intervalles : une vignette par indicateur pour plusieurs
+    territoires (`figures.portrait_par_territoire`), un seul graphique pour un territoire
+    (`figures.portrait_un_territoire`, une ligne par part, les parts supprimées dites)."""
     from . import figures
 
     # parts protégées ensemble (`portraits`) : une part supprimée n'apparaît pas non plus sur la figure
@@ -630,9 +633,16 @@ def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialit
         indicateurs.verifier_territoire(t, donnees.jeu.liste_territoires())
     tous = portraits(donnees)
     proteges = [_portrait_de(tous, t) for t in territoires]
-    tableau = pd.concat([p.valeurs.assign(territoire=t) for p, t in zip(proteges, territoires)], ignore_index=True)
-    return confidentialite.FigureProtegee(figures.portrait_par_territoire(tableau, simule=donnees.simule),
-                                          sources=tuple(proteges))
+    if len(territoires) == 1:
+        p = proteges[0]
+        parts = (p.valeurs["unite"] == "proportion") & ~p.valeurs["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
+        tableau = p.valeurs[parts].assign(supprimee=p.masque.loc[parts, "proportion"].to_numpy())
+        figure = figures.portrait_un_territoire(tableau, territoire=territoires[0], simule=donnees.simule)
+    else:
+        tableau = pd.concat([p.valeurs.assign(territoire=t) for p, t in zip(proteges, territoires)],
+                            ignore_index=True)
+        figure = figures.portrait_par_territoire(tableau, simule=donnees.simule)
+    return confidentialite.FigureProtegee(figure, sources=tuple(proteges))
 
 
 INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie_cisss_ville_fondation"),

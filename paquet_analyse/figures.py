@@ -89,6 +89,42 @@ def portrait_par_territoire(portraits: pd.DataFrame, *, simule: bool = False):
     return fig
 
 
+def portrait_un_territoire(parts: pd.DataFrame, *, territoire: str, simule: bool = False):
+    """Les parts du portrait d'un territoire, une ligne par part, avec leur intervalle à 95 %.
+
+    `parts` : lignes de parts d'un portrait protégé (colonnes `libelle`,
+    `proportion`, `ic_bas`, `ic_haut`) et `supprimee` (bool) : une part
+    supprimée (confidentialité) ou sans réponse garde sa ligne, avec une
+    mention au lieu du point. Un seul graphique : plus lisible, et bien plus
+    rapide à dessiner, que six vignettes d'un point chacune.
+    """
+    appliquer_theme()
+    d = parts.reset_index(drop=True)
+    n = len(d)
+    fig, ax = plt.subplots(figsize=(9, 0.55 * n + 1.5))
+    y = np.arange(n)
+    p, bas, haut = (pd.to_numeric(d[c], errors="coerce").to_numpy(dtype=float) for c in ("proportion", "ic_bas", "ic_haut"))
+    visibles = np.isfinite(p)
+    ax.errorbar(p[visibles], y[visibles], xerr=[p[visibles] - bas[visibles], haut[visibles] - p[visibles]],
+                fmt="o", color="#2166ac", ecolor="#92c5de", elinewidth=4, capsize=0, markersize=7)
+    for yi in y:
+        if not visibles[yi]:
+            mention = "supprimée (confidentialité)" if bool(d.loc[yi, "supprimee"]) else "aucune réponse"
+            ax.text(0.01, yi, mention, va="center", ha="left", fontsize=9, color="#7f7f7f")
+            continue
+        a_droite = haut[yi] < 0.85  # sinon l'étiquette passe à gauche de l'intervalle
+        ax.text(haut[yi] + 0.015 if a_droite else bas[yi] - 0.015, yi, f"{texte.nombre_fr(100 * p[yi], 0)} %",
+                va="center", ha="left" if a_droite else "right", fontsize=9)
+    ax.set_yticks(y, [_couper(str(l), 42) for l in d["libelle"]])
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(_pourcent())
+    ax.set_title(f"Portrait des concertations : {territoire} (IC à 95 %)", fontweight="bold")
+    _mention(fig, simule)
+    # pas de tight_layout (un dessin de plus) : l'enregistrement (bbox_inches="tight") garde les libellés
+    return fig
+
+
 def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, float], titre: str,
                           simule: bool = False):
     """Rapports de cotes par territoire et rapport commun de Mantel-Haenszel.

@@ -406,3 +406,29 @@ def test_portrait_sur_donnees_restreintes_refuse(donnees_defaut):
     """Les parts d'un territoire se protègent avec celles des autres : pas sur un jeu restreint."""
     with pytest.raises(ErreurDonnees, match="restreintes au territoire « Joliette ».*preparation.lire"):
         analyses.portrait(analyses.restreindre(donnees_defaut, "Joliette"), "Joliette")
+
+
+def test_figure_portrait_d_un_territoire_dit_les_parts_supprimees(tmp_path, donnees_defaut):
+    """Un territoire : un seul graphique, une ligne par part (sans densité ni taux), un point et son
+    intervalle pour chaque part publiée, la mention « supprimée (confidentialité) » à la place de la
+    part supprimée ; mêmes octets à chaque enregistrement."""
+    import matplotlib.pyplot as plt
+
+    from paquet_analyse import sorties
+
+    d = _avec_petite_part(donnees_defaut)
+    fig = analyses.figure_portrait(d, ["Montcalm"])
+    ax, = fig.figure.axes
+    libelles = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    parts = analyses.portrait(d, "Montcalm").valeurs.query("unite == 'proportion'")
+    parts = parts[~parts["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)]
+    assert libelles == parts["libelle"].tolist()
+    textes = [t.get_text() for t in ax.texts]
+    assert textes.count("supprimée (confidentialité)") == 1 and parts["proportion"].isna().sum() == 1
+    points = ax.lines[0].get_xydata()  # les points de errorbar
+    assert len(points) == parts["proportion"].notna().sum()
+    assert np.allclose(sorted(points[:, 0]), sorted(parts["proportion"].dropna().astype(float)))
+    a = sorties.ecrire_figure(fig.figure, tmp_path / "a.png").read_bytes()
+    b = sorties.ecrire_figure(analyses.figure_portrait(d, ["Montcalm"]).figure, tmp_path / "b.png").read_bytes()
+    assert a == b
+    plt.close("all")
