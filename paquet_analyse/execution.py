@@ -20,6 +20,7 @@ restent alors identiques octet pour octet d'une régénération à l'autre.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import subprocess
 from importlib import metadata
@@ -185,15 +186,23 @@ def commit_sources(dossier_jeu: Path | None = None) -> dict:
 
 def versions() -> dict:
     """Versions des paquets utiles à l'analyse (et de Python)."""
+    return dict(_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple:
+    # lues une fois par processus (un carnet les affiche deux fois, bandeau et colophon ; les noyaux
+    # chauds les héritent du serveur, qui les lit en se préchauffant) : ~25 ms de lecture des
+    # métadonnées des paquets à chaque appel
     import platform
 
-    sortie = {"python": platform.python_version()}
+    sortie = [("python", platform.python_version())]
     for nom in PAQUETS_RAPPORTES:
         try:
-            sortie[nom] = metadata.version(nom)
+            sortie.append((nom, metadata.version(nom)))
         except metadata.PackageNotFoundError:
-            sortie[nom] = "absent"
-    return sortie
+            sortie.append((nom, "absent"))
+    return tuple(sortie)
 
 
 def empreintes_brutes(dossier_jeu: str | Path) -> dict[str, str]:

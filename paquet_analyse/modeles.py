@@ -376,6 +376,30 @@ def _covariance_biais_reduit_plan(modele, resultat, groupes):
     return pain_inv @ viande @ pain_inv
 
 
+def _glm_constante(formule, donnees, famille, poids):
+    """Le GLM « y ~ 1 » (une moyenne ou une proportion) sans patsy, ou None pour toute autre formule.
+
+    Mêmes tableaux que ceux que patsy construirait (réponse en réels, une
+    colonne « Intercept » de 1), donc le même ajustement au bit près
+    (tests/test_modeles.py) ; patsy prenait la moitié du temps d'une
+    proportion de plan de sondage, calculée des centaines de fois pour les
+    portraits de 100 territoires. Une réponse avec des manquants passe par
+    patsy, qui les retire.
+    """
+    import statsmodels.api as sm
+
+    gauche, signe, droite = formule.partition("~")
+    nom = gauche.strip()
+    if not signe or droite.strip() != "1" or nom not in donnees.columns:
+        return None
+    y = donnees[nom]
+    if y.isna().any() or not (pd.api.types.is_float_dtype(y) or pd.api.types.is_integer_dtype(y)):
+        return None
+    endog = pd.Series(y.to_numpy(dtype=float), index=donnees.index, name=nom)
+    exog = pd.DataFrame({"Intercept": np.ones(len(donnees))}, index=donnees.index)
+    return sm.GLM(endog, exog, family=famille, var_weights=poids)
+
+
 def _ajuster_plan(formule, donnees, grappes, poids, lineaire=False, biais_reduit=False):
     """GLM pondéré et variance de plan de sondage, comme R ``survey::svyglm``.
 
@@ -398,8 +422,10 @@ def _ajuster_plan(formule, donnees, grappes, poids, lineaire=False, biais_reduit
     with warnings.catch_warnings(record=True) as captures:
         warnings.simplefilter("always")
         try:
-            modele = smf.glm(formule, data=donnees, family=famille,
-                             var_weights=donnees[poids].to_numpy(dtype=float))
+            modele = _glm_constante(formule, donnees, famille, donnees[poids].to_numpy(dtype=float))
+            if modele is None:
+                modele = smf.glm(formule, data=donnees, family=famille,
+                                 var_weights=donnees[poids].to_numpy(dtype=float))
             resultat = modele.fit(cov_type="cluster",
                                   cov_kwds={"groups": groupes, "use_correction": False})
         except np.linalg.LinAlgError as exc:

@@ -106,6 +106,9 @@ def _prechauffer_rapport() -> None:
     ])
     nbformat.validate(nbformat.reads(nbformat.writes(nb), as_version=4))
     flux.html_du_carnet(nb, "préchauffage")
+    from . import execution
+
+    execution.versions()  # versions des paquets (bandeau et colophon de chaque carnet), lues une fois ici
 
 
 def _environnement_compatible(env: dict) -> dict:

@@ -40,6 +40,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import chemins, sorties
@@ -136,7 +137,7 @@ def _avec_portraits(donnees):
         tableau = analyses.calculer_portraits_bruts(donnees)
     except ErreurDonnees:
         return donnees
-    return replace(donnees, portraits_prepares=(analyses.empreinte_portraits(donnees), tableau))
+    return replace(donnees, portraits_prepares=(analyses.empreinte_tables(donnees), tableau))
 
 
 # --------------------------------------------------------------------------
@@ -151,30 +152,53 @@ def _parquet(tableau: pd.DataFrame) -> bytes:
     return tampon.getvalue()
 
 
+def _hachages_lignes(tableau: pd.DataFrame | None) -> tuple[str, np.ndarray]:
+    """(colonnes et types, une empreinte de 64 bits par ligne) : de quoi hacher n'importe quel groupe de
+    lignes sans le réécrire (pandas `hash_pandas_object`, valeurs seules, sans l'index)."""
+    if tableau is None:
+        return "", np.zeros(0, dtype=np.uint64)
+    entete = "\x1f".join(f"{c}:{t}" for c, t in tableau.dtypes.items())
+    return entete, pd.util.hash_pandas_object(tableau, index=False).to_numpy()
+
+
+def _positions(cles) -> dict:
+    """Valeur -> positions (dans l'ordre des lignes) de chaque valeur de `cles`."""
+    return pd.Series(np.arange(len(cles))).groupby(np.asarray(cles, dtype=object), sort=False).indices
+
+
 def _empreintes_territoires(donnees) -> dict[str, dict]:
     """Nom de dossier sûr -> {nom, empreinte des seules lignes préparées du territoire}.
 
     Le flux y ajoute l'empreinte du code et des carnets : un carnet par
     territoire n'est refait que si ses propres lignes ou le code changent.
+    Chaque table est hachée une fois, ligne par ligne ; l'empreinte d'un
+    territoire est celle de ses lignes (instances, participants de ses
+    instances, ligne de `territoires`, parts publiées de son portrait).
     """
     from . import analyses
 
     inst, part, terr = donnees.instances, donnees.participants, donnees.jeu.territoires
     # les parts publiées d'un territoire dépendent aussi des autres (suppression secondaire des portraits,
     # protégés ensemble) : ses lignes protégées entrent dans son empreinte
-    portraits = analyses.portraits(donnees) if donnees.portraits_prepares is not None else None
+    portraits = analyses.portraits(donnees).valeurs if donnees.portraits_prepares is not None else None
+    territoire_de = dict(zip(inst["id_instance"], inst["territoire"].astype(str)))
+    groupes = []
+    for tableau, cles in ((inst, inst["territoire"].astype(str)), (part, part["id_instance"].map(territoire_de)),
+                          (terr, None if terr is None else terr["territoire"].astype(str)),
+                          (portraits, None if portraits is None else portraits["territoire"].astype(str))):
+        entete, lignes = _hachages_lignes(tableau)
+        groupes.append((entete, lignes, {} if cles is None else _positions(cles)))
+    vide = np.zeros(0, dtype=np.int64)
     territoires = {}
     for nom in donnees.jeu.liste_territoires():
         sur = chemins.nom_sur(nom)
         if sur in territoires:
             raise ErreurValidation(f"Les territoires « {territoires[sur]['nom']} » et « {nom} » donnent le même "
                                    f"nom de dossier « {sur} » : les renommer pour les distinguer.")
-        i = inst[inst["territoire"] == nom]
-        p = part[part["id_instance"].isin(i["id_instance"])]
-        t = terr[terr["territoire"] == nom] if terr is not None else pd.DataFrame()
-        publie = () if portraits is None else (_parquet(portraits.valeurs[portraits.valeurs["territoire"] == nom]),)
-        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(nom, _parquet(i), _parquet(p), _parquet(t),
-                                                                     *publie)}
+        morceaux = [nom]
+        for entete, lignes, positions in groupes:
+            morceaux += [entete, lignes[positions.get(nom, vide)].tobytes()]
+        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(*morceaux)}
     return territoires
 
 

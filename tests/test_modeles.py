@@ -722,3 +722,25 @@ def test_valeurs_initiales_gee_egales_a_celles_de_statsmodels():
     petit = smf.gee("y ~ x", groups="g", data=d.head(200), family=sm.families.Binomial(),
                     cov_struct=sm.cov_struct.Exchangeable())
     assert _valeurs_initiales_gee(petit) is None
+
+
+@pytest.mark.parametrize("lineaire", [False, True])
+def test_constante_seule_sans_patsy_meme_ajustement(apiclus1, monkeypatch, lineaire):
+    """« y ~ 1 » est ajusté sans patsy (`modeles._glm_constante`) : coefficient, covariance de plan et
+    ddl identiques au bit près à ceux de la formule passée par patsy, pondérés ou non."""
+    import numpy as np
+
+    from paquet_analyse import modeles
+
+    d = apiclus1.assign(un=1.0, y=(apiclus1["api00"] if lineaire else apiclus1["sch_wide"]).astype(float))
+    for poids in ("pw", "un"):
+        _, rapide, _ = modeles._ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
+        with monkeypatch.context() as m:
+            m.setattr(modeles, "_glm_constante", lambda *a: None)
+            _, patsy_, _ = modeles._ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
+        assert list(rapide.params.index) == list(patsy_.params.index) == ["Intercept"]
+        assert np.array_equal(np.asarray(rapide.params), np.asarray(patsy_.params))
+        assert np.array_equal(np.asarray(rapide.bse), np.asarray(patsy_.bse))
+        assert rapide.ddl == patsy_.ddl and rapide.nobs == patsy_.nobs
+    assert modeles._glm_constante("y ~ x", d, None, None) is None
+    assert modeles._glm_constante("y ~ 1", d.assign(y=np.where(d.index == 0, np.nan, d["y"])), None, None) is None
