@@ -77,10 +77,26 @@ rule par_territoire:
         " --parametre jeu={params.jeu:q} --parametre territoire={params.territoire:q}"
 
 
+# La synthèse des hypothèses de la région (tous les tests, p ajustées par famille) : calculée une fois pour
+# les carnets 04 et 05, qui en ont besoin tous les deux (la plus longue part de chacun sur un grand jeu).
+rule synthese:
+    input:
+        prepares=INFO.fichiers_prepares,
+    output:
+        update(f"{SORTIE}/calculs/synthese_region.parquet"),
+    params:
+        empreinte=INFO.empreinte_donnees,
+        jeu=INFO.jeu,
+    priority: 10
+    shell:
+        "{PYTHON} -m paquet_analyse synthese {params.jeu:q} {output:q}"
+
+
 rule region:
     input:
         modele="carnets/{region}.ipynb",
         prepares=INFO.fichiers_prepares,
+        synthese=lambda w: [f"{SORTIE}/calculs/synthese_region.parquet"] if w.region in flux.CARNETS_SYNTHESE else [],
     output:
         carnet=update(f"{SORTIE}/carnets/{{region}}.ipynb"),
         html=update(f"{SORTIE}/rapports/{{region}}.html"),

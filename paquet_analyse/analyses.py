@@ -410,9 +410,80 @@ def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFr
     return resultats[colonnes]
 
 
-def synthese(donnees: Donnees) -> pd.DataFrame:
-    """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan."""
+FICHIER_SYNTHESE = "synthese_region.parquet"
+_CLE_EMPREINTE = b"paquet_analyse.empreinte"
+
+
+def empreinte_synthese(donnees: Donnees) -> str:
+    """Ce dont la synthèse de la région dépend : tables, plan (tel qu'en mémoire) et code du paquet."""
+    from . import etat_preparation, sorties
+
+    return sorties.hacher(empreinte_tables(donnees), repr(donnees.plan), etat_preparation.empreinte_code())
+
+
+def calculer_synthese(donnees: Donnees) -> pd.DataFrame:
+    """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan (calcul)."""
     return tester_hypotheses(donnees, portee="region")
+
+
+def synthese(donnees: Donnees) -> pd.DataFrame:
+    """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan.
+
+    Le flux la calcule une fois (`python -m paquet_analyse synthese`, dans
+    `resultats/<jeu>/calculs/`) pour les carnets 04 et 05, qui en ont tous
+    deux besoin (05 : les p de H6 sont ajustées avec celles des autres tests
+    d'association de la région). Elle n'est reprise que si elle vaut pour
+    ces tables, ce plan et ce code (`empreinte_synthese`) ; sinon, calculée
+    ici (`calculer_synthese`), mêmes nombres.
+    """
+    enregistree = _synthese_enregistree(donnees)
+    return enregistree if enregistree is not None else calculer_synthese(donnees)
+
+
+def _synthese_enregistree(donnees: Donnees) -> pd.DataFrame | None:
+    chemin = chemins.dossier_calculs(donnees.jeu.nom) / FICHIER_SYNTHESE
+    if donnees.territoire is not None or not chemin.is_file():
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(chemin)
+    except (OSError, pa.ArrowException):
+        return None  # illisible : recalculée
+    if (table.schema.metadata or {}).get(_CLE_EMPREINTE, b"").decode() != empreinte_synthese(donnees):
+        return None
+    return table.to_pandas()
+
+
+def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None) -> Path | None:
+    """Calcule la synthèse de la région et l'écrit (parquet, empreinte dans ses métadonnées), atomiquement.
+
+    Écrite seulement si sa relecture redonne exactement le même tableau
+    (valeurs et types) ; sinon rien n'est écrit (un ancien fichier est
+    retiré), None est rendu et chaque carnet la calcule lui-même.
+    """
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from . import sorties
+
+    chemin = Path(chemin) if chemin else chemins.dossier_calculs(donnees.jeu.nom) / FICHIER_SYNTHESE
+    calculee = calculer_synthese(donnees)
+    tampon = io.BytesIO()
+    try:
+        table = pa.Table.from_pandas(calculee, preserve_index=True)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               _CLE_EMPREINTE: empreinte_synthese(donnees).encode()})
+        pq.write_table(table, tampon, compression="zstd")
+        pd.testing.assert_frame_equal(pq.read_table(io.BytesIO(tampon.getvalue())).to_pandas(), calculee,
+                                      check_exact=True)
+    except (AssertionError, pa.ArrowException, TypeError, ValueError):  # colonne d'objets mêlés, etc.
+        chemin.unlink(missing_ok=True)
+        return None
+    return sorties.ecrire_octets(tampon.getvalue(), chemin)
 
 
 def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
@@ -520,9 +591,9 @@ def portrait_brut(donnees: Donnees, territoire: str | None = None) -> pd.DataFra
 ENSEMBLE = "Ensemble"  # la ligne de tout le jeu dans les portraits empilés
 
 
-def empreinte_portraits(donnees: Donnees) -> str:
-    """Empreinte de tout ce dont les portraits dépendent : tables préparées (toutes leurs colonnes),
-    populations et liste des territoires. Dit si des portraits précalculés valent encore."""
+def empreinte_tables(donnees: Donnees) -> str:
+    """Empreinte des tables analysées : instances et participants (toutes leurs colonnes), populations et
+    liste des territoires. Dit si un calcul fait une fois (portraits, synthèse) vaut encore pour elles."""
     import hashlib
 
     h = hashlib.sha256("\x1f".join(donnees.jeu.liste_territoires()).encode("utf-8"))
@@ -556,7 +627,7 @@ def portraits_bruts(donnees: Donnees) -> pd.DataFrame:
     """
     if donnees.portraits_prepares is not None and donnees.territoire is None:
         empreinte, tableau = donnees.portraits_prepares
-        if empreinte == empreinte_portraits(donnees):
+        if empreinte == empreinte_tables(donnees):
             return tableau.copy()
     return calculer_portraits_bruts(donnees)
 

@@ -88,6 +88,11 @@ def dossier_prepare(nom_jeu: str) -> Path:
     return dossier_resultats(nom_jeu) / "donnees"
 
 
+def dossier_calculs(nom_jeu: str) -> Path:
+    """Calculs faits une fois par le flux pour plusieurs carnets : `resultats/<jeu>/calculs/`."""
+    return dossier_resultats(nom_jeu) / "calculs"
+
+
 def nom_sur(texte: str) -> str:
     """Nom de dossier sûr : sans accents, apostrophes ni espaces.
 

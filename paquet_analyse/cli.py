@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, preparer, portrait, simuler, executer, carnet et index (utilisés par le flux), livre-codes, verifier. Aucun problème de données ne
+Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese et index (utilisés par le flux), livre-codes, verifier. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul.
 """
 
@@ -39,7 +39,7 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, index, livre-codes, "
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, synthese, index, livre-codes, "
                                     "verifier, questionnaire, jeu-depuis-export")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
@@ -91,6 +91,14 @@ def _parseur() -> argparse.ArgumentParser:
     x.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml), ou son nom")
     x.add_argument("index", type=Path, help="page d'index à écrire")
     x.add_argument("manifeste", type=Path, help="manifeste JSON à écrire")
+
+    y = verbes.add_parser("synthese", help="calculer une fois la synthèse des hypothèses de la région (utilisé par "
+                          "le flux)", description="Calcule les tests de toutes les hypothèses de portée région "
+                          "(p ajustées dans leurs familles) sur le jeu préparé et les écrit dans "
+                          "resultats/<jeu>/calculs/, pour les carnets 04 et 05. Utilisé par le Snakefile.")
+    y.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml), ou son nom")
+    y.add_argument("sortie", type=Path, nargs="?", default=None,
+                   help="fichier à écrire (par défaut resultats/<jeu>/calculs/synthese_region.parquet)")
 
     f = verbes.add_parser("verifier", help="tout régénérer dans une copie et comparer chaque résultat versionné",
                           description="Copie les sources dans un dossier temporaire, y relance tout le flux, "
@@ -245,6 +253,23 @@ def _index(args) -> int:
     return 0
 
 
+def _synthese(args) -> int:
+    import warnings
+
+    from . import analyses, preparation
+
+    donnees = preparation.lire(args.dossier_jeu)
+    with warnings.catch_warnings():  # les avertissements sont dans le tableau (notes), que les carnets montrent
+        warnings.simplefilter("ignore")
+        chemin = analyses.ecrire_synthese(donnees, args.sortie)
+    if chemin is None:
+        print("Synthèse de la région non enregistrée (relecture inexacte) : les carnets 04 et 05 la calculeront.",
+              file=sys.stderr)
+    else:
+        print(f"Synthèse des hypothèses de la région : {chemins.relatif(chemin)}")
+    return 0
+
+
 def _verifier(args) -> int:
     from . import verification
 
@@ -292,7 +317,7 @@ def _jeu_depuis_export(args) -> int:
 
 
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "carnet": _carnet, "index": _index, "livre-codes": _livre_codes, "verifier": _verifier,
+           "carnet": _carnet, "index": _index, "synthese": _synthese, "livre-codes": _livre_codes, "verifier": _verifier,
            "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
 
 

@@ -28,6 +28,8 @@ from . import chemins, execution, sorties
 # servent : `executer` ne fait que lancer Snakemake, et doit démarrer vite.
 
 CARNETS_TERRITOIRE = ("02_portrait_territoire", "03_associations_territoire")
+#: Carnets de région qui lisent la synthèse des hypothèses de la région, calculée une fois (règle `synthese`).
+CARNETS_SYNTHESE = ("04_comparaison_territoires", "05_conditions_favorables")
 CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_reseau_concertations",
                   "07_puissance", "modele_carnet")
 

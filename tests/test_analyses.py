@@ -389,10 +389,10 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(donnees_defa
     d = preparation.lire("lanaudiere")
     assert d.portraits_prepares is not None
     empreinte, tableau = d.portraits_prepares
-    assert empreinte == analyses.empreinte_portraits(d)
+    assert empreinte == analyses.empreinte_tables(d)
     pd.testing.assert_frame_equal(tableau, analyses.calculer_portraits_bruts(d), check_exact=True)
     variante = _avec_petite_part(d)
-    assert analyses.empreinte_portraits(variante) != empreinte
+    assert analyses.empreinte_tables(variante) != empreinte
     pd.testing.assert_frame_equal(analyses.portraits_bruts(variante), analyses.calculer_portraits_bruts(variante))
     en_place = preparation.lire("lanaudiere")
     en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
@@ -432,3 +432,33 @@ def test_figure_portrait_d_un_territoire_dit_les_parts_supprimees(tmp_path, donn
     b = sorties.ecrire_figure(analyses.figure_portrait(d, ["Montcalm"]).figure, tmp_path / "b.png").read_bytes()
     assert a == b
     plt.close("all")
+
+
+def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, monkeypatch, donnees_defaut):
+    """La synthèse écrite par `ecrire_synthese` (règle `synthese` du flux) est relue à l'identique
+    (valeurs et types) ; elle ne sert pas pour d'autres tables, un autre plan ou un autre code ;
+    une synthèse qui ne se relit pas exactement n'est pas écrite (et l'ancienne est retirée)."""
+    import warnings
+
+    from paquet_analyse import etat_preparation
+
+    monkeypatch.setattr(chemins, "dossier_calculs", lambda nom: tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calculee = analyses.calculer_synthese(donnees_defaut)
+        chemin = analyses.ecrire_synthese(donnees_defaut)
+    assert chemin == tmp_path / analyses.FICHIER_SYNTHESE
+    lue = analyses._synthese_enregistree(donnees_defaut)
+    pd.testing.assert_frame_equal(lue, calculee, check_exact=True)
+    appels = []
+    monkeypatch.setattr(analyses, "calculer_synthese", lambda d: appels.append(d) or calculee)
+    pd.testing.assert_frame_equal(analyses.synthese(donnees_defaut), calculee, check_exact=True)
+    assert appels == []  # relue, pas recalculée
+    plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "ajustement": "bonferroni"})
+    for autre in (dataclasses.replace(donnees_defaut, plan=plan), _avec_petite_part(donnees_defaut)):
+        assert analyses._synthese_enregistree(autre) is None
+    monkeypatch.setattr(etat_preparation, "empreinte_code", lambda: "un autre code")
+    assert analyses._synthese_enregistree(donnees_defaut) is None
+    monkeypatch.setattr(analyses, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
+                                                                                 + [None] * (len(calculee) % 2)))
+    assert analyses.ecrire_synthese(donnees_defaut) is None and not chemin.exists()

@@ -136,6 +136,14 @@ def test_produits_attendus(projet):
     assert "L&#39;Assomption" in index and "rapports/territoires/d_autray/03_associations_territoire.html" in index
     assert (sortie / "figures" / "foret_h5a.png").read_bytes().startswith(b"\x89PNG")
     assert (sortie / "tableaux" / "synthese_hypotheses.csv").is_file()
+    # la synthèse de la région, calculée une fois pour 04 et 05, valide pour ce jeu préparé et ce code
+    from paquet_analyse import analyses
+
+    assert (sortie / "calculs" / analyses.FICHIER_SYNTHESE).is_file()
+    r = subprocess.run([sys.executable, "-c", "from paquet_analyse import analyses, preparation; "
+                        "print(analyses._synthese_enregistree(preparation.lire('petit')) is not None)"],
+                       cwd=projet, env=_env(projet), capture_output=True, text=True)
+    assert r.stdout.strip().splitlines()[-1] == "True", r.stderr[-2000:]
 
 
 def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
@@ -217,6 +225,7 @@ def test_modifier_un_territoire_ne_relance_que_lui(projet):
     assert "carnets/territoires/d_autray/03_associations_territoire.ipynb" in sortie
     assert "carnets/territoires/l_assomption" not in sortie
     assert "carnets/04_comparaison_territoires.ipynb" in sortie
+    assert "calculs/synthese_region.parquet" in sortie
 
 
 def _noyau_en_cours(flux_) -> bool:
