@@ -256,6 +256,12 @@ def _index(args) -> int:
 def _synthese(args) -> int:
     import warnings
 
+    if args.deleguer:  # serveur de noyaux chauds (flux) : calcul dans un enfant qui a déjà tout importé
+        from . import noyau_chaud
+
+        code = noyau_chaud.deleguer(args.argv)
+        if code is not None:
+            return code
     from . import analyses, preparation
 
     donnees = preparation.lire(args.dossier_jeu)

@@ -69,7 +69,7 @@ MODULES = ("numpy", "pandas", "scipy.stats", "statsmodels.api", "matplotlib", "m
            "paquet_analyse.simulation", "PIL.PngImagePlugin", "PIL.BmpImagePlugin", "PIL.GifImagePlugin",
            "PIL.JpegImagePlugin", "PIL.PpmImagePlugin")
 # Verbes de `python -m paquet_analyse` qu'un client peut faire exécuter par le serveur (voir `deleguer`).
-VERBES_DELEGUES = ("carnet",)
+VERBES_DELEGUES = ("carnet", "synthese")
 ATTENTE_SOCKET = 60.0  # secondes : le serveur n'ouvre son socket qu'une fois ses imports faits
 
 

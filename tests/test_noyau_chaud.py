@@ -131,7 +131,7 @@ def test_refus_de_delegation(projet, tmp_path, monkeypatch, capsys):
     racine, env, serveur = projet
     for nom in ("PAQUET_ANALYSE_RACINE", "PYTHONPATH"):
         monkeypatch.setenv(nom, env[nom])
-    # seul `carnet` se délègue ; un autre interpréteur ou un autre environnement est refusé
+    # seuls `carnet` et `synthese` se délèguent ; un autre interpréteur ou un autre environnement est refusé
     assert noyau_chaud.deleguer(["valider", "donnees_brutes/petit"], serveur.chemin) is None
     assert "commande non déléguable" in capsys.readouterr().err
     monkeypatch.setenv("PYTHONHASHSEED", "123")
@@ -186,6 +186,20 @@ def test_octets_identiques_au_noyau_ordinaire(projet, modele, parametres):
         assert obtenu == attendu, f"{modele}{suffixe} diffère entre noyau chaud et noyau ordinaire"
     shutil.rmtree(sortie)
     shutil.rmtree(reference)
+
+
+def test_synthese_deleguee_memes_octets(projet):
+    """`python -m paquet_analyse synthese` (règle du flux) délégué au serveur : la tâche n'importe
+    pas la pile d'analyse, et le fichier écrit est le même, octet pour octet, qu'en local."""
+    racine, env, serveur = projet
+    commande = [sys.executable, "-X", "importtime", "-m", "paquet_analyse", "synthese", "donnees_brutes/petit"]
+    froid = subprocess.run([*commande, "locale.parquet"], cwd=racine, env=env, capture_output=True, text=True)
+    chaud = subprocess.run([*commande, "deleguee.parquet"], cwd=racine, env={**env, **serveur.env()},
+                           capture_output=True, text=True)
+    assert froid.returncode == 0 and chaud.returncode == 0, froid.stderr[-2000:] + chaud.stderr[-2000:]
+    assert _importe(froid.stderr, "statsmodels.api") and not _importe(chaud.stderr, "statsmodels.api")
+    assert "Synthèse des hypothèses de la région : deleguee.parquet" in chaud.stdout
+    assert (racine / "deleguee.parquet").read_bytes() == (racine / "locale.parquet").read_bytes()
 
 
 def _modele(racine: Path, nom: str, source: str) -> None:
