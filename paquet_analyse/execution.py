@@ -212,15 +212,36 @@ def empreintes_brutes(dossier_jeu: str | Path) -> dict[str, str]:
             for p in sorted(dossier.rglob("*")) if p.is_file()}
 
 
+_PROVENANCES: dict = {}
+
+
 def provenance(nom_jeu: str, parametres: dict | None = None) -> dict:
     """Provenance d'un jeu préparé : empreintes des fichiers bruts et des tables
     préparées (lues dans `jeu.json`, sans relire les fichiers bruts), plan,
-    versions, commit des sources."""
+    versions, commit des sources.
+
+    Calculée une fois par processus pour un même jeu préparé et les mêmes
+    paramètres : un carnet l'affiche au début (bandeau) et à la fin
+    (colophon), et chaque calcul hache les sources et lance git deux fois.
+    """
+    import copy
+    import json
+
     from . import preparation
 
     meta = preparation.lire_meta(nom_jeu)
     if meta is None:
         raise ErreurPaquet(f"Le jeu « {nom_jeu} » n'est pas préparé : provenance inconnue.")
+    cle = (str(chemins.racine()), nom_jeu, json.dumps(meta, sort_keys=True),
+           json.dumps(parametres or {}, sort_keys=True, default=str))
+    if cle not in _PROVENANCES:
+        _PROVENANCES[cle] = _provenance(meta, parametres)
+    return copy.deepcopy(_PROVENANCES[cle])
+
+
+def _provenance(meta: dict, parametres: dict | None) -> dict:
+    from . import preparation
+
     dossier = chemins.racine() / meta["jeu"]
     bruts = meta["fichiers_bruts_sha256"]
     code = empreinte_sources(None)
