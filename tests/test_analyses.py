@@ -381,11 +381,14 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     plt.close(fig.figure)
 
 
-def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(donnees_defaut):
-    """Les portraits calculés à la préparation sont ceux qu'on recalculerait, exactement ; une
-    variante des données (tables remplacées, ou modifiées en place) les fait recalculer."""
+def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, monkeypatch):
+    """Les portraits calculés à la préparation, écrits puis relus avec le jeu préparé, sont ceux
+    qu'on recalculerait, exactement ; une variante des données (tables remplacées, ou modifiées en
+    place) les fait recalculer."""
     from paquet_analyse import preparation
 
+    monkeypatch.setattr(chemins, "dossier_prepare", lambda nom: tmp_path / nom)  # rien dans resultats/
+    preparation.ecrire(preparation.preparer(chemins.jeu_defaut()), empreinte="essai", bruts={})
     d = preparation.lire("lanaudiere")
     assert d.portraits_prepares is not None
     empreinte, tableau = d.portraits_prepares
@@ -395,6 +398,7 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(donnees_defa
     assert analyses.empreinte_tables(variante) != empreinte
     pd.testing.assert_frame_equal(analyses.portraits_bruts(variante), analyses.calculer_portraits_bruts(variante))
     en_place = preparation.lire("lanaudiere")
+    assert en_place.portraits_prepares is not None
     en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
         not en_place.instances["depuis_2000"].iloc[0]
     ensemble = analyses.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
