@@ -459,9 +459,10 @@ def _synthese_enregistree(donnees: Donnees) -> pd.DataFrame | None:
 def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None) -> Path | None:
     """Calcule la synthèse de la région et l'écrit (parquet, empreinte dans ses métadonnées), atomiquement.
 
-    Écrite seulement si sa relecture redonne exactement le même tableau
-    (valeurs et types) ; sinon rien n'est écrit (un ancien fichier est
-    retiré), None est rendu et chaque carnet la calcule lui-même.
+    Enregistrée seulement si sa relecture redonne exactement le même tableau
+    (valeurs et types) ; sinon le fichier écrit est vide et sans empreinte
+    (le flux attend ce fichier ; il n'est jamais repris), None est rendu et
+    chaque carnet calcule la synthèse lui-même.
     """
     import io
 
@@ -481,7 +482,10 @@ def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None) -> Path 
         pd.testing.assert_frame_equal(pq.read_table(io.BytesIO(tampon.getvalue())).to_pandas(), calculee,
                                       check_exact=True)
     except (AssertionError, pa.ArrowException, TypeError, ValueError):  # colonne d'objets mêlés, etc.
-        chemin.unlink(missing_ok=True)
+        # le fichier attendu par le flux existe quand même, vide et sans empreinte : jamais repris
+        tampon = io.BytesIO()
+        pq.write_table(pa.table({"synthese_non_enregistree": pa.array([], pa.bool_())}), tampon)
+        sorties.ecrire_octets(tampon.getvalue(), chemin)
         return None
     return sorties.ecrire_octets(tampon.getvalue(), chemin)
 
@@ -593,15 +597,24 @@ ENSEMBLE = "Ensemble"  # la ligne de tout le jeu dans les portraits empilés
 
 def empreinte_tables(donnees: Donnees) -> str:
     """Empreinte des tables analysées : instances et participants (toutes leurs colonnes), populations et
-    liste des territoires. Dit si un calcul fait une fois (portraits, synthèse) vaut encore pour elles."""
+    liste des territoires, variables facultatives absentes, types des colonnes. Dit si un calcul fait une
+    fois (portraits, synthèse) vaut encore pour elles."""
     import hashlib
 
     h = hashlib.sha256("\x1f".join(donnees.jeu.liste_territoires()).encode("utf-8"))
+    h.update(repr(tuple(donnees.jeu.variables_absentes)).encode("utf-8"))
     for tableau in (donnees.instances, donnees.participants, donnees.jeu.territoires):
         if tableau is not None:
-            h.update("\x1f".join(map(str, tableau.columns)).encode("utf-8"))
+            h.update("\x1f".join(f"{c}:{t}" for c, t in tableau.dtypes.items()).encode("utf-8"))
             h.update(pd.util.hash_pandas_object(tableau, index=False).to_numpy().tobytes())
     return h.hexdigest()
+
+
+def empreinte_portraits(donnees: Donnees) -> str:
+    """Ce dont les portraits dépendent : les tables (`empreinte_tables`) et le code du paquet."""
+    from . import etat_preparation, sorties
+
+    return sorties.hacher(empreinte_tables(donnees), etat_preparation.empreinte_code())
 
 
 def calculer_portraits_bruts(donnees: Donnees) -> pd.DataFrame:
@@ -623,11 +636,12 @@ def portraits_bruts(donnees: Donnees) -> pd.DataFrame:
     Le flux calcule les portraits une seule fois (`preparation`) ; chaque carnet
     les relit au lieu de refaire territoires + 1 calculs (intervalles de plan
     de sondage, liens du réseau). Une variante des données (tables remplacées
-    ou modifiées en place) a une autre empreinte : ses portraits sont recalculés.
+    ou modifiées en place) ou un code modifié depuis la préparation donnent une
+    autre empreinte (`empreinte_portraits`) : les portraits sont recalculés.
     """
     if donnees.portraits_prepares is not None and donnees.territoire is None:
         empreinte, tableau = donnees.portraits_prepares
-        if empreinte == empreinte_tables(donnees):
+        if empreinte == empreinte_portraits(donnees):
             return tableau.copy()
     return calculer_portraits_bruts(donnees)
 

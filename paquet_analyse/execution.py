@@ -232,8 +232,9 @@ def provenance(nom_jeu: str, parametres: dict | None = None) -> dict:
     meta = preparation.lire_meta(nom_jeu)
     if meta is None:
         raise ErreurPaquet(f"Le jeu « {nom_jeu} » n'est pas préparé : provenance inconnue.")
+    sources = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in _fichiers_sources(None, SOURCES))
     cle = (str(chemins.racine()), nom_jeu, json.dumps(meta, sort_keys=True),
-           json.dumps(parametres or {}, sort_keys=True, default=str))
+           json.dumps(parametres or {}, sort_keys=True, default=str), sources)
     if cle not in _PROVENANCES:
         _PROVENANCES[cle] = _provenance(meta, parametres)
     return copy.deepcopy(_PROVENANCES[cle])

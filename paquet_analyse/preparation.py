@@ -135,9 +135,9 @@ def _avec_portraits(donnees):
 
     try:
         tableau = analyses.calculer_portraits_bruts(donnees)
-    except ErreurDonnees:
+    except Exception:  # noqa: BLE001 : erreur dite par les carnets 02 et 04, qui recalculent ; le flux va au bout
         return donnees
-    return replace(donnees, portraits_prepares=(analyses.empreinte_tables(donnees), tableau))
+    return replace(donnees, portraits_prepares=(analyses.empreinte_portraits(donnees), tableau))
 
 
 # --------------------------------------------------------------------------
@@ -192,6 +192,10 @@ def _empreintes_territoires(donnees) -> dict[str, dict]:
     territoires = {}
     for nom in donnees.jeu.liste_territoires():
         sur = chemins.nom_sur(nom)
+        if nom == analyses.ENSEMBLE:
+            raise ErreurValidation(f"Un territoire s'appelle « {nom} » : ce nom est réservé à la ligne de tout le jeu "
+                                   "(portraits, effectifs). Renommer ce territoire dans les fichiers du jeu (ou par "
+                                   "la correspondance de jeu.yml).")
         if sur in territoires:
             raise ErreurValidation(f"Les territoires « {territoires[sur]['nom']} » et « {nom} » donnent le même "
                                    f"nom de dossier « {sur} » : les renommer pour les distinguer.")

@@ -392,11 +392,19 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, mo
     d = preparation.lire("lanaudiere")
     assert d.portraits_prepares is not None
     empreinte, tableau = d.portraits_prepares
-    assert empreinte == analyses.empreinte_tables(d)
+    assert empreinte == analyses.empreinte_portraits(d)
     pd.testing.assert_frame_equal(tableau, analyses.calculer_portraits_bruts(d), check_exact=True)
     variante = _avec_petite_part(d)
     assert analyses.empreinte_tables(variante) != empreinte
     pd.testing.assert_frame_equal(analyses.portraits_bruts(variante), analyses.calculer_portraits_bruts(variante))
+    from paquet_analyse import etat_preparation
+
+    with monkeypatch.context() as m:  # code modifié depuis la préparation : recalculés aussi
+        m.setattr(etat_preparation, "empreinte_code", lambda: "un autre code")
+        appels = []
+        m.setattr(analyses, "calculer_portraits_bruts", lambda d_: appels.append(1) or tableau)
+        analyses.portraits_bruts(d)
+        assert appels == [1]
     en_place = preparation.lire("lanaudiere")
     assert en_place.portraits_prepares is not None
     en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
@@ -465,4 +473,12 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     assert analyses._synthese_enregistree(donnees_defaut) is None
     monkeypatch.setattr(analyses, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
                                                                                  + [None] * (len(calculee) % 2)))
-    assert analyses.ecrire_synthese(donnees_defaut) is None and not chemin.exists()
+    assert analyses.ecrire_synthese(donnees_defaut) is None
+    assert chemin.exists()  # le flux attend ce fichier (Snakemake) : écrit vide, sans empreinte
+    monkeypatch.undo()
+    monkeypatch.setattr(chemins, "dossier_calculs", lambda nom: tmp_path)
+    assert analyses._synthese_enregistree(donnees_defaut) is None
+    # les variables facultatives absentes font partie de l'empreinte (une analyse devient « non disponible »)
+    absentes = dataclasses.replace(donnees_defaut.jeu, variables_absentes=("financement_programme",))
+    assert analyses.empreinte_synthese(dataclasses.replace(donnees_defaut, jeu=absentes)) != \
+        analyses.empreinte_synthese(donnees_defaut)

@@ -192,3 +192,21 @@ def test_empreinte_d_un_territoire_suit_ses_parts_publiees(donnees_defaut):
     assert secondaires and "Montcalm" not in secondaires
     changees = {v["nom"] for k, v in apres.items() if v["empreinte"] != avant[k]["empreinte"]}
     assert changees == {"Montcalm", *secondaires}
+
+
+def test_territoire_nomme_ensemble_refuse(donnees_defaut):
+    """« Ensemble » désigne la ligne de tout le jeu (portraits, effectifs) : un territoire de ce nom
+    se confondrait avec elle ; refusé en français, avec la façon de corriger."""
+    import dataclasses
+
+    import pytest
+
+    from paquet_analyse import preparation
+    from paquet_analyse.erreurs import ErreurValidation
+
+    inst = donnees_defaut.instances.assign(territoire=donnees_defaut.instances["territoire"].astype(str)
+                                           .replace("Joliette", "Ensemble"))
+    noms = tuple(sorted(set(inst["territoire"])))
+    jeu = dataclasses.replace(donnees_defaut.jeu, noms_territoires=noms)
+    with pytest.raises(ErreurValidation, match="« Ensemble ».*réservé.*Renommer"):
+        preparation._empreintes_territoires(dataclasses.replace(donnees_defaut, instances=inst, jeu=jeu))
