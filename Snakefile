@@ -1,10 +1,11 @@
 # Flux de travail : `make resultats` (jeu par défaut) ou
 #   python -m paquet_analyse executer <dossier_jeu> [--coeurs N]
-# Étape 1, la préparation (paquet_analyse/preparation.py) : le jeu est lu,
-# typé, validé et ses variables dérivées avec les paramètres du plan, une
-# seule fois, dans resultats/<jeu>/donnees/ ; elle n'est refaite que si les
-# fichiers bruts, le plan ou le code ont changé. Un jeu invalide arrête tout
-# ici, avant le premier carnet. Les carnets ne lisent que ces données préparées.
+# Étape 1, la préparation (`python -m paquet_analyse preparer`, faite par
+# `executer` avant Snakemake) : le jeu est lu, typé, validé et ses variables
+# dérivées avec les paramètres du plan, une seule fois, dans
+# resultats/<jeu>/donnees/ ; un jeu invalide arrête tout avant Snakemake. Ce
+# fichier ne fait que LIRE le jeu préparé (flux.info_flux) : sans préparation à
+# jour, il s'arrête avec un message qui dit quoi lancer.
 # Étape 2 : chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/ et
 # rendu en HTML sans le code dans resultats/<jeu>/rapports/ (un processus par
 # carnet : les carnets tournent vraiment en parallèle), puis la page d'index
@@ -18,21 +19,22 @@
 
 import sys
 
-from paquet_analyse import flux
+from paquet_analyse import execution, flux
 
 JEU = str(config.get("jeu", "donnees_brutes/lanaudiere"))  # tel que donné à `executer` (chemin)
-INFO = flux.preparer_flux(JEU)
-for message in flux.changements_bruts(INFO):
-    print(message, file=sys.stderr)
+INFO = flux.info_flux(JEU)
 SORTIE = f"resultats/{INFO.nom}"
 TERRITOIRES = list(INFO.territoires)
-REGION = list(flux.CARNETS_REGION)
-PAR_TERRITOIRE = list(flux.CARNETS_TERRITOIRE)
+REGION = [c.nom for c in execution.carnets("region")]
+PAR_TERRITOIRE = [c.nom for c in execution.carnets("territoire")]
+VALIDATION = [c.nom for c in execution.carnets("validation")]
+AVEC_SYNTHESE = [c.nom for c in execution.CARNETS if c.synthese]
 PYTHON = sys.executable
 
 wildcard_constraints:
     territoire="|".join(TERRITOIRES),
     region="|".join(REGION),
+    validation="|".join(VALIDATION),
     carnet="|".join(PAR_TERRITOIRE)
 
 
@@ -44,11 +46,11 @@ rule tout:
 
 rule validation:
     input:
-        modele="carnets/01_validation_donnees.ipynb",
+        modele="carnets/{validation}.ipynb",
         prepares=INFO.fichiers_prepares,
     output:
-        carnet=update(f"{SORTIE}/carnets/01_validation_donnees.ipynb"),
-        html=update(f"{SORTIE}/rapports/01_validation_donnees.html"),
+        carnet=update(f"{SORTIE}/carnets/{{validation}}.ipynb"),
+        html=update(f"{SORTIE}/rapports/{{validation}}.html"),
     params:
         empreinte=INFO.empreinte_donnees,
         jeu=INFO.jeu,
@@ -61,7 +63,7 @@ rule validation:
 # Les tables préparées ne sont pas des entrées de cette règle : Snakemake relance
 # toute règle dont une entrée est plus récente que ses sorties et a changé de
 # contenu. Ce qui compte ici, ce sont les seules lignes du territoire, dont
-# l'empreinte est en paramètre (la préparation est faite avant le graphe).
+# l'empreinte est en paramètre (la préparation est faite avant Snakemake).
 rule par_territoire:
     input:
         modele="carnets/{carnet}.ipynb",
@@ -96,7 +98,7 @@ rule region:
     input:
         modele="carnets/{region}.ipynb",
         prepares=INFO.fichiers_prepares,
-        synthese=lambda w: [f"{SORTIE}/calculs/synthese_region.parquet"] if w.region in flux.CARNETS_SYNTHESE else [],
+        synthese=lambda w: [f"{SORTIE}/calculs/synthese_region.parquet"] if w.region in AVEC_SYNTHESE else [],
     output:
         carnet=update(f"{SORTIE}/carnets/{{region}}.ipynb"),
         html=update(f"{SORTIE}/rapports/{{region}}.html"),
@@ -113,7 +115,7 @@ rule region:
 
 rule index:
     input:
-        expand(f"{SORTIE}/rapports/{{n}}.html", n=["01_validation_donnees", *REGION]),
+        expand(f"{SORTIE}/rapports/{{n}}.html", n=[*VALIDATION, *REGION]),
         expand(f"{SORTIE}/rapports/territoires/{{t}}/{{n}}.html", t=TERRITOIRES, n=PAR_TERRITOIRE),
     output:
         index=update(f"{SORTIE}/index.html"),

@@ -7,7 +7,7 @@ sous-processus (mesures de mémoire propres) :
 
 1. ``chargement`` : ``charger_jeu`` puis ``valider_jeu`` ;
 2. ``portrait`` : préparation en mémoire (lecture, validation, dérivées),
-   puis ``analyses.portrait`` (non protégé : ``indicateurs.portrait``) pour chaque
+   puis ``diffusion.portrait`` (non protégé : ``indicateurs.portrait``) pour chaque
    territoire et pour l'ensemble du jeu.
 
 Pour chaque phase : temps écoulé (horloge murale) et pic de mémoire résidente
@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from paquet_analyse import portraits
 
 GRAINE = 20240501
 ANNEE_ENQUETE = 2024
@@ -210,9 +211,9 @@ def phase_portrait(dossier: Path) -> dict:
     donnees = preparation.preparer(dossier).donnees
     charge = time.perf_counter()
 
-    par_territoire = [analyses.portrait_brut(donnees, t) for t in donnees.jeu.liste_territoires()]
+    par_territoire = [portraits.portrait_brut(donnees, t) for t in donnees.jeu.liste_territoires()]
     territoires = time.perf_counter()
-    ensemble = analyses.portrait_brut(donnees)
+    ensemble = portraits.portrait_brut(donnees)
     fin = time.perf_counter()
     return {"chargement_s": charge - debut, "portraits_territoires_s": territoires - charge,
             "nb_portraits": len(par_territoire), "portrait_ensemble_s": fin - territoires,

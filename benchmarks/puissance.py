@@ -17,7 +17,8 @@ import time
 
 import pandas as pd
 
-from paquet_analyse.puissance import Scenario, courbe_puissance, phrase_taille
+from paquet_analyse.interpretation import phrase_taille
+from paquet_analyse.puissance_simulee import Scenario, courbe_puissance
 
 PLANS = {
     "cmh": (Scenario(rapport_cotes=2.0, territoire_ecart=None), [10, 20, 30, 40, 50, 60, 80]),

@@ -29,20 +29,21 @@ import pandas as pd
 
 from paquet_analyse import associations, modeles
 from paquet_analyse import puissance as pu
+from paquet_analyse import puissance_simulee as ps
 from paquet_analyse.erreurs import AvertissementPaquet, ErreurDonnees
 
 # (nom, test, scénario) ; « association » : première MRC (Les Moulins)
 SCENARIOS = [
-    ("association n=60", "association", pu.Scenario(nb_instances=60, rapport_cotes=2.0)),
-    ("association n=120", "association", pu.Scenario(nb_instances=120, rapport_cotes=2.0)),
-    ("association n=200", "association", pu.Scenario(nb_instances=200, rapport_cotes=2.0)),
-    ("cmh n=10/MRC", "cmh", pu.Scenario(nb_instances=10, rapport_cotes=2.0, territoire_ecart=None)),
-    ("cmh n=20/MRC", "cmh", pu.Scenario(nb_instances=20, rapport_cotes=2.0, territoire_ecart=None)),
-    ("cmh n=40/MRC", "cmh", pu.Scenario(nb_instances=40, rapport_cotes=2.0, territoire_ecart=None)),
-    ("breslow_day n=80/MRC", "breslow_day", pu.Scenario(nb_instances=80, rapport_cotes=3.0)),
-    ("breslow_day n=160/MRC", "breslow_day", pu.Scenario(nb_instances=160, rapport_cotes=3.0)),
-    ("gee n=4/MRC x 8", "gee", pu.Scenario(nb_instances=4, rapport_cotes=2.0, territoire_ecart=None)),
-    ("gee n=8/MRC x 8", "gee", pu.Scenario(nb_instances=8, rapport_cotes=2.0, territoire_ecart=None)),
+    ("association n=60", "association", ps.Scenario(nb_instances=60, rapport_cotes=2.0)),
+    ("association n=120", "association", ps.Scenario(nb_instances=120, rapport_cotes=2.0)),
+    ("association n=200", "association", ps.Scenario(nb_instances=200, rapport_cotes=2.0)),
+    ("cmh n=10/MRC", "cmh", ps.Scenario(nb_instances=10, rapport_cotes=2.0, territoire_ecart=None)),
+    ("cmh n=20/MRC", "cmh", ps.Scenario(nb_instances=20, rapport_cotes=2.0, territoire_ecart=None)),
+    ("cmh n=40/MRC", "cmh", ps.Scenario(nb_instances=40, rapport_cotes=2.0, territoire_ecart=None)),
+    ("breslow_day n=80/MRC", "breslow_day", ps.Scenario(nb_instances=80, rapport_cotes=3.0)),
+    ("breslow_day n=160/MRC", "breslow_day", ps.Scenario(nb_instances=160, rapport_cotes=3.0)),
+    ("gee n=4/MRC x 8", "gee", ps.Scenario(nb_instances=4, rapport_cotes=2.0, territoire_ecart=None)),
+    ("gee n=8/MRC x 8", "gee", ps.Scenario(nb_instances=8, rapport_cotes=2.0, territoire_ecart=None)),
 ]
 
 

@@ -9,8 +9,8 @@ calculs du carnet 06 :
 1. ``analyses.mesures_reseau`` ;
 2. ``analyses.organisations_sollicitees`` ;
 3. ``analyses.connexion_logique`` (test de permutation, 9 999 tirages x 3) ;
-4. ``analyses.figures_reseau``, chaque figure enregistrée en PNG par
-   ``sorties.ecrire_figure`` (dans le dossier temporaire) ;
+4. ``diffusion.figures_reseau``, chaque figure enregistrée en PNG par
+   ``ecriture.ecrire_figure`` (dans le dossier temporaire) ;
 
 et, à part, ``indicateurs.portrait`` de l'ensemble du jeu (ligne
 ``densite_liens``, qui vient de ``reseau.nb_liens_instances``).
@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from paquet_analyse import diffusion, ecriture
 
 ICI = Path(__file__).resolve().parent
 RACINE = ICI.parent
@@ -83,8 +84,8 @@ def enfant(dossier_jeu: Path, sortie: Path, etapes: list[str]) -> None:
         debut = time.perf_counter()
         if etape == "figures_reseau":
             empreintes = {}
-            for nom, figure in analyses.figures_reseau(donnees):
-                chemin = sorties.ecrire_figure(figure.figure, sortie / "figures" / f"{nom}.png")
+            for nom, figure in diffusion.figures_reseau(donnees):
+                chemin = ecriture.ecrire_figure(figure.figure, sortie / "figures" / f"{nom}.png")
                 plt.close(figure.figure)
                 empreintes[nom] = hashlib.sha256(chemin.read_bytes()).hexdigest()
             resultats[etape] = empreintes

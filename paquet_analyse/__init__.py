@@ -1,8 +1,16 @@
 """paquet_analyse : analyse reproductible des instances de concertation.
 
-Modules : chemins, dictionnaire, chargement, validation, indicateurs,
-associations, modeles, reseau, confidentialite, figures, simulation, sorties,
-cli.
+Six couches, des imports vers le bas seulement (`couches`, docs/architecture.md) :
+
+- sol : `chemins`, `erreurs`, `texte`, `affichage`, `ecriture`, `provenance`, `couches` ;
+- données : `dictionnaire`, `documents_yaml`, `territoires`, `identifiants`, `chargement`, `validation`,
+  `plan`, `derivees`, `donnees`, `etat_preparation`, `preparation`, `simulation`, `questionnaire`, `exports` ;
+- statistiques : `controles`, `associations`, `modeles`, `fiabilite`, `indicateurs`, `reseau`, `puissance`,
+  `puissance_simulee` ;
+- étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `figures` ;
+- publication : `confidentialite`, `diffusion`, `sorties`, `carnet` ;
+- orchestration : `noyau_chaud`, `execution`, `rapports`, `serveur_noyaux`, `flux`, `verification_resultats`,
+  `cli`.
 """
 
 __version__ = "0.1.0"

@@ -54,6 +54,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from paquet_analyse import controles
 from paquet_analyse.erreurs import (
     AvertissementDonnees,
     AvertissementEffectifs,
@@ -133,48 +134,9 @@ _METHODES_AJUSTEMENT = (
 # --------------------------------------------------------------------------
 
 
-def _verifier_colonnes(donnees, colonnes):
-    """Vérifie que ``donnees`` est un DataFrame contenant ``colonnes``."""
-    if not isinstance(donnees, pd.DataFrame):
-        raise ErreurDonnees(
-            "Les données doivent être un pandas.DataFrame "
-            f"(reçu : {type(donnees).__name__})."
-        )
-    absentes = [c for c in colonnes if c not in donnees.columns]
-    if absentes:
-        disponibles = ", ".join(map(str, donnees.columns))
-        raise ErreurDonnees(
-            f"Colonne(s) absente(s) des données : {', '.join(map(str, absentes))}. "
-            f"Colonnes disponibles : {disponibles}."
-        )
-    if len(set(colonnes)) != len(colonnes):
-        raise ErreurDonnees(
-            f"La même colonne est donnée deux fois ({', '.join(colonnes)}) : "
-            "choisissez deux variables différentes."
-        )
-
-
-def _retirer_manquants(donnees, colonnes):
-    """Écarte les lignes incomplètes ; renvoie (données complètes, nb écartées).
-
-    Les lignes écartées sont signalées par un :class:`AvertissementDonnees`
-    qui donne le nombre de manquants par colonne.
-    """
-    manque = donnees[list(colonnes)].isna()
-    masque = manque.any(axis=1)
-    nb = int(masque.sum())
-    if nb:
-        detail = ", ".join(
-            f"« {c} » : {int(manque[c].sum())}" for c in colonnes if manque[c].any()
-        )
-        warnings.warn(
-            AvertissementDonnees(
-                f"{nb} ligne(s) sur {len(donnees)} écartée(s) pour valeur manquante "
-                f"({detail}) ; l'effectif analysé est {len(donnees) - nb}."
-            ),
-            stacklevel=3,
-        )
-    return donnees.loc[~masque], nb
+#: Test exact 2 × 2 publié : p et IC du même test (Blaker, 2000), voir `exact_fisher` ; les hypothèses du plan
+#: et la puissance simulée du test publié (`puissance_simulee`) s'en servent.
+METHODE_IC_EXACTE = "blaker"
 
 
 def _modalites(serie):
@@ -238,8 +200,8 @@ def _verifier_table(table, ligne, colonne):
 def _preparer(donnees, ligne, colonne, poids=None):
     """Vérifie, retire les manquants et construit le tableau d'un test."""
     colonnes = [ligne, colonne] + ([poids] if poids is not None else [])
-    _verifier_colonnes(donnees, colonnes)
-    complet, manquants = _retirer_manquants(donnees, colonnes)
+    controles.verifier_colonnes(donnees, colonnes)
+    complet, manquants = controles.retirer_manquants(donnees, colonnes)
     if poids is not None:
         _verifier_poids(complet[poids], poids)
     table = _table(complet, ligne, colonne, poids)
@@ -1109,7 +1071,7 @@ def _tables_strates(complet, ligne, colonne, strate):
     return cube, mod_l, mod_c, mod_s
 
 
-def _breslow_day(cube, mod_s):
+def breslow_day(cube, mod_s):
     """Breslow-Day et Tarone sur les strates informatives (marges non nulles)."""
     from statsmodels.stats.contingency_tables import StratifiedTable
 
@@ -1167,7 +1129,7 @@ def _tableau_strates(cube, mod_s, informative, niveau):
     return pd.DataFrame(lignes)
 
 
-def _statistiques_cmh(cube):
+def statistiques_cmh(cube):
     """Statistiques CMH (corrigée, non corrigée), exactement comme R.
 
     Écrit ici parce que ``StratifiedTable.test_null_odds(correction=True)``
@@ -1236,8 +1198,8 @@ def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=
     """
     from statsmodels.stats.contingency_tables import StratifiedTable
 
-    _verifier_colonnes(donnees, [ligne, colonne, strate])
-    complet, manquants = _retirer_manquants(donnees, [ligne, colonne, strate])
+    controles.verifier_colonnes(donnees, [ligne, colonne, strate])
+    complet, manquants = controles.retirer_manquants(donnees, [ligne, colonne, strate])
     cube, mod_l, mod_c, mod_s = _tables_strates(complet, ligne, colonne, strate)
     utiles = cube.sum(axis=(0, 1)) >= 2
     if not utiles.any():
@@ -1248,13 +1210,13 @@ def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=
     st = StratifiedTable(cube[:, :, utiles])
     cmh = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for corr, x2 in zip((True, False), _statistiques_cmh(cube[:, :, utiles])):
+        for corr, x2 in zip((True, False), statistiques_cmh(cube[:, :, utiles])):
             # chi2.sf plutôt que le « 1 - cdf » de statsmodels : exact en queue.
             cmh[corr] = (x2, float(stats.chi2.sf(x2, 1)))
         rc = float(st.oddsratio_pooled)
         bas, haut = (float(v) for v in st.oddsratio_pooled_confint(alpha=1 - niveau))
         wald = float((st.logodds_pooled / st.logodds_pooled_se) ** 2)
-    bd, p_bd, ta, p_ta, ddl, informative = _breslow_day(cube, mod_s)
+    bd, p_bd, ta, p_ta, ddl, informative = breslow_day(cube, mod_s)
     return ResultatMantelHaenszel(
         ligne=ligne, colonne=colonne, strate=strate, modalites_ligne=tuple(mod_l),
         modalites_colonne=tuple(mod_c), correction=bool(correction),

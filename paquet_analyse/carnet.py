@@ -12,33 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import chemins, execution, sorties, texte
-
-
-class Markdown:
-    """Texte Markdown affiché par Jupyter (sans dépendre d'IPython à l'import)."""
-
-    def __init__(self, texte: str):
-        self.texte = texte
-
-    def _repr_markdown_(self) -> str:
-        return self.texte
-
-    def __repr__(self) -> str:
-        return self.texte
-
-
-class Image:
-    """PNG affiché par Jupyter : ses octets sont exactement ceux du fichier écrit."""
-
-    def __init__(self, octets: bytes, nom: str):
-        self.octets, self.nom = octets, nom
-
-    def _repr_png_(self) -> bytes:
-        return self.octets
-
-    def __repr__(self) -> str:
-        return f"Figure : {self.nom}"
+from . import chemins, etat_preparation, sorties, texte
+from .affichage import EN_TETES, VALEURS, Image, Markdown  # noqa: F401 (appelés dans les carnets : carnet.Markdown)
 
 
 def dossier_sortie(nom_jeu: str) -> Path:
@@ -51,7 +26,7 @@ def bandeau(jeu) -> Markdown:
     import hashlib
 
     d = jeu.descripteur
-    prov = execution.provenance(jeu.nom)
+    prov = etat_preparation.provenance(jeu.nom)
     donnees = hashlib.sha256("".join(f"{n}={h}\n" for n, h in sorted(prov["donnees_preparees_sha256"].items()))
                              .encode()).hexdigest()
     statut = "**SIMULÉES**" if jeu.simule else "réelles"
@@ -67,53 +42,6 @@ def bandeau(jeu) -> Markdown:
                     f"empreinte des données préparées `{donnees[:12]}` (détail dans le colophon).")
 
 
-# En-têtes français des colonnes techniques (les variables du dictionnaire
-# prennent leur libellé du dictionnaire).
-EN_TETES = {
-    "id": "Hypothèse", "territoire": "Territoire", "exposition": "Exposition", "issue": "Issue",
-    "effectif": "Effectif", "denominateur": "Dénominateur", "manquants": "Manquants", "mesure": "Mesure",
-    "estimation": "Estimation", "ic_bas": "IC 95 % bas", "ic_haut": "IC 95 % haut", "p_valeur": "p",
-    "p_ajustee": "p ajustée", "statut": "Statut", "methode": "Méthode", "test": "Test",
-    "statistique": "Statistique", "ddl": "ddl", "v_cramer": "V de Cramér", "note": "Note",
-    "indicateur": "Indicateur", "libelle": "Libellé", "niveau": "Niveau", "proportion": "Part ou taux",
-    "unite": "Unité", "strate": "Territoire", "rapport_cotes": "Rapport de cotes",
-    "informative": "Strate informative", "item": "Condition", "moyenne": "Moyenne", "ecart_type": "Écart-type",
-    "correlation_item_total": "Corrélation item-total", "alpha_si_retire": "Alpha si retirée",
-    "nb_instances": "Concertations", "nb_organisations": "Organisations", "nb_sieges": "Sièges",
-    "nb_sieges_sans_organisation": "Sièges sans organisation", "nb_liens": "Liens", "densite": "Densité",
-    "nb_composantes": "Composantes", "part_instances_isolees": "Part isolée",
-    "moy_organisations_partagees": "Organisations partagées (moy.)",
-    "max_organisations_partagees": "Organisations partagées (max.)", "degre_pondere_moyen": "Degré pondéré moyen",
-    "centralisation_degre": "Centralisation", "population": "Population",
-    "concertations_par_10000": "Pour 10 000 hab.", "rang": "Rang", "id_organisation": "Organisation (code)",
-    "nb_territoires": "Territoires", "heures_mois_total": "Heures par mois", "nb_heures_manquantes": "Heures inconnues",
-    "nb_concertations_declare_max": "Tables déclarées (max.)", "sur_sollicitation": "Sur-sollicitée",
-    "groupe_1": "Groupe 1", "groupe_2": "Groupe 2", "n_1": "n (groupe 1)", "n_2": "n (groupe 2)",
-    "moyenne_1": "Moyenne (groupe 1)", "moyenne_2": "Moyenne (groupe 2)", "mediane_1": "Médiane (groupe 1)",
-    "mediane_2": "Médiane (groupe 2)", "difference": "Différence", "alternative": "Hypothèse alternative",
-    "gravite": "Gravité", "fichier": "Fichier", "ligne": "Ligne", "colonne": "Colonne", "valeur": "Valeur",
-    "regle": "Règle", "message": "Message", "correction": "Correction", "instances": "Concertations",
-    "participants": "Participants", "nb_grappes": "Grappes", "famille": "Famille", "question": "Question",
-    "portee": "Portée", "v": "V", "attendu_min": "Effectif attendu minimal",
-    "case_sous_le_seuil": "Petite case (statistiques supprimées)", "graine": "Graine", "erreur_mc": "Erreur Monte-Carlo",
-    "replicats": "Jeux simulés", "echecs": "Échecs", "seuil": "Seuil", "cci": "CCI", "supprime": "Petite case (statistiques supprimées)",
-    "estimateur": "Estimateur", "hors_definition": "Hors définition", "famille_ajustement": "Famille d'ajustement",
-    "puissance": "Puissance (écart prévu)", "puissance_cible": "Écart prévu",
-    "rapport_cotes_ecart": "RC du territoire qui s'écarte", "nb_instances_par_territoire": "Concertations par MRC",
-}
-# Valeurs codées des colonnes techniques.
-VALEURS = {
-    "mesure": {"rapport_cotes": "rapport de cotes", "difference": "différence de moyennes",
-               "degre": "tables liées (degré)", "degre_pondere": "organisations partagées (degré pondéré)",
-               "isolee": "part de tables isolées", "homogeneite": "homogénéité entre territoires"},
-    "statut": {"ok": "estimé", "non_estimable": "non estimable"},
-    "test": {"khi2": "khi-deux", "fisher_exact": "exact (Fisher)", "wald_gee": "Wald (GEE, grappes)",
-             "wald_plan_f": "F de Wald (plan de sondage)", "wald_glm": "Wald", "aucun": "aucun",
-             "score_miettinen_nurminen": "score (Miettinen-Nurminen)", "cmh": "CMH", "breslow_day": "Breslow-Day",
-             "association": "association", "gee": "GEE"},
-    "alternative": {"two-sided": "bilatérale", "less": "unilatérale (inférieure)", "greater": "unilatérale (supérieure)"},
-    "unite": {"proportion": "%"},
-}
 COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
 COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
 DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisations_partagees": 0,
@@ -288,7 +216,7 @@ def paragraphes(phrases) -> Markdown:
 def colophon(jeu) -> Markdown:
     """Dernière cellule : versions, commit des sources, empreintes des fichiers bruts
     et des données préparées (lues dans le jeu préparé)."""
-    prov = execution.provenance(jeu.nom)
+    prov = etat_preparation.provenance(jeu.nom)
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
     src = prov["sources"]
     modifie = " (sources modifiées depuis ce commit)" if src["sources_modifiees_depuis_le_commit"] else ""
@@ -328,3 +256,12 @@ def conclusion_validation(rapport) -> Markdown:
         return Markdown(texte + " L'analyse peut se poursuivre.")
     return Markdown(f"Le jeu n'est **pas valide** : {n_err} erreur(s). Les corriger dans les fichiers "
                     "bruts ou dans `jeu.yml` (correspondance), puis relancer le flux.")
+
+
+def note_disponibilite(donnees) -> Markdown:
+    """Une phrase sur les variables facultatives absentes du jeu (rien si toutes sont là)."""
+    if not donnees.jeu.variables_absentes:
+        return Markdown("Toutes les variables facultatives du livre de codes sont présentes dans ce jeu.")
+    noms = ", ".join(f"« {v} »" for v in donnees.jeu.variables_absentes)
+    return Markdown(f"Variables facultatives absentes de ce jeu (ou sans aucune valeur) : {noms}. Les analyses "
+                    "qui en ont besoin sont remplacées par une note « Non disponible » ; toutes les autres sont faites.")

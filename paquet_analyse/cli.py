@@ -1,7 +1,9 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese et index (utilisés par le flux), livre-codes, verifier. Aucun problème de données ne
-produit de trace Python : un message français et un code de sortie non nul.
+Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese et index (utilisés par le flux),
+livre-codes, verifier, questionnaire, jeu-depuis-export. Aucun problème de données ne produit de trace
+Python : un message français et un code de sortie non nul. Un Ctrl-C arrête tout (le flux, ses tâches, le
+serveur de noyaux) et ne dit qu'une ligne.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ TRADUCTIONS = {
 argparse._ = lambda texte: TRADUCTIONS.get(texte, texte)
 
 CODE_DONNEES = 1
+CODE_INTERRUPTION = 130  # comme un shell après Ctrl-C
 
 
 def _parseur() -> argparse.ArgumentParser:
@@ -74,6 +77,8 @@ def _parseur() -> argparse.ArgumentParser:
     e.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml)")
     e.add_argument("--coeurs", type=int, default=2, help="nombre de carnets exécutés en parallèle (défaut : 2)")
     e.add_argument("--tout-refaire", action="store_true", help="tout régénérer, même ce qui n'a pas changé")
+    e.add_argument("--deverrouiller", action="store_true",
+                   help="lever le verrou d'un flux disparu (par ex. lancé depuis une autre machine)")
 
     k = verbes.add_parser("carnet", help="exécuter un seul carnet et écrire son rapport HTML (utilisé par le flux)",
                           description="Exécute un modèle de carnet avec papermill (paramètres contrôlés), écrit le "
@@ -142,7 +147,7 @@ def _parseur() -> argparse.ArgumentParser:
 
 
 def _valider(args) -> int:
-    from . import preparation, sorties, validation
+    from . import ecriture, preparation, validation
     from .erreurs import ErreurLecture, ErreurValidation
 
     dossier = chemins.dossier_jeu(args.dossier_jeu)
@@ -151,37 +156,37 @@ def _valider(args) -> int:
         rapport = preparation.preparer(dossier).rapport  # lecture, typage et contrôle en un seul passage
     except ErreurLecture as exc:  # fichiers illisibles : leurs problèmes vont aussi dans le CSV
         rapport = validation.RapportValidation(jeu=dossier.name, problemes=tuple(exc.problemes))
-        sorties.ecrire_csv(rapport.tableau(), cible)
+        ecriture.ecrire_csv(rapport.tableau(), cible)
         print(f"Liste complète des problèmes : {chemins.relatif(cible)}", file=sys.stderr)
         raise
     except ErreurValidation as exc:
-        sorties.ecrire_csv(exc.problemes, cible)
+        ecriture.ecrire_csv(exc.problemes, cible)
         print(exc)
         print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
         return CODE_DONNEES
-    sorties.ecrire_csv(rapport.tableau(), cible)
+    ecriture.ecrire_csv(rapport.tableau(), cible)
     print(rapport.resume())
     print(f"Liste complète des problèmes : {chemins.relatif(cible)}")
     return 0
 
 
 def _preparer(args) -> int:
-    from . import preparation
+    from . import flux
 
-    meta = preparation.assurer(args.dossier_jeu)
+    meta = flux.preparer(args.dossier_jeu)
     print(f"Jeu « {meta['nom']} » préparé : {chemins.relatif(chemins.dossier_prepare(meta['nom']))}/ "
           f"({len(meta['territoires'])} territoire(s)).")
     return 0
 
 
 def _portrait(args) -> int:
-    from . import analyses, preparation, sorties
+    from . import diffusion, preparation, sorties
 
     donnees = preparation.lire_ou_preparer(args.dossier_jeu)
     territoires = donnees.jeu.liste_territoires() + [None] if args.tous else [args.territoire]
     for territoire in territoires:
         print(f"\nPortrait : {territoire or 'ensemble du jeu'}" + (" (données SIMULÉES)" if donnees.simule else ""))
-        sorties.publier(analyses.portrait_affichable(donnees, territoire), sys.stdout, decimales=1)
+        sorties.publier(diffusion.portrait_affichable(donnees, territoire), sys.stdout, decimales=1)
     return 0
 
 
@@ -198,21 +203,25 @@ def _simuler(args) -> int:
 
 
 def _livre_codes(args) -> int:
-    from . import dictionnaire, sorties
+    from . import dictionnaire, ecriture
 
     cible = args.sortie or chemins.racine() / "docs" / "livre_de_codes.md"
-    sorties.ecrire_texte(dictionnaire.livre_codes(), cible)
+    ecriture.ecrire_texte(dictionnaire.livre_codes(), cible)
     print(f"Livre de codes écrit : {chemins.relatif(cible)}")
     return 0
 
 
 def _executer(args) -> int:
-    from . import flux
-
-    from . import etat_preparation  # sans pandas : le flux démarre vite
+    from . import etat_preparation, flux  # sans pandas : une relance sans changement démarre vite
 
     jeu = chemins.relatif(etat_preparation.dossier_existant(args.dossier_jeu))
-    code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None)
+    try:
+        code = flux.lancer(jeu, coeurs=args.coeurs, tout_refaire=True if args.tout_refaire else None,
+                           deverrouiller=args.deverrouiller)
+    except KeyboardInterrupt:
+        print("Flux interrompu : tout est arrêté ; les résultats déjà écrits sont intacts, relancer la même "
+              "commande pour terminer.", file=sys.stderr)
+        return CODE_INTERRUPTION
     if code:
         print(f"Erreur : le flux s'est arrêté (code {code}) ; voir les messages ci-dessus.", file=sys.stderr)
         return CODE_DONNEES
@@ -228,21 +237,11 @@ def _carnet(args) -> int:
             print(f"Erreur : paramètre « {texte} » mal formé (attendu NOM=VALEUR).", file=sys.stderr)
             return 2
         parametres[nom] = valeur
-    if args.deleguer:  # un serveur de noyaux chauds tourne (flux) : il exécute le carnet sans réimporter
-        from . import noyau_chaud
-
-        code = noyau_chaud.deleguer(args.argv)
-        if code is not None:
-            return code
-        # serveur absent ou refus (raison déjà dite) : noyau ordinaire aussi, sans redemander ni réattendre
-        os.environ[noyau_chaud.VARIABLE] = "0"
-    from . import execution
+    from . import execution, rapports
 
     execution.executer_carnet(args.modele, args.sortie, parametres)
     if args.html:
-        from . import flux
-
-        flux.rapport_html(args.sortie, args.html)
+        rapports.rapport_html(args.sortie, args.html)
     return 0
 
 
@@ -256,18 +255,12 @@ def _index(args) -> int:
 def _synthese(args) -> int:
     import warnings
 
-    if args.deleguer:  # serveur de noyaux chauds (flux) : calcul dans un enfant qui a déjà tout importé
-        from . import noyau_chaud
-
-        code = noyau_chaud.deleguer(args.argv)
-        if code is not None:
-            return code
-    from . import analyses, preparation
+    from . import preparation, synthese_region
 
     donnees = preparation.lire(args.dossier_jeu)
     with warnings.catch_warnings():  # les avertissements sont dans le tableau (notes), que les carnets montrent
         warnings.simplefilter("ignore")
-        chemin = analyses.ecrire_synthese(donnees, args.sortie)
+        chemin = synthese_region.ecrire_synthese(donnees, args.sortie)
     if chemin is None:
         print("Synthèse de la région non enregistrée (relecture inexacte) : les carnets 04 et 05 la calculeront.",
               file=sys.stderr)
@@ -277,14 +270,14 @@ def _synthese(args) -> int:
 
 
 def _verifier(args) -> int:
-    from . import verification
+    from . import verification_resultats
 
-    options = args.options_nbval if args.options_nbval is not None else verification.OPTIONS_NBVAL
-    return verification.verifier(args.dossier_jeu, coeurs=args.coeurs, options_nbval=options, garder=args.garder)
+    options = args.options_nbval if args.options_nbval is not None else verification_resultats.OPTIONS_NBVAL
+    return verification_resultats.verifier(args.dossier_jeu, coeurs=args.coeurs, options_nbval=options, garder=args.garder)
 
 
 def _questionnaire(args) -> int:
-    from . import questionnaire, sorties
+    from . import ecriture, questionnaire
 
     territoires = annee = None
     nom_jeu = None
@@ -299,7 +292,7 @@ def _questionnaire(args) -> int:
             territoires = jeu.liste_territoires()
     cible = args.sortie or chemins.dossier_questionnaires(nom_jeu)
     for nom, octets in questionnaire.formulaires(args.format, territoires=territoires, annee_enquete=annee).items():
-        print(f"Questionnaire écrit : {chemins.relatif(sorties.ecrire_octets(octets, cible / nom))}")
+        print(f"Questionnaire écrit : {chemins.relatif(ecriture.ecrire_octets(octets, cible / nom))}")
     if territoires is None:
         print("Territoire : réponse en texte (donner --jeu pour une liste fermée des territoires du jeu).")
     return 0
@@ -327,6 +320,32 @@ ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "s
            "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
 
 
+def surveiller_le_flux() -> None:
+    """Une tâche d'un flux (variable `flux.GARDIEN` : le pid d'`executer`) s'arrête si `executer` disparaît,
+    même tué sans préavis : un fil vérifie chaque demi-seconde qu'il vit encore. Son noyau ordinaire s'arrête
+    avec elle (ipykernel surveille son parent), un exécuteur chaud aussi (fin de connexion)."""
+    import threading
+    import time
+
+    from .flux import GARDIEN
+
+    pid = os.environ.get(GARDIEN, "")
+    if not pid.isdigit():
+        return
+
+    def veiller():
+        while True:
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                os._exit(CODE_INTERRUPTION)
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=veiller, daemon=True, name="gardien-du-flux").start()
+
+
 def main(argv: list[str] | None = None, *, deleguer: bool = True) -> int:
     """`deleguer` : un verbe de `noyau_chaud.VERBES_DELEGUES` part au serveur de noyaux chauds s'il y en
     a un (False dans l'enfant du serveur qui l'exécute)."""
@@ -334,8 +353,16 @@ def main(argv: list[str] | None = None, *, deleguer: bool = True) -> int:
     args = _parseur().parse_args(argv)
     from . import noyau_chaud
 
-    args.argv = argv
-    args.deleguer = deleguer and noyau_chaud.chemin_serveur() is not None and args.verbe in noyau_chaud.VERBES_DELEGUES
+    if deleguer:
+        surveiller_le_flux()
+
+    if deleguer and noyau_chaud.chemin_serveur() is not None and args.verbe in noyau_chaud.VERBES_DELEGUES:
+        # un serveur de noyaux chauds tourne (flux) : un de ses enfants, qui a déjà tout importé, fait le travail
+        code = noyau_chaud.deleguer(argv, module=__name__)
+        if code is not None:
+            return code
+        # serveur absent ou refus (raison déjà dite) : noyau ordinaire aussi, sans redemander ni réattendre
+        os.environ[noyau_chaud.VARIABLE] = "0"
     try:
         return ACTIONS[args.verbe](args)
     except ErreurPaquet as exc:

@@ -1,4 +1,4 @@
-"""Contrôle de la divulgation : petites cellules et identifiants directs.
+"""Contrôle de la divulgation : petites cellules, tableaux et figures protégés.
 
 Un tableau publié ne doit pas permettre de reconnaître un répondant ni une
 instance : une cellule de 1 à 4 unités (seuil 5 dans le plan d'analyse) dans un croisement
@@ -35,13 +35,8 @@ un intervalle de protection minimal (audit par programmation linéaire de
 indicateur publié par territoire *et* pour l'ensemble permet de recalculer un
 territoire supprimé par différence). Les effectifs doivent être non pondérés.
 
-Colonnes de texte libre : le chargement écarte (et signale) toute colonne
-absente du dictionnaire ; il n'existe pas de mécanisme pour *déclarer* une
-variable de texte libre, donc aucun texte libre n'entre dans les analyses.
-Seule une correspondance explicite vers une variable de texte du dictionnaire
-(`id_organisation`, `territoire`…) pourrait en faire entrer : la validation
-refuse alors les valeurs qui ressemblent à un courriel ou à un numéro de
-téléphone (`valeurs_identifiantes`).
+Les identifiants directs (colonnes et valeurs) sont refusés bien avant, dès
+la lecture du jeu (`identifiants`).
 
 Exemple
 -------
@@ -59,14 +54,13 @@ z  x   x  30
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .chargement import est_identifiant_direct, normaliser_nom
+from .chargement import normaliser_nom
 from .erreurs import ErreurConfidentialite, ErreurDonnees
 
 MARQUE = "x"
@@ -550,40 +544,3 @@ def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: i
         raise ErreurConfidentialite(f"{len(fautes)} petite(s) cellule(s) (< {seuil}) non supprimée(s) : "
                                     + " ; ".join(fautes[:10]) + (" ; …" if len(fautes) > 10 else "")
                                     + ". Appliquer supprimer_petites_cellules ou proteger_portrait.")
-
-
-def colonnes_identifiantes(colonnes) -> list[str]:
-    """Colonnes dont le nom évoque un identifiant direct (nom, courriel, téléphone, adresse…).
-
-    >>> colonnes_identifiantes(["id_repondant", "Courriel", "Nom", "secteur", "Téléphone (cell.)"])
-    ['Courriel', 'Nom', 'Téléphone (cell.)']
-    """
-    return [c for c in colonnes if est_identifiant_direct(str(c))]
-
-
-MOTIF_COURRIEL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-# Numéro nord-américain *mis en forme* (séparateurs ou parenthèses) : une suite de chiffres nue
-# est trop ambiguë (les identifiants de répondants SurveyMonkey ont 11 chiffres).
-MOTIF_TELEPHONE = re.compile(r"(?<![\d-])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?![\d-])")
-
-
-def _nature_identifiante(valeur) -> str | None:
-    if not isinstance(valeur, str):
-        return None
-    if MOTIF_COURRIEL.search(valeur):
-        return "courriel"
-    if MOTIF_TELEPHONE.search(valeur):
-        return "telephone"
-    return None
-
-
-def valeurs_identifiantes(serie: pd.Series) -> pd.Series:
-    """Pour chaque valeur : « courriel », « telephone » ou None (calculé par valeur distincte).
-
-    >>> valeurs_identifiantes(pd.Series(["ORG-12", "a.b@exemple.ca", "(450) 555-1234", None,
-    ...                                  "11456789012"])).tolist()
-    [None, 'courriel', 'telephone', None, None]
-    """
-    codes, distinctes = pd.factorize(serie.to_numpy(dtype=object), use_na_sentinel=True)
-    natures = np.array([_nature_identifiante(v) for v in distinctes] + [None], dtype=object)
-    return pd.Series(natures[codes], index=serie.index, dtype=object)

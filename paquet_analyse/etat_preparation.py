@@ -8,34 +8,22 @@ changement. `preparation` réexporte ces noms.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-from . import chemins, sorties
+from . import chemins, provenance as provenance_
+from .ecriture import empreinte as empreinte_fichier, hacher
+from .erreurs import ErreurPaquet
 
 FICHIER_META = "jeu.json"
 FICHIER_PLAN = "plan_analyse.yml"
-VERSION_FORMAT = 2  # 2 : portraits calculés à la préparation (portraits.parquet)
-
-
-def sha256(octets: bytes) -> str:
-    return hashlib.sha256(octets).hexdigest()
-
-
-def empreinte_code() -> str:
-    """Empreinte du code qui prépare (paquet et verrou des versions)."""
-    from . import execution
-
-    return execution.empreinte_sources(None, sources=("paquet_analyse", "requirements.lock"))
+VERSION_FORMAT = 3  # 3 : compléments de la préparation (portraits.parquet, empreintes_complements)
 
 
 def empreinte_entrees(dossier: Path, plan_chemin: Path) -> tuple[str, dict]:
     """Empreinte de tout ce dont la préparation dépend, et celles des fichiers bruts."""
-    from . import execution
-
-    bruts = execution.empreintes_brutes(dossier)
-    return sorties.hacher(str(VERSION_FORMAT), empreinte_code(), plan_chemin.read_bytes(),
+    bruts = provenance_.empreintes_brutes(dossier)
+    return hacher(str(VERSION_FORMAT), provenance_.empreinte_code(), plan_chemin.read_bytes(),
                    *(f"{n}={h}" for n, h in bruts.items())), bruts
 
 
@@ -52,7 +40,7 @@ def meta_a_jour(meta: dict | None, empreinte: str) -> bool:
     if not meta or meta.get("empreinte_entrees") != empreinte:
         return False
     dossier = chemins.dossier_prepare(meta["nom"])
-    return all((dossier / n).is_file() and sorties.empreinte(dossier / n) == h
+    return all((dossier / n).is_file() and empreinte_fichier(dossier / n) == h
                for n, h in meta["fichiers_sha256"].items())
 
 
@@ -76,3 +64,12 @@ def etat(dossier: Path, plan_chemin: Path) -> tuple[dict | None, str, dict]:
 def meta_si_a_jour(dossier: Path) -> dict | None:
     """La meta du jeu préparé s'il est à jour (mêmes fichiers bruts, plan et code), sinon None."""
     return etat(dossier, chemins.plan_analyse())[0]
+
+
+def provenance(nom_jeu: str, parametres: dict | None = None) -> dict:
+    """Provenance d'un jeu préparé (`provenance.decrire`), lue dans son `jeu.json` sans relire les fichiers
+    bruts ; `ErreurPaquet` s'il n'est pas préparé."""
+    meta = lire_meta(nom_jeu)
+    if meta is None:
+        raise ErreurPaquet(f"Le jeu « {nom_jeu} » n'est pas préparé : provenance inconnue.")
+    return provenance_.decrire(meta, parametres, fichier_plan=FICHIER_PLAN)

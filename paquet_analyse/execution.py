@@ -1,4 +1,4 @@
-"""Exécution des carnets (papermill) et provenance des résultats.
+"""Exécution des carnets (papermill) et manifeste de provenance.
 
 - `executer_carnet` : exécute un modèle de `carnets/` avec des paramètres
   contrôlés (un nom inconnu est refusé : papermill se contente d'avertir),
@@ -7,32 +7,58 @@
   chemins absolus) et l'écrit atomiquement. Quand le flux a démarré un
   serveur de noyaux chauds (`noyau_chaud`), le noyau en vient : mêmes
   sorties, sans refaire les imports lourds à chaque carnet.
-- `provenance` / `ecrire_manifeste` : empreintes SHA-256 des fichiers bruts,
-  paramètres, versions des paquets, commit git des sources.
-
-Sur le commit : un fichier ne peut pas contenir l'identifiant du commit qui
-le contient. On enregistre donc le dernier commit qui a modifié les *sources*
-(paquet, carnets, plan, flux, verrou, données du jeu), plus une empreinte
-SHA-256 de ces sources et un drapeau si elles ont été modifiées depuis. Les
-résultats se valident dans un commit à part, après celui du code : ils
-restent alors identiques octet pour octet d'une régénération à l'autre.
+- `ecrire_manifeste` : la provenance du jeu (`provenance`,
+  `etat_preparation.provenance`) écrite dans `manifeste.json`.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import subprocess
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import chemins, sorties
+from . import chemins, ecriture, etat_preparation, noyau_chaud
 from .erreurs import ErreurPaquet
 
 NOYAU = "python3"
-PAQUETS_RAPPORTES = ("paquet_analyse", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "seaborn",
-                     "pandera", "networkx", "papermill", "nbformat", "snakemake")
-SOURCES = ("paquet_analyse", "carnets", "Snakefile", "requirements.lock")
+
+
+@dataclass(frozen=True)
+class CarnetDuFlux:
+    """Un carnet que le flux exécute : son modèle `carnets/<nom>.ipynb`, son titre, sa portée.
+
+    `portee` : « validation » (le bilan de la préparation, tout le jeu), « territoire » (un carnet exécuté
+    par territoire, paramètre `territoire`) ou « region » (tout le jeu) ; `synthese` : le carnet lit la
+    synthèse des hypothèses de la région, calculée une fois avant lui (règle `synthese` du flux).
+    """
+
+    nom: str
+    titre: str
+    portee: str
+    synthese: bool = False
+
+
+#: Le registre des carnets : le flux (Snakefile), les rapports et la page d'index le lisent ici, et nulle
+#: part ailleurs. Pour ajouter un carnet au flux : une ligne ici (README, « Étendre un carnet »).
+CARNETS = (
+    CarnetDuFlux("01_validation_donnees", "Validation des données", "validation"),
+    CarnetDuFlux("02_portrait_territoire", "Portrait", "territoire"),
+    CarnetDuFlux("03_associations_territoire", "Associations", "territoire"),
+    CarnetDuFlux("04_comparaison_territoires", "Comparaison des territoires", "region", synthese=True),
+    CarnetDuFlux("05_conditions_favorables", "Les huit conditions favorables", "region", synthese=True),
+    CarnetDuFlux("06_reseau_concertations", "Réseau des concertations et hyperconcertation", "region"),
+    CarnetDuFlux("07_puissance", "Puissance : combien de tables enquêter par MRC ?", "region"),
+    CarnetDuFlux("modele_carnet", "Exemple d'analyse (modèle de carnet)", "region"),
+)
+
+
+def carnets(portee: str | None = None) -> tuple[CarnetDuFlux, ...]:
+    """Les carnets du registre, tous ou d'une portée (« validation », « territoire », « region »)."""
+    return tuple(c for c in CARNETS if portee is None or c.portee == portee)
+
+
+def titre_du_carnet(nom: str) -> str:
+    """Le titre d'un carnet du registre (son nom pour un carnet qui n'y est pas)."""
+    return next((c.titre for c in CARNETS if c.nom == nom), nom)
 
 
 class ErreurCarnet(ErreurPaquet, RuntimeError):
@@ -82,8 +108,6 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
     sortie.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(modele, as_version=4)
     options = {}
-    from . import noyau_chaud
-
     if noyau_chaud.chemin_serveur() is not None:  # serveur de noyaux démarré par le flux
         options["kernel_manager_class"] = noyau_chaud.GestionnaireChaud
     echec = sortie.with_name(sortie.stem + ".echec.ipynb")
@@ -100,7 +124,7 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
             # papermill y a ajouté deux cellules de balisage en anglais : l'erreur se lit dans sa cellule
             partiel.cells = [c for c in partiel.cells if ERROR_MARKER_TAG not in c.metadata.get("tags", [])]
             nettoyer_carnet(partiel)
-            sorties.ecrire_texte(nbformat.writes(partiel) + "\n", echec)
+            ecriture.ecrire_texte(nbformat.writes(partiel) + "\n", echec)
         # papermill compte la cellule de paramètres qu'il injecte ; on donne le rang dans le modèle
         balisees = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
         injectee_avant = bool(parametres) and (not balisees or exc.cell_index > balisees[0])
@@ -111,7 +135,7 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
             + (f" — carnet partiel : {chemins.relatif(echec)}" if partiel else "")
         ) from None
     nettoyer_carnet(nb)
-    ecrit = sorties.ecrire_texte(nbformat.writes(nb) + "\n", sortie)
+    ecrit = ecriture.ecrire_texte(nbformat.writes(nb) + "\n", sortie)
     echec.unlink(missing_ok=True)  # l'échec d'une exécution précédente n'a plus lieu d'être
     return ecrit
 
@@ -135,130 +159,6 @@ def _moteur(recueil: list) -> str:
     return MOTEUR
 
 
-# --------------------------------------------------------------------------
-# Provenance
-
-
-def _git(*args: str) -> str | None:
-    try:
-        r = subprocess.run(["git", *args], cwd=chemins.racine(), capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return r.stdout.strip() if r.returncode == 0 else None
-
-
-def _fichiers_sources(dossier_jeu: Path | None, sources: tuple[str, ...] = SOURCES) -> list[Path]:
-    racine = chemins.racine()
-    fichiers = []
-    for nom in sources + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ()):
-        chemin = racine / nom
-        if chemin.is_file():
-            fichiers.append(chemin)
-        elif chemin.is_dir():
-            fichiers += [p for p in chemin.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                         and ".ipynb_checkpoints" not in p.parts and not p.name.endswith((".pyc", ".egg-info"))]
-    return sorted(fichiers)
-
-
-def empreinte_sources(dossier_jeu: Path | None = None, *, sources: tuple[str, ...] = SOURCES) -> str:
-    """SHA-256 sur les chemins et contenus des sources (paquet, carnets, flux, verrou, jeu)."""
-    h = hashlib.sha256()
-    for chemin in _fichiers_sources(dossier_jeu, sources):
-        h.update(chemins.relatif(chemin).encode() + b"\0")
-        h.update(hashlib.sha256(chemin.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def commit_sources(dossier_jeu: Path | None = None) -> dict:
-    """Dernier commit ayant modifié les sources, et s'il y a des modifications non validées."""
-    chemins_git = [p for p in SOURCES + ((chemins.relatif(dossier_jeu),) if dossier_jeu else ())
-                   if (chemins.racine() / p).exists()]
-    commit = _git("log", "-1", "--format=%H", "--", *chemins_git)
-    etat = _git("status", "--porcelain", "--", *chemins_git)
-    lignes = etat.splitlines() if etat else []
-    # un fichier jamais versionné (« ?? », par ex. les données d'une nouvelle région) n'est pas une
-    # source « modifiée » : il est dit « non versionné »
-    return {"commit": commit or "inconnu (pas un dépôt git)",
-            "sources_modifiees_depuis_le_commit": (any(not l.startswith("??") for l in lignes)
-                                                   if etat is not None else None),
-            "fichiers_non_versionnes": sum(l.startswith("??") for l in lignes) if etat is not None else None}
-
-
-def versions() -> dict:
-    """Versions des paquets utiles à l'analyse (et de Python)."""
-    return dict(_versions())
-
-
-@functools.lru_cache(maxsize=1)
-def _versions() -> tuple:
-    # lues une fois par processus (un carnet les affiche deux fois, bandeau et colophon ; les noyaux
-    # chauds les héritent du serveur, qui les lit en se préchauffant) : ~25 ms de lecture des
-    # métadonnées des paquets à chaque appel
-    import platform
-
-    sortie = [("python", platform.python_version())]
-    for nom in PAQUETS_RAPPORTES:
-        try:
-            sortie.append((nom, metadata.version(nom)))
-        except metadata.PackageNotFoundError:
-            sortie.append((nom, "absent"))
-    return tuple(sortie)
-
-
-def empreintes_brutes(dossier_jeu: str | Path) -> dict[str, str]:
-    """SHA-256 de chaque fichier du dossier de données brutes (chemins relatifs)."""
-    dossier = Path(dossier_jeu)
-    return {p.relative_to(dossier).as_posix(): sorties.empreinte(p)
-            for p in sorted(dossier.rglob("*")) if p.is_file()}
-
-
-_PROVENANCES: dict = {}
-
-
-def provenance(nom_jeu: str, parametres: dict | None = None) -> dict:
-    """Provenance d'un jeu préparé : empreintes des fichiers bruts et des tables
-    préparées (lues dans `jeu.json`, sans relire les fichiers bruts), plan,
-    versions, commit des sources.
-
-    Calculée une fois par processus pour un même jeu préparé et les mêmes
-    paramètres : un carnet l'affiche au début (bandeau) et à la fin
-    (colophon), et chaque calcul hache les sources et lance git deux fois.
-    """
-    import copy
-    import json
-
-    from . import preparation
-
-    meta = preparation.lire_meta(nom_jeu)
-    if meta is None:
-        raise ErreurPaquet(f"Le jeu « {nom_jeu} » n'est pas préparé : provenance inconnue.")
-    sources = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in _fichiers_sources(None, SOURCES))
-    cle = (str(chemins.racine()), nom_jeu, json.dumps(meta, sort_keys=True),
-           json.dumps(parametres or {}, sort_keys=True, default=str), sources)
-    if cle not in _PROVENANCES:
-        _PROVENANCES[cle] = _provenance(meta, parametres)
-    return copy.deepcopy(_PROVENANCES[cle])
-
-
-def _provenance(meta: dict, parametres: dict | None) -> dict:
-    from . import preparation
-
-    dossier = chemins.racine() / meta["jeu"]
-    bruts = meta["fichiers_bruts_sha256"]
-    code = empreinte_sources(None)
-    h = hashlib.sha256(code.encode())
-    for nom, empreinte_ in bruts.items():
-        h.update(f"{meta['jeu']}/{nom}={empreinte_}".encode())
-    return {
-        "jeu": meta["jeu"],
-        "fichiers_bruts_sha256": bruts,
-        "donnees_preparees_sha256": meta["fichiers_sha256"],
-        "plan_sha256": meta["fichiers_sha256"][preparation.FICHIER_PLAN],
-        "parametres": parametres or {},
-        "versions": versions(),
-        "sources": {**commit_sources(dossier), "empreinte_sha256": h.hexdigest()},
-    }
-
-
 def ecrire_manifeste(nom_jeu: str, cible: str | Path, parametres: dict | None = None) -> Path:
-    return sorties.ecrire_json(provenance(nom_jeu, parametres), cible)
+    """Le manifeste de provenance du jeu (`etat_preparation.provenance`), écrit atomiquement."""
+    return ecriture.ecrire_json(etat_preparation.provenance(nom_jeu, parametres), cible)

@@ -10,7 +10,7 @@ suffixés (`accord[c1_compromis]`) et des réponses données en libellés que le
 chargement ne reconnaîtrait pas seul (« Autre (précisez) », code de territoire
 du formulaire). Ce qui n'a pas pu être placé est rendu en phrases françaises.
 
-Rien n'est jamais écrit, sauf `jeu.yml` (par `sorties.ecrire_descripteur_jeu`) :
+Rien n'est jamais écrit, sauf `jeu.yml` (par `ecriture.ecrire_descripteur_jeu`) :
 les exports restent tels quels.
 
 Exemple
@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import chemins, dictionnaire, questionnaire, sorties
+from . import chemins, dictionnaire, ecriture, questionnaire
 from .chargement import EXTENSIONS, EXTENSIONS_TEXTE, lire_tableau, normaliser_nom
 from .chargement.correspondance import FAUX, VRAI, variables_a_correspondance
 from .chargement.detection import choisir_separateur
@@ -346,5 +346,5 @@ def jeu_depuis_export(dossier: str | Path, *, ecraser: bool = False, **options) 
     existant différent n'est remplacé qu'avec `ecraser=True`.
     """
     reconnaissance = reconnaitre(dossier, **options)
-    etat = sorties.ecrire_descripteur_jeu(reconnaissance.yaml(), reconnaissance.dossier, ecraser=ecraser)
+    etat = ecriture.ecrire_descripteur_jeu(reconnaissance.yaml(), reconnaissance.dossier, ecraser=ecraser)
     return reconnaissance, etat

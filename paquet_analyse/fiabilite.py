@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from paquet_analyse.associations import _retirer_manquants, _verifier_colonnes
+from paquet_analyse import controles
 from paquet_analyse.erreurs import ErreurDonnees, ErreurEffectifs
 
 __all__ = ["alpha_cronbach", "correlations_item_total"]
@@ -35,7 +35,7 @@ def _matrice_items(donnees, items):
         raise ErreurDonnees(
             f"L'alpha de Cronbach exige au moins deux items (reçu : {items})."
         )
-    _verifier_colonnes(donnees, items)
+    controles.verifier_colonnes(donnees, items)
     non_num = [c for c in items if not pd.api.types.is_numeric_dtype(donnees[c])
                or pd.api.types.is_bool_dtype(donnees[c])]
     if non_num:
@@ -43,7 +43,7 @@ def _matrice_items(donnees, items):
             f"Item(s) non numérique(s) : {', '.join(non_num)} ; codez les réponses "
             "en nombres (p. ex. 1 à 4) avant de calculer l'alpha."
         )
-    complet, manquants = _retirer_manquants(donnees, items)
+    complet, manquants = controles.retirer_manquants(donnees, items)
     x = complet[items].to_numpy(dtype=float)
     if len(x) < 3:
         raise ErreurEffectifs(

@@ -20,7 +20,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-from . import dictionnaire, texte  # noqa: E402
+from . import dictionnaire, puissance_simulee, texte  # noqa: E402
 
 PALETTE_LOGIQUE = {"descendante": "#b2182b", "ascendante": "#2166ac", "autre": "#7f7f7f"}
 MENTION_SIMULEE = "Données SIMULÉES"
@@ -269,3 +269,20 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
     _mention(fig, simule)
     fig.tight_layout()
     return fig
+
+
+def courbes_puissance(courbe, *, cible=0.8, ax=None):
+    """Courbe de puissance (± 2 erreurs types Monte-Carlo) ; renvoie la Figure."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    for test, bloc in courbe.groupby("test", sort=False):
+        ax.errorbar(bloc["nb_instances"], bloc["puissance"], yerr=2 * bloc["erreur_mc"],
+                    marker="o", capsize=3, label=texte.majuscule(puissance_simulee.NOMS_TESTS.get(test, test)))
+    ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("Instances enquêtées par territoire")
+    ax.set_ylabel("Puissance (part des rejets)")
+    ax.set_title("Puissance par simulation — données SIMULÉES")
+    ax.legend(title="Test", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
+    ax.figure.tight_layout()
+    return ax.figure

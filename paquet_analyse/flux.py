@@ -1,37 +1,45 @@
-"""Le flux de travail (Snakemake + papermill) : ce que le `Snakefile` lit, et son lancement.
+"""Le flux de travail (Snakemake + papermill) : l'étape de préparation, ce que le `Snakefile` lit, le lancement.
+
+Les étapes, dans un seul sens :
+
+1. **préparation** (`preparer`, première étape d'`executer`, et verbe
+   `preparer`) : le jeu est lu, typé, validé et dérivé une seule fois dans
+   `resultats/<jeu>/donnees/`, avec les calculs faits une fois pour toute la
+   publication (portraits protégés ensemble) ; un jeu invalide arrête tout
+   ici, avant Snakemake. Une préparation à jour n'est pas refaite ;
+2. **Snakemake** lit le jeu préparé (`info_flux`, sans rien préparer ni
+   relire des fichiers bruts), puis exécute les carnets (papermill) et écrit
+   rapports, index et manifeste.
 
 Incrémentalité sans dépendre des dates de fichiers (après un clonage, toutes
 les dates sont celles de l'extraction) : chaque règle porte en paramètre une
 empreinte SHA-256 de ce dont elle dépend vraiment — le code et les modèles de
-carnets, et les seules lignes de données de son territoire pour les carnets
-par territoire. Snakemake est lancé avec `--rerun-triggers params input code` :
-une empreinte qui change relance la règle, et elle seule. Au premier lancement
-dans un clone (aucune métadonnée Snakemake), tout est régénéré.
+carnets, et les seules lignes de données de son territoire (et ses parts
+publiées) pour les carnets par territoire. Snakemake est lancé avec
+`--rerun-triggers params input code` : une empreinte qui change relance la
+règle, et elle seule. Au premier lancement dans un clone (aucune métadonnée
+Snakemake), tout est régénéré.
 
-La validation du jeu se fait à la construction du graphe : un jeu invalide
-arrête le flux avant tout calcul, avec la liste française des problèmes.
+Les processus vivent et meurent avec le flux : Snakemake et ses tâches dans
+leur propre groupe, arrêté avec le flux (Ctrl-C, SIGTERM) ; le serveur de
+noyaux chauds et ses enfants meurent aussi si le flux est tué sans préavis
+(signal de mort du parent, voir `serveur_noyaux`).
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import chemins, execution, sorties
-# pandas, chargement et validation sont importés dans les fonctions qui s'en
-# servent : `executer` ne fait que lancer Snakemake, et doit démarrer vite.
-
-CARNETS_TERRITOIRE = ("02_portrait_territoire", "03_associations_territoire")
-#: Carnets de région qui lisent la synthèse des hypothèses de la région, calculée une fois (règle `synthese`).
-CARNETS_SYNTHESE = ("04_comparaison_territoires", "05_conditions_favorables")
-CARNETS_REGION = ("04_comparaison_territoires", "05_conditions_favorables", "06_reseau_concertations",
-                  "07_puissance", "modele_carnet")
+from . import chemins, ecriture, etat_preparation, execution, provenance, rapports
+from .erreurs import ErreurPaquet
+# pandas, la préparation et la publication sont importés dans les fonctions qui s'en servent : une relance
+# sans changement ne fait que lancer Snakemake, et doit démarrer vite.
 
 
 @dataclass(frozen=True)
@@ -48,112 +56,61 @@ class InfoFlux:
     empreintes_territoires: dict  # nom sûr -> empreinte (code + lignes du territoire)
 
 
-def preparer_flux(jeu: str | Path) -> InfoFlux:
-    """Prépare le jeu s'il le faut (étape `preparation`, une seule lecture des
-    fichiers bruts), puis calcule les empreintes des règles.
+def preparer(jeu: str | Path) -> dict:
+    """L'étape de préparation du flux : prépare le jeu s'il le faut, avec les calculs faits une fois pour la
+    publication (`diffusion.complements_de_preparation`) ; rend le contenu de `jeu.json`.
 
-    Lève `ErreurValidation` (message français complet) si le jeu est invalide :
-    aucun carnet ne tourne.
+    Lève `ErreurValidation` (message français complet) si le jeu est invalide.
     """
-    from . import etat_preparation
-
     dossier = etat_preparation.dossier_existant(jeu)
-    # relance sans changement : le jeu préparé est à jour, vérifié sans importer pandas (~1 s de moins)
+    meta = etat_preparation.meta_si_a_jour(dossier)  # sans pandas : une relance sans changement est rapide
+    if meta is not None:
+        return meta
+    from . import diffusion, preparation
+
+    return preparation.assurer(dossier, complements=diffusion.complements_de_preparation)
+
+
+def info_flux(jeu: str | Path) -> InfoFlux:
+    """Ce que le Snakefile lit du jeu préparé ; ne prépare rien (c'est l'étape `preparer`).
+
+    Lève `ErreurPaquet` (message français) si le jeu n'est pas préparé, ou plus à jour.
+    """
+    dossier = etat_preparation.dossier_existant(jeu)
     meta = etat_preparation.meta_si_a_jour(dossier)
     if meta is None:
-        from . import preparation
-
-        meta = preparation.assurer(dossier)
-    code = execution.empreinte_sources(None)
+        raise ErreurPaquet(
+            f"Le jeu « {dossier.name} » n'est pas préparé, ou ne l'est plus pour ces fichiers bruts, ce plan et ce "
+            f"code. Lancer d'abord : python -m paquet_analyse preparer {chemins.relatif(dossier)} (la commande "
+            "executer le fait d'elle-même).")
+    code = provenance.empreinte_sources(None)
     prepares = chemins.dossier_prepare(meta["nom"])
     # paramètre des carnets : le chemin relatif, ou le seul nom pour un jeu hors du projet (les carnets ne
     # lisent que resultats/<nom>/donnees/ : aucun chemin absolu n'entre dans un carnet exécuté)
     return InfoFlux(
-        jeu=meta["jeu"] if not meta["jeu"].endswith("(hors du projet)") else meta["nom"], nom=meta["nom"], titre=str(meta["descripteur"].get("titre", meta["nom"])),
+        jeu=meta["jeu"] if not meta["jeu"].endswith("(hors du projet)") else meta["nom"], nom=meta["nom"],
+        titre=str(meta["descripteur"].get("titre", meta["nom"])),
         simule=bool(meta["descripteur"].get("simule")),
         territoires={sur: v["nom"] for sur, v in meta["territoires"].items()},
         fichiers_prepares=[chemins.relatif(prepares / n) for n in sorted(meta["fichiers_sha256"])],
-        empreinte_donnees=sorties.hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
-        empreintes_territoires={sur: sorties.hacher(code, v["empreinte"], meta["fichiers_sha256"][etat_preparation.FICHIER_PLAN])
+        empreinte_donnees=ecriture.hacher(code, *(f"{n}={h}" for n, h in sorted(meta["fichiers_sha256"].items()))),
+        empreintes_territoires={sur: ecriture.hacher(code, v["empreinte"],
+                                                     meta["fichiers_sha256"][etat_preparation.FICHIER_PLAN])
                                 for sur, v in meta["territoires"].items()},
     )
 
 
-# --------------------------------------------------------------------------
-# Rapports HTML et page d'index
-
-
-def rapport_html(carnet: str | Path, cible: str | Path) -> Path:
-    """Rapport HTML d'un carnet exécuté, sans les cellules de code (nbconvert)."""
-    import nbformat
-
-    from . import sorties
-
-    nb = nbformat.read(carnet, as_version=4)
-    territoire = nb.metadata.get("papermill", {}).get("parameters", {}).get("territoire")
-    titre = TITRES.get(Path(carnet).stem, Path(carnet).stem) + (f" — {territoire}" if territoire else "")
-    return sorties.ecrire_texte(html_du_carnet(nb, titre), cible)
-
-
-def html_du_carnet(nb, titre: str) -> str:
-    """Le rapport HTML (gabarit `gabarits/rapport`) d'un carnet déjà lu."""
-    corps, _ = _exportateur().from_notebook_node(nb, resources={"metadata": {"name": titre}})
-    return corps
-
-
-@functools.lru_cache(maxsize=1)
-def _exportateur():
-    """Un seul exportateur par processus : ses gabarits Jinja sont compilés au premier rapport (0,2 à 0,3 s à
-    chaque fois sinon), et le serveur de noyaux chauds le donne tout compilé à ses exécuteurs. Un rapport ne
-    laisse rien dans l'exportateur qui change le suivant (vérifié par les tests : mêmes octets)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                        extra_template_basedirs=[str(chemins.PAQUET / "gabarits")], template_name="rapport",
-                        language_code="fr")
-
-
-TITRES = {
-    "01_validation_donnees": "Validation des données",
-    "02_portrait_territoire": "Portrait",
-    "03_associations_territoire": "Associations",
-    "04_comparaison_territoires": "Comparaison des territoires",
-    "05_conditions_favorables": "Les huit conditions favorables",
-    "06_reseau_concertations": "Réseau des concertations et hyperconcertation",
-    "07_puissance": "Puissance : combien de tables enquêter par MRC ?",
-    "modele_carnet": "Exemple d'analyse (modèle de carnet)",
-}
-
-
 def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str | Path) -> None:
     """Fin du flux : la page d'index des rapports et le manifeste de provenance (`execution.ecrire_manifeste`,
-    paramètres : jeu, territoires, carnets)."""
-    info = preparer_flux(jeu)
-    ecrire_index(info, index)
+    paramètres : jeu, territoires, carnets). Lit le jeu préparé ; ne prépare rien."""
+    info = info_flux(jeu)
+    rapports.ecrire_index(titre=info.titre, simule=info.simule, territoires=info.territoires, cible=index)
     execution.ecrire_manifeste(info.nom, manifeste, {
         "jeu": info.jeu,
         "territoires": info.territoires,
-        "carnets_region": ["01_validation_donnees", *CARNETS_REGION],
-        "carnets_par_territoire": list(CARNETS_TERRITOIRE),
+        "carnets_region": [c.nom for c in execution.CARNETS if c.portee != "territoire"],
+        "carnets_par_territoire": [c.nom for c in execution.carnets("territoire")],
     })
-
-
-def ecrire_index(info: InfoFlux, cible: str | Path) -> Path:
-    """Page d'accueil des rapports (gabarit Jinja2 `gabarits/index.html.j2`)."""
-    import jinja2
-
-    from . import sorties
-
-    environnement = jinja2.Environment(loader=jinja2.FileSystemLoader(chemins.PAQUET / "gabarits"),
-                                       autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    page = environnement.get_template("index.html.j2").render(
-        titre=info.titre, simule=info.simule,
-        region=[(f"rapports/{n}.html", TITRES[n]) for n in ("01_validation_donnees", *CARNETS_REGION)],
-        par_territoire=[(nom, [(f"rapports/territoires/{sur}/{n}.html", TITRES[n]) for n in CARNETS_TERRITOIRE])
-                        for sur, nom in info.territoires.items()],
-    )
-    return sorties.ecrire_texte(page, cible)
 
 
 # --------------------------------------------------------------------------
@@ -175,42 +132,57 @@ def commande_snakemake(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool |
     return commande + list(cibles)
 
 
-def changements_bruts(info: InfoFlux) -> list[str]:
+def changements_bruts(nom_jeu: str, jeu: str) -> list[str]:
     """Fichiers bruts modifiés, ajoutés ou retirés depuis le dernier manifeste (messages français).
 
     Le flux les signale au démarrage ; les règles qui en dépendent sont
     refaites (leurs empreintes changent), jamais servies périmées.
     """
-    manifeste = chemins.racine() / "resultats" / info.nom / "manifeste.json"
+    manifeste = chemins.racine() / "resultats" / nom_jeu / "manifeste.json"
     if not manifeste.is_file():
         return []
     anciens = json.loads(manifeste.read_text(encoding="utf-8")).get("fichiers_bruts_sha256", {})
-    from . import etat_preparation
-
-    actuels = etat_preparation.lire_meta(info.nom)["fichiers_bruts_sha256"]
+    actuels = etat_preparation.lire_meta(nom_jeu)["fichiers_bruts_sha256"]
     messages = []
     for nom in sorted(set(anciens) | set(actuels)):
         if nom not in actuels:
-            messages.append(f"Fichier brut retiré depuis les derniers résultats : {info.jeu}/{nom}.")
+            messages.append(f"Fichier brut retiré depuis les derniers résultats : {jeu}/{nom}.")
         elif nom not in anciens:
-            messages.append(f"Fichier brut ajouté depuis les derniers résultats : {info.jeu}/{nom}.")
+            messages.append(f"Fichier brut ajouté depuis les derniers résultats : {jeu}/{nom}.")
         elif anciens[nom] != actuels[nom]:
-            messages.append(f"Fichier brut modifié depuis les derniers résultats : {info.jeu}/{nom} "
+            messages.append(f"Fichier brut modifié depuis les derniers résultats : {jeu}/{nom} "
                             f"(SHA-256 {anciens[nom][:12]}… -> {actuels[nom][:12]}…) ; ce qui en dépend sera refait.")
     return messages
 
 
-def _lever_verrou_orphelin(racine: Path) -> None:
-    """Lève le verrou laissé par un flux tué (aucun Snakemake vivant dans ce dossier)."""
+def _flux_vivants(racine: Path) -> list[int]:
+    """Les processus Snakemake vivants qui travaillent dans ce projet (hors celui-ci)."""
     import psutil
 
-    verrous = list((racine / ".snakemake" / "locks").glob("*"))
-    if not verrous:
-        return
+    vivants = []
     for proc in psutil.process_iter(["cmdline"]):
         ligne = proc.info.get("cmdline") or []
         if "snakemake" in " ".join(ligne) and str(racine) in ligne and proc.pid != os.getpid():
-            return  # un flux tourne encore : on ne touche à rien
+            vivants.append(proc.pid)
+    return vivants
+
+
+def verifier_verrou(racine: Path, *, deverrouiller: bool = False) -> None:
+    """Un seul flux à la fois dans un projet (Snakemake verrouille `.snakemake/locks/`).
+
+    Un autre flux vivant : `ErreurPaquet`, en français, qui dit comment faire. Un verrou laissé par un flux
+    tué (aucun Snakemake vivant ici) est levé, et on le dit. `deverrouiller` : lever le verrou même sans
+    pouvoir vérifier (par ex. un flux lancé depuis une autre machine sur le même disque, disparu).
+    """
+    verrous = list((racine / ".snakemake" / "locks").glob("*"))
+    if not verrous:
+        return
+    vivants = _flux_vivants(racine)
+    if vivants and not deverrouiller:
+        raise ErreurPaquet(
+            f"Un autre flux tourne déjà dans ce projet (processus {', '.join(map(str, vivants))}) : attendre qu'il "
+            "finisse, ou l'arrêter (Ctrl-C dans son terminal). Si ce flux n'existe plus (par ex. lancé depuis une "
+            "autre machine), relancer avec : python -m paquet_analyse executer <jeu> --deverrouiller")
     print("Verrou d'une exécution interrompue levé ; les étapes incomplètes seront refaites.", file=sys.stderr)
     for verrou in verrous:
         verrou.unlink(missing_ok=True)
@@ -287,8 +259,6 @@ def _duree(secondes: float) -> str:
 def _travail_certain(jeu: str | Path, commande: list[str]) -> bool:
     """Vrai si le flux aura des carnets à exécuter : tout est à refaire, ou le jeu préparé n'est plus à jour
     (fichiers bruts, plan ou code changés). Sans importer pandas (voir `etat_preparation`)."""
-    from . import etat_preparation
-
     if "--forceall" in commande:
         return True
     try:
@@ -298,38 +268,57 @@ def _travail_certain(jeu: str | Path, commande: list[str]) -> bool:
 
 
 def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None,
-           noyaux_chauds: bool | None = None) -> int:
-    """Exécute le flux complet ; renvoie le code de sortie de Snakemake.
+           noyaux_chauds: bool | None = None, deverrouiller: bool = False) -> int:
+    """Exécute le flux complet : l'étape de préparation, puis Snakemake ; renvoie le code de sortie de Snakemake.
 
     Avec `noyaux_chauds` (par défaut, sauf si la variable
     `PAQUET_ANALYSE_NOYAUX_CHAUDS=0`), un serveur de noyaux pré-importés
-    (`noyau_chaud`) tourne pendant le flux : les carnets y prennent leur noyau.
-    La sortie de Snakemake est relayée telle quelle, avec des lignes
+    (`serveur_noyaux`) tourne pendant le flux : les carnets y prennent leur
+    noyau. La sortie de Snakemake est relayée telle quelle, avec des lignes
     d'avancement (carnets faits / total, temps restant estimé).
+
+    Snakemake et ses tâches tournent dans leur propre groupe de processus : un
+    Ctrl-C (`KeyboardInterrupt`) ou un SIGTERM reçu ici arrête ce groupe et
+    le serveur, puis se propage à l'appelant ; tué sans préavis, ce processus
+    emporte Snakemake et le serveur avec lui (signal de mort du parent).
     """
+    from . import serveur_noyaux
+
     racine = chemins.racine()
-    _lever_verrou_orphelin(racine)
+    verifier_verrou(racine, deverrouiller=deverrouiller)
     commande = commande_snakemake(jeu, coeurs=coeurs, tout_refaire=tout_refaire)
     if noyaux_chauds is None:
         noyaux_chauds = os.environ.get("PAQUET_ANALYSE_NOYAUX_CHAUDS", "1") != "0"
     env = {k: v for k, v in os.environ.items() if k != "PAQUET_ANALYSE_NOYAUX_CHAUDS"}
-    serveur = None
-    if noyaux_chauds:
-        from . import noyau_chaud
-
-        # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse.
-        # Du travail certain (tout refaire, ou données à préparer) : le serveur fait ses imports (~9 s)
-        # pendant que Snakemake démarre et prépare le jeu. Sinon, différé : lancé quand Snakemake annonce
-        # des carnets à exécuter (une relance sans changement ne paie aucun import).
-        serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env={**env, **noyau_chaud.ENV_TACHES_SNAKEMAKE},
-                                       differe=not _travail_certain(jeu, commande))
-        if serveur:
-            env.update(serveur.env())
-    avancement = Avancement()
+    serveur = processus = None
+    ancien_sigterm = signal.signal(signal.SIGTERM, _interrompre)
     try:
+        if noyaux_chauds:
+            # l'environnement que Snakemake donne à chaque tâche (règles à un fil) : sinon le serveur refuse.
+            # Du travail certain (tout refaire, ou données à préparer) : le serveur fait ses imports (~9 s)
+            # pendant la préparation. Sinon, différé : lancé quand Snakemake annonce des carnets à exécuter
+            # (une relance sans changement ne paie aucun import).
+            serveur = serveur_noyaux.demarrer(racine / ".snakemake" / "noyaux",
+                                              env={**env, **serveur_noyaux.ENV_TACHES_SNAKEMAKE},
+                                              differe=not _travail_certain(jeu, commande))
+            if serveur:
+                env.update(serveur.env())
+        meta = preparer(jeu)  # étape 1 : une seule fois, avant Snakemake (ErreurValidation : rien ne tourne)
+        for message in changements_bruts(meta["nom"], chemins.relatif(chemins.dossier_jeu(jeu))):
+            print(message, file=sys.stderr)
+        avancement = Avancement()
+        # Snakemake dans son propre groupe (un Ctrl-C au terminal ne vise que ce processus, qui arrête tout dans
+        # l'ordre) ; tué net si ce processus meurt sans préavis (son arrêt « poli » peut attendre indéfiniment
+        # une sortie d'erreur que plus personne ne lit). Ses tâches surveillent ce processus (`GARDIEN`).
+        env[GARDIEN] = str(os.getpid())
         processus = subprocess.Popen(commande, cwd=racine, env=env, stderr=subprocess.PIPE, text=True,
-                                     encoding="utf-8", errors="replace", bufsize=1)
+                                     encoding="utf-8", errors="replace", bufsize=1, start_new_session=True,
+                                     preexec_fn=lambda: serveur_noyaux.mourir_avec_le_parent(signal.SIGKILL))
         for ligne in processus.stderr:
+            if "Directory cannot be locked" in ligne:
+                print("Un autre flux tient le verrou de ce projet (.snakemake/locks/) : attendre sa fin, ou, s'il "
+                      "n'existe plus, relancer avec : python -m paquet_analyse executer <jeu> --deverrouiller",
+                      file=sys.stderr)
             sys.stderr.write(ligne)
             message = avancement.lire(ligne)
             if serveur and not serveur.lance and (avancement.total or ligne.lstrip().startswith(("rule ", "localrule "))):
@@ -337,7 +326,13 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
             if message:
                 print(message, file=sys.stderr, flush=True)
         code = processus.wait()
+    except BaseException:
+        # Ctrl-C, SIGTERM (`_interrompre`), ou toute erreur : Snakemake et ses tâches s'arrêtent avec le flux
+        if processus is not None:
+            _arreter_groupe(processus)
+        raise
     finally:
+        signal.signal(signal.SIGTERM, ancien_sigterm)
         if serveur:
             serveur.arreter()
     if code == 0:
@@ -345,3 +340,45 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
         temoin.parent.mkdir(exist_ok=True)
         temoin.write_text("premier lancement complet effectué\n", encoding="utf-8")
     return code
+
+
+#: Variable d'environnement des tâches d'un flux : le pid du processus `executer`. Une tâche (`python -m
+#: paquet_analyse carnet …`) s'arrête d'elle-même si ce processus disparaît (`cli.surveiller_le_flux`).
+GARDIEN = "PAQUET_ANALYSE_FLUX"
+
+
+class Interruption(KeyboardInterrupt):
+    """Le flux a reçu SIGTERM : traité comme un Ctrl-C (tout s'arrête, un message, code 130)."""
+
+
+def _interrompre(signum, _cadre) -> None:
+    raise Interruption(f"signal {signum}")
+
+
+def _arreter_groupe(processus: subprocess.Popen) -> None:
+    """SIGTERM au groupe de Snakemake (lui et ses tâches), puis SIGKILL à ce qui reste après 3 s."""
+    import psutil
+
+    try:
+        groupe = os.getpgid(processus.pid)
+    except ProcessLookupError:
+        return
+    try:
+        membres = [psutil.Process(processus.pid), *psutil.Process(processus.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        membres = []
+    try:
+        os.killpg(groupe, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    _, restants = psutil.wait_procs(membres, timeout=3)
+    for proc in restants:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+    try:
+        os.killpg(groupe, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    processus.wait()

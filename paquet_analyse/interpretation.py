@@ -15,7 +15,7 @@ import math
 
 import pandas as pd
 
-from . import dictionnaire, texte
+from . import dictionnaire, puissance_simulee, texte
 
 
 def _accepte_non_disponible(fonction):
@@ -124,7 +124,7 @@ def _texte_statistique(r) -> str:
 
 
 def phrase_hypothese(resultat) -> str:
-    """Une phrase complète pour une ligne de `analyses.tester_hypotheses`.
+    """Une phrase complète pour une ligne de `hypotheses.tester_hypotheses`.
 
     Politique d'inférence : la p affichée vient du test qu'inverse l'IC montré (même méthode) ; le
     verdict vient de la p ajustée dans la famille de tests déclarée (`famille_ajustement`) quand elle
@@ -331,3 +331,21 @@ def phrases_foret(ligne, resultat) -> list[str]:
                                    exposition=ligne["exposition"], issue=ligne["issue"])
             + f" {texte.valeur_p(resultat.p_wald)} (test de Wald qu'inverse l'intervalle ; p non ajustée, "
               "voir la synthèse pour la p ajustée de l'hypothèse d'association correspondante)."]
+
+
+def phrase_taille(courbe, *, cible=0.8):
+    """Phrase française qui répond à « combien de tables enquêter par MRC ? »."""
+    n = puissance_simulee.taille_requise(courbe, cible=cible)
+    ligne = courbe.iloc[0]
+    quoi = puissance_simulee.NOMS_TESTS[ligne["test"]]
+    rc = ligne["rapport_cotes"]
+    pct = f"{cible:.0%}".replace("%", " %")
+    if n is None:
+        return (f"Sur la grille étudiée (jusqu'à {int(courbe['nb_instances'].max())} tables par "
+                f"MRC), aucune taille n'atteint {pct} de puissance pour détecter {quoi} "
+                f"(RC = {rc:g}) : il faut davantage de tables ou accepter moins de puissance.")
+    p = courbe.loc[courbe["nb_instances"] == n].iloc[0]
+    return (f"Pour détecter {quoi} (RC = {rc:g}) avec au moins {pct} de puissance au seuil "
+            f"{texte.nombre_fr(p['seuil'], 2)}, il faut enquêter environ {n} tables par MRC (puissance simulée "
+            f"{texte.nombre_fr(p['puissance'], 2)} ± {texte.nombre_fr(p['erreur_mc'], 2)}, erreur type Monte-Carlo sur "
+            f"{int(p['replicats'])} jeux SIMULÉS).")

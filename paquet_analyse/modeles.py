@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from paquet_analyse.associations import _retirer_manquants, _verifier_colonnes
+from paquet_analyse import controles
 from paquet_analyse.erreurs import (
     AvertissementDonnees,
     AvertissementEffectifs,
@@ -171,12 +171,12 @@ def _preparer_modele(donnees, formule, grappes, niveau, binaire, poids=None):
     Une ligne sans poids (``poids`` manquant) est écartée comme une ligne
     incomplète ; un poids nul, négatif ou non numérique est refusé.
     """
-    _verifier_colonnes(donnees, [c for c in (grappes, poids) if c is not None])
+    controles.verifier_colonnes(donnees, [c for c in (grappes, poids) if c is not None])
     if not 0 < niveau < 1:
         raise ErreurDonnees(f"niveau = {niveau} : doit être strictement entre 0 et 1.")
     reponse, variables = _variables_formule(formule, donnees)
     colonnes = list(dict.fromkeys(variables + [c for c in (grappes, poids) if c is not None]))
-    complet, manquants = _retirer_manquants(donnees, colonnes)
+    complet, manquants = controles.retirer_manquants(donnees, colonnes)
     complet = _retirer_modalites_vides(complet[colonnes])
     _refuser_non_finis(complet, [c for c in colonnes if c != grappes])
     if poids is not None:
@@ -349,7 +349,7 @@ class _ResultatPlan:
 def _covariance_biais_reduit_plan(modele, resultat, groupes):
     """Sandwich de plan de sondage à résidus corrigés de leur levier (Mancl et DeRouen 2001).
 
-    Même estimateur que le sandwich de :func:`_ajuster_plan` (équations
+    Même estimateur que le sandwich de :func:`ajuster_plan` (équations
     Σ w·x·(y - μ) = 0, pain A = X' W V X), mais chaque résidu de grappe e_g est
     remplacé par (I - H_gg)⁻¹ e_g, H_gg = V_g X_g A⁻¹ X_g' W_g, comme le fait
     la GEE de statsmodels (``cov_type="bias_reduced"``) sans poids. statsmodels
@@ -400,7 +400,7 @@ def _glm_constante(formule, donnees, famille, poids):
     return sm.GLM(endog, exog, family=famille, var_weights=poids)
 
 
-def _ajuster_plan(formule, donnees, grappes, poids, lineaire=False, biais_reduit=False):
+def ajuster_plan(formule, donnees, grappes, poids, lineaire=False, biais_reduit=False):
     """GLM pondéré et variance de plan de sondage, comme R ``survey::svyglm``.
 
     Pseudo-vraisemblance : GLM de statsmodels avec ``var_weights = poids``
@@ -666,7 +666,7 @@ def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=
     complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True, poids=poids)
     nb = None if grappes is None else int(complet[grappes].nunique())
     if poids is not None:
-        modele, resultat, captures = _ajuster_plan(formule, complet, grappes, poids)
+        modele, resultat, captures = ajuster_plan(formule, complet, grappes, poids)
         nb_plan = nb if nb is not None else len(complet)
         methode = _methode_plan("régression logistique (lien logit)", grappes, poids, nb_plan,
                                 len(resultat.params))
@@ -736,7 +736,7 @@ def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.
     """
     complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=False, poids=poids)
     if poids is not None:
-        _, resultat, captures = _ajuster_plan(formule, complet, grappes, poids, lineaire=True)
+        _, resultat, captures = ajuster_plan(formule, complet, grappes, poids, lineaire=True)
         _relayer_autres(captures, deja_traites=())
         nb = int(complet[grappes].nunique()) if grappes is not None else len(complet)
         methode = _methode_plan("régression linéaire", grappes, poids, nb, len(resultat.params))
@@ -851,7 +851,7 @@ def wald_termes(donnees, formule, terme, *, grappes=None, poids=None):
         return _ligne_wald(effectif=len(complet), nb_grappes=nb, methode="aucun test",
                            note="; ".join(n for n in (note, raison) if n), **communs)
     if poids is not None:
-        modele, resultat, captures = _ajuster_plan(formule, complet, grappes, poids, biais_reduit=True)
+        modele, resultat, captures = ajuster_plan(formule, complet, grappes, poids, biais_reduit=True)
         methode = _methode_plan("régression logistique", grappes, poids,
                                 nb if grappes is not None else len(complet), len(resultat.params),
                                 biais_reduit=True)

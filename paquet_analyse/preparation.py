@@ -39,48 +39,55 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from . import chemins, sorties
-from .chargement.jeu import LectureDescripteur
-from .erreurs import ErreurDonnees, ErreurValidation
+from . import chargement, chemins, derivees, dictionnaire, ecriture, validation
+from . import plan as plan_
+from .donnees import ENSEMBLE, Donnees, JeuPrepare, restreindre
+from .erreurs import ErreurDonnees, ErreurValidation, Probleme
 from .etat_preparation import FICHIER_META, FICHIER_PLAN, VERSION_FORMAT  # noqa: F401 (noms publics d'ici)
-from .etat_preparation import dossier_existant, empreinte_code, empreinte_entrees, lire_meta  # noqa: F401
+from .etat_preparation import dossier_existant, empreinte_entrees, lire_meta  # noqa: F401
 from .etat_preparation import etat as _etat
 from .etat_preparation import meta_si_a_jour
-from .etat_preparation import sha256 as _sha
+from .provenance import sha256 as _sha
 
 FICHIER_RAPPORT = "validation_problemes.csv"
-PORTRAITS = "portraits"  # portraits non protégés de chaque territoire et de l'ensemble (analyses.portraits_bruts)
-TABLES = ("instances", "participants", "territoires", PORTRAITS)
+TABLES = ("instances", "participants", "territoires")
 
 
 @dataclass(frozen=True)
-class JeuPrepare(LectureDescripteur):
-    """Ce que l'analyse sait d'un jeu préparé (sans accès aux fichiers bruts)."""
+class Complements:
+    """Ce qu'un calcul fait une fois à la préparation ajoute au jeu préparé (voir `preparer`).
 
-    nom: str
-    dossier: str                  # dossier des données brutes, relatif à la racine (affichage)
-    descripteur: dict
-    territoires: pd.DataFrame | None
-    noms_territoires: tuple[str, ...]
-    empreintes_brutes: dict = field(default_factory=dict)
-    variables_absentes: tuple[str, ...] = ()  # variables facultatives que l'export ne contient pas
+    `tables` : nom -> tableau, écrit en `<nom>.parquet` à côté des tables ;
+    `empreintes` : nom -> empreinte de ce dont le tableau dépend (relue avec lui,
+    `Donnees.calculs_prepares`) ; `par_territoire` : nom réel du territoire ->
+    texte qui entre dans l'empreinte de ce territoire (incrémentalité du flux :
+    un territoire dont ces valeurs changent voit ses carnets refaits).
+    """
 
-    def liste_territoires(self) -> list[str]:
-        """Territoires présents dans les instances, triés."""
-        return list(self.noms_territoires)
+    tables: dict = field(default_factory=dict)
+    empreintes: dict = field(default_factory=dict)
+    par_territoire: dict = field(default_factory=dict)
+
+
+#: Un calcul fait une fois à la préparation : reçoit le jeu préparé en mémoire, rend ses `Complements`.
+#: C'est l'appelant (l'étape de préparation du flux) qui le donne : la couche des données ne sait rien des
+#: portraits ni de la protection qu'il calcule.
+CalculComplements = Callable[[Donnees], Complements]
 
 
 @dataclass(frozen=True)
 class Preparation:
     """Résultat en mémoire d'une préparation : données dérivées et rapport."""
 
-    donnees: "analyses.Donnees"  # noqa: F821 (import paresseux)
-    rapport: "validation.RapportValidation"  # noqa: F821
+    donnees: Donnees
+    rapport: validation.RapportValidation
     plan_texte: str
+    complements: Complements = field(default_factory=Complements)
 
 
 # --------------------------------------------------------------------------
@@ -91,15 +98,18 @@ class Preparation:
 # Préparer en mémoire
 
 
-def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Preparation:
+def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None,
+             complements: CalculComplements | None = None) -> Preparation:
     """Lit, type, valide et dérive un jeu (en mémoire, sans rien écrire).
+
+    `complements` : calcul fait une fois sur le jeu préparé (par exemple les
+    portraits de tous les territoires), donné par l'appelant. S'il échoue, le
+    jeu reste préparé sans ces compléments : les carnets qui en ont besoin les
+    recalculent et disent l'erreur (le flux va au bout).
 
     Lève `ErreurLecture`/`ErreurJeu` pour un jeu illisible et
     `ErreurValidation` (tous les problèmes, en français) pour un jeu invalide.
     """
-    from . import analyses, chargement, dictionnaire, indicateurs, validation
-    from . import plan as plan_
-
     dossier = chemins.dossier_jeu(jeu)
     plan_chemin = Path(plan_chemin) if plan_chemin else chemins.plan_analyse()
     plan = plan_.charger_plan(plan_chemin)
@@ -108,10 +118,10 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
     if not rapport.valide:
         raise ErreurValidation(rapport.resume(), problemes=rapport.tableau())
     seuils, dd = plan.seuils, plan.derivees["deficit_democratique"]
-    inst = indicateurs.derivees_instances(brut.instances, annee_charniere=seuils["annee_charniere"])
-    inst["deficit_democratique"] = indicateurs.deficit_democratique(
+    inst = derivees.derivees_instances(brut.instances, annee_charniere=seuils["annee_charniere"])
+    inst["deficit_democratique"] = derivees.deficit_democratique(
         inst, composantes=list(dd["composantes"]), minimum=int(dd["minimum"]))
-    part = indicateurs.derivees_participants(inst, brut.participants,
+    part = derivees.derivees_participants(inst, brut.participants,
                                              seuil_sur_sollicitation=seuils["sur_sollicitation"])
     # facultative absente de l'export, ou présente mais sans aucune valeur : aucune donnée à analyser
     absentes = tuple(n for table, tableau in (("instances", brut.instances), ("participants", brut.participants))
@@ -120,24 +130,17 @@ def preparer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> Prepa
     jeu_prepare = JeuPrepare(nom=dossier.name, dossier=chemins.jeu_affiche(dossier), descripteur=dict(brut.descripteur),
                              territoires=brut.territoires, noms_territoires=tuple(brut.liste_territoires()),
                              variables_absentes=absentes)
-    donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
-    donnees = _avec_portraits(donnees)
-    return Preparation(donnees=donnees, rapport=rapport, plan_texte=plan_chemin.read_text(encoding="utf-8"))
-
-
-def _avec_portraits(donnees):
-    """Les portraits de tous les territoires, calculés une fois ici (les carnets les relisent).
-
-    Un jeu dont un portrait ne se calcule pas reste préparé, sans portraits :
-    le carnet qui en a besoin le dira (même message qu'avant la préparation).
-    """
-    from . import analyses
-
-    try:
-        tableau = analyses.calculer_portraits_bruts(donnees)
-    except Exception:  # noqa: BLE001 : erreur dite par les carnets 02 et 04, qui recalculent ; le flux va au bout
-        return donnees
-    return replace(donnees, portraits_prepares=(analyses.empreinte_portraits(donnees), tableau))
+    donnees = Donnees(jeu=jeu_prepare, plan=plan, instances=inst, participants=part)
+    verifier_noms_territoires(donnees.jeu.liste_territoires())
+    calcules = Complements()
+    if complements is not None:
+        try:
+            calcules = complements(donnees)
+        except Exception:  # noqa: BLE001 : dite par les carnets qui recalculent ; le flux va au bout
+            calcules = Complements()
+    donnees = replace(donnees, calculs_prepares={n: (calcules.empreintes[n], t) for n, t in calcules.tables.items()})
+    return Preparation(donnees=donnees, rapport=rapport, plan_texte=plan_chemin.read_text(encoding="utf-8"),
+                       complements=calcules)
 
 
 # --------------------------------------------------------------------------
@@ -166,81 +169,89 @@ def _positions(cles) -> dict:
     return pd.Series(np.arange(len(cles))).groupby(np.asarray(cles, dtype=object), sort=False).indices
 
 
-def _empreintes_territoires(donnees) -> dict[str, dict]:
+def verifier_noms_territoires(noms: list[str]) -> None:
+    """`ErreurValidation` (en français, avec la correction) pour un territoire nommé « Ensemble » (la ligne de
+    tout le jeu) ou deux territoires qui donneraient le même nom de dossier."""
+    if ENSEMBLE in noms:
+        raise ErreurValidation(f"Un territoire s'appelle « {ENSEMBLE} » : ce nom est réservé à la ligne de tout le "
+                               "jeu (portraits, effectifs). Renommer ce territoire dans les fichiers du jeu (ou par "
+                               "la correspondance de jeu.yml).")
+    vus: dict[str, str] = {}
+    for nom in noms:
+        sur = chemins.nom_sur(nom)
+        if sur in vus:
+            raise ErreurValidation(f"Les territoires « {vus[sur]} » et « {nom} » donnent le même nom de dossier "
+                                   f"« {sur} » : les renommer pour les distinguer.")
+        vus[sur] = nom
+
+
+def _empreintes_territoires(donnees: Donnees, complements: Complements) -> dict[str, dict]:
     """Nom de dossier sûr -> {nom, empreinte des seules lignes préparées du territoire}.
 
     Le flux y ajoute l'empreinte du code et des carnets : un carnet par
     territoire n'est refait que si ses propres lignes ou le code changent.
     Chaque table est hachée une fois, ligne par ligne ; l'empreinte d'un
     territoire est celle de ses lignes (instances, participants de ses
-    instances, ligne de `territoires`, parts publiées de son portrait).
+    instances, ligne de `territoires`) et de ce que les compléments lui
+    attribuent (par ex. ses parts publiées, qui dépendent aussi des autres
+    territoires par la suppression secondaire).
     """
-    from . import analyses
-
     inst, part, terr = donnees.instances, donnees.participants, donnees.jeu.territoires
-    # les parts publiées d'un territoire dépendent aussi des autres (suppression secondaire des portraits,
-    # protégés ensemble) : ses lignes protégées entrent dans son empreinte
-    portraits = analyses.portraits(donnees).valeurs if donnees.portraits_prepares is not None else None
     territoire_de = dict(zip(inst["id_instance"], inst["territoire"].astype(str)))
     groupes = []
     for tableau, cles in ((inst, inst["territoire"].astype(str)), (part, part["id_instance"].map(territoire_de)),
-                          (terr, None if terr is None else terr["territoire"].astype(str)),
-                          (portraits, None if portraits is None else portraits["territoire"].astype(str))):
+                          (terr, None if terr is None else terr["territoire"].astype(str))):
         entete, lignes = _hachages_lignes(tableau)
         groupes.append((entete, lignes, {} if cles is None else _positions(cles)))
     vide = np.zeros(0, dtype=np.int64)
     territoires = {}
+    verifier_noms_territoires(donnees.jeu.liste_territoires())
     for nom in donnees.jeu.liste_territoires():
         sur = chemins.nom_sur(nom)
-        if nom == analyses.ENSEMBLE:
-            raise ErreurValidation(f"Un territoire s'appelle « {nom} » : ce nom est réservé à la ligne de tout le jeu "
-                                   "(portraits, effectifs). Renommer ce territoire dans les fichiers du jeu (ou par "
-                                   "la correspondance de jeu.yml).")
-        if sur in territoires:
-            raise ErreurValidation(f"Les territoires « {territoires[sur]['nom']} » et « {nom} » donnent le même "
-                                   f"nom de dossier « {sur} » : les renommer pour les distinguer.")
         morceaux = [nom]
         for entete, lignes, positions in groupes:
             morceaux += [entete, lignes[positions.get(nom, vide)].tobytes()]
-        territoires[sur] = {"nom": nom, "empreinte": sorties.hacher(*morceaux)}
+        if nom in complements.par_territoire:
+            morceaux.append(complements.par_territoire[nom])
+        territoires[sur] = {"nom": nom, "empreinte": ecriture.hacher(*morceaux)}
     return territoires
 
 
 def ecrire(preparation: Preparation, *, empreinte: str, bruts: dict) -> dict:
-    """Écrit les tables préparées, le rapport, le plan et `jeu.json` (atomiquement)."""
-    d = preparation.donnees
+    """Écrit les tables préparées, les compléments, le rapport, le plan et `jeu.json` (atomiquement)."""
+    d, complements = preparation.donnees, preparation.complements
     cible = chemins.dossier_prepare(d.jeu.nom)
     tables = {"instances": d.instances, "participants": d.participants}
     if d.jeu.territoires is not None:
         tables["territoires"] = d.jeu.territoires
-    if d.portraits_prepares is not None:
-        tables[PORTRAITS] = d.portraits_prepares[1]
+    tables.update(complements.tables)
     empreintes = {}
     for nom, tableau in tables.items():
         octets = _parquet(tableau)
-        sorties.ecrire_octets(octets, cible / f"{nom}.parquet")
+        ecriture.ecrire_octets(octets, cible / f"{nom}.parquet")
         empreintes[f"{nom}.parquet"] = _sha(octets)
-    rapport = sorties.ecrire_csv(preparation.rapport.tableau(), cible / FICHIER_RAPPORT)
-    empreintes[FICHIER_RAPPORT] = sorties.empreinte(rapport)
-    sorties.ecrire_texte(preparation.plan_texte, cible / FICHIER_PLAN)
+    rapport = ecriture.ecrire_csv(preparation.rapport.tableau(), cible / FICHIER_RAPPORT)
+    empreintes[FICHIER_RAPPORT] = ecriture.empreinte(rapport)
+    ecriture.ecrire_texte(preparation.plan_texte, cible / FICHIER_PLAN)
     empreintes[FICHIER_PLAN] = _sha(preparation.plan_texte.encode("utf-8"))
     meta = {
         "version_format": VERSION_FORMAT,
         "nom": d.jeu.nom,
         "jeu": d.jeu.dossier,
         "descripteur": d.jeu.descripteur,
-        "territoires": _empreintes_territoires(d),
-        "empreinte_portraits": d.portraits_prepares[0] if d.portraits_prepares is not None else None,
+        "territoires": _empreintes_territoires(d, complements),
+        "empreintes_complements": dict(complements.empreintes),
         "variables_absentes": list(d.jeu.variables_absentes),
         "fichiers_bruts_sha256": bruts,
         "empreinte_entrees": empreinte,
         "fichiers_sha256": empreintes,
     }
-    sorties.ecrire_json(meta, cible / FICHIER_META)
+    ecriture.ecrire_json(meta, cible / FICHIER_META)
     return meta
 
 
-def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
+def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None,
+            complements: CalculComplements | None = None) -> dict:
     """Prépare le jeu si ce n'est pas déjà fait pour ces fichiers, ce plan et ce code.
 
     Renvoie le contenu de `jeu.json`. Un jeu invalide : le rapport est écrit
@@ -252,17 +263,17 @@ def assurer(jeu: str | Path, *, plan_chemin: str | Path | None = None) -> dict:
     if meta is not None:
         return meta
     try:
-        preparation = preparer(dossier, plan_chemin=plan_chemin)
+        preparation = preparer(dossier, plan_chemin=plan_chemin, complements=complements)
     except ErreurValidation as exc:
         if isinstance(exc.problemes, pd.DataFrame):
-            sorties.ecrire_csv(exc.problemes, chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)
+            ecriture.ecrire_csv(exc.problemes, chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)
             exc.args = (f"{exc.args[0]}\nListe complète des problèmes : "
                         f"{chemins.relatif(chemins.dossier_prepare(dossier.name) / FICHIER_RAPPORT)}",)
         raise
     return ecrire(preparation, empreinte=empreinte, bruts=bruts)
 
 
-def lire_ou_preparer(jeu: str | Path):
+def lire_ou_preparer(jeu: str | Path) -> Donnees:
     """Le jeu préparé s'il est à jour ; sinon préparé en mémoire, sans rien écrire.
 
     Pour les commandes de consultation (`portrait`) : elles ne modifient jamais
@@ -287,9 +298,6 @@ def lire(jeu: str | Path, *, territoire: str | None = None):
     preparer <dossier>`). Avec `territoire`, les données sont restreintes à
     ce territoire.
     """
-    from . import analyses
-    from . import plan as plan_
-
     nom = Path(jeu).name
     meta = lire_meta(nom)
     dossier = chemins.dossier_prepare(nom)
@@ -297,29 +305,25 @@ def lire(jeu: str | Path, *, territoire: str | None = None):
         raise ErreurDonnees(f"Le jeu « {nom} » n'est pas préparé ({chemins.relatif(dossier / FICHIER_META)} "
                             f"absent). Lancer : python -m paquet_analyse preparer donnees_brutes/{nom}")
     for fichier, attendu in meta["fichiers_sha256"].items():
-        if not (dossier / fichier).is_file() or sorties.empreinte(dossier / fichier) != attendu:
+        if not (dossier / fichier).is_file() or ecriture.empreinte(dossier / fichier) != attendu:
             raise ErreurDonnees(f"{chemins.relatif(dossier / fichier)} : absent ou modifié depuis la préparation "
                                 f"(empreinte différente de celle de {FICHIER_META}). Relancer la préparation : "
                                 f"python -m paquet_analyse preparer donnees_brutes/{nom}")
-    tables = {t: _lire_parquet(dossier / f"{t}.parquet") for t in TABLES if (dossier / f"{t}.parquet").is_file()}
+    tables = {Path(f).stem: _lire_parquet(dossier / f) for f in meta["fichiers_sha256"] if f.endswith(".parquet")}
     territoires = tables.get("territoires")
     noms = tuple(v["nom"] for v in meta["territoires"].values())
     jeu_prepare = JeuPrepare(nom=nom, dossier=meta["jeu"], descripteur=meta["descripteur"], territoires=territoires,
                              noms_territoires=tuple(sorted(noms)), empreintes_brutes=meta["fichiers_bruts_sha256"],
                              variables_absentes=tuple(meta.get("variables_absentes", ())))
     plan = plan_.charger_plan(dossier / FICHIER_PLAN)
-    portraits = tables.get(PORTRAITS)
-    donnees = analyses.Donnees(jeu=jeu_prepare, plan=plan, instances=tables["instances"],
-                               participants=tables["participants"],
-                               portraits_prepares=None if portraits is None else (meta["empreinte_portraits"], portraits))
-    return analyses.restreindre(donnees, territoire) if territoire else donnees
+    calculs = {n: (e, tables[n]) for n, e in meta.get("empreintes_complements", {}).items() if n in tables}
+    donnees = Donnees(jeu=jeu_prepare, plan=plan, instances=tables["instances"],
+                      participants=tables["participants"], calculs_prepares=calculs)
+    return restreindre(donnees, territoire) if territoire else donnees
 
 
 def lire_rapport(jeu: str | Path):
     """Le rapport de validation de la préparation (`RapportValidation`)."""
-    from . import validation
-    from .erreurs import Probleme
-
     nom = Path(jeu).name
     tableau = pd.read_csv(chemins.dossier_prepare(nom) / FICHIER_RAPPORT, dtype=str, keep_default_na=False)
     problemes = tuple(

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 from networkx.algorithms import bipartite
 
-from paquet_analyse import dictionnaire
+from paquet_analyse import controles, dictionnaire
 from paquet_analyse.erreurs import ErreurDonnees, ErreurEffectifs
 
 __all__ = [
@@ -123,31 +123,11 @@ COLONNES_CONNEXION = [
     "methode",
 ]
 
-_MAX_LISTES = 20
 
 
 # ---------------------------------------------------------------------------
 # Validation et préparation des tables
 # ---------------------------------------------------------------------------
-
-
-def _lister(valeurs) -> str:
-    """Liste lisible (et tronquée) de valeurs, pour les messages d'erreur."""
-    valeurs = [str(v) for v in valeurs]
-    texte = ", ".join(valeurs[:_MAX_LISTES])
-    if len(valeurs) > _MAX_LISTES:
-        texte += f", … ({len(valeurs)} au total)"
-    return texte
-
-
-def _verifier_dataframe(table, nom_table: str) -> None:
-    """Lève ``ErreurDonnees`` si ``table`` n'est pas un ``pandas.DataFrame``."""
-    if not isinstance(table, pd.DataFrame):
-        raise ErreurDonnees(
-            f"La table « {nom_table} » doit être un pandas.DataFrame "
-            f"(reçu : {type(table).__name__}). Passez la table chargée, par "
-            f"exemple jeu.{nom_table}."
-        )
 
 
 #: Colonnes propres à la table ``participants`` (livre de codes) : leur
@@ -161,8 +141,8 @@ def _verifier_tables(instances, participants, fonction: str) -> None:
     ``instances`` peut valoir None (seulement pour :func:`charge_organisations`).
     """
     if instances is not None:
-        _verifier_dataframe(instances, "instances")
-    _verifier_dataframe(participants, "participants")
+        controles.verifier_dataframe(instances, "instances")
+    controles.verifier_dataframe(participants, "participants")
     if instances is None:
         return
     propres = [c for c in _COLONNES_PARTICIPANTS if c in instances.columns]
@@ -170,20 +150,8 @@ def _verifier_tables(instances, participants, fonction: str) -> None:
         raise ErreurDonnees(
             f"Arguments inversés ? {fonction}() prend les tables dans l'ordre "
             f"{fonction}(instances, participants, ...) ; la table passée en "
-            f"premier a la ou les colonnes {_lister(propres)}, propres à la table "
+            f"premier a la ou les colonnes {controles.lister(propres)}, propres à la table "
             "« participants ». Échangez les deux premiers arguments."
-        )
-
-
-def _verifier_colonnes(table, colonnes, nom_table: str) -> None:
-    """Lève ``ErreurDonnees`` en nommant chaque colonne absente de ``table``."""
-    _verifier_dataframe(table, nom_table)
-    absentes = [c for c in colonnes if c not in table.columns]
-    if absentes:
-        raise ErreurDonnees(
-            f"La table « {nom_table} » n'a pas la ou les colonnes requises : "
-            f"{_lister(absentes)}. Ajoutez-les ou corrigez la correspondance "
-            "des colonnes dans jeu.yml."
         )
 
 
@@ -202,8 +170,8 @@ def _logiques(instances: pd.DataFrame) -> pd.Series:
         if inconnues:
             raise ErreurDonnees(
                 "La colonne « logique_initiateur » de la table « instances » "
-                f"contient des valeurs inconnues : {_lister(inconnues)}. Valeurs "
-                f"admises : {_lister(sorted(admises))}. Corrigez ces valeurs, ou "
+                f"contient des valeurs inconnues : {controles.lister(inconnues)}. Valeurs "
+                f"admises : {controles.lister(sorted(admises))}. Corrigez ces valeurs, ou "
                 "retirez la colonne pour que la logique soit dérivée de "
                 "« initiateur »."
             )
@@ -215,8 +183,8 @@ def _logiques(instances: pd.DataFrame) -> pd.Series:
     if inconnus:
         raise ErreurDonnees(
             "La colonne « initiateur » de la table « instances » contient des "
-            f"codes inconnus : {_lister(inconnus)}. Codes admis : "
-            f"{_lister(LOGIQUE_PAR_INITIATEUR)}. Recodez ces valeurs (section "
+            f"codes inconnus : {controles.lister(inconnus)}. Codes admis : "
+            f"{controles.lister(LOGIQUE_PAR_INITIATEUR)}. Recodez ces valeurs (section "
             "« correspondance » de jeu.yml) ou laissez-les manquantes."
         )
     return initiateurs.map(LOGIQUE_PAR_INITIATEUR, na_action="ignore")
@@ -224,21 +192,21 @@ def _logiques(instances: pd.DataFrame) -> pd.Series:
 
 def _preparer_instances(instances: pd.DataFrame) -> pd.DataFrame:
     """Copie validée : identifiants uniques et non manquants, logique ajoutée."""
-    _verifier_colonnes(instances, ["id_instance", "territoire"], "instances")
+    controles.verifier_table(instances, ["id_instance", "territoire"], "instances")
     table = instances.copy()
     table["id_instance"] = _en_texte(table["id_instance"])
     manquants = table.index[table["id_instance"].isna()]
     if len(manquants):
         raise ErreurDonnees(
             "La table « instances » a des « id_instance » manquants (lignes "
-            f"{_lister(manquants)}). Chaque instance doit avoir un identifiant : "
+            f"{controles.lister(manquants)}). Chaque instance doit avoir un identifiant : "
             "complétez-les ou retirez ces lignes."
         )
     doublons = sorted(set(table.loc[table["id_instance"].duplicated(), "id_instance"]))
     if doublons:
         raise ErreurDonnees(
             "La colonne « id_instance » de la table « instances » doit être "
-            f"unique ; identifiants en double : {_lister(doublons)}. Gardez une "
+            f"unique ; identifiants en double : {controles.lister(doublons)}. Gardez une "
             "seule ligne par instance ou renumérotez les doublons."
         )
     table["territoire"] = _en_texte(table["territoire"])
@@ -253,7 +221,7 @@ def _preparer_participants(instances, participants, colonnes=()) -> pd.DataFrame
     None (aucun contrôle des ``id_instance``).
     """
     requises = ["id_instance", "id_organisation", *colonnes]
-    _verifier_colonnes(participants, requises, "participants")
+    controles.verifier_table(participants, requises, "participants")
     table = participants.copy()
     table["id_instance"] = _en_texte(table["id_instance"])
     table["id_organisation"] = _en_texte(table["id_organisation"])
@@ -262,7 +230,7 @@ def _preparer_participants(instances, participants, colonnes=()) -> pd.DataFrame
         if len(manquants):
             raise ErreurDonnees(
                 "La table « participants » a des « id_instance » manquants (lignes "
-                f"{_lister(manquants)}). Chaque siège doit renvoyer à une instance : "
+                f"{controles.lister(manquants)}). Chaque siège doit renvoyer à une instance : "
                 "complétez « id_instance » ou retirez ces lignes."
             )
         connues = list(instances["id_instance"])
@@ -272,7 +240,7 @@ def _preparer_participants(instances, participants, colonnes=()) -> pd.DataFrame
             raise ErreurDonnees(
                 "La table « participants » renvoie à des instances absentes de "
                 f"la table « instances » ({int(inconnues.sum())} lignes) : "
-                f"{_lister(valeurs)}. Corrigez « id_instance » ou ajoutez ces "
+                f"{controles.lister(valeurs)}. Corrigez « id_instance » ou ajoutez ces "
                 "instances."
             )
     return table
@@ -287,7 +255,7 @@ def _colonne_numerique(table, colonne: str, *, minimum: float) -> pd.Series:
         raise ErreurDonnees(
             f"La colonne « {colonne} » de la table « participants » doit être "
             f"numérique et >= {minimum:g} ; valeurs fautives aux lignes "
-            f"{_lister(fautives)} : {_lister(brute.loc[fautives])}. Corrigez ces "
+            f"{controles.lister(fautives)} : {controles.lister(brute.loc[fautives])}. Corrigez ces "
             "valeurs ou laissez-les manquantes."
         )
     return valeurs
@@ -668,13 +636,13 @@ def _populations(territoires) -> dict:
     """Population par territoire (table ``territoires``), validée."""
     if territoires is None:
         return {}
-    _verifier_colonnes(territoires, ["territoire", "population"], "territoires")
+    controles.verifier_table(territoires, ["territoire", "population"], "territoires")
     noms = _en_texte(territoires["territoire"])
     doublons = sorted(set(noms[noms.duplicated()].dropna()))
     if doublons:
         raise ErreurDonnees(
             "La table « territoires » doit avoir une ligne par territoire ; "
-            f"territoires en double : {_lister(doublons)}. Gardez une seule "
+            f"territoires en double : {controles.lister(doublons)}. Gardez une seule "
             "ligne par territoire."
         )
     brute = territoires["population"]
@@ -684,7 +652,7 @@ def _populations(territoires) -> dict:
         raise ErreurDonnees(
             "La colonne « population » de la table « territoires » doit être un "
             "nombre > 0 ; valeurs fautives pour : "
-            f"{_lister(noms[fautives])}. Corrigez ces populations ou laissez-les "
+            f"{controles.lister(noms[fautives])}. Corrigez ces populations ou laissez-les "
             "manquantes (le taux pour 10 000 habitants vaudra alors NaN)."
         )
     return {n: p for n, p in zip(noms, population) if n is not None and p == p}
@@ -765,7 +733,7 @@ def mesures_reseau(
             f"L'option « par » doit être un nom de colonne de la table « instances » "
             f"(reçu : {par!r}) ; par exemple par=\"territoire\"."
         )
-    _verifier_colonnes(instances, ["id_instance", "territoire", par], "instances")
+    controles.verifier_table(instances, ["id_instance", "territoire", par], "instances")
     if len(instances) == 0:
         raise ErreurEffectifs(
             "La table « instances » est vide : aucune mesure de réseau possible. "
@@ -1089,7 +1057,7 @@ def connexion_selon_logique(
     _verifier_graine(graine)
     _verifier_tables(instances, participants, "connexion_selon_logique")
     if not {"logique_initiateur", "initiateur"} & set(instances.columns):
-        _verifier_colonnes(instances, ["initiateur"], "instances")
+        controles.verifier_table(instances, ["initiateur"], "instances")
     tables = _preparer_instances(instances)
     ids, b = _incidence(tables, _preparer_participants(tables, participants))
     a = _projection_creuse(b)  # même réseau que projection_instances, en matrice creuse

@@ -128,10 +128,10 @@ def _choix(rng, probas: dict[str, float], taille: int) -> np.ndarray:
 # Instances
 
 
-def _tirages_instances(rng: np.random.Generator, prof: ProfilTerritoire) -> dict[str, np.ndarray]:
+def tirages_instances(rng: np.random.Generator, prof: ProfilTerritoire) -> dict[str, np.ndarray]:
     """Tirages des instances d'un territoire, dans l'ordre où le générateur les consomme.
 
-    Séparés de la mise en tableau (:func:`_instances_territoire`) pour que
+    Séparés de la mise en tableau (:func:`instances_territoire`) pour que
     l'analyse de puissance (:mod:`paquet_analyse.puissance`) refasse les mêmes
     jeux, tirage pour tirage, sans construire des milliers de tableaux pandas.
     """
@@ -150,11 +150,11 @@ def _tirages_instances(rng: np.random.Generator, prof: ProfilTerritoire) -> dict
     annee = np.where(depuis, rng.integers(2000, ANNEE_ENQUETE + 1, n), rng.integers(1975, 2000, n))
 
     logit_gestion = -1.2 + EFFETS["ejf_sur_gestion_programmes"] * ejf + EFFETS["depuis_2000_sur_gestion_programmes"] * depuis
-    gestion = rng.random(n) < _sigmoide(logit_gestion)
+    gestion = rng.random(n) < sigmoide(logit_gestion)
     logit_sans_citoyens = -0.9 + prof.effet_logique_participation * descendante
-    sans_citoyens = rng.random(n) < _sigmoide(logit_sans_citoyens)
+    sans_citoyens = rng.random(n) < sigmoide(logit_sans_citoyens)
     logit_sans_eval = -0.4 + EFFETS["descendante_sur_absence_evaluation"] * descendante
-    sans_evaluation = rng.random(n) < _sigmoide(logit_sans_eval)
+    sans_evaluation = rng.random(n) < sigmoide(logit_sans_eval)
 
     modeles_desc = {"sans_objet": 0.05, "reseautage_information": 0.15, "intervention_reference": 0.15,
                     "prolongement_mission": 0.25, "relais": 0.25, "developpement_coconstruction": 0.15}
@@ -172,8 +172,8 @@ def _tirages_instances(rng: np.random.Generator, prof: ProfilTerritoire) -> dict
             "nb_membres": nb_membres, "realisations": realisations}
 
 
-def _instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debut: int) -> pd.DataFrame:
-    t = _tirages_instances(rng, prof)
+def instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debut: int) -> pd.DataFrame:
+    t = tirages_instances(rng, prof)
     n = prof.nb_instances
     return pd.DataFrame({
         "id_instance": [f"INST-{debut + i:04d}" for i in range(n)],
@@ -193,7 +193,7 @@ def _instances_territoire(rng: np.random.Generator, prof: ProfilTerritoire, debu
     })
 
 
-def _sigmoide(x):
+def sigmoide(x):
     return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
 
 
@@ -299,7 +299,7 @@ def generer(graine: int = GRAINE, *, profils: tuple[ProfilTerritoire, ...] = TER
     rng = np.random.default_rng(graine)
     instances, participants, debut = [], [], 1
     for prof in profils:
-        inst = _instances_territoire(rng, prof, debut)
+        inst = instances_territoire(rng, prof, debut)
         debut += len(inst)
         instances.append(inst)
         participants.append(_participants_territoire(rng, prof, inst))

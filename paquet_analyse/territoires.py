@@ -35,6 +35,7 @@ import difflib
 import re
 
 from .chargement.commun import plier_ascii
+from .erreurs import ErreurDonnees
 
 PREFIXES = {"ville", "municipalite", "mrc", "agglomeration", "territoire"}
 LIAISONS = {"de", "des", "du", "d"}
@@ -105,3 +106,12 @@ def liste_connus(connus, *, maximum: int = 30) -> str:
     noms = sorted(str(n) for n in connus)
     texte = ", ".join(f"« {n} »" for n in noms[:maximum])
     return texte + (f" et {len(noms) - maximum} autre(s)" if len(noms) > maximum else "")
+
+
+def verifier_territoire(territoire: str, connus: list[str]) -> None:
+    """Message clair (avec une suggestion proche) si `territoire` n'est pas dans `connus`."""
+    if territoire not in connus:
+        proche = territoire_propose(territoire, connus)  # jamais un autre territoire que celui nommé
+        conseil = f" Vouliez-vous dire « {proche} » ?" if proche else ""
+        raise ErreurDonnees(f"Territoire inconnu : « {territoire} ».{conseil} "
+                            f"Territoires du jeu : {', '.join(connus)}.")

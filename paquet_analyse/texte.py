@@ -74,3 +74,21 @@ def p_court(p: float) -> str:
     if manquant(p):
         return ""
     return "< 0,001" if p < 0.001 else nombre_fr(p, 3)
+
+
+def nombre_court(x: float) -> str:
+    """Un entier sans décimale, sinon une décimale : « 2 », « 1,5 » (effets prévus au plan, seuils).
+
+    >>> nombre_court(2.0), nombre_court(1.5)
+    ('2', '1,5')
+    """
+    return nombre_fr(x, 0) if float(x).is_integer() else nombre_fr(x, 1)
+
+
+def majuscule(texte: str) -> str:
+    """La première lettre en majuscule, le reste tel quel.
+
+    >>> majuscule("l'association")
+    "L'association"
+    """
+    return texte[:1].upper() + texte[1:]

@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from . import chemins, dictionnaire, sorties
+from . import chemins, dictionnaire, ecriture
 from .chargement import REGLES_DE_VALEUR, Jeu
-from .confidentialite import valeurs_identifiantes
+from .identifiants import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
 from .territoires import liste_connus, territoire_propose
 
@@ -355,7 +355,7 @@ class RapportValidation:
 
     def ecrire_csv(self, chemin: str | Path) -> Path:
         """Écrit tous les problèmes en CSV (UTF-8), atomiquement."""
-        return sorties.ecrire_csv(self.tableau(), chemin)
+        return ecriture.ecrire_csv(self.tableau(), chemin)
 
     def lever_si_erreurs(self) -> None:
         if not self.valide:

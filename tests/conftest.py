@@ -27,7 +27,7 @@ def donnees_defaut():
 
 
 def preparer_mini(dossier):
-    """Un petit jeu écrit par `ecrire_jeu`, préparé en mémoire (`analyses.Donnees`)."""
+    """Un petit jeu écrit par `ecrire_jeu`, préparé en mémoire (`donnees.Donnees`)."""
     return preparation.preparer(dossier).donnees
 
 

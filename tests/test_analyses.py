@@ -12,17 +12,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paquet_analyse import analyses, associations, chemins, confidentialite, interpretation
+from paquet_analyse.donnees import NonDisponible, colonne_poids, restreindre
+from paquet_analyse import analyses, associations, chemins, confidentialite, diffusion, ecriture, hypotheses, interpretation, portraits, synthese_region
 from paquet_analyse.erreurs import ErreurDonnees
 
 
 def test_restreindre_et_territoire_inconnu(donnees_defaut):
-    d = analyses.restreindre(donnees_defaut, "Joliette")
+    d = restreindre(donnees_defaut, "Joliette")
     assert set(d.instances["territoire"]) == {"Joliette"}
     assert set(d.participants["id_instance"]) <= set(d.instances["id_instance"])
     assert d.territoire == "Joliette" and len(d.instances) < len(donnees_defaut.instances)
     with pytest.raises(ErreurDonnees, match="Vouliez-vous dire « Joliette »"):
-        analyses.restreindre(donnees_defaut, "Joliete")
+        restreindre(donnees_defaut, "Joliete")
 
 
 def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
@@ -31,8 +32,8 @@ def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
     completes = inst.index[inst[[h.exposition, h.issue]].notna().all(axis=1)]
     inst.loc[completes[:7], [h.issue, "citoyens_membres"]] = pd.NA  # réponse brute manquante, donc dérivée aussi
     d = dataclasses.replace(donnees_defaut, instances=inst)
-    t, manquants, _ = analyses.tableau_analyse(d, h)
-    complet, avant, _ = analyses.tableau_analyse(donnees_defaut, h)
+    t, manquants, _ = hypotheses.tableau_analyse(d, h)
+    complet, avant, _ = hypotheses.tableau_analyse(donnees_defaut, h)
     assert manquants == avant + 7  # les 7 lignes rendues manquantes, en plus de celles qui l'étaient
     assert len(t) == len(complet) - 7
     assert t[h.exposition].dtype == bool and t[h.issue].dtype == bool
@@ -40,9 +41,9 @@ def test_tableau_analyse_ecarte_et_compte_les_manquants(donnees_defaut):
 
 def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut):
     h = donnees_defaut.plan.hypothese("H1a")
-    d = analyses.restreindre(donnees_defaut, "Les Moulins")
-    ligne = analyses.tester_hypothese(d, h, portee="territoire")
-    t, _, _ = analyses.tableau_analyse(d, h)
+    d = restreindre(donnees_defaut, "Les Moulins")
+    ligne = hypotheses.tester_hypothese(d, h, portee="territoire")
+    t, _, _ = hypotheses.tableau_analyse(d, h)
     direct = associations.association(t, h.exposition, h.issue, methode_ic="blaker").iloc[0]
     assert ligne["estimation"] == pytest.approx(direct["rapport_cotes"])
     assert ligne["p_valeur"] == pytest.approx(direct["p_valeur"])
@@ -51,8 +52,8 @@ def test_tester_hypothese_territoire_egale_l_association_directe(donnees_defaut)
 
 def test_tester_hypothese_region_stratifie_par_territoire(donnees_defaut):
     h = donnees_defaut.plan.hypothese("H1a")
-    ligne = analyses.tester_hypothese(donnees_defaut, h, portee="region")
-    t, _, _ = analyses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
+    ligne = hypotheses.tester_hypothese(donnees_defaut, h, portee="region")
+    t, _, _ = hypotheses.tableau_analyse(donnees_defaut, h, avec_territoire=True)
     mh = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
     assert ligne["estimation"] == pytest.approx(mh.rapport_cotes) and ligne["p_valeur"] == pytest.approx(mh.p_wald)
     assert "Mantel-Haenszel" in ligne["methode"] and ligne["statistique"] == pytest.approx(mh.wald)
@@ -60,7 +61,7 @@ def test_tester_hypothese_region_stratifie_par_territoire(donnees_defaut):
 
 
 def test_regression_region_avec_effets_de_territoire(donnees_defaut):
-    ligne = analyses.tester_hypothese(donnees_defaut, donnees_defaut.plan.hypothese("H1c"), portee="region")
+    ligne = hypotheses.tester_hypothese(donnees_defaut, donnees_defaut.plan.hypothese("H1c"), portee="region")
     assert "C(territoire)" in ligne["methode"] and ligne["nb_grappes"] > 100
     assert ligne["ic_bas"] < ligne["estimation"] < ligne["ic_haut"]
 
@@ -69,22 +70,22 @@ def test_exposition_constante_non_estimable(donnees_defaut):
     inst = donnees_defaut.instances.assign(descendante=pd.array([True] * len(donnees_defaut.instances),
                                                                 dtype="boolean"))
     d = dataclasses.replace(donnees_defaut, instances=inst)
-    ligne = analyses.tester_hypothese(d, d.plan.hypothese("H1a"), portee="territoire")
+    ligne = hypotheses.tester_hypothese(d, d.plan.hypothese("H1a"), portee="territoire")
     assert ligne["statut"] == "non_estimable" and ligne["note"]
 
 
 def test_proteger_suit_le_seuil_du_plan(donnees_defaut):
     r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7]})
-    p = analyses.proteger(r, donnees_defaut)
+    p = diffusion.proteger(r, donnees_defaut)
     assert isinstance(p, confidentialite.TableauProtege) and p.seuil == 5
     assert p.masque["effectif"].tolist() == [False, True, False] and p.masque["manquants"].tolist() == [False, True, False]
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 10})
-    p10 = analyses.proteger(r, dataclasses.replace(donnees_defaut, plan=plan))
+    p10 = diffusion.proteger(r, dataclasses.replace(donnees_defaut, plan=plan))
     assert p10.masque["manquants"].tolist() == [False, True, True]
 
 
 def test_effectifs_par_territoire_totaux(donnees_defaut):
-    e = analyses.effectifs_par_territoire(donnees_defaut).valeurs
+    e = diffusion.effectifs_par_territoire(donnees_defaut).valeurs
     assert e.loc["Ensemble", "instances"] == len(donnees_defaut.instances)
     assert e.loc["Ensemble", "participants"] == len(donnees_defaut.participants)
     assert e.drop(index="Ensemble")["instances"].sum() == len(donnees_defaut.instances)
@@ -93,7 +94,7 @@ def test_effectifs_par_territoire_totaux(donnees_defaut):
 def test_portrait_affichable_garde_les_memes_suppressions(donnees_defaut):
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 40})
     d = dataclasses.replace(donnees_defaut, plan=plan)
-    p, a = analyses.portrait(d, "Montcalm"), analyses.portrait_affichable(d, "Montcalm")
+    p, a = diffusion.portrait(d, "Montcalm"), diffusion.portrait_affichable(d, "Montcalm")
     assert p.masque["proportion"].any()
     assert a.masque["valeur"].tolist() == p.masque["proportion"].tolist()
     visibles = ~p.masque["proportion"] & (p.valeurs["unite"] == "proportion")
@@ -107,7 +108,7 @@ def test_croisement_ne_montre_aucun_residu_de_case_supprimee(donnees_defaut):
     import attaquant
 
     for territoire, ligne, colonne in (("Montcalm", "logique_initiateur", "modele"), (None, "initiateur", "thematique")):
-        c = analyses.croisement(donnees_defaut, ligne, colonne, territoire=territoire)
+        c = diffusion.croisement(donnees_defaut, ligne, colonne, territoire=territoire)
         masque = c.tableau.masque.to_numpy()
         publies = ~np.isnan(c.residus.to_numpy(dtype=float))
         lignes_touchees, colonnes_touchees = masque.any(axis=1), masque.any(axis=0)
@@ -125,7 +126,7 @@ def test_croisement_ne_montre_aucun_residu_de_case_supprimee(donnees_defaut):
 
 
 def test_forets_sans_effectifs_de_cases(donnees_defaut):
-    f = analyses.forets(donnees_defaut)
+    f = diffusion.forets(donnees_defaut)
     assert not {"n11", "n12", "n21", "n22"} & set(f.tableau.columns)
     assert set(f.tableau["id"]) == {h.id for h in donnees_defaut.plan.hypotheses if h.methode == "mantel_haenszel"}
     assert len(f.phrases) == 2 * len(f.resultats)
@@ -162,9 +163,9 @@ def test_phrase_residus_ignore_les_cases_supprimees():
 
 
 def _toutes_les_lignes(donnees):
-    morceaux = [analyses.tester_hypotheses(donnees, portee="territoire", territoire=t)
+    morceaux = [hypotheses.tester_hypotheses(donnees, portee="territoire", territoire=t)
                 for t in donnees.jeu.liste_territoires()]
-    return pd.concat([*morceaux, analyses.synthese(donnees)], ignore_index=True)
+    return pd.concat([*morceaux, synthese_region.synthese(donnees)], ignore_index=True)
 
 
 def test_p_publiee_est_celle_du_test_qu_inverse_l_ic(donnees_defaut):
@@ -185,7 +186,7 @@ def test_p_publiee_est_celle_du_test_qu_inverse_l_ic(donnees_defaut):
 
 def test_familles_d_ajustement_declarees(donnees_defaut):
     """Homogénéité (H5) : sa propre famille ; association de la région : une autre ; territoire : la sienne."""
-    s = analyses.synthese(donnees_defaut)
+    s = synthese_region.synthese(donnees_defaut)
     h5 = s[s["id"].str.startswith("H5")]
     assert (h5["mesure"] == "homogeneite").all() and h5["estimation"].isna().all() and h5["ic_bas"].isna().all()
     assert (h5["ddl"] >= 1).all() and h5["statistique"].notna().all()
@@ -194,7 +195,7 @@ def test_familles_d_ajustement_declarees(donnees_defaut):
     assert not set(h5["famille_ajustement"]) & set(autres["famille_ajustement"])
     attendu = associations.ajuster_p(autres["p_valeur"].to_numpy(dtype=float), methode="fdr_bh")
     assert np.allclose(autres["p_ajustee"], attendu, equal_nan=True)
-    t = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Joliette")
+    t = hypotheses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Joliette")
     assert (t["famille_ajustement"] == "tests du territoire Joliette").all()
     assert np.allclose(t["p_ajustee"], associations.ajuster_p(t["p_valeur"].to_numpy(dtype=float)), equal_nan=True)
 
@@ -203,7 +204,7 @@ def test_initiateur_autre_hors_definition_pas_manquant(donnees_defaut):
     """10 concertations d'initiateur « autre » (80 participants dans le jeu par défaut) : hors définition."""
     inst = donnees_defaut.instances
     autres = int((inst["initiateur"] == "autre").sum())
-    s = analyses.synthese(donnees_defaut).set_index("id")
+    s = synthese_region.synthese(donnees_defaut).set_index("id")
     assert autres > 0 and s.loc["H1a", "hors_definition"] == autres
     manquants_vrais = int(inst[["descendante", "deficit_participation"]].isna().any(axis=1).sum()) - autres
     assert s.loc["H1a", "manquants"] == manquants_vrais
@@ -213,10 +214,10 @@ def test_initiateur_autre_hors_definition_pas_manquant(donnees_defaut):
 
 def test_puissance_a_cote_de_chaque_test(donnees_defaut):
     """Chaque test estimé porte la puissance de détecter l'effet du plan ; elle croît avec l'effectif."""
-    s = analyses.synthese(donnees_defaut)
+    s = synthese_region.synthese(donnees_defaut)
     ok = s[s["statut"] == "ok"]
     assert ok["puissance"].between(0, 1).all() and (ok["puissance_cible"].str.len() > 0).all()
-    t = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Montcalm").set_index("id")
+    t = hypotheses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Montcalm").set_index("id")
     assert t.loc["H1a", "puissance"] < s.set_index("id").loc["H1a", "puissance"]
 
 
@@ -224,7 +225,7 @@ def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
     """Les phrases H5 passent par `proteger` : effectifs arrondis à 5, comme dans le tableau."""
     import re
 
-    f = analyses.forets(donnees_defaut)
+    f = diffusion.forets(donnees_defaut)
     effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
     assert effectifs and all(n % 5 == 0 for n in effectifs)
     assert any("p ajustée" in p and "Breslow-Day" in p for p in f.phrases)
@@ -262,7 +263,7 @@ def test_heterogeneite_participants_robuste_aux_grappes(donnees_defaut):
 
 
 def test_heterogeneite_cas_degeneres(donnees_defaut):
-    un = analyses.restreindre(donnees_defaut, "Joliette")
+    un = restreindre(donnees_defaut, "Joliette")
     t = analyses.heterogeneite_territoires(un).set_index("indicateur")
     assert np.isnan(t.loc["deficit_delegation", "p_valeur"]) and "un seul territoire" in t.loc["deficit_delegation", "note"]
     part = donnees_defaut.participants.copy()
@@ -275,22 +276,22 @@ def test_heterogeneite_cas_degeneres(donnees_defaut):
 def test_poids_dans_les_analyses(donnees_defaut):
     """Avec `poids` : hétérogénéité par l'estimateur de plan (F), scores pondérés, modèles
     pondérés, « non pondéré » dit pour l'alpha et le réseau ; sans : comme avant."""
-    assert analyses.colonne_poids(donnees_defaut) is None
+    assert colonne_poids(donnees_defaut) is None
     rng = np.random.default_rng(3)
     d = avec_poids(donnees_defaut, np.exp(rng.normal(0, 0.5, len(donnees_defaut.participants))))
-    assert analyses.colonne_poids(d) == "poids"
+    assert colonne_poids(d) == "poids"
     t = analyses.heterogeneite_territoires(d).set_index("indicateur")
     assert t.loc["deficit_delegation", "test"] == "wald_plan_f" and "pondérée" in t.loc["deficit_delegation", "methode"]
     s = analyses.scores_conditions(d).set_index("territoire").loc["Ensemble"]
     x = d.participants[["indice_conditions", "poids"]].dropna().astype(float)
     assert s["moyenne"] == pytest.approx(np.average(x["indice_conditions"], weights=x["poids"]))
     assert s["ic_bas"] < s["moyenne"] < s["ic_haut"]
-    assert "non pondérés" in analyses.fiabilite_conditions(d).phrase
+    assert "non pondérés" in diffusion.fiabilite_conditions(d).phrase
     assert (analyses.mesures_reseau(d)["note"].str.contains("non pondéré")).all()
     h = next(h for h in d.plan.hypotheses if h.niveau == "participants" and h.methode == "logistique")
-    r = analyses.tester_hypothese(d, h, portee="region")
+    r = hypotheses.tester_hypothese(d, h, portee="region")
     assert "pondérée par « poids »" in r["methode"]
-    r0 = analyses.tester_hypothese(donnees_defaut, h, portee="region")
+    r0 = hypotheses.tester_hypothese(donnees_defaut, h, portee="region")
     assert "pondérée" not in r0["methode"]
 
 
@@ -302,7 +303,7 @@ def test_reseau_sans_couleurs_quand_une_logique_est_rare(donnees_defaut):
     from paquet_analyse import chemins
 
     inst = donnees_defaut.instances
-    for nom, protegee in analyses.figures_reseau(donnees_defaut):
+    for nom, protegee in diffusion.figures_reseau(donnees_defaut):
         territoire = next(t for t in donnees_defaut.jeu.liste_territoires() if nom.endswith(chemins.nom_sur(t)))
         comptes = inst.loc[inst["territoire"] == territoire, "logique_initiateur"].astype(str).value_counts()
         rare = ((comptes >= 1) & (comptes < 5)).any()
@@ -315,10 +316,10 @@ def test_reseau_sans_couleurs_quand_une_logique_est_rare(donnees_defaut):
 
 def test_pas_de_carte_des_residus_toute_grise(donnees_defaut):
     """Quand tous les résidus sont supprimés, la figure est remplacée par une note (rien de publié)."""
-    c = analyses.croisement(donnees_defaut, "initiateur", "thematique")
+    c = diffusion.croisement(donnees_defaut, "initiateur", "thematique")
     figure = c.figure()
     if c.residus.isna().all().all():
-        assert isinstance(figure, analyses.NonDisponible) and "aucune carte" in repr(figure)
+        assert isinstance(figure, NonDisponible) and "aucune carte" in repr(figure)
     else:
         assert isinstance(figure, confidentialite.FigureProtegee)
 
@@ -337,7 +338,7 @@ def _publier_portraits(dossier, donnees, portrait_de) -> None:
     from paquet_analyse import sorties
 
     (dossier / "tableaux").mkdir(exist_ok=True)
-    sorties.publier(analyses.portraits(donnees), dossier / "tableaux" / "portraits_territoires.csv")
+    sorties.publier(diffusion.portraits(donnees), dossier / "tableaux" / "portraits_territoires.csv")
     for t in donnees.jeu.liste_territoires():
         sorties.publier(portrait_de(donnees, t), dossier / "tableaux" / f"portrait_{chemins.nom_sur(t)}.csv")
 
@@ -351,29 +352,29 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     import attaquant
 
     d = _avec_petite_part(donnees_defaut)
-    seuil = analyses.seuil_confidentialite(d)
+    seuil = diffusion.seuil_confidentialite(d)
     avant = tmp_path / "avant"
     avant.mkdir()
-    _publier_portraits(avant, d, lambda d_, t: confidentialite.proteger_portrait(analyses.portrait_brut(d_, t),
+    _publier_portraits(avant, d, lambda d_, t: confidentialite.proteger_portrait(portraits.portrait_brut(d_, t),
                                                                                  seuil=seuil))
     fuites = attaquant.attaque_portraits(avant, seuil)
     assert any("creees_depuis_2000" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
     apres = tmp_path / "apres"
     apres.mkdir()
-    _publier_portraits(apres, d, analyses.portrait)
+    _publier_portraits(apres, d, diffusion.portrait)
     assert attaquant.attaque_portraits(apres, seuil) == []
-    empile = analyses.portraits(d)
+    empile = diffusion.portraits(d)
     secondaires = empile.masque["proportion"] & ~empile.primaires["proportion"]
     autres = empile.valeurs.loc[secondaires, "territoire"].tolist()
     assert autres and "Montcalm" not in autres  # une part d'un autre territoire, supprimée en second
-    p = analyses.portrait(d, autres[0])
+    p = diffusion.portrait(d, autres[0])
     ligne = p.valeurs["indicateur"] == "creees_depuis_2000"
     assert p.masque.loc[ligne, "proportion"].all() and not p.primaires.loc[ligne, "proportion"].any()
     assert "1 part(s) complémentaire(s)" in p.note and "différence avec l'ensemble" in p.note
     # la figure du portrait montre les mêmes parts que les tableaux (mêmes suppressions)
-    fig = analyses.figure_portrait(d, [autres[0], "Montcalm"])
+    fig = diffusion.figure_portrait(d, [autres[0], "Montcalm"])
     for source, t in zip(fig.sources, [autres[0], "Montcalm"]):
-        attendu = analyses.portrait(d, t)
+        attendu = diffusion.portrait(d, t)
         pd.testing.assert_frame_equal(source.masque, attendu.masque)
         pd.testing.assert_frame_equal(source.valeurs, attendu.valeurs)
     import matplotlib.pyplot as plt
@@ -388,28 +389,28 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, mo
     from paquet_analyse import preparation
 
     monkeypatch.setattr(chemins, "dossier_prepare", lambda nom: tmp_path / nom)  # rien dans resultats/
-    preparation.ecrire(preparation.preparer(chemins.jeu_defaut()), empreinte="essai", bruts={})
+    preparation.ecrire(preparation.preparer(chemins.jeu_defaut(), complements=diffusion.complements_de_preparation),
+                       empreinte="essai", bruts={})
     d = preparation.lire("lanaudiere")
-    assert d.portraits_prepares is not None
-    empreinte, tableau = d.portraits_prepares
-    assert empreinte == analyses.empreinte_portraits(d)
-    pd.testing.assert_frame_equal(tableau, analyses.calculer_portraits_bruts(d), check_exact=True)
+    empreinte, tableau = d.calculs_prepares[portraits.CALCUL]
+    assert empreinte == portraits.empreinte_portraits(d)
+    pd.testing.assert_frame_equal(tableau, portraits.calculer_portraits_bruts(d), check_exact=True)
     variante = _avec_petite_part(d)
-    assert analyses.empreinte_tables(variante) != empreinte
-    pd.testing.assert_frame_equal(analyses.portraits_bruts(variante), analyses.calculer_portraits_bruts(variante))
-    from paquet_analyse import etat_preparation
+    assert portraits.empreinte_tables(variante) != empreinte
+    pd.testing.assert_frame_equal(portraits.portraits_bruts(variante), portraits.calculer_portraits_bruts(variante))
+    from paquet_analyse import provenance
 
     with monkeypatch.context() as m:  # code modifié depuis la préparation : recalculés aussi
-        m.setattr(etat_preparation, "empreinte_code", lambda: "un autre code")
+        m.setattr(provenance, "empreinte_code", lambda: "un autre code")
         appels = []
-        m.setattr(analyses, "calculer_portraits_bruts", lambda d_: appels.append(1) or tableau)
-        analyses.portraits_bruts(d)
+        m.setattr(portraits, "calculer_portraits_bruts", lambda d_: appels.append(1) or tableau)
+        portraits.portraits_bruts(d)
         assert appels == [1]
     en_place = preparation.lire("lanaudiere")
-    assert en_place.portraits_prepares is not None
+    assert portraits.CALCUL in en_place.calculs_prepares
     en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
         not en_place.instances["depuis_2000"].iloc[0]
-    ensemble = analyses.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
+    ensemble = portraits.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
     assert ensemble.loc[("Ensemble", "creees_depuis_2000"), "effectif"] != \
         tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_2000"), "effectif"]
 
@@ -417,7 +418,7 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, mo
 def test_portrait_sur_donnees_restreintes_refuse(donnees_defaut):
     """Les parts d'un territoire se protègent avec celles des autres : pas sur un jeu restreint."""
     with pytest.raises(ErreurDonnees, match="restreintes au territoire « Joliette ».*preparation.lire"):
-        analyses.portrait(analyses.restreindre(donnees_defaut, "Joliette"), "Joliette")
+        diffusion.portrait(restreindre(donnees_defaut, "Joliette"), "Joliette")
 
 
 def test_figure_portrait_d_un_territoire_dit_les_parts_supprimees(tmp_path, donnees_defaut):
@@ -429,10 +430,10 @@ def test_figure_portrait_d_un_territoire_dit_les_parts_supprimees(tmp_path, donn
     from paquet_analyse import sorties
 
     d = _avec_petite_part(donnees_defaut)
-    fig = analyses.figure_portrait(d, ["Montcalm"])
+    fig = diffusion.figure_portrait(d, ["Montcalm"])
     ax, = fig.figure.axes
     libelles = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
-    parts = analyses.portrait(d, "Montcalm").valeurs.query("unite == 'proportion'")
+    parts = diffusion.portrait(d, "Montcalm").valeurs.query("unite == 'proportion'")
     parts = parts[~parts["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)]
     assert libelles == parts["libelle"].tolist()
     textes = [t.get_text() for t in ax.texts]
@@ -440,8 +441,8 @@ def test_figure_portrait_d_un_territoire_dit_les_parts_supprimees(tmp_path, donn
     points = ax.lines[0].get_xydata()  # les points de errorbar
     assert len(points) == parts["proportion"].notna().sum()
     assert np.allclose(sorted(points[:, 0]), sorted(parts["proportion"].dropna().astype(float)))
-    a = sorties.ecrire_figure(fig.figure, tmp_path / "a.png").read_bytes()
-    b = sorties.ecrire_figure(analyses.figure_portrait(d, ["Montcalm"]).figure, tmp_path / "b.png").read_bytes()
+    a = ecriture.ecrire_figure(fig.figure, tmp_path / "a.png").read_bytes()
+    b = ecriture.ecrire_figure(diffusion.figure_portrait(d, ["Montcalm"]).figure, tmp_path / "b.png").read_bytes()
     assert a == b
     plt.close("all")
 
@@ -452,33 +453,33 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     une synthèse qui ne se relit pas exactement n'est pas écrite (et l'ancienne est retirée)."""
     import warnings
 
-    from paquet_analyse import etat_preparation
+    from paquet_analyse import provenance
 
     monkeypatch.setattr(chemins, "dossier_calculs", lambda nom: tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        calculee = analyses.calculer_synthese(donnees_defaut)
-        chemin = analyses.ecrire_synthese(donnees_defaut)
-    assert chemin == tmp_path / analyses.FICHIER_SYNTHESE
-    lue = analyses._synthese_enregistree(donnees_defaut)
+        calculee = synthese_region.calculer_synthese(donnees_defaut)
+        chemin = synthese_region.ecrire_synthese(donnees_defaut)
+    assert chemin == tmp_path / synthese_region.FICHIER_SYNTHESE
+    lue = synthese_region._synthese_enregistree(donnees_defaut)
     pd.testing.assert_frame_equal(lue, calculee, check_exact=True)
     appels = []
-    monkeypatch.setattr(analyses, "calculer_synthese", lambda d: appels.append(d) or calculee)
-    pd.testing.assert_frame_equal(analyses.synthese(donnees_defaut), calculee, check_exact=True)
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: appels.append(d) or calculee)
+    pd.testing.assert_frame_equal(synthese_region.synthese(donnees_defaut), calculee, check_exact=True)
     assert appels == []  # relue, pas recalculée
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "ajustement": "bonferroni"})
     for autre in (dataclasses.replace(donnees_defaut, plan=plan), _avec_petite_part(donnees_defaut)):
-        assert analyses._synthese_enregistree(autre) is None
-    monkeypatch.setattr(etat_preparation, "empreinte_code", lambda: "un autre code")
-    assert analyses._synthese_enregistree(donnees_defaut) is None
-    monkeypatch.setattr(analyses, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
+        assert synthese_region._synthese_enregistree(autre) is None
+    monkeypatch.setattr(provenance, "empreinte_code", lambda: "un autre code")
+    assert synthese_region._synthese_enregistree(donnees_defaut) is None
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
                                                                                  + [None] * (len(calculee) % 2)))
-    assert analyses.ecrire_synthese(donnees_defaut) is None
+    assert synthese_region.ecrire_synthese(donnees_defaut) is None
     assert chemin.exists()  # le flux attend ce fichier (Snakemake) : écrit vide, sans empreinte
     monkeypatch.undo()
     monkeypatch.setattr(chemins, "dossier_calculs", lambda nom: tmp_path)
-    assert analyses._synthese_enregistree(donnees_defaut) is None
+    assert synthese_region._synthese_enregistree(donnees_defaut) is None
     # les variables facultatives absentes font partie de l'empreinte (une analyse devient « non disponible »)
     absentes = dataclasses.replace(donnees_defaut.jeu, variables_absentes=("financement_programme",))
-    assert analyses.empreinte_synthese(dataclasses.replace(donnees_defaut, jeu=absentes)) != \
-        analyses.empreinte_synthese(donnees_defaut)
+    assert synthese_region.empreinte_synthese(dataclasses.replace(donnees_defaut, jeu=absentes)) != \
+        synthese_region.empreinte_synthese(donnees_defaut)

@@ -11,7 +11,7 @@ import pytest
 from scipy.stats.contingency import odds_ratio
 
 import attaquant
-from paquet_analyse import analyses, chemins, plan
+from paquet_analyse import analyses, chemins, diffusion, hypotheses, plan
 
 SEUIL = plan.charger_plan().seuils["confidentialite"]
 
@@ -71,11 +71,11 @@ def test_l_ancienne_publication_fuyait(tmp_path, donnees_defaut):
     statistiques dérivées (tableau brut de `tester_hypotheses`) : l'attaquant y retrouve des cases."""
     (tmp_path / "tableaux").mkdir()
     (tmp_path / "carnets").mkdir()
-    brut = analyses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Les Moulins")
+    brut = hypotheses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Les Moulins")
     brut.to_csv(tmp_path / "tableaux" / "hypotheses_les_moulins.csv", index=False)
     fuites = attaquant.attaque_rapports_de_cotes(tmp_path, SEUIL)
     assert any("[9, 1, 18, 30]" in f or "retrouvé" in f for f in fuites)
-    protege = analyses.proteger(brut, donnees_defaut).valeurs
+    protege = diffusion.proteger(brut, donnees_defaut).valeurs
     protege.to_csv(tmp_path / "tableaux" / "hypotheses_les_moulins.csv", index=False)
     assert attaquant.attaque_rapports_de_cotes(tmp_path, SEUIL) == []
     assert attaquant.attaque_comptes(tmp_path, SEUIL) == []

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from paquet_analyse import chemins, cli
+from paquet_analyse import chemins, cli, provenance
 
 
 def _lancer(*args):
@@ -80,7 +80,7 @@ def test_commit_sources_distingue_non_versionne_et_modifie(tmp_path, monkeypatch
     (depot / "donnees_brutes" / "nouveau").mkdir(parents=True)
     (depot / "donnees_brutes" / "nouveau" / "jeu.yml").write_text("titre: x\n", encoding="utf-8")
     monkeypatch.setattr(execution.chemins, "racine", lambda: depot)
-    etat = execution.commit_sources(depot / "donnees_brutes" / "nouveau")
+    etat = provenance.commit_sources(depot / "donnees_brutes" / "nouveau")
     assert etat["sources_modifiees_depuis_le_commit"] is False and etat["fichiers_non_versionnes"] == 1
     (depot / "paquet_analyse" / "a.py").write_text("x = 2\n", encoding="utf-8")
-    assert execution.commit_sources(depot / "donnees_brutes" / "nouveau")["sources_modifiees_depuis_le_commit"] is True
+    assert provenance.commit_sources(depot / "donnees_brutes" / "nouveau")["sources_modifiees_depuis_le_commit"] is True

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from conftest import ecrire_jeu, petites_tables, preparer_mini
 from paquet_analyse import chargement, confidentialite, indicateurs
 from paquet_analyse.confidentialite import (
-    TableauProtege, cellules_recalculables, colonnes_identifiantes, proteger_portrait,
-    supprimer_petites_cellules, valeurs_identifiantes, verifier_aucune_petite_cellule)
+    TableauProtege, cellules_recalculables, proteger_portrait,
+    supprimer_petites_cellules, verifier_aucune_petite_cellule)
 from paquet_analyse.erreurs import ErreurConfidentialite, ErreurDonnees
 
 
@@ -254,21 +254,6 @@ def test_verifier_liste_les_cellules_fautives():
     t = pd.DataFrame({"a": [3, 12], "b": [0, 4]}, index=["x", "y"])
     with pytest.raises(ErreurConfidentialite, match="2 petite\\(s\\) cellule\\(s\\).*ligne « x », a = 3"):
         verifier_aucune_petite_cellule(t, ["a", "b"], seuil=5)
-
-
-def test_colonnes_identifiantes():
-    colonnes = ["id_repondant", "Courriel", "Nom", "Prénom", "secteur", "Téléphone (cell.)", "adresse",
-                "date de naissance", "nb_membres"]
-    assert colonnes_identifiantes(colonnes) == ["Courriel", "Nom", "Prénom", "Téléphone (cell.)", "adresse",
-                                                "date de naissance"]
-
-
-def test_valeurs_identifiantes():
-    serie = pd.Series(["ORG-64-001", "marie.tremblay@exemple.qc.ca", "450-555-0123", "+1 (514) 555 0199",
-                       "INST-0001", None, "1234567", "11456789012", "2022-03-01", "ORG-450-555-1234",
-                       "tél. : 819.555.0101"])
-    assert valeurs_identifiantes(serie).tolist() == [None, "courriel", "telephone", "telephone", None, None, None,
-                                                     None, None, None, "telephone"]
 
 
 def _portraits_empiles() -> pd.DataFrame:

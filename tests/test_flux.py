@@ -19,10 +19,11 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 import pandas as pd
 import pytest
 
-from paquet_analyse import chemins, execution, flux, simulation
+from paquet_analyse import chemins, execution, flux, rapports, simulation, synthese_region
 from paquet_analyse.erreurs import ErreurPaquet
 
 pytestmark = pytest.mark.lent
@@ -125,8 +126,8 @@ def _carnets(racine):
 def test_produits_attendus(projet):
     sortie = projet / "resultats" / "petit"
     noms = [p.relative_to(sortie / "carnets").as_posix() for p in _carnets(projet)]
-    attendus = ["01_validation_donnees.ipynb", *(f"{n}.ipynb" for n in flux.CARNETS_REGION)]
-    attendus += [f"territoires/{t}/{n}.ipynb" for t in ("d_autray", "l_assomption") for n in flux.CARNETS_TERRITOIRE]
+    attendus = ["01_validation_donnees.ipynb", *(f"{n}.ipynb" for n in [c.nom for c in execution.carnets("region")])]
+    attendus += [f"territoires/{t}/{n}.ipynb" for t in ("d_autray", "l_assomption") for n in [c.nom for c in execution.carnets("territoire")]]
     assert sorted(noms) == sorted(attendus)
     for nom in attendus:
         html = sortie / "rapports" / nom.replace(".ipynb", ".html")
@@ -137,11 +138,11 @@ def test_produits_attendus(projet):
     assert (sortie / "figures" / "foret_h5a.png").read_bytes().startswith(b"\x89PNG")
     assert (sortie / "tableaux" / "synthese_hypotheses.csv").is_file()
     # la synthèse de la région, calculée une fois pour 04 et 05, valide pour ce jeu préparé et ce code
-    from paquet_analyse import analyses
+    from paquet_analyse import synthese_region
 
-    assert (sortie / "calculs" / analyses.FICHIER_SYNTHESE).is_file()
-    r = subprocess.run([sys.executable, "-c", "from paquet_analyse import analyses, preparation; "
-                        "print(analyses._synthese_enregistree(preparation.lire('petit')) is not None)"],
+    assert (sortie / "calculs" / synthese_region.FICHIER_SYNTHESE).is_file()
+    r = subprocess.run([sys.executable, "-c", "from paquet_analyse import preparation, synthese_region; "
+                        "print(synthese_region._synthese_enregistree(preparation.lire('petit')) is not None)"],
                        cwd=projet, env=_env(projet), capture_output=True, text=True)
     assert r.stdout.strip().splitlines()[-1] == "True", r.stderr[-2000:]
 
@@ -170,7 +171,7 @@ def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
 
 def test_rapport_html_sans_code(projet):
     html = (projet / "resultats" / "petit" / "rapports" / "04_comparaison_territoires.html").read_text(encoding="utf-8")
-    assert "analyses.synthese(donnees)" not in html  # les cellules de code sont masquées
+    assert "synthese_region.synthese(donnees)" not in html  # les cellules de code sont masquées
     assert "Synthèse de toutes les hypothèses" in html
 
 
@@ -218,6 +219,10 @@ def test_modifier_un_territoire_ne_relance_que_lui(projet):
     debut, dernier = lignes[i].rsplit(",", 1)
     lignes[i] = f"{debut},{int(dernier) + 1}"  # nb_realisations change
     chemin.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    # l'étape de préparation d'abord (executer la fait d'elle-même) ; le Snakefile ne fait que lire le jeu préparé
+    preparer = subprocess.run([sys.executable, "-m", "paquet_analyse", "preparer", "donnees_brutes/petit"],
+                              cwd=projet, env=_env(projet), capture_output=True, text=True)
+    assert preparer.returncode == 0, preparer.stderr[-2000:]
     r = _snakemake(projet, "donnees_brutes/petit", "-n")
     sortie = r.stdout + r.stderr
     assert r.returncode == 0, sortie[-2000:]
@@ -235,24 +240,22 @@ def _noyau_en_cours(flux_) -> bool:
     for e in flux_.children(recursive=True):
         try:
             ligne = " ".join(e.cmdline())
-            if "ipykernel_launcher" in ligne or ("noyau_chaud" in ligne and "noyau_chaud" in " ".join(e.parent().cmdline())):
+            if "ipykernel_launcher" in ligne or ("serveur_noyaux" in ligne
+                                                 and "serveur_noyaux" in " ".join(e.parent().cmdline())):
                 return True
         except psutil.Error:
             continue
     return False
 
 
-def test_interruption_laisse_les_resultats_precedents(projet):
-    """Le flux est tué (SIGKILL) pendant un carnet : les résultats précédents restent intacts,
-    et le lancement suivant termine le travail (D'Autray a changé au test précédent)."""
-    import signal
-
+def _interrompre_en_plein_travail(projet, envoyer) -> tuple[list, subprocess.Popen]:
+    """Lance `executer --tout-refaire`, attend qu'un noyau tourne, appelle `envoyer(processus)` ; rend les
+    processus du flux (descendants d'executer) vus juste avant, et le processus d'executer."""
     import psutil
 
-    avant = {p: p.read_bytes() for p in _carnets(projet)}
-    proc = subprocess.Popen([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,
-                            env=_env(projet), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit",
+                             "--tout-refaire"], cwd=projet, env=_env(projet), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     limite = time.monotonic() + 120
     while time.monotonic() < limite and proc.poll() is None:
         if _noyau_en_cours(psutil.Process(proc.pid)):
@@ -260,12 +263,43 @@ def test_interruption_laisse_les_resultats_precedents(projet):
         time.sleep(0.2)
     time.sleep(1.0)
     assert proc.poll() is None, "le flux a fini avant d'être interrompu"
-    serveurs = [e for e in psutil.Process(proc.pid).children(recursive=True)
-                if e.is_running() and "noyau_chaud" in " ".join(e.cmdline())]
-    os.killpg(proc.pid, signal.SIGKILL)
+    descendants = psutil.Process(proc.pid).children(recursive=True)
+    assert any("serveur_noyaux" in " ".join(e.cmdline()) for e in descendants if e.is_running())
+    envoyer(proc)
+    return descendants, proc
+
+
+@pytest.mark.parametrize("maniere", ["ctrl_c", "sigterm", "sigkill"])
+def test_aucun_processus_ne_survit_au_flux(projet, maniere):
+    """Ctrl-C (SIGINT au groupe du terminal), SIGTERM ou SIGKILL à `executer` en plein carnet : aucun
+    processus du flux (Snakemake, tâches, serveur de noyaux chauds, noyaux) ne survit 5 s. Ctrl-C et
+    SIGTERM ne laissent qu'une ligne française, sans trace Python."""
+    import signal
+
+    import psutil
+
+    envois = {"ctrl_c": lambda p: os.killpg(p.pid, signal.SIGINT),  # ce que fait le terminal : tout son groupe
+              "sigterm": lambda p: p.send_signal(signal.SIGTERM),
+              "sigkill": lambda p: p.send_signal(signal.SIGKILL)}
+    descendants, proc = _interrompre_en_plein_travail(projet, envois[maniere])
+    _, erreurs = proc.communicate(timeout=30)
+    _, vivants = psutil.wait_procs(descendants, timeout=5)
+    assert not vivants, f"processus du flux encore vivants : {[' '.join(p.cmdline())[:80] for p in vivants]}"
+    if maniere != "sigkill":
+        assert proc.returncode == 130, erreurs[-3000:]
+        assert "Traceback" not in erreurs and "KeyboardInterrupt" not in erreurs, erreurs[-2000:]
+        dernieres = [l for l in erreurs.splitlines() if l.strip()][-1:]
+        assert dernieres and dernieres[0].startswith("Flux interrompu : tout est arrêté"), erreurs[-2000:]
+
+
+def test_interruption_laisse_les_resultats_precedents(projet):
+    """Le flux est tué (SIGKILL) pendant un carnet : les résultats précédents restent intacts,
+    et le lancement suivant termine le travail (D'Autray a changé à un test précédent)."""
+    import signal
+
+    avant = {p: p.read_bytes() for p in _carnets(projet)}
+    _, proc = _interrompre_en_plein_travail(projet, lambda p: os.killpg(p.pid, signal.SIGKILL))
     proc.wait()
-    _, vivants = psutil.wait_procs(serveurs, timeout=10)
-    assert not vivants, "serveur de noyaux ou noyau resté vivant après la mort du flux"
     # chaque carnet est soit l'ancien, intact, soit un carnet complet refait avant l'arrêt (écriture
     # atomique) : jamais un fichier tronqué ni un carnet partiel
     refaits_avant_arret = []
@@ -284,6 +318,33 @@ def test_interruption_laisse_les_resultats_precedents(projet):
     autre = projet / "resultats/petit/carnets/territoires/l_assomption/02_portrait_territoire.ipynb"
     assert apres[autre] == avant[autre]  # pas touché
     assert "Fichier brut modifié depuis les derniers résultats" in r.stderr
+
+
+def test_second_flux_refuse_en_francais(projet):
+    """Un flux tourne : un second `executer` sur le même projet est refusé en français, et dit comment
+    lever un verrou resté d'un flux disparu (--deverrouiller)."""
+    import signal
+
+    def second(_proc):
+        r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"],
+                           cwd=projet, env=_env(projet), capture_output=True, text=True)
+        second.resultat = r
+        os.killpg(_proc.pid, signal.SIGINT)
+
+    _, proc = _interrompre_en_plein_travail(projet, second)
+    proc.communicate(timeout=30)
+    r = second.resultat
+    assert r.returncode == 1
+    assert "Un autre flux tourne déjà dans ce projet" in r.stderr and "--deverrouiller" in r.stderr
+    assert "LockException" not in r.stderr and "--unlock" not in r.stderr
+    # le verrou d'un flux disparu (aucun Snakemake vivant) est levé, et on le dit
+    verrous = projet / ".snakemake" / "locks"
+    verrous.mkdir(parents=True, exist_ok=True)
+    (verrous / "0.input.lock").write_text("reste d'un flux tué\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,
+                       env=_env(projet), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Verrou d'une exécution interrompue levé" in r.stderr
 
 
 def test_jeu_invalide_arrete_le_flux_en_francais(projet):
@@ -360,15 +421,15 @@ def test_exportateur_reutilise_memes_octets(tmp_path):
     base = RACINE / "resultats" / "lanaudiere"
     noms = ["carnets/04_comparaison_territoires.ipynb", "carnets/territoires/joliette/02_portrait_territoire.ipynb",
             "carnets/01_validation_donnees.ipynb"]
-    flux._exportateur.cache_clear()
+    rapports._exportateur.cache_clear()
     premiers = {}
     for n in noms + noms[:1]:  # le premier carnet à nouveau, après les autres
-        cible = flux.rapport_html(base / n, tmp_path / "a" / n.replace(".ipynb", ".html"))
+        cible = rapports.rapport_html(base / n, tmp_path / "a" / n.replace(".ipynb", ".html"))
         octets = cible.read_bytes()
         assert premiers.setdefault(n, octets) == octets
     for n in noms:
-        flux._exportateur.cache_clear()  # exportateur neuf
-        cible = flux.rapport_html(base / n, tmp_path / "b" / n.replace(".ipynb", ".html"))
+        rapports._exportateur.cache_clear()  # exportateur neuf
+        cible = rapports.rapport_html(base / n, tmp_path / "b" / n.replace(".ipynb", ".html"))
         attendu = (base / "rapports" / n.removeprefix("carnets/")).with_suffix(".html").read_bytes()
         assert cible.read_bytes() == premiers[n] == attendu
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import petites_tables, ecrire_jeu, preparer_mini
-from paquet_analyse import analyses, chargement, dictionnaire, indicateurs
+from paquet_analyse.donnees import restreindre
+from paquet_analyse import analyses, chargement, derivees, dictionnaire, diffusion, indicateurs, portraits
 from paquet_analyse.erreurs import ErreurDonnees
 
 
@@ -30,7 +31,7 @@ def mini(tmp_path):
 
 
 def test_derivees_instances(mini):
-    d = indicateurs.derivees_instances(mini.instances, annee_charniere=2000)
+    d = derivees.derivees_instances(mini.instances, annee_charniere=2000)
     assert d["logique_initiateur"].tolist() == ["descendante", "ascendante", "descendante", "ascendante"]
     assert d["initie_cisss_ville_fondation"].tolist() == [True, False, True, False]
     assert d["thematique_ejf"].tolist() == [True, False, True, False]
@@ -47,15 +48,15 @@ def test_logique_autre_et_manquante():
                          "thematique": pd.Categorical(["aines", "aines", "aines"]),
                          "citoyens_membres": pd.array([True, None, False], dtype="boolean"),
                          "evaluation_collective": pd.array([True, True, True], dtype="boolean")})
-    d = indicateurs.derivees_instances(inst, annee_charniere=2000)
+    d = derivees.derivees_instances(inst, annee_charniere=2000)
     assert d["logique_initiateur"].tolist()[0] == "autre" and pd.isna(d["logique_initiateur"].iloc[1])
     assert d["logique_initiateur"].iloc[2] == "descendante"
     assert pd.isna(d["descendante"].iloc[0]) and pd.isna(d["deficit_participation"].iloc[1])
 
 
 def test_derivees_participants(mini):
-    inst = indicateurs.derivees_instances(mini.instances, annee_charniere=2000)
-    d = indicateurs.derivees_participants(inst, mini.participants, seuil_sur_sollicitation=3)
+    inst = derivees.derivees_instances(mini.instances, annee_charniere=2000)
+    d = derivees.derivees_participants(inst, mini.participants, seuil_sur_sollicitation=3)
     assert d["deficit_delegation"].tolist() == [True, False, True, False, True]
     assert d["deficit_redevabilite"].tolist() == [True, False, True, True, False]
     assert d["suivi_informel"].tolist() == [True, False, False, True, False]
@@ -66,30 +67,30 @@ def test_derivees_participants(mini):
 
 
 def test_indice_conditions_bornes_et_minimum():
-    cols = list(indicateurs.CONDITIONS)
+    cols = list(derivees.CONDITIONS)
     tab = pd.DataFrame([[1] * 8, [4] * 8, [2, 3] * 4, [4] * 5 + [None] * 3], columns=cols).astype("Int64")
-    indice = indicateurs.indice_conditions(tab, minimum=dictionnaire.minimum_conditions_repondues())
+    indice = derivees.indice_conditions(tab, minimum=dictionnaire.minimum_conditions_repondues())
     assert dictionnaire.minimum_conditions_repondues() == 6
     assert indice.tolist()[:3] == [0.0, 100.0, 50.0]
     assert pd.isna(indice.iloc[3])  # 5 réponses sur 8 < minimum de 6
-    assert indicateurs.indice_conditions(tab, minimum=5).iloc[3] == 100.0
+    assert derivees.indice_conditions(tab, minimum=5).iloc[3] == 100.0
 
 
 def test_deficit_democratique_composite():
     tab = pd.DataFrame({"a": pd.array([True, False, False, None, None], dtype="boolean"),
                         "b": pd.array([False, False, True, False, None], dtype="boolean")})
-    un = indicateurs.deficit_democratique(tab, composantes=["a", "b"], minimum=1)
+    un = derivees.deficit_democratique(tab, composantes=["a", "b"], minimum=1)
     assert un.tolist()[:3] == [True, False, True] and pd.isna(un.iloc[3]) and pd.isna(un.iloc[4])
-    deux = indicateurs.deficit_democratique(tab, composantes=["a", "b"], minimum=2)
+    deux = derivees.deficit_democratique(tab, composantes=["a", "b"], minimum=2)
     assert deux.tolist()[:4] == [False, False, False, False] and pd.isna(deux.iloc[4])
     with pytest.raises(ErreurDonnees, match="composante"):
-        indicateurs.deficit_democratique(tab, composantes=["a", "z"], minimum=1)
+        derivees.deficit_democratique(tab, composantes=["a", "z"], minimum=1)
 
 
 def test_derivees_participants_exige_les_instances_derivees(mini):
     """Pas de redérivation silencieuse avec une année charnière par défaut."""
     with pytest.raises(ErreurDonnees, match="derivees_instances"):
-        indicateurs.derivees_participants(mini.instances, mini.participants, seuil_sur_sollicitation=3)
+        derivees.derivees_participants(mini.instances, mini.participants, seuil_sur_sollicitation=3)
 
 
 def test_regle_logique_du_dictionnaire_seule_source():
@@ -105,7 +106,7 @@ def test_regle_logique_du_dictionnaire_seule_source():
 
 
 def _portrait(donnees, territoire=None):
-    return analyses.portrait_brut(donnees, territoire)
+    return portraits.portrait_brut(donnees, territoire)
 
 
 def test_portrait_les_moulins_reproduit_la_presentation(donnees_defaut):
@@ -134,7 +135,7 @@ def test_portrait_colonnes_et_intervalles(donnees_defaut):
 
 def test_portrait_territoire_inconnu_suggere(donnees_defaut):
     with pytest.raises(ErreurDonnees, match="Vouliez-vous dire « Joliette »"):
-        analyses.portrait(donnees_defaut, "Joliete")
+        diffusion.portrait(donnees_defaut, "Joliete")
 
 
 def test_portrait_refuse_des_tables_non_derivees(jeu_defaut):
@@ -235,7 +236,7 @@ def test_proportion_grappes_vide():
 def test_portrait_parts_de_participants_grappees(donnees_defaut):
     """Les parts de participants ont l'intervalle de plan (plus large que Wilson), les parts
     d'instances gardent Wilson ; colonnes inchangées."""
-    p = analyses.portrait_brut(donnees_defaut, "Les Moulins").set_index("indicateur")
+    p = portraits.portrait_brut(donnees_defaut, "Les Moulins").set_index("indicateur")
     assert list(p.reset_index().columns) == indicateurs.COLONNES_PORTRAIT
     for nom in ("auto_delegation", "mandat_auto_defini", "suivi_informel"):
         r = p.loc[nom]
@@ -250,7 +251,7 @@ def test_portrait_parts_de_participants_grappees(donnees_defaut):
 
 def test_portrait_pondere(donnees_defaut):
     """Avec une colonne `poids`, la part est pondérée ; effectif et dénominateur restent des comptes."""
-    d = analyses.restreindre(donnees_defaut, "Joliette")
+    d = restreindre(donnees_defaut, "Joliette")
     part = d.participants.copy()
     part["poids"] = np.where(part["deficit_delegation"].fillna(False).astype(bool), 2.0, 1.0)
     p = indicateurs.portrait(d.instances, part).set_index("indicateur").loc["auto_delegation"]

@@ -625,10 +625,10 @@ def test_wald_un_terme_egale_le_test_du_coefficient_au_sandwich_corrige(apiclus1
     import statsmodels.formula.api as smf
     from scipy import stats
 
-    from paquet_analyse.modeles import _ajuster_plan
+    from paquet_analyse.modeles import ajuster_plan
 
     plan = calme(wald_termes, apiclus1, "sch_wide ~ ell + meals", "ell", grappes="dnum", poids="pw").iloc[0]
-    _, corrige, _ = _ajuster_plan("sch_wide ~ ell + meals", apiclus1.assign(sch_wide=apiclus1["sch_wide"] * 1.0),
+    _, corrige, _ = ajuster_plan("sch_wide ~ ell + meals", apiclus1.assign(sch_wide=apiclus1["sch_wide"] * 1.0),
                                   "dnum", "pw", biais_reduit=True)
     t = corrige.params["ell"] / corrige.bse["ell"]
     assert plan["test"] == "wald_plan_f" and (plan["ddl"], plan["ddl_denominateur"]) == (1, 12)
@@ -657,18 +657,18 @@ def test_plan_biais_reduit_reference_r():
     candidats de ``UCBAdmissions``, w = 1 + 0,5 (femme) + 0,25 (admis), 6 grappes
     (départements). Nombres imprimés par ``tests/donnees/reference/mancl_derouen.R``,
     section 4. Avec des poids tous égaux à 1, elle redonne le CR3 non pondéré (section 1)."""
-    from paquet_analyse.modeles import _ajuster_plan
+    from paquet_analyse.modeles import ajuster_plan
 
     ucb = candidats_ucb()
     ucb["w"] = 1 + 0.5 * (ucb["genre"] == "Female") + 0.25 * ucb["admis"]
     formule = "admis ~ C(genre, Treatment('Male'))"
-    _, r, _ = _ajuster_plan(formule, ucb, "dept", "w", biais_reduit=True)
+    _, r, _ = ajuster_plan(formule, ucb, "dept", "w", biais_reduit=True)
     np.testing.assert_allclose(r.params, [0.0030095324504235, -0.6793452476333994], rtol=1e-8)
     cr3 = np.array([[0.214956679079604, -0.1026144080430602], [-0.102614408043060, 0.0941613566998034]])
     np.testing.assert_allclose(np.asarray(r.cov_params()), cr3, rtol=1e-7)
-    _, ordinaire, _ = _ajuster_plan(formule, ucb, "dept", "w")
+    _, ordinaire, _ = ajuster_plan(formule, ucb, "dept", "w")
     assert not np.allclose(np.asarray(ordinaire.cov_params()), cr3, rtol=0.05)
-    _, un, _ = _ajuster_plan(formule, ucb.assign(w=1.0), "dept", "w", biais_reduit=True)
+    _, un, _ = ajuster_plan(formule, ucb.assign(w=1.0), "dept", "w", biais_reduit=True)
     np.testing.assert_allclose(un.bse, [0.460852470754588, 0.303168421677668], rtol=1e-7)
 
 
@@ -734,10 +734,10 @@ def test_constante_seule_sans_patsy_meme_ajustement(apiclus1, monkeypatch, linea
 
     d = apiclus1.assign(un=1.0, y=(apiclus1["api00"] if lineaire else apiclus1["sch_wide"]).astype(float))
     for poids in ("pw", "un"):
-        _, rapide, _ = modeles._ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
+        _, rapide, _ = modeles.ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
         with monkeypatch.context() as m:
             m.setattr(modeles, "_glm_constante", lambda *a: None)
-            _, patsy_, _ = modeles._ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
+            _, patsy_, _ = modeles.ajuster_plan("y ~ 1", d, "dnum", poids, lineaire=lineaire)
         assert list(rapide.params.index) == list(patsy_.params.index) == ["Intercept"]
         assert np.array_equal(np.asarray(rapide.params), np.asarray(patsy_.params))
         assert np.array_equal(np.asarray(rapide.bse), np.asarray(patsy_.bse))

@@ -16,7 +16,7 @@ import nbformat
 import papermill
 import pytest
 
-from paquet_analyse import chemins, noyau_chaud, simulation
+from paquet_analyse import chemins, noyau_chaud, serveur_noyaux, simulation
 
 RACINE = chemins.racine()
 PROFILS = (dataclasses.replace(simulation.TERRITOIRES[1], nb_instances=24),
@@ -37,7 +37,7 @@ def projet(tmp_path_factory):
     env.pop(noyau_chaud.VARIABLE, None)
     subprocess.run([sys.executable, "-m", "paquet_analyse", "preparer", "donnees_brutes/petit"], cwd=racine,
                    env=env, check=True, capture_output=True)
-    serveur = noyau_chaud.demarrer(racine / ".snakemake" / "noyaux", env=env)
+    serveur = serveur_noyaux.demarrer(racine / ".snakemake" / "noyaux", env=env)
     limite = time.monotonic() + 90
     while not serveur.chemin.exists():
         assert serveur.processus.poll() is None, "le serveur de noyaux s'est arrêté au démarrage"
@@ -132,13 +132,13 @@ def test_refus_de_delegation(projet, tmp_path, monkeypatch, capsys):
     for nom in ("PAQUET_ANALYSE_RACINE", "PYTHONPATH"):
         monkeypatch.setenv(nom, env[nom])
     # seuls `carnet` et `synthese` se délèguent ; un autre interpréteur ou un autre environnement est refusé
-    assert noyau_chaud.deleguer(["valider", "donnees_brutes/petit"], serveur.chemin) is None
+    assert noyau_chaud.deleguer(["valider", "donnees_brutes/petit"], module="paquet_analyse.cli", chemin=serveur.chemin) is None
     assert "commande non déléguable" in capsys.readouterr().err
     monkeypatch.setenv("PYTHONHASHSEED", "123")
-    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], serveur.chemin) is None
+    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], module="paquet_analyse.cli", chemin=serveur.chemin) is None
     assert "environnement différent" in capsys.readouterr().err
     monkeypatch.setattr(sys, "executable", "/bin/autre-python")
-    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], serveur.chemin) is None
+    assert noyau_chaud.deleguer(["carnet", "a.ipynb", "b.ipynb"], module="paquet_analyse.cli", chemin=serveur.chemin) is None
     assert "autre interpréteur" in capsys.readouterr().err
 
 

@@ -101,9 +101,9 @@ def test_procedure_h7_du_readme_garde_les_tests_verts(tmp_path):
                         "tests/test_analyses.py", "tests/test_dictionnaire.py", "-m", "not lent"],
                        cwd=racine, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:]
-    code = ("from paquet_analyse import analyses, preparation\n"
+    code = ("from paquet_analyse import preparation, synthese_region\n"
             "d = preparation.preparer('donnees_brutes/lanaudiere').donnees\n"
-            "r = analyses.synthese(d)\n"
+            "r = synthese_region.synthese(d)\n"
             "print(r.set_index('id').loc['H7', 'statut'])")
     r = subprocess.run([sys.executable, "-c", code], cwd=racine, env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]

@@ -18,17 +18,17 @@ import pytest
 import yaml
 
 from conftest import ecrire_jeu, petites_tables
-from paquet_analyse import chemins, simulation
+from paquet_analyse import chemins, diffusion, simulation
 
 RACINE = chemins.racine()
 
 # Exécuté dans un sous-processus dont la racine est une copie du projet.
 SCRIPT_PARAMETRES = r"""
 import json, sys
-from paquet_analyse import analyses, preparation
-meta = preparation.assurer("donnees_brutes/petit")
+from paquet_analyse import analyses, diffusion, flux, preparation
+meta = flux.preparer("donnees_brutes/petit")
 d = preparation.lire("petit")
-p = analyses.portrait(d, "D'Autray")
+p = diffusion.portrait(d, "D'Autray")
 v = p.valeurs.set_index("indicateur")
 sollicitees = analyses.organisations_sollicitees(d)
 print(json.dumps({
@@ -103,20 +103,20 @@ def test_chaque_parametre_du_plan_change_les_nombres_publies(projet):
 
 
 def test_preparation_reproductible_et_pas_refaite(projet, tmp_path):
-    r = _python(projet, "from paquet_analyse import preparation\npreparation.assurer('donnees_brutes/petit')")
+    r = _python(projet, "from paquet_analyse import flux\nflux.preparer('donnees_brutes/petit')")
     assert r.returncode == 0, r.stderr[-2000:]
     dossier = projet / "resultats" / "petit" / "donnees"
     avant = {p.name: p.read_bytes() for p in dossier.iterdir()}
     assert {"instances.parquet", "participants.parquet", "jeu.json", "validation_problemes.csv",
             "plan_analyse.yml"} <= set(avant)
     # À jour : rien n'est relu ni réécrit (le chargement est rendu impossible).
-    code = ("from paquet_analyse import chargement, preparation\n"
+    code = ("from paquet_analyse import chargement, flux\n"
             "chargement.charger_jeu = None\n"
-            "preparation.assurer('donnees_brutes/petit')")
+            "flux.preparer('donnees_brutes/petit')")
     assert _python(projet, code).returncode == 0
     # Refaite de zéro ailleurs : mêmes octets.
     shutil.rmtree(dossier)
-    assert _python(projet, "from paquet_analyse import preparation\npreparation.assurer('donnees_brutes/petit')"
+    assert _python(projet, "from paquet_analyse import flux\nflux.preparer('donnees_brutes/petit')"
                    ).returncode == 0
     assert {p.name: p.read_bytes() for p in dossier.iterdir()} == avant
 
@@ -137,7 +137,7 @@ def test_types_conserves_a_la_relecture(projet):
 
 
 def test_table_preparee_modifiee_refusee(projet):
-    r = _python(projet, "from paquet_analyse import preparation\npreparation.assurer('donnees_brutes/petit')")
+    r = _python(projet, "from paquet_analyse import flux\nflux.preparer('donnees_brutes/petit')")
     assert r.returncode == 0
     chemin = projet / "resultats" / "petit" / "donnees" / "instances.parquet"
     octets = chemin.read_bytes()
@@ -178,16 +178,18 @@ def test_empreinte_d_un_territoire_suit_ses_parts_publiees(donnees_defaut):
     seront refaits), celle des autres non (leurs carnets ne sont pas refaits)."""
     import dataclasses
 
-    from paquet_analyse import analyses, preparation
+    from paquet_analyse import preparation
 
-    avant = preparation._empreintes_territoires(donnees_defaut)
+    avant = preparation._empreintes_territoires(donnees_defaut, diffusion.complements_de_preparation(donnees_defaut))
     inst = donnees_defaut.instances.copy()
     montcalm = inst.index[inst["territoire"] == "Montcalm"]
     inst.loc[montcalm, "depuis_2000"] = False
     inst.loc[montcalm[:3], "depuis_2000"] = True
-    variante = preparation._avec_portraits(dataclasses.replace(donnees_defaut, instances=inst))
-    apres = preparation._empreintes_territoires(variante)
-    p = analyses.portraits(variante)
+    complements = diffusion.complements_de_preparation(dataclasses.replace(donnees_defaut, instances=inst))
+    variante = dataclasses.replace(donnees_defaut, instances=inst, calculs_prepares={
+        n: (complements.empreintes[n], t) for n, t in complements.tables.items()})
+    apres = preparation._empreintes_territoires(variante, complements)
+    p = diffusion.portraits(variante)
     secondaires = set(p.valeurs.loc[p.masque["proportion"] & ~p.primaires["proportion"], "territoire"]) - {"Ensemble"}
     assert secondaires and "Montcalm" not in secondaires
     changees = {v["nom"] for k, v in apres.items() if v["empreinte"] != avant[k]["empreinte"]}
@@ -204,9 +206,8 @@ def test_territoire_nomme_ensemble_refuse(donnees_defaut):
     from paquet_analyse import preparation
     from paquet_analyse.erreurs import ErreurValidation
 
-    inst = donnees_defaut.instances.assign(territoire=donnees_defaut.instances["territoire"].astype(str)
-                                           .replace("Joliette", "Ensemble"))
-    noms = tuple(sorted(set(inst["territoire"])))
-    jeu = dataclasses.replace(donnees_defaut.jeu, noms_territoires=noms)
+    noms = [n if n != "Joliette" else "Ensemble" for n in donnees_defaut.jeu.liste_territoires()]
     with pytest.raises(ErreurValidation, match="« Ensemble ».*réservé.*Renommer"):
-        preparation._empreintes_territoires(dataclasses.replace(donnees_defaut, instances=inst, jeu=jeu))
+        preparation.verifier_noms_territoires(noms)
+    with pytest.raises(ErreurValidation, match="même nom de dossier"):
+        preparation.verifier_noms_territoires(["L'Assomption", "L Assomption"])

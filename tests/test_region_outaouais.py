@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from paquet_analyse import chargement, chemins, indicateurs, validation
+from paquet_analyse import chargement, chemins, indicateurs, territoires, validation
 from paquet_analyse.chargement.correspondance import valeur_booleenne
 from paquet_analyse.erreurs import AvertissementCorrespondance, ErreurDonnees
 from paquet_analyse.territoires import territoire_propose
@@ -285,7 +285,7 @@ def test_suggestion_territoire_voisins_de_l_outaouais(libelle, attendu):
 def test_suggestion_jamais_un_autre_territoire(libelle):
     assert territoire_propose(libelle, [n for n in OFFICIELS if n != "Gatineau"]) is None
     with pytest.raises(ErreurDonnees) as exc:
-        indicateurs.verifier_territoire(libelle, [n for n in OFFICIELS if n != "Gatineau"])
+        territoires.verifier_territoire(libelle, [n for n in OFFICIELS if n != "Gatineau"])
     assert "Vouliez-vous dire" not in str(exc.value) and "La Vallée-de-la-Gatineau" in str(exc.value)
 
 

@@ -11,7 +11,7 @@ import json
 import pandas as pd
 import pytest
 
-from paquet_analyse import chemins, confidentialite, execution, plan, sorties
+from paquet_analyse import chemins, confidentialite, ecriture, execution, plan, provenance, sorties
 
 SORTIE = chemins.dossier_resultats("lanaudiere")
 SEUIL = plan.charger_plan().seuils["confidentialite"]
@@ -22,9 +22,9 @@ pytestmark = pytest.mark.skipif(not (SORTIE / "manifeste.json").exists(),
 
 def test_manifeste_correspond_aux_donnees_et_au_plan():
     manifeste = json.loads((SORTIE / "manifeste.json").read_text(encoding="utf-8"))
-    assert manifeste["fichiers_bruts_sha256"] == execution.empreintes_brutes(chemins.jeu_defaut()), \
+    assert manifeste["fichiers_bruts_sha256"] == provenance.empreintes_brutes(chemins.jeu_defaut()), \
         "données brutes modifiées depuis les résultats : relancer make resultats"
-    assert manifeste["plan_sha256"] == sorties.empreinte(chemins.plan_analyse()), \
+    assert manifeste["plan_sha256"] == ecriture.empreinte(chemins.plan_analyse()), \
         "plan d'analyse modifié depuis les résultats : relancer make resultats"
 
 

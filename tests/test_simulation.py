@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paquet_analyse import chemins, indicateurs, simulation
+from paquet_analyse import chemins, derivees, indicateurs, simulation
 from paquet_analyse.erreurs import ErreurDonnees
 
 
@@ -62,7 +62,7 @@ def _rapport_cotes(tableau, exposition, issue):
 
 def test_effet_plante_descendante_absence_citoyens(jeu_defaut):
     """Rapport de cotes planté 3 (hors Matawinie) : l'estimation brute le retrouve grossièrement."""
-    d = indicateurs.derivees_instances(jeu_defaut.instances, annee_charniere=2000)
+    d = derivees.derivees_instances(jeu_defaut.instances, annee_charniere=2000)
     d = d[d["logique_initiateur"] != "autre"]
     hors = d[d["territoire"] != "Matawinie"]
     assert 1.8 < _rapport_cotes(hors, "descendante", "deficit_participation") < 6

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from paquet_analyse import chemins, dictionnaire, flux, simulation
+from paquet_analyse import chemins, dictionnaire, execution, flux, simulation
 
 RACINE = chemins.racine()
 PROFILS = (dataclasses.replace(simulation.TERRITOIRES[1], nb_instances=16),
@@ -37,19 +37,18 @@ import ast, json, sys
 import matplotlib
 matplotlib.use("Agg")
 import nbformat
-from paquet_analyse import chemins, flux, preparation
+from paquet_analyse import chemins, execution, flux, preparation
 
 import traceback
-modeles = {n: nbformat.read(chemins.carnets() / f"{n}.ipynb", as_version=4)
-           for n in ("01_validation_donnees", *flux.CARNETS_TERRITOIRE, *flux.CARNETS_REGION)}
+modeles = {c.nom: nbformat.read(chemins.carnets() / f"{c.nom}.ipynb", as_version=4) for c in execution.CARNETS}
 resultat = {}
 for jeu in sys.argv[1:]:
     try:
-        meta = preparation.assurer(jeu)
+        meta = flux.preparer(jeu)
         territoires = [v["nom"] for v in meta["territoires"].values()]
         travaux = [("01_validation_donnees", {"jeu": jeu})]
-        travaux += [(n, {"jeu": jeu, "territoire": t}) for n in flux.CARNETS_TERRITOIRE for t in territoires]
-        travaux += [(n, {"jeu": jeu}) for n in flux.CARNETS_REGION]
+        travaux += [(n, {"jeu": jeu, "territoire": t}) for n in [c.nom for c in execution.carnets("territoire")] for t in territoires]
+        travaux += [(n, {"jeu": jeu}) for n in [c.nom for c in execution.carnets("region")]]
         sortie = {}
         for nom, parametres in travaux:
             espace, textes = {}, []
@@ -124,7 +123,7 @@ def resultats_sans(tmp_path_factory):
 def test_chaque_carnet_va_au_bout_sans_la_variable(resultats_sans, table, variable):
     textes = resultats_sans[variable]
     assert "erreur" not in textes, textes.get("erreur")
-    assert len(textes) == 1 + 2 * len(flux.CARNETS_TERRITOIRE) + len(flux.CARNETS_REGION)
+    assert len(textes) == 1 + 2 * len([c.nom for c in execution.carnets("territoire")]) + len([c.nom for c in execution.carnets("region")])
     tout = "\n".join(textes.values())
     # ce dont une section de carnet a besoin : l'indice des conditions (H6, carnet 05), la fonction
     # dominante (H2c, H3), le modèle (croisements) et les organisations (réseau, densité des liens)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from paquet_analyse import verification
+from paquet_analyse import verification_resultats
 
 RACINE = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ RACINE = Path(__file__).resolve().parents[1]
 def test_options_nbval_identiques_au_makefile():
     makefile = (RACINE / "Makefile").read_text(encoding="utf-8")
     nbval = re.search(r"^NBVAL\s*:=\s*(.+)$", makefile, re.MULTILINE).group(1)
-    assert shlex.split(nbval) == shlex.split(verification.OPTIONS_NBVAL)
+    assert shlex.split(nbval) == shlex.split(verification_resultats.OPTIONS_NBVAL)
     assert "paquet_analyse verifier" in makefile.split("\nverifier:")[1].split("\n\n")[0]
 
 
@@ -34,24 +34,24 @@ def test_comparer_nomme_chaque_ecart(tmp_path):
     (regeneres / "tableaux" / "retouche.csv").write_bytes(b"a;b\n1;2\n")
     (versionnes / "vieux.png").write_bytes(b"png")
     (regeneres / "nouveau.html").write_bytes(b"<p>")
-    ecarts = verification.comparer(versionnes, regeneres, prefixe="resultats/x/")
+    ecarts = verification_resultats.comparer(versionnes, regeneres, prefixe="resultats/x/")
     assert [(e.chemin, e.nature) for e in ecarts] == [
         ("resultats/x/nouveau.html", "en_trop"),
         ("resultats/x/tableaux/retouche.csv", "different"),
         ("resultats/x/vieux.png", "non_regenere"),
     ]
     assert "diffère du fichier régénéré" in str(ecarts[1])
-    assert verification.comparer(regeneres, regeneres) == []
+    assert verification_resultats.comparer(regeneres, regeneres) == []
 
 
 def test_copie_du_projet_avec_historique_sans_resultats(tmp_path):
     copie = tmp_path / "projet"
-    assert verification.copier_projet(RACINE, copie)
+    assert verification_resultats.copier_projet(RACINE, copie)
     tete = lambda d: subprocess.run(["git", "-C", str(d), "rev-parse", "HEAD"], capture_output=True,
                                     text=True).stdout.strip()
     assert tete(copie) == tete(RACINE)
     assert not (copie / "resultats").exists()
-    for nom in ("pyproject.toml", "Snakefile", "paquet_analyse/verification.py", "carnets/plan_analyse.yml",
+    for nom in ("pyproject.toml", "Snakefile", "paquet_analyse/verification_resultats.py", "carnets/plan_analyse.yml",
                 "donnees_brutes/lanaudiere/jeu.yml"):
         assert (copie / nom).read_bytes() == (RACINE / nom).read_bytes(), nom
 
@@ -68,7 +68,7 @@ def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
     fichiers et eux seuls (tous les autres résultats versionnés se reproduisent octet pour octet),
     nbval doit passer sur les carnets versionnés, et rien ne doit être réécrit."""
     projet = tmp_path / "projet"
-    verification.copier_projet(RACINE, projet)
+    verification_resultats.copier_projet(RACINE, projet)
     env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(projet), "PYTHONPATH": str(projet)}
     lancer = lambda *args: subprocess.run([sys.executable, "-m", "paquet_analyse", *args], cwd=projet, env=env,
                                           capture_output=True, text=True)

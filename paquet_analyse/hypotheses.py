@@ -1,0 +1,311 @@
+"""Le moteur des hypothèses : chaque hypothèse du plan, dans un territoire ou entre territoires.
+
+Les fonctions d'ici ne font que préparer les données selon le plan et
+déléguer aux modules `associations` et `modeles`. Les avertissements des
+tests (effectifs faibles, séparation, manquants) sont capturés et rendus
+comme des données (colonne `note`), jamais imprimés : un avertissement dans
+un carnet ferait échouer sa vérification par nbval.
+
+Les résultats sont des tableaux de travail, complets : ils se diffusent par
+la couche de publication (`diffusion.proteger`), qui décide de ce qui peut
+être publié. Les données viennent toujours du jeu préparé
+(`preparation.lire`) : rien ici ne relit les fichiers bruts ni ne redérive
+une variable.
+
+Exemple
+-------
+>>> from paquet_analyse import hypotheses, preparation
+>>> d = preparation.lire("lanaudiere")
+>>> r = hypotheses.tester_hypotheses(d, portee="territoire", territoire="Joliette")
+>>> r["id"].tolist()[:2]
+['H1a', 'H1b']
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from . import associations, dictionnaire, modeles, puissance, texte
+from .donnees import Donnees, colonne_poids, non_disponible, restreindre
+from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
+from .plan import Hypothese
+
+COLONNES_RESULTATS = [
+    "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
+    "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
+    "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil",
+]
+
+
+# --------------------------------------------------------------------------
+# Préparation d'un tableau d'analyse
+
+
+def _termes(h: Hypothese, avec_territoire: bool) -> list[str]:
+    termes = [h.exposition, h.issue, *(c.removeprefix("C(").removesuffix(")") for c in h.covariables)]
+    if h.grappes:
+        termes.append(h.grappes)
+    if avec_territoire or h.strate:
+        termes.append("territoire")
+    return list(dict.fromkeys(termes))
+
+
+def _hors_definition(source: pd.DataFrame, colonnes: list[str]) -> pd.Series:
+    """Lignes écartées parce qu'une variable dérivée n'y est pas définie, pas parce qu'une réponse manque.
+
+    Exemple : une concertation d'initiateur « autre » n'est ni descendante ni
+    ascendante (règle `logique_initiateur` du dictionnaire) ; elle est hors de
+    la définition de l'exposition, pas manquante. Une ligne est « hors
+    définition » quand chaque variable vide de la ligne a toutes ses sources
+    brutes renseignées.
+    """
+    vides = source[colonnes].isna()
+    par_definition = pd.DataFrame(False, index=source.index, columns=colonnes)
+    for nom in colonnes:
+        sources = [c for c in dictionnaire.sources_brutes(nom) if c in source.columns and c != nom]
+        if sources:
+            par_definition[nom] = vides[nom] & source[sources].notna().all(axis=1)
+    ecartees = vides.any(axis=1)
+    return ecartees & (vides == par_definition).all(axis=1)
+
+
+def tableau_analyse(donnees: Donnees, h: Hypothese, *,
+                    avec_territoire: bool = False) -> tuple[pd.DataFrame, int, int]:
+    """Lignes complètes pour l'hypothèse (types simples pour statsmodels), lignes manquantes, lignes hors définition.
+
+    Les lignes hors définition (`_hors_definition`, ex. initiateur « autre ») ne sont pas comptées comme
+    manquantes.
+    """
+    source = donnees.instances if h.niveau == "instances" else donnees.participants
+    colonnes = _termes(h, avec_territoire)
+    if h.niveau == "participants" and colonne_poids(donnees):
+        colonnes.append("poids")
+    bloc = source[colonnes]
+    complet = bloc.dropna()
+    sortie = pd.DataFrame(index=complet.index)
+    for nom in colonnes:
+        serie = complet[nom]
+        if str(serie.dtype) == "boolean":
+            sortie[nom] = serie.astype(bool)
+        elif isinstance(serie.dtype, pd.CategoricalDtype) or str(serie.dtype) == "string":
+            sortie[nom] = serie.astype(str)
+        else:
+            sortie[nom] = serie.astype(float)
+    hors = int(_hors_definition(source, colonnes).sum())
+    return sortie.reset_index(drop=True), int(len(bloc) - len(complet)) - hors, hors
+
+
+# --------------------------------------------------------------------------
+# Un test
+
+
+def _ligne(h, portee, territoire, **valeurs) -> dict:
+    base = {"id": h.id, "famille": h.famille, "question": h.question, "niveau": h.niveau,
+            "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
+            "test": "", "methode": "", "estimateur": "", "effectif": 0, "manquants": 0, "hors_definition": 0,
+            "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
+            "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
+            "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
+            "case_sous_le_seuil": False}
+    base.update(valeurs)
+    return base
+
+
+def _terme_exposition(tableau: pd.DataFrame, exposition: str) -> pd.Series:
+    ligne = tableau[tableau["terme"] == f"{exposition}[T.True]"]
+    if ligne.empty:
+        raise ErreurEffectifs(f"L'exposition « {exposition} » ne varie pas : effet non estimable.")
+    return ligne.iloc[0]
+
+
+METHODE_IC_EXACTE = associations.METHODE_IC_EXACTE
+
+
+def _association(t: pd.DataFrame, h) -> dict:
+    """Politique d'inférence : la p vient du test que l'IC montré inverse (Blaker exact, ou score)."""
+    r = associations.association(t, h.exposition, h.issue, methode_ic=METHODE_IC_EXACTE).iloc[0]
+    test = {"score_miettinen_nurminen": "score (Miettinen-Nurminen)", "fisher_exact": "exact de Blaker"}
+    return {"test": test.get(r["test"], r["test"]), "methode": r["methode"], "estimateur": r["estimateur"], "effectif": int(r["effectif"]),
+            "mesure": "rapport_cotes", "estimation": r["rapport_cotes"], "ic_bas": r["ic_bas"],
+            "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
+
+
+def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
+    formule = h.formule(*termes_sup)
+    poids = "poids" if "poids" in t.columns else None
+    if h.methode == "logistique":
+        r = modeles.regression_logistique(t, formule, grappes=h.grappes, poids=poids)
+        mesure, est = "rapport_cotes", "rapport_cotes"
+    else:
+        r = modeles.regression_lineaire(t, formule, grappes=h.grappes, poids=poids)
+        mesure, est = "difference", "coefficient"
+    terme = _terme_exposition(r, h.exposition)
+    statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
+    poids = "poids" in t.columns
+    if mesure == "rapport_cotes":
+        modele = ("régression logistique pondérée (plan de sondage)" if poids else
+                  "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression logistique")
+        estimateur = f"RC ajusté, {modele}"
+    else:
+        modele = ("moindres carrés pondérés (plan de sondage)" if poids else
+                  "moindres carrés, erreurs types robustes aux grappes" if h.grappes else "moindres carrés")
+        estimateur = f"écart de moyennes ajusté, {modele}"
+    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GEE, GLM),
+    # le khi-deux de Wald z² à 1 ddl
+    student = not pd.isna(terme["ddl"])
+    statistique = float(terme["statistique"]) if student else float(terme["statistique"]) ** 2
+    return {"methode": f"{terme['methode']} ; formule : {formule}", "estimateur": estimateur,
+            "effectif": int(terme["effectif"]), "nb_grappes": terme["nb_grappes"], "mesure": mesure,
+            "estimation": terme[est], "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"],
+            "statistique": statistique, "ddl": terme["ddl"] if student else 1, "p_valeur": terme["p_valeur"],
+            "test": "t de Student" if student else "Wald (z²)", "statut": statut}
+
+
+def _valeurs_mh(r, *, homogeneite: bool) -> dict:
+    """Colonnes de résultat d'un Mantel-Haenszel : l'association commune, ou l'homogénéité (H5).
+
+    L'association : RC commun de Mantel-Haenszel, son IC (Robins-Breslow-Greenland) et la p du test
+    de Wald que cet IC inverse. L'homogénéité : statistique de Breslow-Day (correction de Tarone),
+    ddl et p, sans rapport de cotes (le RC commun est celui de l'hypothèse d'association).
+    """
+    if homogeneite:
+        return {"test": "Breslow-Day (Tarone)", "methode": ("Breslow-Day avec correction de Tarone : homogénéité des rapports de cotes entre "
+                            "territoires"), "estimateur": "", "effectif": int(r.effectif), "mesure": "homogeneite",
+                "statistique": r.tarone, "ddl": r.ddl_breslow_day, "p_valeur": r.p_tarone}
+    return {"test": "Wald (Mantel-Haenszel)", "methode": ("Mantel-Haenszel stratifié par territoire ; p du test de Wald du log du RC commun, "
+                        "celui qu'inverse l'IC de Robins-Breslow-Greenland"),
+            "estimateur": associations.ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
+            "effectif": int(r.effectif), "mesure": "rapport_cotes", "estimation": r.rapport_cotes,
+            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald}
+
+
+def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
+    return _valeurs_mh(r, homogeneite=homogeneite)
+
+
+def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
+    """Une hypothèse, dans le territoire de `donnees` (portee « territoire ») ou entre territoires.
+
+    Entre territoires : Mantel-Haenszel stratifié par territoire pour les
+    associations au niveau des instances ; effets fixes de territoire dans
+    les régressions.
+    """
+    entre = portee == "region"
+    absent = non_disponible(donnees, *_termes(h, False))
+    if absent:
+        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}")
+    with warnings.catch_warnings(record=True) as captures:
+        warnings.simplefilter("always", AvertissementPaquet)
+        try:
+            t, manquants, hors = tableau_analyse(donnees, h, avec_territoire=entre)
+            if h.methode == "mantel_haenszel" or (entre and h.methode == "association"):
+                valeurs = _mantel_haenszel(t, h, homogeneite=h.methode == "mantel_haenszel")
+            elif h.methode == "association":
+                valeurs = _association(t, h)
+            else:
+                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
+        except (ErreurEffectifs, ErreurDonnees) as exc:
+            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
+    notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
+    return _ligne(h, portee, donnees.territoire, manquants=manquants,
+                  hors_definition=hors, note=" ".join(notes),
+                  case_sous_le_seuil=_case_sous_le_seuil(t, h, int(donnees.plan.seuils["confidentialite"])),
+                  **_puissance(donnees, t, h, entre, valeurs), **valeurs)
+
+
+def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, valeurs: dict) -> dict:
+    """Puissance du test, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
+
+    Rapport de cotes `rapport_cotes_puissance` pour une association, une régression logistique ou le
+    RC commun ; écart de `ecart_puissance` points pour l'indice ; pour l'homogénéité, un territoire
+    dont le RC diffère de ce facteur. Approximations analytiques (module `puissance`).
+    """
+    seuils = donnees.plan.seuils
+    rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
+    if valeurs.get("mesure") == "homogeneite":
+        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
+        cible = f"un territoire dont le rapport de cotes diffère d'un facteur {texte.nombre_court(rc)} des autres"
+    elif h.methode == "lineaire":
+        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha)
+        cible = f"un écart de {texte.nombre_court(ecart)} points"
+    else:
+        strate = "territoire" if entre and h.methode == "association" else None
+        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, strate=strate, grappes=h.grappes,
+                                              rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
+    return {"puissance": r.puissance, "puissance_cible": cible}
+
+
+def _case_sous_le_seuil(t: pd.DataFrame, h: Hypothese, seuil: int) -> bool:
+    """Le tableau exposition × issue (booléens) a-t-il une case de 1 à seuil - 1 ?
+
+    Tout ce qui en est tiré (rapport de cotes, IC, p, statistique) permet de
+    reconstruire le tableau : la publication le supprime alors (`proteger`).
+    """
+    if h.methode == "lineaire" or t[h.issue].dtype != bool:
+        return False
+    cases = pd.crosstab(t[h.exposition], t[h.issue]).to_numpy()
+    return bool(((cases >= 1) & (cases < seuil)).any())
+
+
+def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
+    """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
+
+    Familles d'ajustement (`famille_de_tests`) : dans un territoire, tous les tests du plan dans ce
+    territoire ; pour la région, les tests d'association d'un côté et les tests d'homogénéité (H5) de
+    l'autre. Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
+    `proteger` (les effectifs et manquants de 1 au seuil - 1 y sont supprimés).
+    """
+    if territoire is not None:
+        donnees = restreindre(donnees, territoire)
+    lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
+    resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
+    return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
+
+
+def famille_de_tests(ligne) -> str:
+    """La famille (déclarée) dans laquelle la p d'un test est ajustée."""
+    if ligne["portee"] == "territoire":
+        return f"tests du territoire {ligne['territoire']}"
+    if ligne["mesure"] == "homogeneite":
+        return "tests d'homogénéité entre territoires (région)"
+    return "tests d'association de la région"
+
+
+def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
+    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille."""
+    sortie = resultats.copy()
+    familles = [famille_de_tests(r) for _, r in sortie.iterrows()] if len(sortie) else []
+    sortie["famille_ajustement"] = pd.Series(familles, index=sortie.index, dtype=object)
+    sortie["p_ajustee"] = np.nan
+    for _, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
+        sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
+            sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
+    return sortie
+
+
+
+# --------------------------------------------------------------------------
+# Vues et synthèses pour les carnets
+
+
+def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
+    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
+    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+                "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
+    return resultats[colonnes]
+
+
+def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
+    """Test d'association entre deux variables des instances (choisi par les effectifs attendus)."""
+    h = Hypothese(id="exemple", famille="exemple", question="", niveau="instances", exposition=exposition,
+                        issue=issue, methode="association", portee=("region",))
+    t, _, _ = tableau_analyse(donnees, h)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)
+        return associations.association(t, exposition, issue)
