@@ -306,9 +306,9 @@ def _questionnaire(args) -> int:
 
 
 def _jeu_depuis_export(args) -> int:
-    from . import exports
+    from . import jeu_depuis_export
 
-    reconnaissance, etat = exports.jeu_depuis_export(args.dossier, ecraser=args.ecraser, titre=args.titre,
+    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(args.dossier, ecraser=args.ecraser, titre=args.titre,
                                                      region=args.region, annee_enquete=args.annee,
                                                      simule=args.simule)
     for table, fichier in reconnaissance.tables.items():

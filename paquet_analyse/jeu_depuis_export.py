@@ -15,10 +15,10 @@ les exports restent tels quels.
 
 Exemple
 -------
->>> from paquet_analyse import exports
->>> exports.variable_de_colonne("identification/id_instance", "instances")
+>>> from paquet_analyse import jeu_depuis_export
+>>> jeu_depuis_export.variable_de_colonne("identification/id_instance", "instances")
 'id_instance'
->>> exports.variable_de_colonne("accord[c1_compromis]", "participants")
+>>> jeu_depuis_export.variable_de_colonne("accord[c1_compromis]", "participants")
 'c1_compromis'
 """
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paquet_analyse import chargement, chemins, exports, preparation, questionnaire, simulation
+from paquet_analyse import chargement, chemins, jeu_depuis_export, preparation, questionnaire, simulation
 from paquet_analyse.erreurs import ErreurDonnees
 
 PROFILS = (dataclasses.replace(simulation.TERRITOIRES[1], nb_instances=16),
@@ -99,7 +99,7 @@ def test_kobo_csv_libelles_et_groupes(tmp_path, tables, jeu_simule):
                 encodage="utf-8-sig")
     mrc = tables["territoires"].assign(**{"Région administrative": "Lanaudière"})  # accents en Windows-1252
     _ecrire_csv(mrc, tmp_path / "mrc.csv", sep=",", encodage="cp1252")
-    reconnaissance, etat = exports.jeu_depuis_export(tmp_path, simule=True)
+    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(tmp_path, simule=True)
     assert etat == "écrit"
     assert reconnaissance.tables == {"instances": "reponses_instances.csv",
                                      "participants": "reponses_participants.csv", "territoires": "mrc.csv"}
@@ -121,7 +121,7 @@ def test_limesurvey_csv_codes_et_sous_questions(tmp_path, tables, jeu_simule):
     _ecrire_csv(_limesurvey(tables["instances"], "instances"), tmp_path / "survey_222.csv", sep=",",
                 encodage="utf-8")
     _ecrire_csv(tables["territoires"], tmp_path / "territoires.csv", sep=",", encodage="utf-8")
-    reconnaissance, _ = exports.jeu_depuis_export(tmp_path, simule=True)
+    reconnaissance, _ = jeu_depuis_export.jeu_depuis_export(tmp_path, simule=True)
     assert reconnaissance.tables["participants"] == "survey_111.csv"
     assert reconnaissance.tables["instances"] == "survey_222.csv"
     desc = reconnaissance.descripteur
@@ -148,7 +148,7 @@ def test_spss_sav_etiquettes(tmp_path, tables, jeu_simule):
                 etiquettes[q.nom] = {float(k): v for k, v in q.choix}
         pyreadstat.write_sav(codes, str(tmp_path / f"{table}.sav"), variable_value_labels=etiquettes)
     _ecrire_csv(tables["territoires"], tmp_path / "territoires.csv", sep=",", encodage="utf-8")
-    reconnaissance, _ = exports.jeu_depuis_export(tmp_path, simule=True)
+    reconnaissance, _ = jeu_depuis_export.jeu_depuis_export(tmp_path, simule=True)
     assert reconnaissance.tables["participants"] == "participants.sav"
     _comparer(tmp_path, jeu_simule)
 
@@ -159,11 +159,11 @@ def test_jeu_yml_existant_different_refuse(tmp_path, tables):
     (tmp_path / "jeu.yml").write_text("titre: le mien\n", encoding="utf-8")
     avant = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with pytest.raises(ErreurDonnees, match="--ecraser"):
-        exports.jeu_depuis_export(tmp_path)
+        jeu_depuis_export.jeu_depuis_export(tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == avant
-    _, etat = exports.jeu_depuis_export(tmp_path, ecraser=True)
+    _, etat = jeu_depuis_export.jeu_depuis_export(tmp_path, ecraser=True)
     assert etat == "remplacé"
-    _, etat = exports.jeu_depuis_export(tmp_path)
+    _, etat = jeu_depuis_export.jeu_depuis_export(tmp_path)
     assert etat == "identique"
     # seul jeu.yml a changé : les exports sont intacts, et rien d'autre n'est écrit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.csv", "jeu.yml"]
@@ -173,7 +173,7 @@ def test_jeu_yml_existant_different_refuse(tmp_path, tables):
 def test_dossier_sans_participants(tmp_path, tables):
     _ecrire_csv(_limesurvey(tables["instances"], "instances"), tmp_path / "a.csv", sep=",", encodage="utf-8")
     with pytest.raises(ErreurDonnees, match="participants"):
-        exports.reconnaitre(tmp_path, annee_enquete=2022)
+        jeu_depuis_export.reconnaitre(tmp_path, annee_enquete=2022)
     assert not (tmp_path / "jeu.yml").exists()
 
 
