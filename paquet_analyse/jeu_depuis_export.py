@@ -36,6 +36,7 @@ from . import chemins, dictionnaire, questionnaire, sorties
 from .chargement import EXTENSIONS, EXTENSIONS_TEXTE, lire_tableau, normaliser_nom
 from .chargement.correspondance import FAUX, VRAI, variables_a_correspondance
 from .chargement.detection import choisir_separateur
+from .chargement.entetes import candidats_nom
 from .erreurs import ErreurDonnees, ErreurLecture
 
 VALEURS_MANQUANTES = [""]
@@ -77,19 +78,6 @@ class Reconnaissance:
 # Colonnes
 
 
-def _candidats(entete: str) -> list[str]:
-    """Les morceaux d'un en-tête qui peuvent nommer une variable, du plus précis au plus large."""
-    entete = str(entete).strip()
-    candidats = []
-    suffixe = re.fullmatch(r"(.+?)\s*\[(.+)\]", entete)  # LimeSurvey : question[sous_question]
-    if suffixe:
-        candidats += [suffixe.group(2), suffixe.group(1)]
-    candidats.append(entete)
-    if "/" in entete:  # Kobo / ODK : groupe/variable
-        candidats.append(entete.rsplit("/", 1)[1])
-    return candidats
-
-
 def _libelles(table: str) -> dict[str, str]:
     """Libellé normalisé d'une question -> variable (en-têtes exportés « en libellés »)."""
     if table not in questionnaire.TABLES:
@@ -107,7 +95,7 @@ def variable_de_colonne(entete: str, table: str) -> str | None:
     variables = dictionnaire.variables(table)
     sans_souligne = {n.replace("_", ""): n for n in variables}
     libelles = _libelles(table)
-    for candidat in _candidats(entete):
+    for candidat in candidats_nom(entete):
         norme = normaliser_nom(candidat)
         if norme in variables:
             return norme
