@@ -288,15 +288,10 @@ def _questionnaire(args) -> int:
 
     territoires = annee = None
     nom_jeu = None
-    if args.jeu is not None:
-        from . import chargement
-
-        jeu = chargement.charger_jeu(chemins.dossier_jeu(args.jeu))
-        nom_jeu, annee = jeu.nom, jeu.annee_enquete
-        if jeu.territoires is not None:
-            territoires = sorted(jeu.territoires["territoire"].dropna().astype(str).unique())
-        else:
-            territoires = jeu.liste_territoires()
+    if args.jeu is not None:  # avant la collecte, jeu.yml avec le fichier des territoires (ou ce fichier seul) suffit
+        parametres = questionnaire.parametres_du_jeu(chemins.dossier_jeu(args.jeu))
+        nom_jeu, annee, territoires = parametres.nom, parametres.annee_enquete, parametres.territoires
+        print(f"Territoires : {parametres.source}.")
     cible = args.sortie or chemins.dossier_questionnaires(nom_jeu)
     for nom, octets in questionnaire.formulaires(args.format, territoires=territoires, annee_enquete=annee).items():
         print(f"Questionnaire écrit : {chemins.relatif(sorties.ecrire_octets(octets, cible / nom))}")
