@@ -312,6 +312,10 @@ def _jeu_depuis_export(args) -> int:
         print(f"Non placé ({len(reconnaissance.non_places)}) :")
         for phrase in reconnaissance.non_places:
             print(f"  - {phrase}")
+    if reconnaissance.remarques:  # exclusions déclarées d'après les colonnes de l'outil, fichiers vides écartés
+        print(f"Remarques ({len(reconnaissance.remarques)}) :")
+        for phrase in reconnaissance.remarques:
+            print(f"  - {phrase}")
     print(f"{chemins.relatif(reconnaissance.dossier / 'jeu.yml')} : {etat}. À relire (titre, région, année), puis : "
           f"python -m paquet_analyse valider {chemins.relatif(reconnaissance.dossier)}")
     return 0
