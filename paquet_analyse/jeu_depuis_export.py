@@ -473,20 +473,22 @@ def reconnaitre(dossier: str | Path, *, titre: str | None = None, region: str | 
             non_places.append(f"{f.relatif} : {quoi}.")
     outil = _outil(list(tables.values()))
     exclusions, annonces = _exclusions(tables)
-    if "exclusions" in base:
-        exclusions, annonces = base["exclusions"], ["exclusions : celles du jeu.yml d'avant la collecte, gardées."]
+    declarees = base.get("exclusions") if isinstance(base.get("exclusions"), dict) else {}
+    if declarees:  # celles du jeu.yml existant l'emportent ; les règles de l'outil complètent les clés absentes
+        annonces = [a for a in annonces if a.split(" ", 1)[0].removeprefix("exclusions.") not in declarees]
+        exclusions = {**declarees, **{k: v for k, v in exclusions.items() if k not in declarees}}
     remarques += annonces
     valeurs = {
         "titre": f"Concertations : {dossier.name} (exports de questionnaires)",
         "region": dossier.name,
         "annee_enquete": int(annee),
-        "source": f"Exports des questionnaires générés par paquet_analyse ({outil}).",
+        "source": f"Exports des questionnaires générés par paquet_analyse, collectés avec {outil}.",
     }
     valeurs.update({k: base[k] for k in CLES_GARDEES if k in base})
     valeurs.update({k: v for k, v in (("titre", titre), ("region", region), ("annee_enquete", annee_enquete))
                     if v is not None})
     valeurs["simule"] = bool(simule or valeurs.get("simule"))
-    valeurs["fichiers"] = descripteur_fichiers
+    valeurs["fichiers"] = {t: descripteur_fichiers[t] for t in dictionnaire.TABLES if t in descripteur_fichiers}
     valeurs["valeurs_manquantes"] = list(base.get("valeurs_manquantes") or VALEURS_MANQUANTES)
     codes_corr = {**((corr_base.get("codes") or {}) if isinstance(corr_base, dict) else {}), **codes_corr}
     valeurs["correspondance"] = {k: v for k, v in (("colonnes", colonnes_corr), ("codes", codes_corr)) if v}

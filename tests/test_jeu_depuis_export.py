@@ -334,7 +334,8 @@ def test_jeu_yml_d_avant_la_collecte_complete(tmp_path, tables):
     desc = chargement.lire_descripteur(tmp_path)
     assert desc["titre"] == "Concertations du Bas-Saint-Laurent" and desc["annee_enquete"] == 2025
     assert desc["simule"] is True and desc["fichiers"]["territoires"] == {"chemin": "mrc.csv"}
-    assert desc["exclusions"] == {"lignes": [{"table": "instances", "valeur": "ESSAI", "motif": "table de formation"}]}
+    assert desc["exclusions"] == {"lignes": [{"table": "instances", "valeur": "ESSAI", "motif": "table de formation"}],
+                                  "non_approuvees": True, "doublons": [{"colonne": "_uuid", "garder": "derniere"}]}
     assert desc["correspondance"]["colonnes"]["territoires"] == {"MRC": "territoire"}
     assert desc["correspondance"]["codes"]["territoire"]["l_assomption"] == "L'Assomption"
     # relancée, la reconnaissance redonne le même jeu.yml (clés gardées)
