@@ -171,11 +171,12 @@ def _references(jeu: Jeu) -> list[Probleme]:
     problemes = []
     inst, part = _typee(jeu, "instances"), _typee(jeu, "participants")
     if "id_instance" in inst.columns and "id_instance" in part.columns:
-        connues = set(inst["id_instance"].dropna())
+        ordre = inst["id_instance"].dropna().tolist()  # ordre du fichier : messages reproductibles
+        connues = set(ordre)
         orphelins = part["id_instance"].notna() & ~part["id_instance"].isin(connues)
         fichier = jeu.fichier_affiche("participants")
         for ligne, valeur in part.loc[orphelins, "id_instance"].items():
-            voisins = identifiants.candidats(valeur, connues)
+            voisins = identifiants.candidats(valeur, ordre)
             message = "ce participant pointe vers une instance absente du fichier des instances"
             if len(voisins) > 1:
                 message += (" ; il pourrait désigner " + " ou ".join(f"« {v} »" for v in voisins)

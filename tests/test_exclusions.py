@@ -160,6 +160,32 @@ def test_reponses_incompletes_et_periode(tmp_path):
     assert jeu.instances["id_instance"].tolist() == ["I1", "I3"]  # bornes comprises : le 30 juin est gardé
 
 
+def test_periode_en_dates_yaml_et_descripteur_recopiable_en_json(tmp_path):
+    """YAML lit `debut: 2022-03-01` comme une date : le descripteur reste recopiable dans jeu.json."""
+    import json
+
+    tables = petites_tables()
+    tables["instances"]["submitdate"] = ["2022-03-01 10:00:00"] * 3 + ["2022-07-01 00:10:00"]
+    dossier = ecrire_jeu(tmp_path / "j", tables)
+    texte = (dossier / "jeu.yml").read_text(encoding="utf-8")
+    (dossier / "jeu.yml").write_text(texte + "exclusions:\n  periode: {debut: 2022-03-01, fin: 2022-06-30}\n",
+                                     encoding="utf-8")
+    desc = chargement.lire_descripteur(dossier)
+    assert desc["exclusions"]["periode"] == {"debut": "2022-03-01", "fin": "2022-06-30"}
+    json.dumps(desc)
+    assert _charger(dossier).instances["id_instance"].tolist() == ["I1", "I2", "I3"]
+
+
+def test_doublons_ordonnes_par_une_date_absente(tmp_path):
+    tables = _tables_kobo()
+    exclusions = {"non_approuvees": True, "doublons": {"colonne": "_uuid", "date": "_date_envoi"}}
+    jeu = _charger(ecrire_jeu(tmp_path / "j", tables, sep=";", extra={"exclusions": exclusions}))
+    impossibles = _regles(jeu.problemes, "exclusion_impossible")  # un par fichier qui a la colonne _uuid
+    assert sorted(p.fichier.rsplit("/", 1)[-1] for p in impossibles) == ["instances.csv", "participants.csv"]
+    assert all((p.colonne, p.valeur, p.gravite) == ("exclusions.doublons.date", "_date_envoi", "erreur")
+               for p in impossibles)
+
+
 def test_reponse_incomplete_sans_regle_signalee(tmp_path):
     tables = petites_tables()
     tables["instances"]["submitdate"] = ["2022-03-01 10:00:00", "", "2022-03-02 10:00:00", "2022-03-03 10:00:00"]

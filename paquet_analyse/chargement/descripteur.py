@@ -366,7 +366,19 @@ def lire_descripteur(dossier: Path) -> dict:
         erreurs = _en_francais(erreurs_pydantic(exc))
         raise ErreurJeu(f"{chemins.relatif(chemin)} : {len(erreurs)} problème(s) à corriger :\n"
                         + "\n".join(f"  - {e} ;" for e in erreurs))
-    return desc
+    return _dates_en_texte(desc)
+
+
+def _dates_en_texte(objet: Any) -> Any:
+    """Les dates que YAML a lues (`debut: 2025-03-01`) redevenues du texte AAAA-MM-JJ : le descripteur est
+    recopié tel quel dans jeu.json et dans le manifeste (JSON)."""
+    if isinstance(objet, dict):
+        return {k: _dates_en_texte(v) for k, v in objet.items()}
+    if isinstance(objet, list):
+        return [_dates_en_texte(v) for v in objet]
+    if isinstance(objet, datetime.date):
+        return objet.isoformat()
+    return objet
 
 
 def exclusions_declarees(desc: dict) -> Exclusions:

@@ -301,6 +301,12 @@ def _doublons_table(ex: _Exclusion, table: str, regle, cle: str) -> list[Problem
     restantes = ex.restantes(table)
     valeurs = colonne.loc[restantes].map(_texte)
     date = _colonne_date(lue, regle.date)
+    if regle.date and date is None:
+        return [Probleme(lue.fichier, None, f"{cle}.date", regle.date, "exclusion_impossible",
+                         f"{cle} ordonne les soumissions par la colonne « {regle.date} », absente de ce fichier : "
+                         "aucun doublon n'est écarté.",
+                         "Recopier exactement l'en-tête de la date de soumission de l'export (_submission_time, "
+                         "SubmissionDate, submitdate), ou retirer « date » pour l'ordre du fichier.")]
     dates = _dates(date[1]).loc[restantes] if date is not None else pd.Series(pd.NaT, index=restantes)
     ordre = pd.DataFrame({"valeur": valeurs.to_numpy(), "date": dates.to_numpy(),
                           "ligne": np.asarray(restantes, dtype=np.int64)})
