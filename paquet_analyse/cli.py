@@ -303,9 +303,9 @@ def _questionnaire(args) -> int:
 def _jeu_depuis_export(args) -> int:
     from . import jeu_depuis_export
 
-    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(args.dossier, ecraser=args.ecraser, titre=args.titre,
-                                                     region=args.region, annee_enquete=args.annee,
-                                                     simule=args.simule)
+    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(
+        args.dossier, ecraser=args.ecraser, titre=args.titre, region=args.region, annee_enquete=args.annee,
+        simule=args.simule)
     for table, fichier in reconnaissance.tables.items():
         print(f"{table} : {fichier}")
     if reconnaissance.non_places:
