@@ -402,9 +402,19 @@ def _existant(dossier: Path) -> tuple[dict | None, bool]:
     for table in ("instances", "participants"):
         spec = fichiers.get(table)
         relatif = (spec.get("chemin") if isinstance(spec, dict) else spec) if spec else None
-        if relatif and (dossier / str(relatif)).is_file():
+        if relatif and _rempli(dossier / str(relatif)):
             return desc, False
     return desc, True
+
+
+def _rempli(chemin: Path) -> bool:
+    """Vrai si le fichier existe et a au moins une ligne de données (un fichier posé d'avance n'en a pas)."""
+    if not chemin.is_file() or chemin.suffix.lower() not in EXTENSIONS:
+        return False
+    try:
+        return not lire_tableau(chemin, colonnes_attendues=set(_attendues()))[0].empty
+    except (ErreurLecture, OSError):
+        return False
 
 
 def reconnaitre(dossier: str | Path, *, titre: str | None = None, region: str | None = None,

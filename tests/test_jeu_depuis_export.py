@@ -341,3 +341,20 @@ def test_jeu_yml_d_avant_la_collecte_complete(tmp_path, tables):
     # relancée, la reconnaissance redonne le même jeu.yml (clés gardées)
     _, etat = jeu_depuis_export.jeu_depuis_export(tmp_path)
     assert etat == "identique"
+
+
+def test_fichiers_poses_d_avance_vides_le_jeu_yml_reste_d_avant_la_collecte(tmp_path, tables):
+    """L'ancien contournement (des fichiers vides posés pour que `questionnaire --jeu` passe) ne bloque plus rien :
+    jeu.yml qui les nomme est complété avec les vrais exports, jamais avec les fichiers vides."""
+    vrai = _kobo_xml(tables["instances"], "instances")
+    _csv_kobo(vrai.iloc[:0], tmp_path / "instances.csv")
+    _csv_kobo(_kobo_xml(tables["participants"], "participants").iloc[:0], tmp_path / "participants.csv")
+    (tmp_path / "jeu.yml").write_text("titre: Ma région\nannee_enquete: 2025\n"
+                                      "fichiers: {instances: instances.csv, participants: participants.csv}\n",
+                                      encoding="utf-8")
+    _csv_kobo(vrai, tmp_path / "export_instances_252.csv")
+    _csv_kobo(_kobo_xml(tables["participants"], "participants"), tmp_path / "export_participants.csv")
+    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(tmp_path)
+    assert etat == "complété" and reconnaissance.descripteur["titre"] == "Ma région"
+    assert reconnaissance.tables == {"instances": "export_instances_252.csv",
+                                     "participants": "export_participants.csv"}
