@@ -3,8 +3,8 @@
 Six couches, des imports vers le bas seulement (`couches`, docs/architecture.md) :
 
 - sol : `chemins`, `erreurs`, `texte`, `affichage`, `ecriture`, `provenance`, `couches` ;
-- données : `dictionnaire`, `documents_yaml`, `territoires`, `identifiants`, `chargement`, `validation`,
-  `plan`, `derivees`, `donnees`, `etat_preparation`, `preparation`, `simulation`, `questionnaire`, `exports` ;
+- données : `dictionnaire`, `documents_yaml`, `territoires`, `identifiants_directs`, `chargement`, `validation`,
+  `plan`, `derivees`, `donnees`, `etat_preparation`, `preparation`, `simulation`, `questionnaire`, `jeu_depuis_export` ;
 - statistiques : `controles`, `associations`, `modeles`, `fiabilite`, `indicateurs`, `reseau`, `puissance`,
   `puissance_simulee` ;
 - étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `figures` ;

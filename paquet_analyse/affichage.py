@@ -66,6 +66,7 @@ EN_TETES = {
     "estimateur": "Estimateur", "hors_definition": "Hors définition", "famille_ajustement": "Famille d'ajustement",
     "puissance": "Puissance (écart prévu)", "puissance_cible": "Écart prévu",
     "rapport_cotes_ecart": "RC du territoire qui s'écarte", "nb_instances_par_territoire": "Concertations par MRC",
+    "identifiant": "Identifiant", "motif": "Motif de l'exclusion",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {

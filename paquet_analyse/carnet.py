@@ -243,6 +243,18 @@ def nom_sur(texte: str) -> str:
     return chemins.nom_sur(texte)
 
 
+def lignes_exclues(rapport):
+    """Les lignes laissées hors de l'analyse par les exclusions de jeu.yml, avec leur motif (fichier,
+    ligne, identifiant), ou une phrase s'il n'y en a aucune. Les fichiers bruts restent intacts."""
+    tableau = rapport.lignes_exclues()
+    if tableau.empty:
+        return Markdown("Aucune ligne n'est exclue de l'analyse : toutes les lignes lues sont analysées.")
+    affiche = montrer(tableau)
+    affiche.note = (f"{len(tableau)} ligne(s) exclue(s) de l'analyse par les exclusions déclarées dans jeu.yml "
+                    "(clé exclusions) ; les fichiers bruts ne sont pas modifiés.")
+    return affiche
+
+
 def conclusion_validation(rapport) -> Markdown:
     """Bilan de la validation, en une phrase tirée du rapport."""
     n_err, n_avert, n_info = len(rapport.erreurs), len(rapport.avertissements), len(rapport.informations)
@@ -251,8 +263,12 @@ def conclusion_validation(rapport) -> Markdown:
         if n_avert:
             texte += (f" {n_avert} avertissement(s) : une correspondance de `jeu.yml` ne s'applique pas aux "
                       "fichiers (colonne ou étiquette déclarée absente) ; voir le rapport.")
-        if n_info:
-            texte += f" {n_info} information(s) à lire (colonnes écartées, remarques)."
+        if rapport.exclusions:
+            texte += (f" {len(rapport.exclusions)} ligne(s) exclue(s) de l'analyse par les exclusions de `jeu.yml` "
+                      "(liste ci-dessous).")
+        if n_info - len(rapport.exclusions) > 0:
+            texte += (f" {n_info - len(rapport.exclusions)} information(s) à lire (colonnes écartées, "
+                      "remarques).")
         return Markdown(texte + " L'analyse peut se poursuivre.")
     return Markdown(f"Le jeu n'est **pas valide** : {n_err} erreur(s). Les corriger dans les fichiers "
                     "bruts ou dans `jeu.yml` (correspondance), puis relancer le flux.")

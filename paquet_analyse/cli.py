@@ -281,15 +281,10 @@ def _questionnaire(args) -> int:
 
     territoires = annee = None
     nom_jeu = None
-    if args.jeu is not None:
-        from . import chargement
-
-        jeu = chargement.charger_jeu(chemins.dossier_jeu(args.jeu))
-        nom_jeu, annee = jeu.nom, jeu.annee_enquete
-        if jeu.territoires is not None:
-            territoires = sorted(jeu.territoires["territoire"].dropna().astype(str).unique())
-        else:
-            territoires = jeu.liste_territoires()
+    if args.jeu is not None:  # avant la collecte, jeu.yml avec le fichier des territoires (ou ce fichier seul) suffit
+        parametres = questionnaire.parametres_du_jeu(chemins.dossier_jeu(args.jeu))
+        nom_jeu, annee, territoires = parametres.nom, parametres.annee_enquete, parametres.territoires
+        print(f"Territoires : {parametres.source}.")
     cible = args.sortie or chemins.dossier_questionnaires(nom_jeu)
     for nom, octets in questionnaire.formulaires(args.format, territoires=territoires, annee_enquete=annee).items():
         print(f"Questionnaire écrit : {chemins.relatif(ecriture.ecrire_octets(octets, cible / nom))}")
@@ -299,16 +294,20 @@ def _questionnaire(args) -> int:
 
 
 def _jeu_depuis_export(args) -> int:
-    from . import exports
+    from . import jeu_depuis_export
 
-    reconnaissance, etat = exports.jeu_depuis_export(args.dossier, ecraser=args.ecraser, titre=args.titre,
-                                                     region=args.region, annee_enquete=args.annee,
-                                                     simule=args.simule)
+    reconnaissance, etat = jeu_depuis_export.jeu_depuis_export(
+        args.dossier, ecraser=args.ecraser, titre=args.titre, region=args.region, annee_enquete=args.annee,
+        simule=args.simule)
     for table, fichier in reconnaissance.tables.items():
         print(f"{table} : {fichier}")
     if reconnaissance.non_places:
         print(f"Non placé ({len(reconnaissance.non_places)}) :")
         for phrase in reconnaissance.non_places:
+            print(f"  - {phrase}")
+    if reconnaissance.remarques:  # exclusions déclarées d'après les colonnes de l'outil, fichiers vides écartés
+        print(f"Remarques ({len(reconnaissance.remarques)}) :")
+        for phrase in reconnaissance.remarques:
             print(f"  - {phrase}")
     print(f"{chemins.relatif(reconnaissance.dossier / 'jeu.yml')} : {etat}. À relire (titre, région, année), puis : "
           f"python -m paquet_analyse valider {chemins.relatif(reconnaissance.dossier)}")

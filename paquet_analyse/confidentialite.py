@@ -36,7 +36,7 @@ indicateur publié par territoire *et* pour l'ensemble permet de recalculer un
 territoire supprimé par différence). Les effectifs doivent être non pondérés.
 
 Les identifiants directs (colonnes et valeurs) sont refusés bien avant, dès
-la lecture du jeu (`identifiants`).
+la lecture du jeu (`identifiants_directs`).
 
 Exemple
 -------

@@ -26,7 +26,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("dictionnaire", "le livre de codes (dictionnaire.yml) : variables, codes, libellés, règles dérivées"),
         ("documents_yaml", "lecture stricte des documents YAML (jeu.yml, plan) et messages de leurs erreurs"),
         ("territoires", "les noms de territoires : comparaison prudente d'un libellé brut aux noms officiels"),
-        ("identifiants", "le refus des identifiants directs (noms, courriels, téléphones) dès la lecture"),
+        ("identifiants_directs", "le refus des identifiants directs (noms, courriels, téléphones) dès la lecture"),
         ("chargement", "lire un jeu : descripteur, CSV/XLSX/SAV/DTA, encodages, séparateurs, correspondance"),
         ("validation", "les schémas pandera tirés du dictionnaire ; tous les problèmes d'un coup"),
         ("plan", "le plan d'analyse (carnets/plan_analyse.yml) : seuils, dérivées, hypothèses déclarées"),
@@ -36,7 +36,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("preparation", "préparer un jeu une seule fois : lire, typer, valider, dériver, écrire ; relire"),
         ("simulation", "le générateur à graine fixe du jeu simulé par défaut"),
         ("questionnaire", "les questionnaires (XLSForm, LimeSurvey, HTML) tirés du dictionnaire"),
-        ("exports", "reconnaître les exports des questionnaires et écrire le jeu.yml d'une région"),
+        ("jeu_depuis_export", "reconnaître les exports des questionnaires et écrire le jeu.yml d'une région"),
     )),
     ("statistiques", (
         ("controles", "les contrôles communs des entrées : colonnes présentes, lignes incomplètes"),

@@ -33,6 +33,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from . import dictionnaire
 from .chargement.commun import normaliser_nom
@@ -103,19 +104,30 @@ class Question:
         return " and ".join(morceaux)
 
     def validation_limesurvey(self) -> str:
-        """Équation de validation LimeSurvey (Expression Manager) ; une réponse vide reste permise."""
+        """Équation de validation LimeSurvey (ExpressionScript, sur le code de la question) ; une réponse vide
+        reste permise."""
+        code = code_limesurvey(self.nom)
         morceaux = []
         if self.minimum is not None:
-            morceaux.append(f"{self.nom} >= {self.minimum:g}")
+            morceaux.append(f"{code} >= {self.minimum:g}")
         if self.min_exclu is not None:
-            morceaux.append(f"{self.nom} > {self.min_exclu:g}")
+            morceaux.append(f"{code} > {self.min_exclu:g}")
         if self.maximum == "annee_enquete":
-            morceaux.append(f"{self.nom} <= date('Y')")
+            morceaux.append(f"{code} <= date('Y')")
         elif self.maximum is not None:
-            morceaux.append(f"{self.nom} <= {self.maximum:g}")
+            morceaux.append(f"{code} <= {self.maximum:g}")
         if not morceaux:
             return ""
-        return f"is_empty({self.nom}) || ({' && '.join(morceaux)})"
+        return f"is_empty({code}) || ({' && '.join(morceaux)})"
+
+
+def ordonner_territoires(territoires) -> list[str]:
+    """Les territoires dans l'ordre des formulaires (alphabétique, accents et casse ignorés), sans doublon.
+
+    Un seul ordre pour tous : les codes de réponse LimeSurvey du territoire (A1, A2…) en dépendent, et
+    `jeu_depuis_export` les relit dans ce même ordre.
+    """
+    return sorted(dict.fromkeys(str(t) for t in territoires), key=lambda t: (normaliser_nom(t), t))
 
 
 def _section(variable: dictionnaire.Variable) -> str:
@@ -148,7 +160,7 @@ def _question(v: dictionnaire.Variable, *, territoires, annee_enquete) -> Questi
     genre = {"identifiant": "texte", "texte": "texte", "code": "choix", "ordinal": "choix"}.get(v.type, v.type)
     choix = _choix(v) if v.est_code or v.type == "booleen" else ()
     if v.nom == "territoire" and v.table == "instances" and territoires:
-        genre, choix = "choix", tuple((normaliser_nom(t), str(t)) for t in territoires)
+        genre, choix = "choix", tuple((normaliser_nom(t), str(t)) for t in ordonner_territoires(territoires))
     maximum = v.borne_max(annee_enquete) if v.max == "annee_enquete" and annee_enquete else v.max
     return Question(nom=v.nom, table=v.table, genre=genre, libelle=v.libelle, section=_section(v), choix=choix,
                     minimum=v.min, maximum=maximum, min_exclu=v.min_exclu, obligatoire=not v.manquant_permis,
@@ -282,6 +294,21 @@ def xlsform(table: str, *, territoires: list[str] | None = None, annee_enquete: 
 
 # --------------------------------------------------------------------------
 # LimeSurvey (structure à tabulations)
+#
+# Règles de LimeSurvey pour les codes (modèles de l'application, appliqués à l'import d'une structure ;
+# un code qui les enfreint est renommé à l'import, et l'export des réponses ne porterait plus le nom
+# attendu) :
+# - code de question : commence par une lettre, lettres et chiffres seulement (application/models/
+#   Question.php : motif « /^[a-z,A-Z][[:alnum:]]*$/ », « Question codes must start with a letter and may
+#   only contain alphanumeric characters ») ; 20 caractères au plus (table questions, colonne title
+#   string(20), installateur de LimeSurvey) ; quelques mots réservés (LANG, SID, SAVEDID, TOKEN, QID, GID,
+#   SGQ, self, that, this) ;
+# - code de sous-question : lettres et chiffres seulement (même modèle), 20 caractères au plus ;
+# - code de réponse : 1 à 5 caractères, lettres et chiffres seulement (application/models/Answer.php :
+#   « array('code', 'length', 'min' => 1, 'max' => 5) », « Answer codes may only contain alphanumeric
+#   characters »).
+# Format du fichier : https://manual.limesurvey.org/Tab_Separated_Value_survey_structure (une ligne par
+# groupe, question, sous-question et réponse ; colonnes id, class, type/scale, name, relevance, text…).
 
 
 COLONNES_LIMESURVEY = ("id", "related_id", "class", "type/scale", "name", "relevance", "text", "help", "language",
@@ -289,6 +316,56 @@ COLONNES_LIMESURVEY = ("id", "related_id", "class", "type/scale", "name", "relev
                        "em_validation_q_tip", "min_num_value_n", "max_num_value_n", "num_value_int_only")
 TYPES_LIMESURVEY = {"texte": "S", "entier": "N", "reel": "N", "booleen": "Y", "choix": "L"}
 LANGUE = "fr"
+LONGUEUR_CODE_LIMESURVEY = 20
+LONGUEUR_REPONSE_LIMESURVEY = 5
+MOTIF_CODE_LIMESURVEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+MOTIF_SOUS_QUESTION_LIMESURVEY = re.compile(r"^[A-Za-z0-9]+$")
+MOTIF_REPONSE_LIMESURVEY = re.compile(r"^[A-Za-z0-9]{1,5}$")
+MOTS_RESERVES_LIMESURVEY = {"LANG", "SID", "SAVEDID", "TOKEN", "QID", "GID", "SGQ", "self", "that", "this"}
+TABLEAU_ACCORD = "accord"
+
+
+def code_limesurvey(nom: str) -> str:
+    """Code LimeSurvey d'une variable : son nom en camelCase (lettres et chiffres), 20 caractères au plus.
+
+    >>> code_limesurvey("annee_creation"), code_limesurvey("c3_integration_concertations")
+    ('anneeCreation', 'c3IntegrationConcert')
+    """
+    morceaux = [m for m in nom.split("_") if m]
+    code = morceaux[0] + "".join(m[:1].upper() + m[1:] for m in morceaux[1:])
+    return code[:LONGUEUR_CODE_LIMESURVEY]
+
+
+def _reponses(q: Question) -> dict[str, str]:
+    """Code du dictionnaire -> code de réponse LimeSurvey, pour une question à choix.
+
+    Les codes qui respectent déjà la règle (échelle d'accord 1 à 4) sont gardés ; les autres sont
+    numérotés A1, A2… dans l'ordre des choix, comme LimeSurvey numérote lui-même les réponses.
+    """
+    codes = [c for c, _ in q.choix]
+    if all(MOTIF_REPONSE_LIMESURVEY.fullmatch(c) for c in codes):
+        return {c: c for c in codes}
+    return {c: f"A{i}" for i, c in enumerate(codes, start=1)}
+
+
+def codes_limesurvey(table: str, *, territoires: list[str] | None = None) -> dict[str, dict]:
+    """La correspondance d'un export de réponses LimeSurvey de ce questionnaire vers le dictionnaire.
+
+    Renvoie `{"colonnes": en-tête de l'export -> variable, "reponses": variable -> {code LimeSurvey -> code}}`.
+    Les en-têtes sont les codes de question, et `accord[code]` pour les énoncés du tableau d'accord.
+    Lève `ValueError` si deux variables donnaient le même code (le dictionnaire devrait alors être revu).
+    """
+    colonnes, reponses = {}, {}
+    for q in questions(table, territoires=territoires):
+        code = code_limesurvey(q.nom)
+        entete = f"{TABLEAU_ACCORD}[{code}]" if q.section == TABLEAU_ACCORD else code
+        if entete in colonnes or code in MOTS_RESERVES_LIMESURVEY:
+            raise ValueError(f"Le code LimeSurvey « {code} » de « {q.nom} » est déjà pris ou réservé : "
+                             "renommer la variable dans dictionnaire.yml.")
+        colonnes[entete] = q.nom
+        if q.choix and q.genre == "choix":
+            reponses[q.nom] = {ls: code_dico for code_dico, ls in _reponses(q).items()}
+    return {"colonnes": colonnes, "reponses": reponses}
 
 
 def _rang(**champs) -> list[str]:
@@ -299,20 +376,28 @@ def _texte_ls(texte: str) -> str:
     return texte.replace("\t", " ").replace("\n", " ")
 
 
-def _question_ls(q: Question, numero: int) -> list[list[str]]:
-    pertinence = f'{q.pertinence[0]} == "{q.pertinence[1]}"' if q.pertinence else "1"
+def _pertinence_ls(q: Question, par_nom: dict[str, Question]) -> str:
+    """Condition d'affichage (ExpressionScript) : sur le code de la question et le code de la réponse."""
+    if not q.pertinence:
+        return "1"
+    variable, code = q.pertinence
+    return f'{code_limesurvey(variable)} == "{_reponses(par_nom[variable])[code]}"'
+
+
+def _question_ls(q: Question, numero: int, par_nom: dict[str, Question]) -> list[list[str]]:
     validation = q.validation_limesurvey()
-    rangs = [_rang(id=numero, **{"class": "Q"}, type_scale=TYPES_LIMESURVEY[q.genre], name=q.nom,
-                   relevance=pertinence, text=_texte_ls(q.libelle), help=_texte_ls(q.indice), language=LANGUE,
-                   mandatory="Y" if q.obligatoire else "N", other="N", same_default="0",
+    rangs = [_rang(id=numero, **{"class": "Q"}, type_scale=TYPES_LIMESURVEY[q.genre], name=code_limesurvey(q.nom),
+                   relevance=_pertinence_ls(q, par_nom), text=_texte_ls(q.libelle), help=_texte_ls(q.indice),
+                   language=LANGUE, mandatory="Y" if q.obligatoire else "N", other="N", same_default="0",
                    em_validation_q=validation,
                    em_validation_q_tip=f"La réponse doit être {q.bornes_texte()}." if validation else "",
                    min_num_value_n="" if q.minimum is None else f"{q.minimum:g}",
                    max_num_value_n=q.maximum if isinstance(q.maximum, int) else "",
                    num_value_int_only="1" if q.genre == "entier" else "")]
     if q.genre == "choix":
-        rangs += [_rang(id=numero, **{"class": "A"}, type_scale="0", name=code, text=_texte_ls(lib),
-                        language=LANGUE) for code, lib in q.choix]
+        rangs += [_rang(id=numero, **{"class": "A"}, type_scale="0", name=code_ls, text=_texte_ls(lib),
+                        language=LANGUE)
+                  for (_, lib), code_ls in zip(q.choix, _reponses(q).values())]
     return rangs
 
 
@@ -322,21 +407,25 @@ def _tableau_ls(nom: str, qs: list[Question], numero: int) -> list[list[str]]:
     rangs = [_rang(id=numero, **{"class": "Q"}, type_scale="F", name=nom, relevance="1",
                    text=_texte_ls(SECTIONS[nom][0]), help="Laisser vide si la réponse n'est pas connue.",
                    language=LANGUE, mandatory="N", other="N", same_default="0")]
-    rangs += [_rang(id=numero, **{"class": "SQ"}, type_scale="0", name=q.nom, relevance="1",
+    rangs += [_rang(id=numero, **{"class": "SQ"}, type_scale="0", name=code_limesurvey(q.nom), relevance="1",
                     text=_texte_ls(q.libelle), language=LANGUE) for q in qs]
-    rangs += [_rang(id=numero, **{"class": "A"}, type_scale="0", name=code, text=_texte_ls(lib), language=LANGUE)
-              for code, lib in modele.choix]
+    rangs += [_rang(id=numero, **{"class": "A"}, type_scale="0", name=code_ls, text=_texte_ls(lib), language=LANGUE)
+              for (_, lib), code_ls in zip(modele.choix, _reponses(modele).values())]
     return rangs
 
 
 def limesurvey(table: str, *, territoires: list[str] | None = None, annee_enquete: int | None = None) -> str:
     """La structure d'enquête LimeSurvey d'une table (format texte à tabulations, à importer).
 
-    Codes de questions = noms des variables ; codes de réponses = codes du dictionnaire.
-    Les énoncés d'accord forment un tableau (type F) dont les sous-questions portent les
-    noms des variables : l'export LimeSurvey les nomme alors `accord[c1_compromis]`, etc.
+    Codes de questions : noms des variables en camelCase (`idInstance`, `anneeCreation`) ; codes de
+    réponses : A1, A2… (les codes du dictionnaire ne tiennent pas en 5 caractères) ; énoncés d'accord :
+    un tableau (type F) `accord` dont les sous-questions portent les codes des variables, d'où les
+    en-têtes `accord[c1Compromis]` de l'export. `codes_limesurvey` donne la correspondance inverse,
+    que `jeu-depuis-export` applique seul.
     """
     liste = questions(table, territoires=territoires, annee_enquete=annee_enquete)
+    codes_limesurvey(table, territoires=territoires)  # codes uniques et non réservés
+    par_nom = {q.nom: q for q in liste}
     rangs = [list(COLONNES_LIMESURVEY),
              _rang(**{"class": "S"}, name="language", text=LANGUE),
              _rang(**{"class": "S"}, name="format", text="G"),
@@ -347,13 +436,13 @@ def limesurvey(table: str, *, territoires: list[str] | None = None, annee_enquet
     for g, (section, qs) in enumerate(sections(liste), start=1):
         rangs.append(_rang(id=g, **{"class": "G"}, name=_texte_ls(SECTIONS[section][0]), relevance="1",
                            language=LANGUE))
-        if section == "accord":
+        if section == TABLEAU_ACCORD:
             numero += 1
             rangs += _tableau_ls(section, qs, numero)
             continue
         for q in qs:
             numero += 1
-            rangs += _question_ls(q, numero)
+            rangs += _question_ls(q, numero, par_nom)
     return "".join("\t".join(r) + "\n" for r in rangs)
 
 
@@ -420,6 +509,123 @@ def html_imprimable(table: str, *, territoires: list[str] | None = None, annee_e
         + "\n".join(corps)
         + f"\n<p class=\"indice\">Généré depuis le dictionnaire des données (version {VERSION}).</p>\n</body>\n</html>\n"
     )
+
+
+# --------------------------------------------------------------------------
+# Avant la collecte : les paramètres que les formulaires tirent d'un jeu
+
+
+@dataclass(frozen=True)
+class ParametresJeu:
+    """Ce que les formulaires prennent d'un dossier de jeu : son nom, ses territoires, l'année de l'enquête."""
+
+    nom: str
+    territoires: list[str] | None
+    annee_enquete: int | None
+    source: str  # d'où viennent les territoires, en une phrase
+
+
+def _fichier_territoires(dossier: Path) -> Path | None:
+    """Le fichier des territoires déposé sans jeu.yml : `territoires.csv` (ou .xlsx, .txt, .tsv)."""
+    from .chargement import EXTENSIONS_EXCEL, EXTENSIONS_TEXTE
+
+    trouves = [c for c in sorted(dossier.iterdir()) if c.is_file() and normaliser_nom(c.stem) == "territoires"
+               and c.suffix.lower() in EXTENSIONS_TEXTE | EXTENSIONS_EXCEL]
+    return trouves[0] if trouves else None
+
+
+def _lire_territoires(dossier: Path, spec: dict, correspondance: dict | None) -> list[str]:
+    """Les noms de territoires d'un fichier des territoires (options de lecture de jeu.yml comprises)."""
+    from . import chemins
+    from .chargement import noms_attendus
+    from .chargement.correspondance import renommer_colonnes
+    from .chargement.lecteurs import lire
+    from .erreurs import ErreurJeu
+
+    spec = dict(spec)
+    cible = dossier / str(spec.pop("chemin"))
+    lecture = lire(cible, attendues=noms_attendus("territoires", correspondance), **spec)
+    renomme, _, _ = renommer_colonnes(lecture.tableau, "territoires", correspondance or {}, chemins.relatif(cible))
+    if "territoire" not in renomme.columns or renomme["territoire"].dropna().empty:
+        raise ErreurJeu(f"{chemins.relatif(cible)} : aucune colonne « territoire » remplie (en-têtes lus : "
+                        f"{', '.join(map(str, lecture.tableau.columns))}). Le fichier des territoires a les "
+                        "colonnes territoire, code_geo, population ; un autre nom de colonne se déclare dans "
+                        "correspondance.colonnes.territoires de jeu.yml.")
+    return ordonner_territoires(renomme["territoire"].dropna().astype(str))
+
+
+def _spec_territoires(dossier: Path, desc: dict) -> dict | None:
+    """Les options de lecture du fichier des territoires déclaré dans jeu.yml, contrôlées."""
+    from pydantic import ValidationError
+
+    from . import chemins
+    from .chargement.descripteur import OptionsFichier
+    from .documents_yaml import erreurs_pydantic
+    from .erreurs import ErreurJeu
+
+    spec = (desc.get("fichiers") or {}).get("territoires") if isinstance(desc.get("fichiers"), dict) else None
+    if spec is None:
+        return None
+    spec = spec if isinstance(spec, dict) else {"chemin": spec}
+    try:
+        OptionsFichier.model_validate(spec, context={"dossier": dossier})
+    except ValidationError as exc:
+        raise ErreurJeu(f"{chemins.relatif(dossier / 'jeu.yml')} : fichiers.territoires : "
+                        + " ; ".join(e.message for e in erreurs_pydantic(exc)) + ".") from None
+    return {k: v for k, v in spec.items() if v is not None}
+
+
+def _annee(desc: dict, dossier: Path) -> int | None:
+    from . import chemins
+    from .erreurs import ErreurJeu
+
+    annee = desc.get("annee_enquete")
+    if annee is None:
+        return None
+    if isinstance(annee, bool) or not isinstance(annee, int) or not 1950 <= annee <= 2100:
+        raise ErreurJeu(f"{chemins.relatif(dossier / 'jeu.yml')} : « annee_enquete » doit être une année entière, "
+                        f"par ex. 2025 (reçu « {annee} »).")
+    return annee
+
+
+def parametres_du_jeu(dossier: str | Path) -> ParametresJeu:
+    """Territoires et année de l'enquête d'un dossier de jeu, avant comme après la collecte.
+
+    Avant la collecte, il suffit de `jeu.yml` qui déclare `fichiers.territoires` (les autres fichiers
+    peuvent ne pas exister encore ; `annee_enquete` est prise si elle y est), ou du seul fichier des
+    territoires (`territoires.csv`, sans jeu.yml). Sinon, un jeu complet : les territoires de ses
+    instances. Lève `ErreurJeu` (message français) si aucun de ces cas ne s'applique.
+    """
+    from . import chemins
+    from .documents_yaml import lire_yaml
+    from .erreurs import ErreurJeu
+
+    dossier = Path(dossier)
+    if not dossier.is_dir():
+        raise ErreurJeu(f"Le dossier de jeu « {chemins.relatif(dossier)} » n'existe pas.")
+    desc_chemin = dossier / "jeu.yml"
+    desc = lire_yaml(desc_chemin, erreur=ErreurJeu) if desc_chemin.is_file() else {}
+    if not isinstance(desc, dict):
+        raise ErreurJeu(f"{chemins.relatif(desc_chemin)} : le descripteur doit être un dictionnaire de clés.")
+    annee = _annee(desc, dossier)
+    spec = _spec_territoires(dossier, desc)
+    if spec is None and (fichier := _fichier_territoires(dossier)) is not None:
+        spec = {"chemin": fichier.name}
+    if spec is not None:
+        territoires = _lire_territoires(dossier, spec, desc.get("correspondance"))
+        return ParametresJeu(dossier.name, territoires, annee,
+                             f"{len(territoires)} territoire(s) de {chemins.relatif(dossier / spec['chemin'])}")
+    fichiers = desc.get("fichiers") if isinstance(desc.get("fichiers"), dict) else {}
+    if {"instances", "participants"} <= set(fichiers):
+        from .chargement import charger_jeu
+
+        jeu = charger_jeu(dossier)  # jeu complet sans fichier des territoires : ceux des instances
+        return ParametresJeu(jeu.nom, jeu.liste_territoires(), jeu.annee_enquete,
+                             f"{len(jeu.liste_territoires())} territoire(s) des instances du jeu")
+    raise ErreurJeu(f"{chemins.relatif(dossier)} : aucune liste de territoires (ni fichier des territoires, ni jeu "
+                    "complet). Avant la collecte, y "
+                    "déposer territoires.csv (colonnes territoire, code_geo, population), ou un jeu.yml qui le "
+                    "déclare (fichiers: {territoires: territoires.csv}) avec annee_enquete.")
 
 
 def formulaires(format: str, *, territoires: list[str] | None = None,

@@ -17,6 +17,10 @@ problèmes sortent d'un coup, chacun avec fichier, ligne, colonne, valeur
 - en information : un territoire d'une seule instance (aucun test possible en
   son sein).
 
+Les lignes écartées par les exclusions de `jeu.yml` (soumissions d'essai,
+doublons, réponses incomplètes…) sont au rapport, une information
+`ligne_exclue` chacune avec son motif (`RapportValidation.lignes_exclues`).
+
 Trois gravités : « erreur » (le jeu est refusé), « avertissement » (une
 correspondance de jeu.yml ne s'applique pas : colonne facultative absente,
 étiquette jamais vue ; le jeu reste valide) et « information ». Un territoire
@@ -41,12 +45,13 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import chemins, dictionnaire, ecriture
-from .chargement import REGLES_DE_VALEUR, Jeu
-from .identifiants import valeurs_identifiantes
+from .chargement import REGLE_EXCLUSION, REGLES_DE_VALEUR, Jeu, identifiants
+from .identifiants_directs import valeurs_identifiantes
 from .erreurs import ErreurValidation, Probleme
 from .territoires import liste_connus, territoire_propose
 
 COLONNES_RAPPORT = ["gravite", "fichier", "ligne", "colonne", "valeur", "regle", "message", "correction"]
+COLONNES_EXCLUSIONS = ["fichier", "ligne", "identifiant", "motif"]
 
 
 # --------------------------------------------------------------------------
@@ -122,7 +127,11 @@ def _traduire(cas: pd.Series, table: str, fichier: str, brut: pd.DataFrame,
     if regle == "field_uniqueness":
         return Probleme(fichier, ligne, colonne, valeur, "identifiant_en_double",
                         "identifiant présent sur plusieurs lignes.",
-                        "Chaque identifiant doit être unique : corriger ou supprimer le doublon.")
+                        "Chaque identifiant doit être unique. Sans retoucher l'export : garder une seule soumission "
+                        f"par une règle de doublons dans jeu.yml (exclusions: {{doublons: {{colonne: {colonne}, "
+                        "garder: derniere}}}}), ou écarter la ligne en trop par son identifiant de soumission "
+                        "(exclusions.lignes : colonne _uuid, KEY ou id, valeur et motif) ; sinon corriger le code "
+                        "dans l'outil de collecte et exporter de nouveau.")
     if regle == "hors_bornes":
         return Probleme(fichier, ligne, colonne, valeur, regle,
                         f"valeur hors des bornes permises ({_bornes(var, annee)}).",
@@ -162,13 +171,21 @@ def _references(jeu: Jeu) -> list[Probleme]:
     problemes = []
     inst, part = _typee(jeu, "instances"), _typee(jeu, "participants")
     if "id_instance" in inst.columns and "id_instance" in part.columns:
-        connues = set(inst["id_instance"].dropna())
+        ordre = inst["id_instance"].dropna().tolist()  # ordre du fichier : messages reproductibles
+        connues = set(ordre)
         orphelins = part["id_instance"].notna() & ~part["id_instance"].isin(connues)
         fichier = jeu.fichier_affiche("participants")
         for ligne, valeur in part.loc[orphelins, "id_instance"].items():
+            voisins = identifiants.candidats(valeur, ordre)
+            message = "ce participant pointe vers une instance absente du fichier des instances"
+            if len(voisins) > 1:
+                message += (" ; il pourrait désigner " + " ou ".join(f"« {v} »" for v in voisins)
+                            + ", codes distincts qui ne sont jamais fusionnés")
             problemes.append(Probleme(fichier, int(ligne), "id_instance", str(valeur), "instance_inconnue",
-                                      "ce participant pointe vers une instance absente du fichier des instances.",
-                                      f"Corriger l'identifiant, ou ajouter l'instance dans {jeu.fichier_affiche('instances')}."))
+                                      message + ".",
+                                      f"Corriger l'identifiant dans l'outil de collecte et exporter de nouveau, "
+                                      f"ajouter l'instance dans {jeu.fichier_affiche('instances')}, ou écarter "
+                                      "ce participant (exclusions.lignes de jeu.yml, avec son motif)."))
     terr = _typee(jeu, "territoires") if "territoires" in jeu.brut else None
     if terr is not None and "territoire" in terr.columns and "territoire" in inst.columns:
         connus = sorted(set(terr["territoire"].dropna()))
@@ -310,6 +327,20 @@ class RapportValidation:
     @property
     def informations(self) -> list[Probleme]:
         return [p for p in self.problemes if p.gravite not in ("erreur", "avertissement")]
+
+    @property
+    def exclusions(self) -> list[Probleme]:
+        """Les lignes laissées hors de l'analyse par les exclusions de jeu.yml (une information chacune)."""
+        return [p for p in self.problemes if p.regle == REGLE_EXCLUSION]
+
+    def lignes_exclues(self) -> pd.DataFrame:
+        """Une ligne exclue par rangée : fichier, ligne, identifiant, motif (colonnes fixes)."""
+        lignes = [{"fichier": p.fichier, "ligne": p.ligne, "identifiant": p.valeur,
+                   "motif": p.message.removeprefix("ligne exclue de l'analyse : ").rstrip(".")}
+                  for p in self.exclusions]
+        tableau = pd.DataFrame(lignes, columns=COLONNES_EXCLUSIONS)
+        tableau["ligne"] = tableau["ligne"].astype("Int64")
+        return tableau
 
     @property
     def valide(self) -> bool:

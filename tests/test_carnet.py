@@ -25,3 +25,25 @@ def test_tableau_large_sans_avertissement_et_cases_supprimees_marquees():
     assert list(affiche.cases.columns) == territoires
     assert affiche.cases.iloc[0, 0] == "0,25" and affiche.cases.iloc[1, 7] == "x" and affiche.cases.iloc[1, 6] == "0,25"
     assert html.count("<th>Territoire") == 120
+
+
+def test_lignes_exclues_du_carnet_01():
+    """Le carnet 01 montre chaque ligne exclue par jeu.yml avec son motif (une phrase s'il n'y en a aucune)."""
+    from paquet_analyse import validation
+    from paquet_analyse.erreurs import Probleme
+
+    exclue = Probleme("donnees_brutes/bsl/instances.csv", 7, "_validation_status", "ESSAI-1", "ligne_exclue",
+                      "ligne exclue de l'analyse : soumission « validation_status_not_approved » dans l'outil.",
+                      "Rien à corriger.", gravite="information")
+    autre = Probleme("donnees_brutes/bsl/instances.csv", None, "_uuid", None, "colonne_ignoree", "écartée.", "Rien.",
+                     gravite="information")
+    rapport = validation.RapportValidation(jeu="bsl", problemes=(exclue, autre))
+    affiche = carnet.lignes_exclues(rapport)
+    assert list(affiche.cases.columns) == ["Fichier", "Ligne", "Identifiant", "Motif de l'exclusion"]
+    assert affiche.cases.iloc[0].tolist() == ["donnees_brutes/bsl/instances.csv", "7", "ESSAI-1",
+                                              "soumission « validation_status_not_approved » dans l'outil"]
+    assert "1 ligne(s) exclue(s)" in affiche._repr_html_()
+    assert "1 ligne(s) exclue(s) de l'analyse" in carnet.conclusion_validation(rapport).texte
+    assert "1 information(s) à lire" in carnet.conclusion_validation(rapport).texte
+    vide = carnet.lignes_exclues(validation.RapportValidation(jeu="bsl", problemes=(autre,)))
+    assert vide.texte.startswith("Aucune ligne n'est exclue")

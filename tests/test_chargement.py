@@ -191,3 +191,53 @@ def test_lire_tableau_ligne_de_titre_et_ligne_vide(tmp_path):
     assert debut == 3 and tableau.index.tolist() == [3, 5, 6, 7]
     assert tableau.loc[5, "id_instance"] == "I2"
     assert [p.regle for p in tableau.attrs["problemes"]] == ["entete_detectee"]
+
+
+# --------------------------------------------------------------------------
+# En-têtes des outils de collecte (chargement.entetes)
+
+
+def _kobo_xml(chemin, lignes, *, sep_groupe="/"):
+    """Un export Kobo « XML values and headers » : `;` entre les champs, chaque champ entre guillemets,
+    lignes terminées par CRLF, en UTF-8 (kobotoolbox/formpack `Export.to_csv`, kpi `ExportTask._run_task`)."""
+    entete = [f"identification{sep_groupe}id_instance", f"identification{sep_groupe}territoire",
+              f"questions{sep_groupe}forme", f"questions{sep_groupe}thematique", "_id", "_uuid",
+              "_submission_time", "_validation_status", "_index"]
+    texte = "".join(";".join(f'"{v}"' for v in rangee) + "\r\n" for rangee in [entete, *lignes])
+    chemin.write_bytes(texte.encode("utf-8"))
+
+
+@pytest.mark.parametrize("sep_groupe", ["/", "-", "."])
+def test_entete_prefixe_de_groupes_reconnu_malgre_une_reponse_nom_de_variable(tmp_path, sep_groupe):
+    """Bogue de l'issue 24 : la réponse « thematique » (forme) faisait prendre une ligne de données pour
+    l'en-tête, les en-têtes préfixés (`questions/forme`) n'étant pas reconnus."""
+    chemin = tmp_path / "instances.csv"
+    lignes = [["BSL-001", "kamouraska", "thematique", "aines", "1", "u1", "2025-05-02T10:00:00", "", "1"],
+              ["BSL-002", "la_mitis", "territoriale", "habitation", "2", "u2", "2025-05-03T10:00:00", "", "2"]]
+    _kobo_xml(chemin, lignes, sep_groupe=sep_groupe)
+    tableau, premiere = chargement.lire_tableau(chemin, colonnes_attendues=chargement.noms_attendus("instances"))
+    assert premiere == 2 and tableau.index.tolist() == [2, 3]
+    assert tableau.columns[0] == f"identification{sep_groupe}id_instance"
+    assert tableau.loc[2, f"questions{sep_groupe}forme"] == "thematique"
+    assert not tableau.attrs["problemes"]
+
+
+def test_metadonnees_des_outils_ecartees_et_nommees(tmp_path):
+    from paquet_analyse.chargement import entetes
+
+    assert entetes.outil_de_metadonnee("__version__") == "KoboToolbox"
+    assert entetes.outil_de_metadonnee("meta-instanceID") == "ODK Central"
+    assert entetes.outil_de_metadonnee("Date submitted") == "LimeSurvey"
+    assert entetes.outil_de_metadonnee("territoire") is None
+    assert entetes.candidats_nom("groupe.sous_groupe.nb_membres")[-1] == "nb_membres"
+    assert entetes.parent_de_choix("questions/themes/aines", ["questions/themes", "questions/themes/aines"]) \
+        == "questions/themes"
+    assert entetes.parent_de_choix("questions/forme", ["questions/forme", "_uuid"]) is None
+    tables = petites_tables()
+    tables["instances"] = tables["instances"].assign(_uuid=[f"u{i}" for i in range(4)], submitdate="2022-01-01")
+    jeu = chargement.charger_jeu(ecrire_jeu(tmp_path / "j", tables))
+    ignorees = {p.colonne: p for p in jeu.problemes if p.regle == "colonne_ignoree"}
+    assert set(ignorees) == {"_uuid", "submitdate"}
+    assert "métadonnées de KoboToolbox" in ignorees["_uuid"].message
+    assert "métadonnées de LimeSurvey" in ignorees["submitdate"].message
+    assert all(p.gravite == "information" for p in ignorees.values())

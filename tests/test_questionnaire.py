@@ -76,27 +76,84 @@ def test_octets_reproductibles(format):
     assert questionnaire.formulaires(format) == questionnaire.formulaires(format)
 
 
+def _structure(table, **options):
+    return list(csv.DictReader(io.StringIO(questionnaire.limesurvey(table, **options)), delimiter="\t"))
+
+
 def test_limesurvey_structure():
-    texte = questionnaire.limesurvey("participants", territoires=TERRITOIRES, annee_enquete=2022)
-    rangs = list(csv.DictReader(io.StringIO(texte), delimiter="\t"))
+    rangs = _structure("participants", territoires=TERRITOIRES, annee_enquete=2022)
     assert all(len(r) == len(questionnaire.COLONNES_LIMESURVEY) and None not in r for r in rangs)
     questions = {r["name"]: r for r in rangs if r["class"] == "Q"}
-    assert questions["id_repondant"]["mandatory"] == "Y"
+    assert questions["idRepondant"]["mandatory"] == "Y"
     assert questions["secteur"]["type/scale"] == "L"
-    assert questions["secteur_autre"]["relevance"] == 'secteur == "autre"'
-    assert questions["nb_concertations"]["num_value_int_only"] == "1"
+    reponses_secteur = [r for r in rangs if r["class"] == "A" and r["id"] == questions["secteur"]["id"]]
+    assert [r["name"] for r in reponses_secteur][:3] == ["A1", "A2", "A3"]
+    assert [r["text"] for r in reponses_secteur] == [questionnaire.LIBELLE_AUTRE if c == "autre" else lib
+                                                     for c, lib in dictionnaire.codes("secteur").items()]
+    assert questions["secteurAutre"]["relevance"] == f'secteur == "A{len(reponses_secteur)}"'
+    assert questions["nbConcertations"]["num_value_int_only"] == "1"
     assert questions["accord"]["type/scale"] == "F"
     sous_questions = [r["name"] for r in rangs if r["class"] == "SQ"]
-    assert sous_questions[0] == "c1_compromis" and "priorites_imposees" in sous_questions
-    reponses_secteur = [r["name"] for r in rangs if r["class"] == "A" and r["id"] == questions["secteur"]["id"]]
-    assert reponses_secteur == list(dictionnaire.codes("secteur"))
-    instances = list(csv.DictReader(io.StringIO(questionnaire.limesurvey("instances", territoires=TERRITOIRES,
-                                                                         annee_enquete=2022)), delimiter="\t"))
-    annee = next(r for r in instances if r["name"] == "annee_creation")
-    assert "annee_creation <= 2022" in annee["em_validation_q"] and annee["max_num_value_n"] == "2022"
+    assert sous_questions[0] == "c1Compromis" and "prioritesImposees" in sous_questions
+    instances = _structure("instances", territoires=TERRITOIRES, annee_enquete=2022)
+    annee = next(r for r in instances if r["name"] == "anneeCreation")
+    assert "anneeCreation <= 2022" in annee["em_validation_q"] and annee["max_num_value_n"] == "2022"
     territoire = next(r for r in instances if r["name"] == "territoire" and r["class"] == "Q")
-    assert [r["name"] for r in instances if r["class"] == "A" and r["id"] == territoire["id"]] == ["l_assomption",
-                                                                                                  "d_autray"]
+    assert [(r["name"], r["text"]) for r in instances if r["class"] == "A" and r["id"] == territoire["id"]] == [
+        ("A1", "D'Autray"), ("A2", "L'Assomption")]  # ordre alphabétique, quel que soit l'ordre reçu
+
+
+# Règles de LimeSurvey, telles que ses modèles les appliquent à l'import (LimeSurvey/LimeSurvey,
+# application/models/Question.php : « Question codes must start with a letter and may only contain
+# alphanumeric characters », motif /^[a-z,A-Z][[:alnum:]]*$/ ; sous-questions /^[[:alnum:]]*$/ ;
+# application/models/Answer.php : code de réponse de 1 à 5 caractères, /^[[:alnum:]]*$/ ; colonne
+# questions.title en string(20) dans l'installateur). Recopiées ici, indépendamment du code testé.
+CODE_QUESTION = re.compile(r"^[a-zA-Z][a-zA-Z0-9]{0,19}$")
+CODE_SOUS_QUESTION = re.compile(r"^[a-zA-Z0-9]{1,20}$")
+CODE_REPONSE = re.compile(r"^[a-zA-Z0-9]{1,5}$")
+
+
+@pytest.mark.parametrize("table", questionnaire.TABLES)
+def test_limesurvey_codes_conformes_aux_regles_de_limesurvey(table):
+    rangs = _structure(table, territoires=["La Matapédia", "Rimouski-Neigette", "Les Basques"], annee_enquete=2025)
+    questions = [r for r in rangs if r["class"] == "Q"]
+    codes = [q["name"] for q in questions]
+    assert len(set(codes)) == len(codes)
+    assert all(CODE_QUESTION.fullmatch(c) for c in codes), [c for c in codes if not CODE_QUESTION.fullmatch(c)]
+    assert not {"LANG", "SID", "SAVEDID", "TOKEN", "QID", "GID", "SGQ", "self", "that", "this"} & set(codes)
+    assert all(CODE_SOUS_QUESTION.fullmatch(r["name"]) for r in rangs if r["class"] == "SQ")
+    par_question: dict[str, list[str]] = {}
+    for r in rangs:
+        if r["class"] == "A":
+            par_question.setdefault(r["id"], []).append(r["name"])
+    for reponses in par_question.values():
+        assert all(CODE_REPONSE.fullmatch(c) for c in reponses) and len(set(reponses)) == len(reponses)
+    # conditions et validations n'emploient que des codes de question et de réponse qui existent
+    for q in questions:
+        for nom, valeur in re.findall(r'(\w+) == "(\w+)"', q["relevance"]):
+            cible = next(x for x in questions if x["name"] == nom)
+            assert valeur in par_question[cible["id"]]
+        if q["em_validation_q"]:
+            assert set(re.findall(r"[A-Za-z_]\w*", q["em_validation_q"])) <= {q["name"], "is_empty", "date", "Y"}
+
+
+@pytest.mark.parametrize("table", questionnaire.TABLES)
+def test_limesurvey_correspondance_inverse_complete(table):
+    """Chaque question analysée se relit depuis l'en-tête de l'export, et chaque code de réponse vers un code."""
+    territoires = ["Kamouraska", "La Mitis"]
+    corr = questionnaire.codes_limesurvey(table, territoires=territoires)
+    analysees = {q.nom for q in questionnaire.questions(table) if q.analysee}
+    assert analysees <= set(corr["colonnes"].values())
+    rangs = _structure(table, territoires=territoires)
+    for q in questionnaire.questions(table, territoires=territoires):
+        if q.genre == "choix":
+            assert set(corr["reponses"][q.nom].values()) == {c for c, _ in q.choix}
+    if table == "instances":
+        assert corr["reponses"]["territoire"] == {"A1": "kamouraska", "A2": "la_mitis"}
+        assert corr["colonnes"]["anneeCreation"] == "annee_creation"
+    else:
+        assert corr["colonnes"]["accord[c3IntegrationConcert]"] == "c3_integration_concertations"
+        assert "c3IntegrationConcert" in {r["name"] for r in rangs if r["class"] == "SQ"}
 
 
 def test_html_autonome_et_complet():
@@ -124,9 +181,54 @@ def test_verbe_questionnaire_avec_jeu(tmp_path):
                        capture_output=True, text=True, cwd=chemins.racine())
     assert r.returncode == 0, r.stderr
     texte = (tmp_path / "questionnaire_instances.txt").read_text(encoding="utf-8")
-    assert "Les Moulins" in texte and "annee_creation <= 2022" in texte
+    assert "Les Moulins" in texte and "anneeCreation <= 2022" in texte
 
 
 def test_format_inconnu():
     with pytest.raises(ValueError, match="Format inconnu"):
         questionnaire.formulaires("word")
+
+
+def test_avant_la_collecte_le_seul_fichier_des_territoires_suffit(tmp_path):
+    """Issue 24 : avant la collecte, un dossier de région n'a que ses territoires (aucune réponse)."""
+    dossier = tmp_path / "bas_saint_laurent"
+    dossier.mkdir()
+    (dossier / "territoires.csv").write_bytes("territoire;code_geo;population\r\nLa Matapédia;07;17600\r\n"
+                                              "Kamouraska;14;21000\r\n".encode("cp1252"))
+    parametres = questionnaire.parametres_du_jeu(dossier)
+    assert parametres.territoires == ["Kamouraska", "La Matapédia"] and parametres.annee_enquete is None
+    assert sorted(p.name for p in dossier.iterdir()) == ["territoires.csv"]
+
+
+def test_avant_la_collecte_jeu_yml_qui_declare_les_territoires(tmp_path):
+    dossier = tmp_path / "bsl"
+    dossier.mkdir()
+    import pandas as pd
+
+    pd.DataFrame({"MRC": ["Rimouski-Neigette", "Les Basques"], "population": [57000, 8500]}).to_csv(
+        dossier / "mrc.csv", index=False)
+    (dossier / "jeu.yml").write_text(
+        "titre: Bas-Saint-Laurent\nannee_enquete: 2025\n"
+        "fichiers:\n  instances: reponses_instances.csv\n  participants: reponses_participants.csv\n"
+        "  territoires: mrc.csv\ncorrespondance:\n  colonnes:\n    territoires: {MRC: territoire}\n",
+        encoding="utf-8")
+    parametres = questionnaire.parametres_du_jeu(dossier)
+    assert parametres.territoires == ["Les Basques", "Rimouski-Neigette"] and parametres.annee_enquete == 2025
+    r = subprocess.run([sys.executable, "-m", "paquet_analyse", "questionnaire", "--format", "limesurvey",
+                        "--jeu", str(dossier), "--sortie", str(tmp_path / "q")],
+                       capture_output=True, text=True, cwd=chemins.racine())
+    assert r.returncode == 0, r.stderr
+    assert "2 territoire(s) de" in r.stdout
+    texte = (tmp_path / "q" / "questionnaire_instances.txt").read_text(encoding="utf-8")
+    assert "Les Basques" in texte and "anneeCreation <= 2025" in texte
+
+
+def test_avant_la_collecte_sans_territoires_message_clair(tmp_path):
+    from paquet_analyse.erreurs import ErreurJeu
+
+    (tmp_path / "vide").mkdir()
+    with pytest.raises(ErreurJeu, match="territoires.csv"):
+        questionnaire.parametres_du_jeu(tmp_path / "vide")
+    (tmp_path / "vide" / "jeu.yml").write_text("annee_enquete: deux mille\n", encoding="utf-8")
+    with pytest.raises(ErreurJeu, match="annee_enquete"):
+        questionnaire.parametres_du_jeu(tmp_path / "vide")

@@ -29,7 +29,13 @@ Une étape par module :
 - `decodage` : des octets au texte (encodages) ;
 - `detection` : séparateur, ligne d'en-tête, lignes à écarter ;
 - `lecteurs` : un lecteur par format (CSV, Excel, SPSS/Stata) ;
+- `entetes` : conventions d'en-têtes des outils (groupes Kobo/ODK, sous-questions
+  LimeSurvey, colonnes de métadonnées) ;
 - `correspondance` : colonnes et codes bruts -> dictionnaire, valeurs manquantes ;
+- `exclusions` : lignes laissées hors de l'analyse, déclarées dans `jeu.yml`
+  (chacune au rapport avec son motif ; les participants suivent leur instance) ;
+- `identifiants` : références saisies à la main (« bsl-003 ») ramenées au seul
+  code connu qui n'en diffère que par la casse ou les espaces, avec un avertissement ;
 - `typage` : colonnes typées selon le dictionnaire ;
 - `jeu` : le `Jeu` et `charger_jeu`.
 
@@ -43,17 +49,19 @@ True
 
 from __future__ import annotations
 
+from . import entetes, exclusions, identifiants
 from .commun import message_lecture, normaliser_nom
 from .correspondance import FAUX, JETONS_IDENTIFIANTS, VRAI, est_identifiant_direct, noms_attendus
 from .descripteur import (CLES_DESCRIPTEUR, EXTENSIONS, EXTENSIONS_EXCEL, EXTENSIONS_TEXTE, OPTIONS_FICHIER,
                           lire_descripteur)
 from .detection import LIGNES_EXAMINEES_ENTETE, NOMS_SEPARATEURS, SEPARATEURS
+from .exclusions import REGLE as REGLE_EXCLUSION
 from .jeu import Jeu, charger_jeu
 from .lecteurs import lire_tableau
 from .typage import REGLES_DE_VALEUR, nombre, typer, typer_colonne, typer_table
 
 __all__ = [
-    "CLES_DESCRIPTEUR", "EXTENSIONS", "EXTENSIONS_EXCEL", "EXTENSIONS_TEXTE", "FAUX", "JETONS_IDENTIFIANTS",
+    "REGLE_EXCLUSION", "entetes", "exclusions", "identifiants", "CLES_DESCRIPTEUR", "EXTENSIONS", "EXTENSIONS_EXCEL", "EXTENSIONS_TEXTE", "FAUX", "JETONS_IDENTIFIANTS",
     "LIGNES_EXAMINEES_ENTETE", "NOMS_SEPARATEURS", "OPTIONS_FICHIER", "REGLES_DE_VALEUR", "SEPARATEURS", "VRAI", "Jeu",
     "charger_jeu", "est_identifiant_direct", "lire_descripteur", "lire_tableau", "message_lecture", "nombre",
     "noms_attendus", "normaliser_nom", "typer", "typer_colonne", "typer_table",

@@ -26,6 +26,7 @@ import pandas as pd
 from .. import dictionnaire
 from ..erreurs import Probleme
 from .commun import en_texte, normaliser_nom, par_valeur_distincte
+from .entetes import outil_de_metadonnee
 
 VRAI = {"oui", "o", "1", "vrai", "v", "true", "t", "yes", "y", "1.0"}
 FAUX = {"non", "n", "0", "faux", "f", "false", "no", "0.0"}
@@ -62,6 +63,13 @@ def _cible_colonne(brute: str, table: str, explicites: dict, fichier: str) -> tu
                               "colonne d'identifiant direct de personne (nom, courriel, téléphone, adresse…) : "
                               "refusée" + (", même déclarée dans la correspondance." if cible else "."),
                               "Retirer cette colonne de l'export ; ne garder que des codes pseudonymes.")
+    outil = outil_de_metadonnee(brute) if cible is None else None
+    if outil is not None:
+        return None, Probleme(fichier, None, brute, None, "colonne_ignoree",
+                              f"colonne de métadonnées de {outil} : écartée de l'analyse (elle ne sert qu'aux "
+                              "exclusions déclarées dans jeu.yml).",
+                              "Rien à faire ; pour écarter des lignes d'après elle (soumission d'essai, doublon, "
+                              "réponse incomplète), voir la clé exclusions de jeu.yml.", gravite="information")
     if cible is None:
         return None, Probleme(fichier, None, brute, None, "colonne_ignoree",
                               "colonne absente du dictionnaire : écartée (texte libre non déclaré).",

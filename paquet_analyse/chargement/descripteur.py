@@ -6,8 +6,14 @@ lecture : `feuille`, `separateur`, `encodage`, `lignes_a_sauter`,
 dictionnaire, et les `valeurs_manquantes` déclarées. Un descripteur absent,
 illisible ou incohérent lève `ErreurJeu`, une puce par problème.
 
+Il peut aussi déclarer des `exclusions` : lignes à laisser hors de
+l'analyse, nommées une à une avec leur motif, ou par règle (soumission non
+approuvée dans KoboToolbox ou rejetée dans ODK Central, réponse incomplète
+de LimeSurvey, période de soumission, doublons) ; les fichiers bruts ne sont
+jamais retouchés (`chargement.exclusions`).
+
 Le schéma est un modèle pydantic (`Descripteur`, `OptionsFichier`,
-`Correspondance`) ; ses validateurs disent chaque problème en français, et
+`Correspondance`, `Exclusions`) ; ses validateurs disent chaque problème en français, et
 `lire_descripteur` les rapporte tous à la fois. La lecture YAML est celle,
 stricte, de `documents_yaml` (clé en double refusée).
 """
@@ -15,10 +21,12 @@ stricte, de `documents_yaml` (clé en double refusée).
 from __future__ import annotations
 
 import codecs
+import datetime
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from .. import chemins, dictionnaire
 from ..documents_yaml import ErreurChamp, erreurs_pydantic, lire_yaml, refus
@@ -29,7 +37,7 @@ CLES_DESCRIPTEUR = {
     "titre": True, "region": True, "annee_enquete": True, "source": True,
     "simule": True, "fichiers": True, "correspondance": False,
     "valeurs_manquantes": False, "effets_plantes": False, "notes": False,
-    "simulation": False,
+    "simulation": False, "exclusions": False,
 }
 OPTIONS_FICHIER = {"chemin", "feuille", "separateur", "encodage", "lignes_a_sauter", "ligne_entete"}
 EXTENSIONS_TEXTE = {".csv", ".txt", ".tsv"}
@@ -127,6 +135,119 @@ class Correspondance(BaseModel):
     codes: dict[VariableCodee, dict[Any, Any]] | None = None
 
 
+def _date(valeur: Any, cle: str) -> Any:
+    if valeur is None or isinstance(valeur, datetime.date):
+        return valeur
+    try:
+        return datetime.date.fromisoformat(str(valeur))
+    except ValueError:
+        raise refus(f"« {cle} » doit être une date AAAA-MM-JJ, par ex. 2025-03-01 (reçu « {valeur} »)") from None
+
+
+def _texte_requis(valeur: Any, cle: str, exemple: str) -> str:
+    if valeur is None or isinstance(valeur, (list, dict, bool)) or not str(valeur).strip():
+        raise refus(f"« {cle} » doit être un texte non vide, par ex. {exemple}")
+    return str(valeur).strip()
+
+
+class LigneExclue(BaseModel):
+    """Une ligne à laisser hors de l'analyse, avec son motif : par sa valeur dans une colonne (par
+    défaut l'identifiant de la table), ou par son numéro de ligne dans le fichier."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: Table
+    motif: Any = Field(None, validate_default=True)
+    valeur: Any = None
+    colonne: Any = None
+    ligne: Any = None
+
+    @field_validator("motif")
+    @classmethod
+    def _motif(cls, motif: Any) -> str:
+        return _texte_requis(motif, "motif", "« soumission d'essai de l'équipe »")
+
+    @field_validator("ligne")
+    @classmethod
+    def _ligne(cls, ligne: Any) -> Any:
+        if ligne is not None and (isinstance(ligne, bool) or not isinstance(ligne, int) or ligne < 1):
+            raise refus(f"« ligne » doit être un numéro de ligne du fichier, entier ≥ 1 (reçu « {ligne} »)")
+        return ligne
+
+    @field_validator("colonne")
+    @classmethod
+    def _colonne(cls, colonne: Any) -> Any:
+        return None if colonne is None else _texte_requis(colonne, "colonne", "_uuid")
+
+    @model_validator(mode="after")
+    def _une_designation(self) -> "LigneExclue":
+        if (self.valeur is None) == (self.ligne is None):
+            raise refus("chaque ligne exclue se désigne par « valeur » (identifiant, ou valeur de « colonne ») "
+                        "ou par « ligne » (numéro de ligne du fichier), l'un ou l'autre")
+        return self
+
+
+class Periode(BaseModel):
+    """Période de soumission gardée (bornes comprises) ; les soumissions hors période sont exclues."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    debut: Any = None
+    fin: Any = None
+    colonne: Any = None  # défaut : la date de soumission de l'outil (_submission_time, SubmissionDate, submitdate)
+
+    @field_validator("debut", "fin")
+    @classmethod
+    def _bornes(cls, valeur: Any, info: ValidationInfo) -> Any:
+        return _date(valeur, info.field_name)
+
+    @model_validator(mode="after")
+    def _bornes_coherentes(self) -> "Periode":
+        if self.debut is None and self.fin is None:
+            raise refus("« periode » doit donner « debut », « fin » ou les deux (dates AAAA-MM-JJ)")
+        if self.debut is not None and self.fin is not None and self.debut > self.fin:
+            raise refus(f"« periode » : le début ({self.debut}) est après la fin ({self.fin})")
+        return self
+
+
+class Doublons(BaseModel):
+    """Politique des doublons d'une colonne : garder la dernière (ou la première) soumission, lister les autres."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    colonne: Any = Field(None, validate_default=True)
+    garder: Literal["derniere", "premiere"] = "derniere"
+    date: Any = None  # colonne qui ordonne les soumissions ; défaut : la date de soumission de l'outil
+    table: Table | None = None
+
+    @field_validator("colonne")
+    @classmethod
+    def _colonne(cls, colonne: Any) -> str:
+        return _texte_requis(colonne, "colonne", "_uuid")
+
+
+class Exclusions(BaseModel):
+    """Les lignes laissées hors de l'analyse (fichiers bruts intacts) : une à une, ou par règle."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lignes: list[LigneExclue] = []
+    non_approuvees: bool = False
+    incompletes: bool = False
+    periode: Periode | None = None
+    doublons: list[Doublons] = []
+
+    @field_validator("doublons", mode="before")
+    @classmethod
+    def _doublons(cls, doublons: Any) -> Any:
+        return [doublons] if isinstance(doublons, dict) else (doublons or [])
+
+    @field_validator("lignes", mode="before")
+    @classmethod
+    def _lignes(cls, lignes: Any) -> Any:
+        return lignes or []
+
+
 class Descripteur(BaseModel):
     """Le schéma de `jeu.yml`."""
 
@@ -143,6 +264,7 @@ class Descripteur(BaseModel):
     effets_plantes: Any = None
     notes: Any = None
     simulation: Any = None
+    exclusions: Exclusions | None = None
 
     @field_validator("fichiers", mode="before")
     @classmethod
@@ -197,6 +319,14 @@ def _en_francais(erreurs: list[ErreurChamp]) -> list[str]:
             continue
         if e.genre == "extra_forbidden" and not e.parent:
             phrases.append(f"clé inconnue « {e.cle} » (clés permises : {', '.join(CLES_DESCRIPTEUR)})")
+        elif e.genre == "extra_forbidden" and e.parent[:1] == ("exclusions",):
+            modele = {1: Exclusions, 3: LigneExclue}.get(len(e.parent))
+            if e.parent[1:2] in (("periode",),):
+                modele = Periode
+            elif e.parent[1:2] == ("doublons",):
+                modele = Doublons
+            permises = f" (permises : {', '.join(modele.model_fields)})" if modele else ""
+            phrases.append(f"{lieu} : clé inconnue « {e.cle} »{permises}")
         elif e.genre == "missing" and not e.parent:
             phrases.append(f"clé obligatoire « {e.cle} » absente")
         elif e.genre in ("dict_type", "model_type") and e.lieu[:1] == ("correspondance",):
@@ -236,7 +366,24 @@ def lire_descripteur(dossier: Path) -> dict:
         erreurs = _en_francais(erreurs_pydantic(exc))
         raise ErreurJeu(f"{chemins.relatif(chemin)} : {len(erreurs)} problème(s) à corriger :\n"
                         + "\n".join(f"  - {e} ;" for e in erreurs))
-    return desc
+    return _dates_en_texte(desc)
+
+
+def _dates_en_texte(objet: Any) -> Any:
+    """Les dates que YAML a lues (`debut: 2025-03-01`) redevenues du texte AAAA-MM-JJ : le descripteur est
+    recopié tel quel dans jeu.json et dans le manifeste (JSON)."""
+    if isinstance(objet, dict):
+        return {k: _dates_en_texte(v) for k, v in objet.items()}
+    if isinstance(objet, list):
+        return [_dates_en_texte(v) for v in objet]
+    if isinstance(objet, datetime.date):
+        return objet.isoformat()
+    return objet
+
+
+def exclusions_declarees(desc: dict) -> Exclusions:
+    """Les exclusions de `jeu.yml` (modèle validé ; vide si la clé est absente)."""
+    return Exclusions.model_validate(desc.get("exclusions") or {})
 
 
 def spec_fichier(desc: dict, table: str) -> dict:

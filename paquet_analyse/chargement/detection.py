@@ -5,8 +5,13 @@
   qui découpe les premières lignes de la façon la plus régulière ;
 - ligne d'en-tête : déclarée (`ligne_entete`, numéro de ligne du fichier),
   sinon la ligne, parmi les dix premières non vides, qui contient le plus de
-  noms du dictionnaire ou de la correspondance (une ligne de titre au-dessus
-  de l'en-tête est ainsi écartée, et signalée en information) ;
+  noms reconnus : noms du dictionnaire ou de la correspondance, y compris
+  préfixés par un groupe (`questions/forme`, Kobo/ODK) ou en sous-question
+  (`accord[c1_compromis]`, LimeSurvey), et colonnes de métadonnées des outils
+  (`_uuid`, `submitdate`…, `entetes`). Une ligne de données dont une réponse
+  vaut un nom de variable (`forme` = « thematique ») ne l'emporte donc pas
+  sur l'en-tête ; une ligne de titre au-dessus de l'en-tête est écartée, et
+  signalée en information ;
 - lignes plus longues que l'en-tête (séparateur dans une valeur sans
   guillemets) : écartées, chacune signalée en erreur ; lignes plus courtes :
   champs manquants lus comme vides (Excel omet parfois les séparateurs de fin) ;
@@ -23,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ..erreurs import Probleme
-from .commun import en_texte, erreur_fatale, normaliser_nom
+from .commun import en_texte, erreur_fatale
+from .entetes import reconnu
 
 SEPARATEURS = (",", ";", "\t", "|")
 NOMS_SEPARATEURS = {",": "virgule", ";": "point-virgule", "\t": "tabulation", "|": "barre verticale"}
@@ -88,7 +94,7 @@ def _choisir_entete(grille: pd.DataFrame, lignes_non_vides: pd.Index, *, ligne_e
     candidates = list(lignes_non_vides[:LIGNES_EXAMINEES_ENTETE])
     if not attendues:
         return int(candidates[0]), []
-    scores = {ligne: sum(normaliser_nom(en_texte(v)) in attendues for v in grille.loc[ligne] if pd.notna(v))
+    scores = {ligne: sum(reconnu(en_texte(v), attendues) for v in grille.loc[ligne] if pd.notna(v) and v != "")
               for ligne in candidates}
     choisie = max(candidates, key=lambda ligne: (scores[ligne], -ligne))
     if scores[choisie] <= scores[candidates[0]]:
@@ -96,7 +102,7 @@ def _choisir_entete(grille: pd.DataFrame, lignes_non_vides: pd.Index, *, ligne_e
     ecartees = [str(int(ligne)) for ligne in candidates if ligne < choisie]
     return int(choisie), [Probleme(
         fichier, int(choisie), None, None, "entete_detectee",
-        f"la ligne d'en-tête est la ligne {choisie} ({scores[choisie]} noms du dictionnaire reconnus) ; "
+        f"la ligne d'en-tête est la ligne {choisie} ({scores[choisie]} noms de colonnes reconnus) ; "
         f"ligne(s) {', '.join(ecartees)} au-dessus (titre, en-tête fusionné…) écartée(s).",
         f"Rien à faire si c'est juste ; pour le rendre explicite, déclarer ligne_entete: {choisie} pour ce "
         "fichier dans jeu.yml.", gravite="information")]

@@ -13,6 +13,9 @@ from ..erreurs import AvertissementCorrespondance, ErreurLecture, Probleme
 from .commun import message_lecture
 from .correspondance import noms_attendus, normaliser_valeurs, renommer_colonnes
 from .descripteur import lire_descripteur, spec_fichier
+from .exclusions import REGLE as REGLE_EXCLUSION
+from .exclusions import TableLue, lignes_exclues, suivre_instances
+from .identifiants import codes_voisins, normaliser_references
 from .lecteurs import Lecture, lire
 from .typage import typer_table
 
@@ -70,6 +73,11 @@ class Jeu(LectureDescripteur):
     def fichier_affiche(self, table: str) -> str:
         return chemins.relatif(self.fichiers[table])
 
+    @property
+    def lignes_exclues(self) -> list[Probleme]:
+        """Les lignes laissées hors de l'analyse (exclusions de jeu.yml), une information chacune."""
+        return [p for p in self.problemes if p.regle == REGLE_EXCLUSION]
+
 
 def _lire_table(dossier: Path, desc: dict, table: str) -> tuple[Path, Lecture]:
     spec = spec_fichier(desc, table)
@@ -101,6 +109,34 @@ def _preparer_table(lecture: Lecture, table: str, desc: dict,
         problemes.append(p)
     normalise, lues, probs_codes = normaliser_valeurs(renomme, table, desc, fichier=fichier)
     return normalise, lues, problemes + probs + probs_codes
+
+
+def _exclure(dossier: Path, desc: dict, fichiers: dict[str, Path], lectures: dict[str, Lecture],
+             bruts: dict[str, pd.DataFrame], lus: dict) -> tuple[dict, dict, list[Probleme]]:
+    """Exclusions déclarées (jeu.yml), références d'identifiants saisies à la main, puis les lignes exclues
+    retirées du texte normalisé (les fichiers bruts ne sont pas touchés). Renvoie (bruts, lus, problèmes :
+    une information par ligne exclue, et les avertissements)."""
+    tables = {t: TableLue(t, chemins.relatif(fichiers[t]), lectures[t].tableau, bruts[t]) for t in bruts}
+    exclues, problemes = lignes_exclues(tables, desc, fichier_jeu=chemins.relatif(dossier / "jeu.yml"))
+    references = []
+    if {"instances", "participants"} <= set(bruts) and "id_instance" in bruts["instances"].columns \
+            and "id_instance" in bruts["participants"].columns:
+        codes = bruts["instances"]["id_instance"]
+        fichier_inst = tables["instances"].fichier
+        problemes += codes_voisins(codes.drop(index=list(exclues["instances"])), fichier=fichier_inst,
+                                   colonne="id_instance")
+        part = bruts["participants"].copy()
+        part["id_instance"], references = normaliser_references(
+            part["id_instance"], codes.dropna(), fichier=tables["participants"].fichier, colonne="id_instance",
+            fichier_codes=fichier_inst)
+        bruts["participants"] = tables["participants"].brut = part
+        exclues["participants"].update(suivre_instances(tables, exclues))
+    gardes = {t: b.index[~b.index.isin(list(exclues[t]))] for t, b in bruts.items()}
+    problemes += [p for p in references if p.ligne in gardes["participants"]]
+    problemes += [p for t in bruts for _, p in sorted(exclues[t].items())]
+    bruts = {t: b.loc[gardes[t]] for t, b in bruts.items()}
+    lus = {t: {v: s.loc[gardes[t]] for v, s in lus[t].items()} for t in lus}
+    return bruts, lus, problemes
 
 
 def _avertir(problemes: list[Probleme], dossier: Path) -> None:
@@ -152,6 +188,8 @@ def charger_jeu(chemin: str | Path) -> Jeu:
     for table, lecture in lectures.items():
         bruts[table], lus[table], probs = _preparer_table(lecture, table, desc, chemins.relatif(fichiers[table]))
         problemes += probs
+    bruts, lus, probs = _exclure(dossier, desc, fichiers, lectures, bruts, lus)
+    problemes += probs
     typees = {}
     codes = (desc.get("correspondance") or {}).get("codes") or {}
     for table, brut in bruts.items():

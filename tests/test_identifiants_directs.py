@@ -1,8 +1,8 @@
-"""Tests de paquet_analyse.identifiants : les identifiants directs refusés dès la lecture."""
+"""Tests de paquet_analyse.identifiants_directs : les identifiants directs refusés dès la lecture."""
 
 import pandas as pd
 
-from paquet_analyse.identifiants import colonnes_identifiantes, valeurs_identifiantes
+from paquet_analyse.identifiants_directs import colonnes_identifiantes, valeurs_identifiantes
 
 
 def test_colonnes_identifiantes():
