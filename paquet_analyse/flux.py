@@ -126,16 +126,21 @@ TITRES = {
 
 
 def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str | Path) -> None:
-    """Fin du flux : la page d'index des rapports et le manifeste de provenance (`execution.ecrire_manifeste`,
-    paramètres : jeu, territoires, carnets)."""
+    """Fin du flux : la page d'index des rapports, le résumé publiable de la région (`resume_region`, tiré du
+    tableau publié des hypothèses et du contenu du manifeste) et le manifeste de provenance
+    (`execution.provenance`, paramètres : jeu, territoires, carnets), qui donne aussi les SHA-256 du résumé."""
+    from . import resume_region
+
     info = preparer_flux(jeu)
     ecrire_index(info, index)
-    execution.ecrire_manifeste(info.nom, manifeste, {
+    contenu = execution.provenance(info.nom, {
         "jeu": info.jeu,
         "territoires": info.territoires,
         "carnets_region": ["01_validation_donnees", *CARNETS_REGION],
         "carnets_par_territoire": list(CARNETS_TERRITOIRE),
     })
+    contenu["resume_region_sha256"] = resume_region.ecrire_resume(info.nom, contenu)
+    sorties.ecrire_json(contenu, manifeste)
 
 
 def ecrire_index(info: InfoFlux, cible: str | Path) -> Path:
