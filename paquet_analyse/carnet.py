@@ -100,6 +100,17 @@ EN_TETES = {
     "estimateur": "Estimateur", "hors_definition": "Hors définition", "famille_ajustement": "Famille d'ajustement",
     "puissance": "Puissance (écart prévu)", "puissance_cible": "Écart prévu",
     "rapport_cotes_ecart": "RC du territoire qui s'écarte", "nb_instances_par_territoire": "Concertations par MRC",
+    # comparaison des régions (comparaison_regions)
+    "region": "Région", "source": "Résumé reçu", "annee_enquete": "Année de l'enquête", "simule": "Données simulées",
+    "commit": "Commit des sources", "plan_sha256": "Plan (SHA-256)",
+    "dictionnaire": "Dictionnaire (version)", "resume_sha256": "datapackage.json (SHA-256)",
+    "hypotheses_sha256": "hypotheses.csv (SHA-256)", "verifie_par_manifeste": "Vérifié par le manifeste",
+    "k": "Régions combinées", "i2": "I² (%)", "tau2": "τ²", "p_q": "p (Q de Cochran)",
+    "pi_bas": "Prédiction 95 % bas", "pi_haut": "Prédiction 95 % haut", "fixe_estimation": "Effet fixe",
+    "fixe_ic_bas": "Effet fixe, IC bas", "fixe_ic_haut": "Effet fixe, IC haut", "poids_meta": "Poids (%)",
+    "ecart_standardise": "Écart standardisé", "motif": "Motif", "nb_strates": "Strates",
+    "meta_estimation": "Méta-analyse", "meta_ic_bas": "Méta-analyse, IC bas", "meta_ic_haut": "Méta-analyse, IC haut",
+    "ecart": "Écart (échelle de la méta-analyse)",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {
@@ -115,10 +126,11 @@ VALEURS = {
     "unite": {"proportion": "%"},
 }
 COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
-COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
+COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p", "p_q")
 DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisations_partagees": 0,
                       "moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
-                      "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3}
+                      "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3, "i2": 0,
+                      "poids_meta": 1, "tau2": 3, "k": 0}
 
 
 def _texte_valeur(colonne: str, valeur, decimales: int) -> str:

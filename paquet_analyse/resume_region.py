@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import stats
 
 from . import chemins, dictionnaire, sorties
-from .erreurs import ErreurDonnees, ErreurResumeRegion, Probleme
+from .erreurs import ErreurDonnees, Probleme
 
 VERSION_FORMAT = 1
 DOSSIER = "resume_region"
