@@ -618,8 +618,9 @@ def phrase_hypothese(ligne: dict, regions: pd.DataFrame, sans_la_plus_eloignee=N
         meme = (f"**Le lien est-il le même partout ? Peut-être pas** : le test d'homogénéité donne p < {texte.nombre_fr(alpha, 2)} "
                 f"avant ajustement, mais plus après ajustement entre hypothèses ({q}).")
     else:
-        meme = (f"**Le lien est-il le même partout ? Rien n'indique le contraire** ({q}) ; avec {k} régions ce test a "
-                "peu de puissance : l'absence de preuve n'est pas une preuve d'absence.")
+        meme = f"**Le lien est-il le même partout ? Rien n'indique le contraire** ({q})"
+        meme += (f" ; avec {k} régions ce test a peu de puissance : l'absence de preuve n'est pas une preuve "
+                 "d'absence." if k < 10 else ".")
     prediction = (f"Dans une nouvelle région comparable, {_quoi(mesure)} se situerait, à 95 %, entre "
                   f"{n(ligne['pi_bas'])} et {n(ligne['pi_haut'])} (intervalle de prédiction")
     prediction += ", très large avec deux régions)." if k == 2 else ")."
@@ -631,9 +632,9 @@ def phrase_hypothese(ligne: dict, regions: pd.DataFrame, sans_la_plus_eloignee=N
         if ecart >= 1.96 or ligne["p_q_ajustee"] < alpha:
             publie = regions[regions["region"] == region].iloc[0]
             phrases.append(f"La région la plus éloignée de l'effet commun est {region} ({n(publie['estimation'])}, IC "
-                           f"de {n(publie['ic_bas'])} à {n(publie['ic_haut'])}, à {texte.nombre_fr(ecart, 1)} erreurs "
-                           f"types) ; sans elle, I² = {texte.nombre_fr(sans.i2, 0)} % et {_quoi(mesure)} commun "
-                           f"vaudrait {n(_retour(sans.estimation, ligne['echelle']))}.")
+                           f"de {n(publie['ic_bas'])} à {n(publie['ic_haut'])} ; écart standardisé "
+                           f"{texte.nombre_fr(ecart, 1)}) ; sans elle, I² = {texte.nombre_fr(sans.i2, 0)} % et "
+                           f"{_quoi(mesure)} commun vaudrait {n(_retour(sans.estimation, ligne['echelle']))}.")
     phrases.append(_phrase_sens(regions, mesure))
     phrases.append(f"Effet fixe (sensibilité, qui suppose le même lien partout) : {n(ligne['fixe_estimation'])} "
                    f"(IC à 95 % de {n(ligne['fixe_ic_bas'])} à {n(ligne['fixe_ic_haut'])}).")
@@ -650,13 +651,17 @@ def _phrase_sens(regions: pd.DataFrame, mesure: str) -> str:
     moins = combinables.loc[combinables["ic_haut"] < nulle, "region"].tolist()
     reste = [r for r in combinables["region"] if r not in plus + moins]
     k = len(combinables)
+
+    def noms(groupe: list) -> str:  # les régions sont nommées quand leur groupe est petit (lisible à 17 régions)
+        return f" ({', '.join(groupe)})" if len(groupe) <= 5 else ""
+
     morceaux = []
     if plus:
-        morceaux.append(f"au-dessus de {_nombre(nulle, mesure)} dans {len(plus)} sur {k} ({', '.join(plus)})")
+        morceaux.append(f"au-dessus de {_nombre(nulle, mesure)} dans {len(plus)} sur {k}{noms(plus)}")
     if moins:
-        morceaux.append(f"en dessous dans {len(moins)} sur {k} ({', '.join(moins)})")
+        morceaux.append(f"en dessous dans {len(moins)} sur {k}{noms(moins)}")
     if reste:
-        morceaux.append(f"indistinct de {_nombre(nulle, mesure)} dans {len(reste)} sur {k} ({', '.join(reste)})")
+        morceaux.append(f"indistinct de {_nombre(nulle, mesure)} dans {len(reste)} sur {k}{noms(reste)}")
     return "Par région, l'intervalle publié est " + " ; ".join(morceaux) + "."
 
 
@@ -755,7 +760,7 @@ def analyse_groupee(donnees_par_region: dict, *, meta: MetaAnalyses | None = Non
                 ecart = (np.log(ligne["estimation"]) - np.log(m["estimation"]) if m["echelle"] == "log"
                          else ligne["estimation"] - m["estimation"])
                 tableau.loc[i, "ecart"] = ecart
-                phrases.append(_phrase_groupee(ligne, m))
+                phrases.append(_phrase_groupee(ligne, m, float(donnees.plan.seuils["alpha"])))
     tableau = tableau[COLONNES_GROUPEE]
     masque = pd.DataFrame(False, index=tableau.index, columns=tableau.columns)
     for c in tableau.columns:
@@ -765,14 +770,18 @@ def analyse_groupee(donnees_par_region: dict, *, meta: MetaAnalyses | None = Non
                           phrases=phrases)
 
 
-def _phrase_groupee(ligne, m) -> str:
+def _phrase_groupee(ligne, m, alpha: float) -> str:
     mesure = m["mesure"]
     n = lambda x: _nombre(x, mesure)  # noqa: E731
     dedans = m["ic_bas"] <= ligne["estimation"] <= m["ic_haut"]
-    return (f"**{ligne['id']}** : analyse groupée (microdonnées, strates région × territoire) "
-            f"{n(ligne['estimation'])} (IC à 95 % de {n(ligne['ic_bas'])} à {n(ligne['ic_haut'])}) ; méta-analyse "
-            f"des résumés publiés {n(m['estimation'])} (de {n(m['ic_bas'])} à {n(m['ic_haut'])}) : l'estimation "
-            "groupée est " + ("dans" if dedans else "hors de") + " l'intervalle de la méta-analyse.")
+    phrase = (f"**{ligne['id']}** : analyse groupée (microdonnées, strates région × territoire) "
+              f"{n(ligne['estimation'])} (IC à 95 % de {n(ligne['ic_bas'])} à {n(ligne['ic_haut'])}) ; méta-analyse "
+              f"des résumés publiés {n(m['estimation'])} (de {n(m['ic_bas'])} à {n(m['ic_haut'])}) : l'estimation "
+              "groupée est " + ("dans" if dedans else "hors de") + " l'intervalle de la méta-analyse.")
+    if m["p_q_ajustee"] < alpha:
+        phrase += (" L'analyse groupée suppose un même lien dans toutes les régions, ce que le Q de Cochran "
+                   "contredit ici : c'est la méta-analyse à effets aléatoires qui se lit.")
+    return phrase
 
 
 def analyse_groupee_locale(regions: Regions, meta: MetaAnalyses, *, demandee: bool):
