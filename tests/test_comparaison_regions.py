@@ -306,9 +306,6 @@ def projet(tmp_path_factory):
     return racine
 
 
-pytestmark_lent = pytest.mark.lent
-
-
 @pytest.mark.lent
 def test_resume_du_flux_valide_par_frictionless_et_hache_dans_le_manifeste(projet):
     for region in PETITES:
@@ -412,7 +409,13 @@ def test_plan_incompatible_refuse_par_la_ligne_de_commande(projet, tmp_path):
 
 @pytest.mark.lent
 def test_archive_acceptee_par_la_ligne_de_commande(projet, tmp_path):
-    archive = shutil.make_archive(str(tmp_path / "region_b"), "zip", projet / "resultats", PETITES[1].jeu)
+    """L'archive que le README conseille d'envoyer : resume_region/ et le manifeste, jamais donnees/."""
+    archive = tmp_path / "region_b.zip"
+    resultats = projet / "resultats"
+    with zipfile.ZipFile(archive, "w") as z:
+        for chemin in [*(resultats / PETITES[1].jeu / resume_region.DOSSIER).iterdir(),
+                       resultats / PETITES[1].jeu / "manifeste.json"]:
+            z.write(chemin, chemin.relative_to(resultats).as_posix())
     r = _cli(projet, "comparer-regions", f"resultats/{PETITES[0].jeu}", archive, "--nom", "par_archive")
     assert r.returncode == 0, r.stderr[-3000:]
     manifeste = json.loads((projet / "resultats" / "comparaisons" / "par_archive" / "manifeste.json").read_text(
