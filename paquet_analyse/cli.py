@@ -141,7 +141,8 @@ def _parseur() -> argparse.ArgumentParser:
                           "compatibilité des plans et du dictionnaire ; tous les problèmes à la fois), puis méta-analyse "
                           "chaque hypothèse entre régions (effets aléatoires REML, IC de Hartung-Knapp, τ², I², "
                           "intervalle de prédiction ; effet fixe en sensibilité) : carnet 08, rapport HTML, tableaux, "
-                          "figures et manifeste dans resultats/comparaisons/<nom>/. Aucune microdonnée n'est lue.")
+                          "figures et manifeste dans resultats/comparaisons/<nom>/. Aucune microdonnée n'est lue (sauf "
+                          "avec --groupee).")
     m.add_argument("entrees", nargs="*", type=Path, metavar="RESUME",
                    help="résumé d'une région : dossier resultats/<jeu>/, son sous-dossier resume_region/, ou leur "
                    "archive .zip ou .tar.gz reçue d'une autre équipe (au moins deux)")

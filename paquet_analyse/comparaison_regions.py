@@ -111,8 +111,9 @@ def fichiers_entree(entree: str | Path) -> tuple[dict[str, bytes], dict | None, 
             raise _refus(_probleme(
                 nom, "introuvable", f"ni {resume_region.FICHIER_DESCRIPTEUR} ni {resume_region.DOSSIER}/"
                 f"{resume_region.FICHIER_DESCRIPTEUR} dans ce dossier.",
-                "Donner le dossier resultats/<jeu>/ d'une région exécutée, son sous-dossier resume_region/, ou "
-                "l'archive (.zip, .tar.gz) reçue d'une autre équipe."))
+                "Pour un jeu exécuté avant que le flux n'écrive les résumés, relancer le flux (python -m "
+                "paquet_analyse executer donnees_brutes/<jeu>) : il écrit resultats/<jeu>/resume_region/. Sinon, "
+                "donner ce sous-dossier, ou l'archive (.zip, .tar.gz) reçue d'une autre équipe."))
         fichiers = {p.name: p.read_bytes() for p in sorted(dossier.iterdir()) if p.is_file() and p.name != MANIFESTE}
         lu = json.loads(manifeste.read_text(encoding="utf-8")) if manifeste and manifeste.is_file() else None
         return fichiers, lu, nom
