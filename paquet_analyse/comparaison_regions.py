@@ -72,16 +72,28 @@ def _est_archive(chemin: Path) -> bool:
     return chemin.is_file() and chemin.name.lower().endswith(ARCHIVES)
 
 
-def _membres_archive(chemin: Path) -> dict[str, object]:
-    """Nom -> lecteur des fichiers ordinaires d'une archive (rien n'est extrait sur le disque)."""
+def _lire_archive(chemin: Path, choisir) -> dict[str, bytes]:
+    """Les octets des fichiers ordinaires d'une archive que `choisir(noms)` retient (noms normalisés, sans
+    « ./ ») ; rien n'est extrait sur le disque, aucun chemin de l'archive n'est suivi."""
     import tarfile
     import zipfile
 
     if chemin.name.lower().endswith(".zip"):
-        archive = zipfile.ZipFile(chemin)
-        return {n: (lambda n=n: archive.read(n)) for n in archive.namelist() if not n.endswith("/")}
-    archive = tarfile.open(chemin)
-    return {m.name: (lambda m=m: archive.extractfile(m).read()) for m in archive.getmembers() if m.isfile()}
+        with zipfile.ZipFile(chemin) as archive:
+            noms = {str(PurePosixPath(n)): n for n in archive.namelist() if not n.endswith("/")}
+            return {n: archive.read(noms[n]) for n in choisir(sorted(noms))}
+    with tarfile.open(chemin) as archive:
+        membres = {str(PurePosixPath(m.name)): m for m in archive.getmembers() if m.isfile()}
+        return {n: archive.extractfile(membres[n]).read() for n in choisir(sorted(membres))}
+
+
+def _manifeste(octets: bytes, source: str) -> dict:
+    try:
+        lu = json.loads(octets.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _refus(_probleme(f"{source}/{MANIFESTE}", "illisible", f"manifeste illisible ({exc}).",
+                               resume_region.REDEMANDER)) from None
+    return lu if isinstance(lu, dict) else {}
 
 
 def fichiers_entree(entree: str | Path) -> tuple[dict[str, bytes], dict | None, str]:
@@ -115,32 +127,39 @@ def fichiers_entree(entree: str | Path) -> tuple[dict[str, bytes], dict | None, 
                 "paquet_analyse executer donnees_brutes/<jeu>) : il écrit resultats/<jeu>/resume_region/. Sinon, "
                 "donner ce sous-dossier, ou l'archive (.zip, .tar.gz) reçue d'une autre équipe."))
         fichiers = {p.name: p.read_bytes() for p in sorted(dossier.iterdir()) if p.is_file() and p.name != MANIFESTE}
-        lu = json.loads(manifeste.read_text(encoding="utf-8")) if manifeste and manifeste.is_file() else None
+        lu = _manifeste(manifeste.read_bytes(), nom) if manifeste.is_file() else None
         return fichiers, lu, nom
     raise _refus(_probleme(str(entree), "introuvable", "ni dossier, ni archive, ni jeu exécuté de ce nom.",
                            "Vérifier le chemin ; une archive doit finir par .zip, .tar.gz, .tgz ou .tar."))
 
 
 def _fichiers_archive(chemin: Path) -> tuple[dict[str, bytes], dict | None]:
+    trouves: dict = {}
+
+    def choisir(noms: list[str]) -> list[str]:
+        """Le dossier du seul datapackage.json de l'archive, et le manifeste au-dessus de resume_region/."""
+        descripteurs = [n for n in noms if PurePosixPath(n).name == resume_region.FICHIER_DESCRIPTEUR]
+        trouves["descripteurs"] = descripteurs
+        if len(descripteurs) != 1:
+            return []
+        prefixe = PurePosixPath(descripteurs[0]).parent
+        trouves["manifeste"] = str(prefixe.parent / MANIFESTE) if prefixe.name == resume_region.DOSSIER else None
+        return [n for n in noms if PurePosixPath(n).parent == prefixe or n == trouves["manifeste"]]
+
     try:
-        membres = _membres_archive(chemin)
+        lus = _lire_archive(chemin, choisir)
     except Exception as exc:  # zipfile.BadZipFile, tarfile.TarError, OSError : archive illisible
         raise _refus(_probleme(chemin.name, "archive", f"archive illisible ({exc}).",
                                resume_region.REDEMANDER)) from None
-    descripteurs = sorted(n for n in membres if PurePosixPath(n).name == resume_region.FICHIER_DESCRIPTEUR)
+    descripteurs = trouves.get("descripteurs", [])
     if len(descripteurs) != 1:
         quoi = "aucun" if not descripteurs else f"{len(descripteurs)} ({', '.join(descripteurs)})"
         raise _refus(_probleme(
             chemin.name, "archive", f"{quoi} fichier {resume_region.FICHIER_DESCRIPTEUR} dans l'archive ; il en "
             "faut exactement un.", "Envoyer une archive par région (le dossier resume_region/, ou resultats/<jeu>/)."))
-    prefixe = PurePosixPath(descripteurs[0]).parent
-    fichiers = {PurePosixPath(n).name: lire() for n, lire in membres.items() if PurePosixPath(n).parent == prefixe}
-    manifeste = None
-    if prefixe.name == resume_region.DOSSIER and str(prefixe.parent / MANIFESTE).lstrip("./") in {
-            n.lstrip("./") for n in membres}:
-        nom = next(n for n in membres if n.lstrip("./") == str(prefixe.parent / MANIFESTE).lstrip("./"))
-        manifeste = json.loads(membres[nom]().decode("utf-8"))
-    return fichiers, manifeste
+    octets_manifeste = lus.pop(trouves["manifeste"], None) if trouves.get("manifeste") else None
+    fichiers = {PurePosixPath(n).name: o for n, o in lus.items()}
+    return fichiers, (_manifeste(octets_manifeste, chemin.name) if octets_manifeste is not None else None)
 
 
 # --------------------------------------------------------------------------

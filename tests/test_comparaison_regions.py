@@ -433,3 +433,11 @@ def test_modele_du_carnet_08_sans_sorties_ni_definitions():
     assert not any(ligne.lstrip().startswith(("def ", "class ", "for ", "if ")) for c in code
                    for ligne in c.source.splitlines())
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_manifeste_illisible_nomme(tmp_path, demonstration):
+    resultats = tmp_path / "demo_region_a"
+    _ecrire(resultats / resume_region.DOSSIER, demonstration["demo_region_a"])
+    (resultats / "manifeste.json").write_text("{pas du json", encoding="utf-8")
+    with pytest.raises(ErreurResumeRegion, match=r"demo_region_a/manifeste.json.*manifeste illisible"):
+        comparaison_regions.fichiers_entree(resultats)
