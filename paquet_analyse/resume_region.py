@@ -508,6 +508,20 @@ def _incoherences(source: str, tableau: pd.DataFrame, seuil: int) -> list[Proble
     return problemes
 
 
+#: Ce que la comparaison lit du bloc `resume_region` (chemins de clés).
+CLES_BLOC = (("jeu",), ("region",), ("simule",), ("plan", "sha256"), ("plan", "seuils"), ("plan", "derivees"),
+             ("plan", "hypotheses"), ("dictionnaire", "version"), ("dictionnaire", "sha256"),
+             ("diffusion", "seuil_confidentialite"))
+
+
+def _a_la_cle(bloc: dict, chemin: tuple) -> bool:
+    for cle in chemin:
+        if not isinstance(bloc, dict) or cle not in bloc:
+            return False
+        bloc = bloc[cle]
+    return True
+
+
 def verifier(fichiers: dict[str, bytes], *, source: str,
              manifeste: dict | None = None) -> tuple[ResumeRegion | None, list[Probleme]]:
     """Vérifie un résumé reçu (octets de ses fichiers) : rend le résumé lu, ou None, et TOUS ses problèmes.
@@ -538,6 +552,10 @@ def verifier(fichiers: dict[str, bytes], *, source: str,
                                 f"format de résumé version {bloc.get('version_format')!r}, ce paquet lit la version "
                                 f"{VERSION_FORMAT}.", "Produire les deux résumés avec la même version du paquet "
                                 "d'analyse (relancer le flux), ou mettre le paquet à jour.")]
+    manquantes = [".".join(c) for c in CLES_BLOC if not _a_la_cle(bloc, c)]
+    if manquantes:
+        return None, [_probleme(source, FICHIER_DESCRIPTEUR, "format", f"bloc « {CLE} » incomplet : "
+                                f"{', '.join(manquantes)} absent(s).", REDEMANDER)]
     if FICHIER_HYPOTHESES not in fichiers:
         return None, [_probleme(source, FICHIER_HYPOTHESES, "absent", "fichier absent du résumé.", REDEMANDER)]
     with tempfile.TemporaryDirectory(prefix="resume_") as temporaire:

@@ -231,3 +231,12 @@ def test_format_inconnu_refuse(region):
     fichiers = {**region["fichiers"], resume_region.FICHIER_DESCRIPTEUR: json.dumps(desc).encode()}
     _, problemes = resume_region.verifier(fichiers, source="region_a")
     assert problemes[0].regle == "version_format" and "99" in problemes[0].message
+
+
+def test_bloc_incomplet_refuse_sans_trace(region):
+    desc = json.loads(region["fichiers"][resume_region.FICHIER_DESCRIPTEUR])
+    del desc[resume_region.CLE]["plan"]["hypotheses"], desc[resume_region.CLE]["diffusion"]
+    fichiers = {**region["fichiers"], resume_region.FICHIER_DESCRIPTEUR: json.dumps(desc).encode()}
+    _, problemes = resume_region.verifier(fichiers, source="region_a")
+    assert [p.regle for p in problemes] == ["format"]
+    assert "plan.hypotheses" in problemes[0].message and "diffusion.seuil_confidentialite" in problemes[0].message
