@@ -3,14 +3,15 @@
 Six couches, des imports vers le bas seulement (`couches`, docs/architecture.md) :
 
 - sol : `chemins`, `erreurs`, `texte`, `affichage`, `ecriture`, `provenance`, `couches` ;
-- données : `dictionnaire`, `documents_yaml`, `territoires`, `identifiants_directs`, `chargement`, `validation`,
-  `plan`, `derivees`, `donnees`, `etat_preparation`, `preparation`, `simulation`, `questionnaire`, `jeu_depuis_export` ;
+- données : `dictionnaire`, `documents_yaml`, `territoires`, `identifiants_directs`, `chargement`,
+  `validation`, `plan`, `derivees`, `donnees`, `etat_preparation`, `preparation`, `simulation`,
+  `questionnaire`, `jeu_depuis_export`, `regions_simulees` ;
 - statistiques : `controles`, `associations`, `modeles`, `fiabilite`, `indicateurs`, `reseau`, `puissance`,
-  `puissance_simulee` ;
+  `puissance_simulee`, `meta_analyse` ;
 - étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `figures` ;
-- publication : `confidentialite`, `diffusion`, `sorties`, `carnet` ;
-- orchestration : `noyau_chaud`, `execution`, `rapports`, `serveur_noyaux`, `flux`, `verification_resultats`,
-  `cli`.
+- publication : `confidentialite`, `diffusion`, `sorties`, `carnet`, `resume_region`, `comparaison_regions` ;
+- orchestration : `noyau_chaud`, `execution`, `rapports`, `serveur_noyaux`, `flux`, `flux_regions`,
+  `verification_resultats`, `cli`.
 """
 
 __version__ = "0.1.0"

@@ -67,6 +67,17 @@ EN_TETES = {
     "puissance": "Puissance (écart prévu)", "puissance_cible": "Écart prévu",
     "rapport_cotes_ecart": "RC du territoire qui s'écarte", "nb_instances_par_territoire": "Concertations par MRC",
     "identifiant": "Identifiant", "motif": "Motif de l'exclusion",
+    # comparaison des régions (comparaison_regions)
+    "region": "Région", "source": "Résumé reçu", "annee_enquete": "Année de l'enquête", "simule": "Données simulées",
+    "commit": "Commit des sources", "plan_sha256": "Plan (SHA-256)",
+    "dictionnaire": "Dictionnaire (version)", "resume_sha256": "datapackage.json (SHA-256)",
+    "hypotheses_sha256": "hypotheses.csv (SHA-256)", "verifie_par_manifeste": "Vérifié par le manifeste",
+    "k": "Régions combinées", "i2": "I² (%)", "tau2": "τ²", "p_q": "p (Q de Cochran)",
+    "pi_bas": "Prédiction 95 % bas", "pi_haut": "Prédiction 95 % haut", "fixe_estimation": "Effet fixe",
+    "fixe_ic_bas": "Effet fixe, IC bas", "fixe_ic_haut": "Effet fixe, IC haut", "poids_meta": "Poids (%)",
+    "ecart_standardise": "Écart standardisé", "nb_strates": "Strates",
+    "meta_estimation": "Méta-analyse", "meta_ic_bas": "Méta-analyse, IC bas", "meta_ic_haut": "Méta-analyse, IC haut",
+    "ecart": "Écart (échelle de la méta-analyse)",
 }
 # Valeurs codées des colonnes techniques.
 VALEURS = {

@@ -43,10 +43,11 @@ def bandeau(jeu) -> Markdown:
 
 
 COLONNES_VARIABLES = ("exposition", "issue", "item", "variable")  # valeurs = noms de variables
-COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p")
+COLONNES_P = ("p_valeur", "p_ajustee", "p_tarone", "p_breslow_day", "p", "p_q")
 DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisations_partagees": 0,
                       "moyenne": 1, "ecart_type": 1, "moyenne_1": 2, "moyenne_2": 2, "heures_mois_total": 1,
-                      "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3}
+                      "concertations_par_10000": 2, "densite": 3, "part_instances_isolees": 3, "i2": 0,
+                      "poids_meta": 1, "tau2": 3, "k": 0}
 
 
 def _texte_valeur(colonne: str, valeur, decimales: int) -> str:

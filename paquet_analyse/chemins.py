@@ -54,6 +54,21 @@ def dossier_resultats(nom_jeu: str) -> Path:
     return resultats() / nom_jeu
 
 
+def dossier_resume_region(nom_jeu: str) -> Path:
+    """Résumé publiable des résultats d'une région (paquet de données ouvert) : `resultats/<jeu>/resume_region/`."""
+    return dossier_resultats(nom_jeu) / "resume_region"
+
+
+def dossier_comparaisons() -> Path:
+    """Comparaisons entre régions (`comparer-regions`) : `resultats/comparaisons/`."""
+    return resultats() / "comparaisons"
+
+
+def dossier_comparaison(nom: str) -> Path:
+    """Une comparaison entre régions : `resultats/comparaisons/<nom>/`."""
+    return dossier_comparaisons() / nom
+
+
 def dossier_questionnaires(nom_jeu: str | None = None) -> Path:
     """Questionnaires générés (`questionnaire`) : resultats/questionnaires/, ou un sous-dossier par jeu."""
     base = resultats() / "questionnaires"

@@ -1,9 +1,9 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
 Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese et index (utilisés par le flux),
-livre-codes, verifier, questionnaire, jeu-depuis-export. Aucun problème de données ne produit de trace
-Python : un message français et un code de sortie non nul. Un Ctrl-C arrête tout (le flux, ses tâches, le
-serveur de noyaux) et ne dit qu'une ligne.
+livre-codes, verifier, questionnaire, jeu-depuis-export, comparer-regions. Aucun problème de données ne
+produit de trace Python : un message français et un code de sortie non nul. Un Ctrl-C arrête tout (le flux,
+ses tâches, le serveur de noyaux) et ne dit qu'une ligne.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _parseur() -> argparse.ArgumentParser:
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
                                     title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, synthese, index, livre-codes, "
-                                    "verifier, questionnaire, jeu-depuis-export")
+                                    "verifier, questionnaire, jeu-depuis-export, comparer-regions")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
                           "valeur, correction), écrits aussi en CSV. Code de sortie 1 s'il y a des erreurs. "
@@ -139,6 +139,23 @@ def _parseur() -> argparse.ArgumentParser:
     x.add_argument("--region", default=None, help="région (défaut : le nom du dossier)")
     x.add_argument("--simule", action="store_true", help="déclarer le jeu comme SIMULÉ (simule: true)")
     x.add_argument("--ecraser", action="store_true", help="remplacer un jeu.yml existant différent")
+
+    m = verbes.add_parser("comparer-regions", help="comparer des régions par leurs résumés publiés (méta-analyse)",
+                          description="Vérifie les résumés publiables de deux régions ou plus (intégrité par SHA-256, "
+                          "compatibilité des plans et du dictionnaire ; tous les problèmes à la fois), puis méta-analyse "
+                          "chaque hypothèse entre régions (effets aléatoires REML, IC de Hartung-Knapp, τ², I², "
+                          "intervalle de prédiction ; effet fixe en sensibilité) : carnet 08, rapport HTML, tableaux, "
+                          "figures et manifeste dans resultats/comparaisons/<nom>/. Aucune microdonnée n'est lue (sauf "
+                          "avec --groupee).")
+    m.add_argument("entrees", nargs="*", type=Path, metavar="RESUME",
+                   help="résumé d'une région : dossier resultats/<jeu>/, son sous-dossier resume_region/, ou leur "
+                   "archive .zip ou .tar.gz reçue d'une autre équipe (au moins deux)")
+    m.add_argument("--nom", default=None, help="nom de la comparaison (défaut : les noms des jeux comparés)")
+    m.add_argument("--groupee", action="store_true", help="ajouter l'analyse groupée stratifiée par région, si les "
+                   "jeux préparés de toutes ces régions sont ici (une équipe qui détient leurs microdonnées)")
+    m.add_argument("--demonstration", action="store_true", help="simuler quatre régions (trois avec le lien de H1a, "
+                   "une sans), exécuter le flux sur chacune et les comparer (nom : demonstration)")
+    m.add_argument("--coeurs", type=int, default=2, help="cœurs pour les flux de la démonstration (défaut : 2)")
 
     c = verbes.add_parser("livre-codes", help="écrire le livre de codes (Markdown) tiré du dictionnaire",
                           description="Écrit le livre de codes destiné aux personnes qui collectent les données.")
@@ -269,6 +286,21 @@ def _synthese(args) -> int:
     return 0
 
 
+def _comparer_regions(args) -> int:
+    from . import flux_regions
+
+    if args.demonstration:
+        if args.entrees:
+            print("Erreur : --demonstration compare ses propres régions simulées ; ne pas donner de résumés.",
+                  file=sys.stderr)
+            return 2
+        dossier = flux_regions.demonstration(coeurs=args.coeurs)
+    else:
+        dossier = flux_regions.comparer(args.entrees, nom=args.nom, groupee=args.groupee)
+    print(f"Comparaison des régions : {chemins.relatif(dossier / flux_regions.RAPPORT)}")
+    return 0
+
+
 def _verifier(args) -> int:
     from . import verification_resultats
 
@@ -316,7 +348,8 @@ def _jeu_depuis_export(args) -> int:
 
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
            "carnet": _carnet, "index": _index, "synthese": _synthese, "livre-codes": _livre_codes, "verifier": _verifier,
-           "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export}
+           "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export,
+           "comparer-regions": _comparer_regions}
 
 
 def surveiller_le_flux() -> None:

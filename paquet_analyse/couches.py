@@ -37,6 +37,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("simulation", "le générateur à graine fixe du jeu simulé par défaut"),
         ("questionnaire", "les questionnaires (XLSForm, LimeSurvey, HTML) tirés du dictionnaire"),
         ("jeu_depuis_export", "reconnaître les exports des questionnaires et écrire le jeu.yml d'une région"),
+        ("regions_simulees", "des régions simulées aux différences plantées, pour la démonstration des comparaisons"),
     )),
     ("statistiques", (
         ("controles", "les contrôles communs des entrées : colonnes présentes, lignes incomplètes"),
@@ -47,6 +48,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("reseau", "le réseau des concertations liées par leurs organisations, et l'hyperconcertation"),
         ("puissance", "la puissance analytique de chaque test publié"),
         ("puissance_simulee", "la puissance par simulation, pour planifier une enquête"),
+        ("meta_analyse", "la méta-analyse à effets aléatoires (REML, Hartung-Knapp-Sidik-Jonkman) entre régions"),
     )),
     ("etude", (
         ("hypotheses", "le moteur des hypothèses du plan : chaque test, dans un territoire ou la région"),
@@ -61,6 +63,8 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("diffusion", "ce que la publication diffuse : chaque résultat protégé, au seuil du plan"),
         ("sorties", "la frontière de diffusion : publier un tableau ou une figure protégés"),
         ("carnet", "ce qu'un carnet affiche et publie : bandeau, tableaux, figures, phrases, colophon"),
+        ("resume_region", "le résumé publiable d'une région (Frictionless Data Package), tiré de ce qu'elle publie"),
+        ("comparaison_regions", "vérifier les résumés reçus, méta-analyser chaque hypothèse, l'analyse groupée"),
     )),
     ("orchestration", (
         ("noyau_chaud", "demander un noyau chaud ou confier un verbe au serveur (côté client)"),
@@ -68,6 +72,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("rapports", "les rapports HTML des carnets (nbconvert) et la page d'index"),
         ("serveur_noyaux", "le serveur de noyaux chauds : imports faits une fois, une fourche par carnet"),
         ("flux", "l'étape de préparation, ce que le Snakefile lit, le lancement de Snakemake"),
+        ("flux_regions", "le verbe comparer-regions : comparer des résumés, exécuter le carnet 08, la démonstration"),
         ("verification_resultats", "tout régénérer dans une copie et comparer chaque résultat versionné"),
         ("cli", "la ligne de commande : python -m paquet_analyse <verbe>"),
         ("__main__", "le point d'entrée de python -m paquet_analyse"),

@@ -82,6 +82,17 @@ def derivees() -> dict[str, Variable]:
             for nom, v in _brut()["derivees"].items()}
 
 
+def version() -> int:
+    """Version du dictionnaire (`version` de `dictionnaire.yml`) : deux régions ne se comparent qu'à version égale."""
+    return int(_brut()["version"])
+
+
+def noms_variables() -> tuple[str, ...]:
+    """Toutes les variables connues (tables puis dérivées), sans doublon, dans l'ordre du dictionnaire."""
+    noms = [n for t in TABLES for n in variables(t)] + list(derivees())
+    return tuple(dict.fromkeys(noms))
+
+
 def sources_brutes(nom: str) -> tuple[str, ...]:
     """Variables brutes dont une variable dépend : elle-même si elle est brute.
 

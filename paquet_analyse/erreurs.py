@@ -43,6 +43,15 @@ class ErreurEffectifs(ErreurDonnees):
     """Tableau inexploitable : ligne ou colonne vide, une seule modalité, etc."""
 
 
+class ErreurResumeRegion(ErreurDonnees):
+    """Résumé de région (`resume_region`) altéré, illisible ou incompatible avec les autres ; `problemes`
+    les liste tous (`Probleme` : fichier, ligne, colonne, valeur, règle, message, correction)."""
+
+    def __init__(self, message: str, problemes=()):
+        super().__init__(message)
+        self.problemes = list(problemes)
+
+
 class ErreurConfidentialite(ErreurPaquet, ValueError):
     """Un tableau destiné à la diffusion contient une petite cellule non protégée."""
 

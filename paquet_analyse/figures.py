@@ -286,3 +286,79 @@ def courbes_puissance(courbe, *, cible=0.8, ax=None):
     ax.legend(title="Test", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.figure.tight_layout()
     return ax.figure
+
+
+def _mention_courte(motif: str) -> str:
+    """Ce qu'un graphique en forêt dit d'une région écartée de la méta-analyse."""
+    motif = str(motif or "")
+    if motif.startswith("non publié"):
+        return "non publié (règles de diffusion)"
+    if motif.startswith(("non disponible", "non estimable", "estimation nulle", "intervalle nul")):
+        return "non estimable ou non disponible"
+    return "non combinable"
+
+
+def foret_regions(regions: pd.DataFrame, meta: dict, *, titre: str, simule: bool = False):
+    """Graphique en forêt d'une hypothèse entre régions : l'estimation publiée de chaque région (carré de taille
+    proportionnelle à son poids), l'effet commun à effets aléatoires (losange, IC de Hartung-Knapp),
+    l'intervalle de prédiction (trait fin), l'effet fixe en sensibilité (losange vide).
+
+    `regions` : colonnes `region`, `estimation`, `ic_bas`, `ic_haut`, `combinable`, `motif`, `poids_meta` ;
+    `meta` : une ligne de la synthèse (`mesure`, `estimation`, `ic_bas`, `ic_haut`, `pi_bas`, `pi_haut`,
+    `fixe_estimation`, `fixe_ic_bas`, `fixe_ic_haut`). Échelle logarithmique pour un rapport de cotes.
+    """
+    appliquer_theme()
+    d = regions.reset_index(drop=True)
+    n = len(d)
+    log = meta["mesure"] == "rapport_cotes"
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * (n + 4) + 1.5))
+    combinables = d[d["combinable"].astype(bool)]
+    valeurs = np.r_[combinables[["estimation", "ic_bas", "ic_haut"]].to_numpy(dtype=float).ravel(),
+                    [meta[c] for c in ("ic_bas", "ic_haut", "pi_bas", "pi_haut", "fixe_ic_bas", "fixe_ic_haut")]]
+    valeurs = valeurs[np.isfinite(valeurs) & ((valeurs > 0) if log else True)]
+    if log:
+        bas_lim, haut_lim = max(valeurs.min() / 1.3, 1e-3), min(valeurs.max() * 1.3, 1e3)
+    else:
+        marge = 0.08 * (valeurs.max() - valeurs.min() or 1.0)
+        bas_lim, haut_lim = valeurs.min() - marge, valeurs.max() + marge
+    poids = pd.to_numeric(d["poids_meta"], errors="coerce").fillna(0).to_numpy()
+    for i, r in d.iterrows():
+        if not bool(r["combinable"]):
+            ax.text(bas_lim, i, "  " + _mention_courte(r["motif"]), va="center", fontsize=8, color="#7f7f7f")
+            continue
+        ax.plot([r["ic_bas"], r["ic_haut"]], [i, i], color="#4d4d4d", lw=1.5)
+        ax.plot(r["estimation"], i, "s", color="#2166ac", ms=4 + 10 * np.sqrt(poids[i] / 100))
+    y_ea, y_pi, y_ef = n + 0.8, n + 1.6, n + 2.4
+
+    def losange(y, centre, bas, haut, **style):
+        ax.fill([bas, centre, haut, centre], [y, y - 0.3, y, y + 0.3], **style)
+
+    losange(y_ea, meta["estimation"], meta["ic_bas"], meta["ic_haut"], color="#b2182b")
+    ax.plot([meta["pi_bas"], meta["pi_haut"]], [y_pi, y_pi], color="#b2182b", lw=1.2)
+    ax.plot([meta["pi_bas"]] * 2 + [np.nan] + [meta["pi_haut"]] * 2, [y_pi - 0.15, y_pi + 0.15, np.nan,
+                                                                      y_pi - 0.15, y_pi + 0.15], color="#b2182b", lw=1.2)
+    losange(y_ef, meta["fixe_estimation"], meta["fixe_ic_bas"], meta["fixe_ic_haut"], facecolor="white",
+            edgecolor="#7f7f7f", lw=1.2)
+    ax.axvline(1.0 if log else 0.0, color="#7f7f7f", ls="--", lw=1)
+    ax.axhline(n + 0.2, color="#bdbdbd", lw=0.8)
+    if log:
+        ax.set_xscale("log")
+        graduations = [g for g in (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100, 200, 500, 1000)
+                       if bas_lim <= g <= haut_lim]
+        ax.set_xticks(graduations)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: texte.nombre_fr(x, 2 if x < 1 else 0)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("Rapport de cotes (échelle logarithmique, IC à 95 %)")
+    else:
+        ax.xaxis.set_major_formatter(_virgule(0))
+        ax.set_xlabel("Écart de moyennes (points de l'indice, IC à 95 %)")
+    ax.set_xlim(bas_lim, haut_lim)
+    ax.set_yticks(list(range(n)) + [y_ea, y_pi, y_ef],
+                  [str(r) for r in d["region"]] + ["Effets aléatoires (REML, IC de Hartung-Knapp)",
+                                                   "Intervalle de prédiction (nouvelle région)",
+                                                   "Effet fixe (sensibilité)"])
+    ax.set_ylim(y_ef + 0.7, -0.7)
+    ax.set_title(_couper(titre, 60))
+    _mention(fig, simule)
+    fig.tight_layout()
+    return fig

@@ -101,16 +101,22 @@ def info_flux(jeu: str | Path) -> InfoFlux:
 
 
 def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str | Path) -> None:
-    """Fin du flux : la page d'index des rapports et le manifeste de provenance (`execution.ecrire_manifeste`,
-    paramètres : jeu, territoires, carnets). Lit le jeu préparé ; ne prépare rien."""
+    """Fin du flux : la page d'index des rapports, le résumé publiable de la région (`resume_region`, tiré du
+    tableau publié des hypothèses et du contenu du manifeste) et le manifeste de provenance
+    (`etat_preparation.provenance`, paramètres : jeu, territoires, carnets), qui donne aussi les SHA-256 du
+    résumé. Lit le jeu préparé ; ne prépare rien."""
+    from . import resume_region  # pandas et frictionless : seulement à la fin du flux
+
     info = info_flux(jeu)
     rapports.ecrire_index(titre=info.titre, simule=info.simule, territoires=info.territoires, cible=index)
-    execution.ecrire_manifeste(info.nom, manifeste, {
+    contenu = etat_preparation.provenance(info.nom, {
         "jeu": info.jeu,
         "territoires": info.territoires,
         "carnets_region": [c.nom for c in execution.CARNETS if c.portee != "territoire"],
         "carnets_par_territoire": [c.nom for c in execution.carnets("territoire")],
     })
+    contenu["resume_region_sha256"] = resume_region.ecrire_resume(info.nom, contenu)
+    ecriture.ecrire_json(contenu, manifeste)
 
 
 # --------------------------------------------------------------------------
