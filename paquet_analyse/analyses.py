@@ -16,7 +16,7 @@ from . import associations, dictionnaire, modeles, puissance, reseau, texte
 from .donnees import NOTE_NON_PONDERE, Donnees, NonDisponible, colonne_poids, non_disponible
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
-INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie_cisss_ville_fondation"),
+INDICATEURS_HETEROGENEITE = (("instances", "depuis_charniere"), ("instances", "initie_cisss_ville_fondation"),
                              ("instances", "thematique_ejf"), ("instances", "deficit_participation"),
                              ("instances", "deficit_evaluation"), ("participants", "deficit_delegation"),
                              ("participants", "suivi_informel"))
@@ -77,7 +77,7 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     poids = colonne_poids(donnees)
     lignes = []
     for niveau, variable in INDICATEURS_HETEROGENEITE:
-        base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
+        base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable, donnees.plan.seuils), "niveau": niveau,
                 "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "v_cramer": np.nan, "nb_grappes": np.nan}
         if niveau == "participants":
             colonnes = ["territoire", variable, "id_instance"] + ([poids] if poids else [])

@@ -14,7 +14,7 @@ Règles (README, « Confidentialité ») : voir `proteger`, `portraits`,
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -162,7 +162,8 @@ def vue_portraits(portraits_: "confidentialite.TableauProtege") -> pd.DataFrame:
     vue = vue.loc[ordre, colonnes].reset_index()
     vue.columns.name = None
     unites = portraits_.drop_duplicates("indicateur").set_index("indicateur")["unite"]
-    vue.insert(0, "libelle", [indicateurs.LIBELLES_PORTRAIT[i] for i in vue["indicateur"]])
+    libelles = portraits_.drop_duplicates("indicateur").set_index("indicateur")["libelle"]
+    vue.insert(0, "libelle", [libelles[i] for i in vue["indicateur"]])
     return vue.assign(unite=vue["indicateur"].map(unites).to_numpy())
 
 
@@ -246,10 +247,11 @@ class Forets:
     phrases: list
     resultats: dict
     simule: bool
+    parametres: dict = field(default_factory=dict)  # seuils du plan appliqué (libellés)
 
     def figures(self):
         for id_, (h, r) in self.resultats.items():
-            court = {n: dictionnaire.libelle(n).split(" (")[0] for n in (h.issue, h.exposition)}
+            court = {n: dictionnaire.libelle(n, self.parametres).split(" (")[0] for n in (h.issue, h.exposition)}
             titre = f"{id_} — {court[h.issue]} : rapport de cotes selon « {court[h.exposition]} »"
             fig = figures.forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
                                                 titre=titre, simule=self.simule)
@@ -284,7 +286,7 @@ def forets(donnees: Donnees) -> Forets:
     tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
     if not tableau.empty:
         tableau = tableau[["id", *[c for c in tableau.columns if c != "id"]]]
-    return Forets(tableau, phrases, resultats, donnees.simule)
+    return Forets(tableau, phrases, resultats, donnees.simule, dict(donnees.plan.seuils))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from . import chemins
+from . import chemins, dictionnaire
+from .derivees import VARIABLES_INSTANCE_POUR_PARTICIPANTS
 from .documents_yaml import ErreurChamp, erreurs_pydantic, lire_yaml, refus
 from .erreurs import ErreurPlan
 
@@ -34,16 +35,17 @@ METHODES = ("association", "logistique", "lineaire", "mantel_haenszel")
 PORTEES = ("territoire", "region")
 AJUSTEMENTS = ("fdr_bh", "holm", "bonferroni")
 
-# Variables que le plan peut nommer, par niveau (voir indicateurs.py).
-BOOLEENS_INSTANCES = (
-    "descendante", "initie_cisss_ville_fondation", "thematique_ejf", "depuis_2000", "gestion_programmes",
-    "deficit_participation", "deficit_evaluation", "deficit_democratique", "citoyens_membres",
-    "evaluation_collective", "financement_programme", "soutien_professionnel",
-)
-BOOLEENS_PARTICIPANTS = BOOLEENS_INSTANCES + (
-    "deficit_delegation", "deficit_redevabilite", "mandat_auto_defini", "suivi_informel", "sur_sollicitation",
-)
-CONTINUES_PARTICIPANTS = ("indice_conditions",)
+# Variables que le plan peut nommer, par niveau : lues dans le registre du dictionnaire (variables brutes et
+# dérivées de chaque table) ; au niveau des participants, aussi celles de leur instance qui leur sont recopiées
+# (`derivees.VARIABLES_INSTANCE_POUR_PARTICIPANTS`).
+BOOLEENS_INSTANCES = dictionnaire.variables_de_niveau("instances", types=("booleen",))
+BOOLEENS_PARTICIPANTS = tuple(dict.fromkeys(
+    dictionnaire.variables_de_niveau("participants", types=("booleen",))
+    + tuple(n for n in VARIABLES_INSTANCE_POUR_PARTICIPANTS if n in BOOLEENS_INSTANCES)))
+CONTINUES_PARTICIPANTS = tuple(n for n in dictionnaire.variables_de_niveau("participants", types=("reel",))
+                               if n in dictionnaire.derivees())
+#: Anciens noms de variables, pour un message qui dit le nouveau.
+ANCIENS_NOMS = {"depuis_2000": "depuis_charniere"}
 CATEGORIELLES = ("secteur", "territoire", "initiateur", "thematique", "logique_initiateur")
 SEUILS_REQUIS = {"sur_sollicitation": int, "confidentialite": int, "annee_charniere": int, "alpha": float,
                  "rapport_cotes_puissance": float, "ecart_puissance": float}
@@ -150,10 +152,13 @@ class HypotheseBrute(BaseModel):
         niveau, methode, role = info.data.get("niveau"), info.data.get("methode"), info.field_name
         if niveau is not None and methode is not None:
             permises = _variables_permises(niveau, methode, role)
+            if nom in ANCIENS_NOMS:
+                raise refus(f"{role} « {nom} » : cette variable s'appelle maintenant « {ANCIENS_NOMS[nom]} » "
+                            "(créée l'année charnière du plan, seuils.annee_charniere, ou après)")
             if nom not in permises:
                 raise refus(f"{role} « {nom} » inconnue au niveau {niveau} pour la méthode {methode} "
                             f"(permises : {', '.join(permises)})")
-        elif nom not in BOOLEENS_PARTICIPANTS + CONTINUES_PARTICIPANTS:
+        elif nom not in BOOLEENS_INSTANCES + BOOLEENS_PARTICIPANTS + CONTINUES_PARTICIPANTS:
             raise refus(f"{role} « {nom} » inconnue")
         return nom
 
@@ -342,13 +347,15 @@ def charger_plan(chemin: str | Path | None = None) -> Plan:
     erreurs = controler_plan(brut)
     if erreurs:
         raise ErreurPlan(f"{affiche} : plan d'analyse mal formé :\n  - " + "\n  - ".join(erreurs))
+    seuils = {"ajustement": "fdr_bh", **brut["seuils"]}
+    # une question peut nommer un paramètre du plan ({annee_charniere}) : elle suit le plan appliqué
     hypotheses = tuple(
-        Hypothese(id=str(h["id"]), famille=str(h["famille"]), question=str(h["question"]), niveau=h["niveau"],
-                  exposition=h["exposition"], issue=h["issue"], methode=h["methode"], portee=tuple(h["portee"]),
-                  grappes=h.get("grappes"), covariables=tuple(h.get("covariables") or ()), strate=h.get("strate"))
+        Hypothese(id=str(h["id"]), famille=str(h["famille"]), question=dictionnaire.formater(str(h["question"]), seuils),
+                  niveau=h["niveau"], exposition=h["exposition"], issue=h["issue"], methode=h["methode"],
+                  portee=tuple(h["portee"]), grappes=h.get("grappes"), covariables=tuple(h.get("covariables") or ()),
+                  strate=h.get("strate"))
         for h in brut["hypotheses"]
     )
-    seuils = {"ajustement": "fdr_bh", **brut["seuils"]}
     # valeurs par défaut du schéma (DeficitDemocratique.minimum) remplies ici, une fois :
     # aucun appelant n'a à répéter la sienne
     derivees = {**brut["derivees"], "deficit_democratique": {

@@ -328,8 +328,8 @@ def _avec_petite_part(donnees):
     """Le jeu par défaut, Montcalm n'ayant plus que 3 concertations créées depuis 2000 (sur 40)."""
     inst = donnees.instances.copy()
     montcalm = inst.index[inst["territoire"] == "Montcalm"]
-    inst.loc[montcalm, "depuis_2000"] = False
-    inst.loc[montcalm[:3], "depuis_2000"] = True
+    inst.loc[montcalm, "depuis_charniere"] = False
+    inst.loc[montcalm[:3], "depuis_charniere"] = True
     return dataclasses.replace(donnees, instances=inst)
 
 
@@ -358,7 +358,7 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     _publier_portraits(avant, d, lambda d_, t: confidentialite.proteger_portrait(portraits.portrait_brut(d_, t),
                                                                                  seuil=seuil))
     fuites = attaquant.attaque_portraits(avant, seuil)
-    assert any("creees_depuis_2000" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
+    assert any("creees_depuis_charniere" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
     apres = tmp_path / "apres"
     apres.mkdir()
     _publier_portraits(apres, d, diffusion.portrait)
@@ -368,7 +368,7 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     autres = empile.valeurs.loc[secondaires, "territoire"].tolist()
     assert autres and "Montcalm" not in autres  # une part d'un autre territoire, supprimée en second
     p = diffusion.portrait(d, autres[0])
-    ligne = p.valeurs["indicateur"] == "creees_depuis_2000"
+    ligne = p.valeurs["indicateur"] == "creees_depuis_charniere"
     assert p.masque.loc[ligne, "proportion"].all() and not p.primaires.loc[ligne, "proportion"].any()
     assert "1 part(s) complémentaire(s)" in p.note and "différence avec l'ensemble" in p.note
     # la figure du portrait montre les mêmes parts que les tableaux (mêmes suppressions)
@@ -408,11 +408,11 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, mo
         assert appels == [1]
     en_place = preparation.lire("lanaudiere")
     assert portraits.CALCUL in en_place.calculs_prepares
-    en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
-        not en_place.instances["depuis_2000"].iloc[0]
+    en_place.instances.loc[en_place.instances.index[0], "depuis_charniere"] = \
+        not en_place.instances["depuis_charniere"].iloc[0]
     ensemble = portraits.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
-    assert ensemble.loc[("Ensemble", "creees_depuis_2000"), "effectif"] != \
-        tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_2000"), "effectif"]
+    assert ensemble.loc[("Ensemble", "creees_depuis_charniere"), "effectif"] != \
+        tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_charniere"), "effectif"]
 
 
 def test_portrait_sur_donnees_restreintes_refuse(donnees_defaut):

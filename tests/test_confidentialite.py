@@ -200,7 +200,7 @@ def test_propriete_aucune_cellule_supprimee_recalculable(cellules):
 
 def _portrait_fait_main() -> pd.DataFrame:
     return pd.DataFrame({
-        "indicateur": ["creees_depuis_2000", "thematique_ejf", "auto_delegation", "densite_liens"],
+        "indicateur": ["creees_depuis_charniere", "thematique_ejf", "auto_delegation", "densite_liens"],
         "libelle": ["Créées depuis 2000", "EJF", "Auto-délégation", "Densité"],
         "niveau": ["instances", "instances", "participants", "instances"],
         "effectif": [3, 18, 40, 2], "denominateur": [20, 20, 40, 45],
@@ -219,7 +219,7 @@ def test_proteger_portrait_effectif_et_complement():
         assert p.valeurs[colonne].iloc[:2].isna().all()
     assert p.valeurs["denominateur"].tolist() == [20, 20, 40, 45]
     assert p.affichage().loc[0, "proportion"] == "x"
-    assert "creees_depuis_2000, thematique_ejf" in p.note
+    assert "creees_depuis_charniere, thematique_ejf" in p.note
     verifier_aucune_petite_cellule(p.valeurs.iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
     with pytest.raises(ErreurConfidentialite, match="denominateur - effectif = 2"):
         verifier_aucune_petite_cellule(_portrait_fait_main().iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
@@ -233,7 +233,7 @@ def test_proteger_portrait_zeros_sensibles():
 def test_proteger_portrait_du_mini_jeu(tmp_path):
     """Le mini-jeu n'a que 4 instances et 5 participants : toutes les parts sont supprimées."""
     d = preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))
-    brut = indicateurs.portrait(d.instances, d.participants)
+    brut = indicateurs.portrait(d.instances, d.participants, annee_charniere=2000)
     p = proteger_portrait(brut, seuil=5)
     parts = ~brut["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
     verifier_aucune_petite_cellule(p.valeurs[parts], ["effectif"], denominateur="denominateur", seuil=5)

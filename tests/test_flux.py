@@ -160,13 +160,13 @@ def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
     assert attaquant.attaque_portraits(dossier, seuil) == []
     # il y avait de quoi attaquer : la part de D'Autray supprimée, et une autre en second
     portraits = pd.read_csv(dossier / "tableaux" / "portraits_territoires.csv")
-    supprimees = portraits.loc[portraits["proportion"].isna() & (portraits["indicateur"] == "creees_depuis_2000"),
+    supprimees = portraits.loc[portraits["proportion"].isna() & (portraits["indicateur"] == "creees_depuis_charniere"),
                                "territoire"].tolist()
     assert "D'Autray" in supprimees and len(supprimees) >= 2
     autre = next(t for t in supprimees if t != "D'Autray")
     if autre != "Ensemble":
         seul = pd.read_csv(dossier / "tableaux" / f"portrait_{chemins.nom_sur(autre)}.csv").set_index("indicateur")
-        assert pd.isna(seul.loc["creees_depuis_2000", "proportion"])
+        assert pd.isna(seul.loc["creees_depuis_charniere", "proportion"])
 
 
 def test_rapport_html_sans_code(projet):

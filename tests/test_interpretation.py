@@ -113,7 +113,7 @@ def test_comparaison_exploratoire_sans_verdict():
 
 def test_rc_inferieur_a_un_meme_nombre_que_le_tableau():
     """RC 0,375 : la phrase dit 0,38 comme le tableau, pas « 2,67 fois plus faibles » (1/0,375)."""
-    phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_2000",
+    phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_charniere",
                                                  issue="gestion_programmes")
     assert "multipliées par 0,38" in phrase and "2,67" not in phrase
 

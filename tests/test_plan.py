@@ -23,7 +23,7 @@ def test_plan_livre_valide_et_complet():
     assert p.seuils["sur_sollicitation"] >= 1 and p.seuils["confidentialite"] == 5
     assert p.derivees["deficit_democratique"]["composantes"] == ["deficit_participation", "deficit_evaluation"]
     h4 = p.hypothese("H4a")
-    assert h4.formule() == "deficit_delegation ~ descendante + thematique_ejf + depuis_2000 + C(secteur)"
+    assert h4.formule() == "deficit_delegation ~ descendante + thematique_ejf + depuis_charniere + C(secteur)"
     assert all(h.grappes == "id_instance" for h in p.hypotheses if h.niveau == "participants")
 
 
