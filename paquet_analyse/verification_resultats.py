@@ -60,11 +60,18 @@ def empreinte(chemin: Path) -> str:
     return hashlib.sha256(chemin.read_bytes()).hexdigest()
 
 
+#: Sous-dossiers d'un jeu qui ne font pas partie de la publication : calculs intermédiaires non protégés,
+#: jamais versionnés (.gitignore), régénérés par le flux ; ils ne sont pas comparés.
+HORS_PUBLICATION = ("calculs",)
+
+
 def empreintes_dossier(dossier: Path) -> dict[str, str]:
-    """SHA-256 de chaque fichier sous `dossier` (chemins relatifs, séparateur `/`)."""
+    """SHA-256 de chaque fichier publié sous `dossier` (chemins relatifs, séparateur `/`), hors
+    `HORS_PUBLICATION`."""
     if not dossier.is_dir():
         return {}
-    return {p.relative_to(dossier).as_posix(): empreinte(p) for p in sorted(dossier.rglob("*")) if p.is_file()}
+    return {p.relative_to(dossier).as_posix(): empreinte(p) for p in sorted(dossier.rglob("*"))
+            if p.is_file() and p.relative_to(dossier).parts[0] not in HORS_PUBLICATION}
 
 
 def comparer(versionnes: Path, regeneres: Path, *, prefixe: str = "") -> list[Ecart]:
