@@ -272,12 +272,12 @@ def _index(args) -> int:
 def _synthese(args) -> int:
     import warnings
 
-    from . import preparation, synthese_region
+    from . import diffusion, preparation, synthese_region
 
     donnees = preparation.lire(args.dossier_jeu)
     with warnings.catch_warnings():  # les avertissements sont dans le tableau (notes), que les carnets montrent
         warnings.simplefilter("ignore")
-        chemin = synthese_region.ecrire_synthese(donnees, args.sortie)
+        chemin = synthese_region.ecrire_synthese(donnees, args.sortie, strates=diffusion.strates_region(donnees))
     if chemin is None:
         print("Synthèse de la région non enregistrée (relecture inexacte) : les carnets 04 et 05 la calculeront.",
               file=sys.stderr)

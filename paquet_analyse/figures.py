@@ -204,26 +204,39 @@ def carte_residus(residus: pd.DataFrame, *, ligne: str, colonne: str, simule: bo
     return fig
 
 
-def conditions_par_logique(participants: pd.DataFrame, *, par: str = "territoire", simule: bool = False):
-    """Distribution de l'indice des conditions (0-100) selon la logique d'initiation."""
+def conditions_par_logique(scores: pd.DataFrame, *, simule: bool = False):
+    """L'indice des conditions (0-100) par territoire et logique d'initiation : moyenne et IC à 95 %.
+
+    `scores` : colonnes `territoire`, `logique`, `moyenne`, `ic_bas`, `ic_haut` (un tableau protégé : une
+    moyenne retenue, NA, n'est pas dessinée et son groupe est dit « non publié »). Aucune valeur
+    individuelle n'est montrée (ni boîte, ni moustache, ni point isolé : chacun serait la réponse d'une
+    personne).
+    """
     appliquer_theme()
-    d = participants.dropna(subset=["indice_conditions", "logique_initiateur"]).copy()
-    d = d[d["logique_initiateur"].astype(str) != "autre"]
-    d["logique"] = d["logique_initiateur"].astype(str)
-    d["indice"] = d["indice_conditions"].astype(float)
-    ordre = sorted(d[par].astype(str).unique())
-    d[par] = d[par].astype(str)
+    d = scores.copy()
+    territoires = list(dict.fromkeys(d["territoire"].astype(str)))
+    decalage = {"descendante": -0.15, "ascendante": 0.15}
     fig, ax = plt.subplots(figsize=(10, 5))
-    sns.boxplot(data=d, x=par, y="indice", hue="logique", order=ordre, hue_order=["descendante", "ascendante"],
-                palette=PALETTE_LOGIQUE, ax=ax, fliersize=2, width=0.7)
+    for logique, bloc in d.groupby("logique", sort=False):
+        x = np.array([territoires.index(str(t)) for t in bloc["territoire"]]) + decalage.get(logique, 0)
+        moyenne = pd.to_numeric(bloc["moyenne"], errors="coerce").to_numpy(dtype=float)
+        bas = pd.to_numeric(bloc["ic_bas"], errors="coerce").to_numpy(dtype=float)
+        haut = pd.to_numeric(bloc["ic_haut"], errors="coerce").to_numpy(dtype=float)
+        visibles = np.isfinite(moyenne) & np.isfinite(bas) & np.isfinite(haut)
+        ax.errorbar(x[visibles], moyenne[visibles], yerr=[moyenne[visibles] - bas[visibles],
+                                                         haut[visibles] - moyenne[visibles]],
+                    fmt="o", capsize=4, color=PALETTE_LOGIQUE.get(logique, "#7f7f7f"),
+                    label=dictionnaire.libelle_code("logique_initiateur", logique).split(" (")[0])
+        for xi in x[~visibles]:
+            ax.text(xi, 3, "non publié", rotation=90, ha="center", va="bottom", fontsize=8, color="#7f7f7f")
+    ax.set_xticks(range(len(territoires)), territoires)
     ax.set_ylim(0, 100)
-    ax.set_xlabel(dictionnaire.libelle(par))
+    ax.set_xlabel(dictionnaire.libelle("territoire"))
     ax.set_ylabel(dictionnaire.libelle("indice_conditions"))
-    ax.set_title("Indice des conditions favorables selon la logique d'initiation")
-    poignees, noms = ax.get_legend_handles_labels()
-    ax.legend(poignees, [dictionnaire.libelle_code("logique_initiateur", n).split(" (")[0] for n in noms],
-              title=dictionnaire.libelle("logique_initiateur"), loc="upper left", bbox_to_anchor=(1.01, 1),
-              borderaxespad=0)  # hors du cadre : la légende ne cache aucune boîte
+    ax.yaxis.set_major_formatter(_virgule(0))
+    ax.set_title("Indice des conditions favorables selon la logique d'initiation (moyenne, IC à 95 %)")
+    ax.legend(title=dictionnaire.libelle("logique_initiateur"), loc="upper left", bbox_to_anchor=(1.01, 1),
+              borderaxespad=0)
     plt.setp(ax.get_xticklabels(), rotation=15)
     _mention(fig, simule)
     fig.tight_layout()

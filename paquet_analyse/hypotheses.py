@@ -37,7 +37,7 @@ COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
     "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
     "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
-    "puissance_cible", "statut", "note", "case_sous_le_seuil",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil", "strates",
 ]
 
 
@@ -110,7 +110,7 @@ def _ligne(h, portee, territoire, **valeurs) -> dict:
             "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
-            "case_sous_le_seuil": False}
+            "case_sous_le_seuil": False, "strates": ""}
     base.update(valeurs)
     return base
 
@@ -184,16 +184,24 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
-    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
-    return _valeurs_mh(r, homogeneite=homogeneite)
+    """Mantel-Haenszel sur la colonne `strate` (un territoire, ou un groupe de territoires regroupés)."""
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "strate")
+    valeurs = _valeurs_mh(r, homogeneite=homogeneite)
+    publiees = dict(zip(t["territoire"], t["strate"]))
+    publiees = {n: publiees[n] for n in sorted(publiees)}
+    if len(set(publiees.values())) < len(publiees):
+        valeurs["methode"] += (" ; des territoires sont regroupés en une seule strate pour protéger une petite case "
+                               "(colonne « strates »)")
+    return {**valeurs, "strates": texte.strates_publiees(publiees)}
 
 
-def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
+def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: dict | None = None) -> dict:
     """Une hypothèse, dans le territoire de `donnees` (portee « territoire ») ou entre territoires.
 
-    Entre territoires : Mantel-Haenszel stratifié par territoire pour les
-    associations au niveau des instances ; effets fixes de territoire dans
-    les régressions.
+    Entre territoires : Mantel-Haenszel stratifié pour les associations au niveau des instances (par
+    territoire, ou sur les strates `strates`, territoire -> strate, que la publication a regroupées pour
+    protéger une petite case : `diffusion.plan_de_protection`) ; effets fixes de territoire dans les
+    régressions.
     """
     entre = portee == "region"
     absent = non_disponible(donnees, *_termes(h, False))
@@ -203,6 +211,8 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
         warnings.simplefilter("always", AvertissementPaquet)
         try:
             t, manquants, hors = tableau_analyse(donnees, h, avec_territoire=entre)
+            if "territoire" in t.columns:
+                t["strate"] = t["territoire"].map(strates) if strates else t["territoire"]
             if h.methode == "mantel_haenszel" or (entre and h.methode == "association"):
                 valeurs = _mantel_haenszel(t, h, homogeneite=h.methode == "mantel_haenszel")
             elif h.methode == "association":
@@ -228,13 +238,13 @@ def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, val
     seuils = donnees.plan.seuils
     rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
     if valeurs.get("mesure") == "homogeneite":
-        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
+        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "strate", rapport=rc, seuil=alpha)
         cible = f"un territoire dont le rapport de cotes diffère d'un facteur {texte.nombre_court(rc)} des autres"
     elif h.methode == "lineaire":
         r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha)
         cible = f"un écart de {texte.nombre_court(ecart)} points"
     else:
-        strate = "territoire" if entre and h.methode == "association" else None
+        strate = "strate" if entre and h.methode == "association" else None
         r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, strate=strate, grappes=h.grappes,
                                               rapport_cotes=rc, seuil=alpha)
         cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
@@ -253,17 +263,21 @@ def _case_sous_le_seuil(t: pd.DataFrame, h: Hypothese, seuil: int) -> bool:
     return bool(((cases >= 1) & (cases < seuil)).any())
 
 
-def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
+def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None,
+                      strates: dict | None = None) -> pd.DataFrame:
     """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
 
     Familles d'ajustement (`famille_de_tests`) : dans un territoire, tous les tests du plan dans ce
     territoire ; pour la région, les tests d'association d'un côté et les tests d'homogénéité (H5) de
     l'autre. Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
-    `proteger` (les effectifs et manquants de 1 au seuil - 1 y sont supprimés).
+    `diffusion.proteger`. `strates` : hypothèse -> (territoire -> strate) pour les Mantel-Haenszel de la
+    région (voir `tester_hypothese`).
     """
     if territoire is not None:
         donnees = restreindre(donnees, territoire)
-    lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
+    strates = strates or {}
+    lignes = [tester_hypothese(donnees, h, portee=portee, strates=strates.get(h.id))
+              for h in donnees.plan.hypotheses_de_portee(portee)]
     resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
     return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
 

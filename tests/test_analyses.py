@@ -74,14 +74,20 @@ def test_exposition_constante_non_estimable(donnees_defaut):
     assert ligne["statut"] == "non_estimable" and ligne["note"]
 
 
-def test_proteger_suit_le_seuil_du_plan(donnees_defaut):
-    r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7]})
+def test_proteger_marges_exactes_statistiques_a_precision_fixe(donnees_defaut):
+    """Effectifs et exclusions sont des marges : publiés exactement (une seule forme dans toute la publication) ;
+    les statistiques à la précision publiée ; une strate marquée `supprime` n'a aucune statistique publiée."""
+    r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7],
+                      "rapport_cotes": [2.731207726, 1.0, 0.041234], "p_valeur": [0.001303307887, 0.5, 0.0123456],
+                      "supprime": [False, True, False]})
     p = diffusion.proteger(r, donnees_defaut)
     assert isinstance(p, confidentialite.TableauProtege) and p.seuil == 5
-    assert p.masque["effectif"].tolist() == [False, True, False] and p.masque["manquants"].tolist() == [False, True, False]
+    assert p.valeurs["effectif"].tolist() == [40, 3, 12] and p.valeurs["manquants"].tolist() == [0, 4, 7]
+    assert p.valeurs.loc[0, "rapport_cotes"] == 2.73 and p.valeurs.loc[2, "rapport_cotes"] == 0.0412
+    assert p.valeurs.loc[0, "p_valeur"] == 0.0013 and p.valeurs.loc[2, "p_valeur"] == 0.012
+    assert p.masque["rapport_cotes"].tolist() == [False, True, False] and pd.isna(p.valeurs.loc[1, "p_valeur"])
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 10})
-    p10 = diffusion.proteger(r, dataclasses.replace(donnees_defaut, plan=plan))
-    assert p10.masque["manquants"].tolist() == [False, True, True]
+    assert diffusion.proteger(r, dataclasses.replace(donnees_defaut, plan=plan)).seuil == 10
 
 
 def test_effectifs_par_territoire_totaux(donnees_defaut):
@@ -222,13 +228,17 @@ def test_puissance_a_cote_de_chaque_test(donnees_defaut):
 
 
 def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
-    """Les phrases H5 passent par `proteger` : effectifs arrondis à 5, comme dans le tableau."""
-    import re
-
+    """Les phrases H5 reprennent les nombres publiés : mêmes p ajustées que la synthèse publiée, RC commun à la
+    précision publiée, strates publiées (regroupées quand une strate a une petite case)."""
     f = diffusion.forets(donnees_defaut)
-    effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
-    assert effectifs and all(n % 5 == 0 for n in effectifs)
+    synthese = diffusion.resultats_region(donnees_defaut).valeurs.set_index("id")
     assert any("p ajustée" in p and "Breslow-Day" in p for p in f.phrases)
+    for id_, (h, r) in f.resultats.items():
+        assert r.rapport_cotes == float(f"{r.rapport_cotes:.3g}")
+        publiees = set(f.tableau.loc[f.tableau["id"] == id_, "strate"])
+        attendues = {g.replace(" (regroupés)", "") for g in synthese.loc[id_, "strates"].split(" ; ")}
+        assert len(publiees) == len(attendues)
+    assert "Territoires regroupés 1" in set(f.tableau["strate"])
 
 
 # Hétérogénéité entre territoires et poids de sondage
@@ -464,7 +474,7 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     lue = synthese_region._synthese_enregistree(donnees_defaut)
     pd.testing.assert_frame_equal(lue, calculee, check_exact=True)
     appels = []
-    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: appels.append(d) or calculee)
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d, strates=None: appels.append(d) or calculee)
     pd.testing.assert_frame_equal(synthese_region.synthese(donnees_defaut), calculee, check_exact=True)
     assert appels == []  # relue, pas recalculée
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "ajustement": "bonferroni"})
@@ -472,7 +482,7 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
         assert synthese_region._synthese_enregistree(autre) is None
     monkeypatch.setattr(provenance, "empreinte_code", lambda: "un autre code")
     assert synthese_region._synthese_enregistree(donnees_defaut) is None
-    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d, strates=None: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
                                                                                  + [None] * (len(calculee) % 2)))
     assert synthese_region.ecrire_synthese(donnees_defaut) is None
     assert chemin.exists()  # le flux attend ce fichier (Snakemake) : écrit vide, sans empreinte

@@ -118,15 +118,15 @@ def test_rc_inferieur_a_un_meme_nombre_que_le_tableau():
     assert "multipliées par 0,38" in phrase and "2,67" not in phrase
 
 
-def test_hors_definition_supprime_n_est_pas_aucun():
-    """Un nombre hors définition supprimé (1 à 4, « x ») n'est pas « aucune unité »."""
+def test_hors_definition_exact():
+    """Le nombre d'unités hors définition est une marge publiée exactement : la phrase le dit tel quel."""
     import pandas as pd
 
     t = pd.DataFrame({"niveau": ["instances", "participants"], "statut": ["ok", "ok"],
-                      "hors_definition": [float("nan"), 0.0]})
+                      "hors_definition": [3.0, 0.0]})
     phrase = interpretation.phrase_hors_definition(t)
-    assert "quelques concertations" in phrase and "Aucune" not in phrase
+    assert "au plus 3 concertations" in phrase and "Aucune" not in phrase and "environ" not in phrase
     zero = interpretation.phrase_hors_definition(t.assign(hors_definition=[0.0, 0.0]))
     assert zero.startswith("Aucune unité")
     dix = interpretation.phrase_hors_definition(t.assign(hors_definition=[10.0, 80.0]))
-    assert "environ 10 concertations et environ 80 participants" in dix
+    assert "10 concertations et 80 participants" in dix
