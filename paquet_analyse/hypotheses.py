@@ -295,10 +295,16 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 
 
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
-    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
-    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses (la question d'abord)."""
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
                 "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
     return resultats[colonnes]
+
+
+def portant_sur(resultats: pd.DataFrame, issue: str) -> pd.DataFrame:
+    """Les hypothèses d'un tableau de résultats dont l'issue est `issue` (par ex. toutes celles sur
+    l'indice des conditions, H6 et toute hypothèse ajoutée au plan sur cet indice)."""
+    return resultats[resultats["issue"] == issue]
 
 
 def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
