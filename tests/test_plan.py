@@ -166,3 +166,28 @@ def test_erreur_du_paquet_sans_trace_python_dans_un_carnet(tmp_path, brut):
     texte = sortie.stdout + sortie.stderr
     assert "voulait-on dire « confidentialite » ?" in texte
     assert "Traceback" not in texte and "File " not in texte and "plan.py" not in texte, texte
+
+
+def test_readme_dit_quels_tests_lancer_et_ou_apparait_une_hypothese():
+    """README, « Pour une nouvelle hypothèse » : les tests à lancer, et où H7 apparaît (le carnet 05 seulement
+    pour une hypothèse sur l'indice des conditions, ce que fait `hypotheses.portant_sur`)."""
+    readme = (chemins.racine() / "README.md").read_text(encoding="utf-8")
+    section = readme.split("- Pour une nouvelle hypothèse (H7)", 1)[1].split("- Ouvrir un carnet", 1)[0]
+    assert "tests/test_plan.py" in section and "Tests à lancer" in section
+    assert "carnet 05 seulement si son issue est l'indice des conditions" in section
+    assert "flux.CARNETS_REGION" not in readme and "execution.CARNETS" in readme
+
+
+def test_une_hypothese_sur_l_indice_apparait_dans_le_carnet_05():
+    import json
+
+    import pandas as pd
+
+    from paquet_analyse import hypotheses
+
+    synthese = pd.DataFrame({"id": ["H6a", "H7", "H1a"], "famille": ["H6", "H7", "H1"],
+                             "issue": ["indice_conditions", "indice_conditions", "deficit_participation"]})
+    assert hypotheses.portant_sur(synthese, "indice_conditions")["id"].tolist() == ["H6a", "H7"]
+    carnet_05 = json.loads((chemins.racine() / "carnets" / "05_conditions_favorables.ipynb").read_text(encoding="utf-8"))
+    assert any('hypotheses.portant_sur(synthese_region.synthese(donnees), "indice_conditions")' in "".join(c["source"])
+               for c in carnet_05["cells"])
