@@ -130,3 +130,12 @@ def test_hors_definition_supprime_n_est_pas_aucun():
     assert zero.startswith("Aucune unité")
     dix = interpretation.phrase_hors_definition(t.assign(hors_definition=[10.0, 80.0]))
     assert "environ 10 concertations et environ 80 participants" in dix
+
+
+def test_phrase_difference_accorde_valeur_au_feminin():
+    from paquet_analyse import interpretation
+
+    phrase = interpretation.phrase_difference(-16.35, -21.2, -11.5, exposition="descendante", issue="indice_conditions")
+    assert "est en moyenne plus basse de 16,35 points" in phrase and "plus bas " not in phrase
+    assert "plus élevée" in interpretation.phrase_difference(3.0, 1.0, 5.0, exposition="descendante",
+                                                             issue="indice_conditions")
