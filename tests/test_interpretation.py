@@ -74,7 +74,7 @@ def test_absence_de_preuve_porte_la_puissance():
 
 def test_phrase_difference_et_alpha():
     d = interpretation.phrase_difference(-6.25, -9.1, -3.4, exposition="descendante", issue="indice_conditions")
-    assert "plus bas de 6,25 points" in d and "de -9,10 à -3,40" in d
+    assert "plus basse de 6,25 points" in d and "de -9,10 à -3,40" in d
     assert "contient 0" not in d
     a = interpretation.phrase_alpha(0.84, 0.82, 0.86, 2300)
     assert "0,840" in a and "bonne" in a
