@@ -191,6 +191,8 @@ def remplir_sommaire(page: str) -> str:
         return page
     entrees = []
     for ancre, contenu in re.findall(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', page, flags=re.S):
+        if ancre == "essentiel":
+            continue  # juste au-dessus du sommaire
         texte = re.sub(r"<[^>]+>", "", re.sub(r'<a class="anchor-link".*?</a>', "", contenu, flags=re.S)).strip()
         entrees.append(f'<li><a href="#{ancre}">{texte}</a></li>')
     sommaire = ('<nav class="sommaire" aria-label="Sommaire"><p class="titre-sommaire">Sommaire</p><ol>'
