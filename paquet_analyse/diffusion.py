@@ -362,9 +362,14 @@ def extraire(tableau: confidentialite.TableauProtege, *, colonnes: list[str] | N
                    primaires=couper(tableau.primaires))
 
 
+def portant_sur(tableau: confidentialite.TableauProtege, issue: str) -> confidentialite.TableauProtege:
+    """Les lignes d'un tableau de résultats protégé dont l'issue est `issue` (mêmes suppressions)."""
+    return extraire(tableau, lignes=(tableau.valeurs["issue"] == issue).to_numpy())
+
+
 def vue_resultats(tableau: confidentialite.TableauProtege, *, ajustee: bool = True) -> confidentialite.TableauProtege:
     """Les colonnes d'un tableau de résultats protégé utiles à la lecture (la méthode complète reste dans le CSV)."""
-    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
                 "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "retenu"]
     return extraire(tableau, colonnes=[c for c in colonnes if c in tableau.valeurs.columns])
 

@@ -221,7 +221,8 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: di
                 valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
         except (ErreurEffectifs, ErreurDonnees) as exc:
             return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
-    notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
+    notes = sorted({note_pour_le_lecteur(str(a.message)) for a in captures
+                    if issubclass(a.category, AvertissementPaquet)})
     return _ligne(h, portee, donnees.territoire, manquants=manquants,
                   hors_definition=hors, note=" ".join(notes),
                   case_sous_le_seuil=_case_sous_le_seuil(t, h, int(donnees.plan.seuils["confidentialite"])),
@@ -308,11 +309,37 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 # Vues et synthèses pour les carnets
 
 
+def note_pour_le_lecteur(note: str) -> str:
+    """Une mise en garde d'un modèle, lisible dans un rapport : les termes de la formule nommés par leurs libellés
+    (« C(secteur)[T.prive] » -> « Secteur : Privé », « descendante[T.True] » -> « Logique descendante »), sans
+    « NaN », et les messages bruts (anglais) de statsmodels résumés en une mention française."""
+    import re
+
+    def modalite(m):
+        return f"{dictionnaire.libelle(m.group(1)).split(' (')[0]} : {dictionnaire.libelle_code(m.group(1), m.group(2))}"
+
+    note = re.sub(r"C\((\w+)\)\[T\.([^\]]+)\]", modalite, note)
+    note = re.sub(r"(\w+)\[T\.True\]", lambda m: dictionnaire.libelle(m.group(1)).split(" (")[0], note)
+    note = re.sub(r"\bIntercept\b", "constante", note).replace(" (NaN)", "")
+    note = note.replace("exact_fisher(...)", "un test exact")
+    # une seule mise en garde par appel : les messages de statsmodels la terminent
+    note = re.sub(r"\s*Messages de statsmodels : .*$", " Le calcul a aussi signalé des instabilités numériques.", note,
+                  flags=re.S)
+    return re.sub(r"statsmodels signale \w+Warning : .*$", "statsmodels signale un calcul instable (avertissement "
+                  "numérique).", note, flags=re.S)
+
+
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
-    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
-    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses (la question d'abord)."""
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
                 "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
     return resultats[colonnes]
+
+
+def portant_sur(resultats: pd.DataFrame, issue: str) -> pd.DataFrame:
+    """Les hypothèses d'un tableau de résultats dont l'issue est `issue` (par ex. toutes celles sur
+    l'indice des conditions, H6 et toute hypothèse ajoutée au plan sur cet indice)."""
+    return resultats[resultats["issue"] == issue]
 
 
 def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:

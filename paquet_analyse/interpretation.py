@@ -83,7 +83,7 @@ def phrase_difference(estimation: float, bas: float, haut: float, *, exposition:
     expo, iss = _libelle_court(exposition), _libelle_court(issue)
     if _nan(estimation):
         return f"L'écart de « {iss} » selon « {expo} » n'est pas estimable."
-    sens = "plus élevé" if estimation >= 0 else "plus bas"
+    sens = "plus élevée" if estimation >= 0 else "plus basse"  # « la valeur … est plus basse »
     phrase = (f"Quand « {expo} » est vrai, la valeur de « {iss} » est en moyenne {sens} de "
               f"{texte.nombre_fr(abs(estimation), 2)} points (IC à 95 % de {texte.nombre_fr(bas, 2)} "
               f"à {texte.nombre_fr(haut, 2)}).")

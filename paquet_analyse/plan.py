@@ -18,6 +18,7 @@ Exemple
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,10 @@ SEUILS_REQUIS = {"sur_sollicitation": int, "confidentialite": int, "annee_charni
                  "rapport_cotes_puissance": float, "ecart_puissance": float}
 CLES_HYPOTHESE = {"id", "famille", "question", "niveau", "exposition", "issue", "methode", "grappes",
                   "covariables", "strate", "portee"}
+# Seuils facultatifs lus par le code (les requis sont dans SEUILS_REQUIS). Une autre clé de `seuils` est
+# permise (un ajout d'une équipe), sauf si elle ressemble à une clé connue : c'est alors une faute de frappe.
+SEUILS_FACULTATIFS = ("ajustement", "replicats_puissance")
+CLES_PLAN = ("version", "seuils", "derivees", "hypotheses")
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,42 @@ class PlanBrut(BaseModel):
         return hypotheses
 
 
+def plus_proche(cle: Any, connues) -> str | None:
+    """La clé connue la plus proche d'une clé mal orthographiée (None si aucune ne lui ressemble).
+
+    >>> plus_proche("confidentalite", ["alpha", "confidentialite"])
+    'confidentialite'
+    """
+    proches = difflib.get_close_matches(str(cle), sorted(map(str, connues)), n=1, cutoff=0.75)
+    return proches[0] if proches else None
+
+
+def _suggestion(cle: Any, connues) -> str:
+    proche = plus_proche(cle, connues)
+    return f" : voulait-on dire « {proche} » ?" if proche else ""
+
+
+def _erreurs_seuils(seuils: Any) -> tuple[list[str], set[str]]:
+    """Clés de `seuils` mal orthographiées (nommées avec la clé valide la plus proche) et clés requises absentes ;
+    rend aussi les clés dont l'erreur du schéma (« reçu « None » ») est ainsi remplacée."""
+    if not isinstance(seuils, dict):
+        return [], set()
+    connues = (*SEUILS_REQUIS, *SEUILS_FACULTATIFS)
+    erreurs, remplacees = [], set()
+    for cle in seuils:
+        if cle not in connues and plus_proche(cle, connues):
+            proche = plus_proche(cle, connues)
+            erreurs.append(f"seuils : clé inconnue « {cle} » : voulait-on dire « {proche} » ?")
+            if proche not in seuils:
+                remplacees.add(proche)
+    for cle in SEUILS_REQUIS:
+        if cle not in seuils:
+            if cle not in remplacees:
+                erreurs.append(f"seuils : clé obligatoire « {cle} » absente")
+            remplacees.add(cle)
+    return erreurs, remplacees
+
+
 def _en_francais(erreur: ErreurChamp, brut: dict) -> str:
     """Une erreur du modèle en phrase ; une hypothèse est nommée par son numéro et son id."""
     lieu = erreur.lieu
@@ -308,10 +349,10 @@ def _en_francais(erreur: ErreurChamp, brut: dict) -> str:
         if erreur.genre == "missing":
             return f"{ou} : champ obligatoire « {erreur.cle} » absent"
         if erreur.genre == "extra_forbidden":
-            return f"{ou} : clé inconnue « {erreur.cle} »"
+            return f"{ou} : clé inconnue « {erreur.cle} »{_suggestion(erreur.cle, CLES_HYPOTHESE)}"
         return f"{ou} : {erreur.message}"
     if erreur.genre == "extra_forbidden" and len(lieu) == 1:
-        return f"clé inconnue « {erreur.cle} »"
+        return f"clé inconnue « {erreur.cle} »{_suggestion(erreur.cle, CLES_PLAN)}"
     return f"{'.'.join(str(c) for c in lieu)} : {erreur.message}"
 
 
@@ -324,11 +365,12 @@ def controler_plan(brut) -> list[str]:
     """
     if not isinstance(brut, dict):
         return ["le plan doit être un dictionnaire YAML (clés version, seuils, derivees, hypotheses)"]
+    erreurs, remplacees = _erreurs_seuils(brut.get("seuils"))
     try:
         PlanBrut.model_validate(brut)
-        erreurs = []
     except ValidationError as exc:
-        erreurs = [_en_francais(e, brut) for e in erreurs_pydantic(exc)]
+        erreurs += [_en_francais(e, brut) for e in erreurs_pydantic(exc)
+                    if not (e.lieu[:1] == ("seuils",) and len(e.lieu) == 2 and e.lieu[1] in remplacees)]
     hypotheses = brut.get("hypotheses") if isinstance(brut.get("hypotheses"), list) else []
     ids = [h.get("id") for h in hypotheses if isinstance(h, dict)]
     erreurs += [f"identifiant d'hypothèse en double : « {d} »" for d in sorted({i for i in ids if ids.count(i) > 1},

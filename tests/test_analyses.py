@@ -493,3 +493,17 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     absentes = dataclasses.replace(donnees_defaut.jeu, variables_absentes=("financement_programme",))
     assert synthese_region.empreinte_synthese(dataclasses.replace(donnees_defaut, jeu=absentes)) != \
         synthese_region.empreinte_synthese(donnees_defaut)
+
+
+def test_note_d_un_modele_lisible_pour_le_lecteur():
+    """Une mise en garde de séparation publiée dans les rapports : termes nommés par leurs libellés, ni « NaN »,
+    ni « [T.True] », ni message anglais de statsmodels."""
+    from paquet_analyse import hypotheses
+
+    note = hypotheses.note_pour_le_lecteur(
+        "Séparation complète pour : Intercept, descendante[T.True], C(secteur)[T.prive]. Les rapports de cotes de ces "
+        "termes ne sont pas rapportés (NaN) : décrivez l'association avec exact_fisher(...). Messages de statsmodels : "
+        "RuntimeWarning : overflow encountered in exp.")
+    assert "Logique descendante" in note and "Secteur : Privé" in note and "constante" in note
+    for anglais in ("NaN", "[T.", "Intercept", "overflow", "RuntimeWarning", "exact_fisher"):
+        assert anglais not in note, anglais

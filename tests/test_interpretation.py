@@ -74,7 +74,7 @@ def test_absence_de_preuve_porte_la_puissance():
 
 def test_phrase_difference_et_alpha():
     d = interpretation.phrase_difference(-6.25, -9.1, -3.4, exposition="descendante", issue="indice_conditions")
-    assert "plus bas de 6,25 points" in d and "de -9,10 à -3,40" in d
+    assert "plus basse de 6,25 points" in d and "de -9,10 à -3,40" in d
     assert "contient 0" not in d
     a = interpretation.phrase_alpha(0.84, 0.82, 0.86, 2300)
     assert "0,840" in a and "bonne" in a
@@ -130,3 +130,12 @@ def test_hors_definition_exact():
     assert zero.startswith("Aucune unité")
     dix = interpretation.phrase_hors_definition(t.assign(hors_definition=[10.0, 80.0]))
     assert "10 concertations et 80 participants" in dix
+
+
+def test_phrase_difference_accorde_valeur_au_feminin():
+    from paquet_analyse import interpretation
+
+    phrase = interpretation.phrase_difference(-16.35, -21.2, -11.5, exposition="descendante", issue="indice_conditions")
+    assert "est en moyenne plus basse de 16,35 points" in phrase and "plus bas " not in phrase
+    assert "plus élevée" in interpretation.phrase_difference(3.0, 1.0, 5.0, exposition="descendante",
+                                                             issue="indice_conditions")
