@@ -322,6 +322,8 @@ def test_interruption_laisse_les_resultats_precedents(projet):
     autre = projet / "resultats/petit/carnets/territoires/l_assomption/02_portrait_territoire.ipynb"
     assert apres[autre] == avant[autre]  # pas touché
     assert "Fichier brut modifié depuis les derniers résultats" in r.stderr
+    # un flux réussi n'écrit aucune ligne alarmante (arrêt des noyaux, journal de ipykernel)
+    assert "ERROR" not in r.stderr and "without encryption" not in r.stderr and "KeyboardInterrupt" not in r.stderr
 
 
 def test_second_flux_refuse_en_francais(projet):
