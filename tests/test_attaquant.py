@@ -71,8 +71,8 @@ def test_trouve_les_petites_cases_publiees(tmp_path):
 
 
 def test_l_ancienne_publication_fuyait(tmp_path, donnees_defaut):
-    """Les résultats par territoire tels que le projet les publiait avant la protection des
-    statistiques dérivées (tableau brut de `tester_hypotheses`) : l'attaquant y retrouve des cases."""
+    """Les résultats par territoire publiés sans protection des statistiques dérivées (tableau brut de
+    `tester_hypotheses`) : l'attaquant y retrouve des cases."""
     (tmp_path / "tableaux").mkdir()
     (tmp_path / "carnets").mkdir()
     brut = hypotheses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Les Moulins")
@@ -95,12 +95,12 @@ def test_rien_dans_les_resultats_versionnes():
 
 
 # --------------------------------------------------------------------------
-# Toute la publication ensemble (ticket : quatre familles d'attaques). Chaque attaque est d'abord vue réussir
-# contre la publication d'avant, puis échouer contre celle d'aujourd'hui.
+# Toute la publication ensemble (quatre familles d'attaques). Chaque attaque est d'abord vue réussir
+# contre une publication naïve, puis échouer contre celle du projet.
 
 
 def _ancienne_publication_des_strates(dossier, donnees):
-    """Ce que le projet publiait avant : synthèse de la région sur toutes les strates, à pleine précision ;
+    """Publication naïve : synthèse de la région sur toutes les strates, à pleine précision ;
     statistiques d'un territoire retenues pour ses seules petites cases."""
     (dossier / "tableaux").mkdir(parents=True)
     synthese_region.calculer_synthese(donnees).to_csv(dossier / "tableaux" / "synthese_hypotheses.csv", index=False)
@@ -113,8 +113,8 @@ def _ancienne_publication_des_strates(dossier, donnees):
 
 def test_statistiques_regroupees_retrouvaient_les_strates_supprimees(tmp_path, donnees_defaut):
     """Le RC commun de Mantel-Haenszel, son IC et ses tests, avec les marges de chaque territoire, redonnaient
-    chaque strate supprimée (L'Assomption, H1a : [21, 18, 3, 8], comme l'a montré l'audit du ticket). Publiés
-    aujourd'hui sur des strates regroupées, ils laissent à chaque petite case au moins deux valeurs."""
+    chaque strate supprimée (L'Assomption, H1a : [21, 18, 3, 8]). Publiés
+    sur des strates regroupées, ils laissent à chaque petite case au moins deux valeurs."""
     savoir = attaquant.savoir_de_l_intrus(donnees_defaut)
     _ancienne_publication_des_strates(tmp_path / "avant", donnees_defaut)
     fuites = attaquant.attaque_strates(tmp_path / "avant", SEUIL, savoir["strates"], cle_h5=savoir["jumelles"])
@@ -133,9 +133,9 @@ def test_statistiques_regroupees_retrouvaient_les_strates_supprimees(tmp_path, d
 
 
 def test_rejouer_la_regle_de_suppression(donnees_defaut):
-    """La règle de suppression d'avant (cases complémentaires choisies par leur valeur) se rejouait : les
+    """Une règle de suppression qui choisit les cases complémentaires par leur valeur se rejoue : les
     remplissages des « x » qui ne redonnent pas les mêmes suppressions tombent, et des petites cases restent
-    seules possibles. Celle d'aujourd'hui (ordre tiré d'une clé des microdonnées, lignes de petit total
+    seules possibles. Celle du projet (ordre tiré d'une clé des microdonnées, lignes de petit total
     supprimées en entier, intervalle de chaque case vérifié) ne se rejoue pas, et les totaux seuls laissent
     au moins deux valeurs à chaque petite case."""
     from paquet_analyse import associations, confidentialite
