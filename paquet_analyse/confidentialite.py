@@ -460,7 +460,7 @@ def _garantir_intervalles(valeurs, masque, primaires, couts, *, seuil: int) -> n
     """Tant qu'une cellule primaire n'a qu'une valeur possible (`intervalles_possibles`), un autre rectangle
     de cellules supprimées passe par elle (dans l'ordre des coûts), puis la suppression secondaire reprend."""
     masque = masque.copy()
-    for _ in range(masque.size):
+    for _ in range(masque.size + 1):
         bas, haut = intervalles_possibles(valeurs, masque, primaires, seuil=seuil)
         # une petite case (1 à seuil - 1) qui n'aurait qu'une valeur possible ; un zéro d'une ligne de petit total
         # n'est pas une petite case (la règle des petites cellules ne protège pas les zéros)
@@ -469,6 +469,7 @@ def _garantir_intervalles(valeurs, masque, primaires, couts, *, seuil: int) -> n
         if not fixees:
             return masque
         i, j = fixees[0]
+        avant = masque.copy()
         ajouts = _rectangle(i, j, masque, couts)
         if not ajouts or all(masque[c] for c in ajouts):
             masque[i, :] |= ~np.isnan(valeurs[i, :])  # plus de rectangle neuf : toute la ligne
@@ -476,6 +477,13 @@ def _garantir_intervalles(valeurs, masque, primaires, couts, *, seuil: int) -> n
         for c in ajouts:
             masque[c] = True
         masque = _suppression_secondaire(masque, couts)
+        if (masque == avant).all():
+            # la ligne et la colonne de la case sont déjà supprimées : ce sont les autres cases visibles qui la
+            # fixent (un zéro connu ailleurs ferme un cycle) ; la moins coûteuse d'entre elles est supprimée
+            visibles = np.where(masque | np.isnan(valeurs), np.inf, couts)
+            if not np.isfinite(visibles).any():
+                return masque
+            masque[np.unravel_index(int(np.argmin(visibles)), masque.shape)] = True
     return masque
 
 
