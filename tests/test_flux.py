@@ -141,8 +141,9 @@ def test_produits_attendus(projet):
     from paquet_analyse import synthese_region
 
     assert (sortie / "calculs" / synthese_region.FICHIER_SYNTHESE).is_file()
-    r = subprocess.run([sys.executable, "-c", "from paquet_analyse import preparation, synthese_region; "
-                        "print(synthese_region._synthese_enregistree(preparation.lire('petit')) is not None)"],
+    r = subprocess.run([sys.executable, "-c", "from paquet_analyse import diffusion, preparation, synthese_region; "
+                        "d = preparation.lire('petit'); "
+                        "print(synthese_region._synthese_enregistree(d, diffusion.strates_region(d)) is not None)"],
                        cwd=projet, env=_env(projet), capture_output=True, text=True)
     assert r.stdout.strip().splitlines()[-1] == "True", r.stderr[-2000:]
 
@@ -196,7 +197,7 @@ def test_carnets_sans_erreur_ni_avertissement(projet):
         assert not [o for o in sorties_ if o.output_type in ("error", "stream")], chemin
         premiere = next(o for c in nb.cells if c.cell_type == "code" for o in c.outputs)
         assert "Données SIMULÉES" in premiere["data"]["text/markdown"], chemin
-        assert "Colophon" in nb.cells[-1].outputs[0]["data"]["text/markdown"], chemin
+        assert '<h2 id="provenance">Provenance</h2>' in nb.cells[-1].outputs[0]["data"]["text/html"], chemin
         texte = nbformat.writes(nb)
         assert str(projet) not in texte and "0x7f" not in texte, chemin
         assert "start_time" not in texte and "duration" not in texte, chemin
@@ -310,7 +311,7 @@ def test_interruption_laisse_les_resultats_precedents(projet):
     for chemin, octets in avant.items():
         if chemin.read_bytes() != octets:
             nb = nbformat.reads(chemin.read_text(encoding="utf-8"), as_version=4)
-            assert "Colophon" in nb.cells[-1].outputs[0]["data"]["text/markdown"], chemin
+            assert '<h2 id="provenance">Provenance</h2>' in nb.cells[-1].outputs[0]["data"]["text/html"], chemin
             refaits_avant_arret.append(chemin)
     assert len(refaits_avant_arret) < len(avant)  # l'arrêt a bien interrompu le travail
     r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit"], cwd=projet,

@@ -90,7 +90,8 @@ def test_procedure_h7_du_readme_garde_les_tests_verts(tmp_path):
 
     racine = tmp_path / "projet"
     racine.mkdir()
-    shutil.copy2(chemins.racine() / "pyproject.toml", racine / "pyproject.toml")
+    for nom in ("pyproject.toml", "README.md"):
+        shutil.copy2(chemins.racine() / nom, racine / nom)
     for nom in ("carnets", "paquet_analyse", "tests", "docs", "donnees_brutes/lanaudiere"):
         shutil.copytree(chemins.racine() / nom, racine / nom, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     chemin = racine / "carnets" / "plan_analyse.yml"
