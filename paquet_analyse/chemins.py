@@ -17,12 +17,26 @@ PAQUET = Path(__file__).resolve().parent
 DICTIONNAIRE = PAQUET / "dictionnaire.yml"
 
 
-@cache
 def racine() -> Path:
-    """Racine du projet (dossier contenant `pyproject.toml` et `paquet_analyse/`)."""
+    """Racine du projet (dossier contenant `pyproject.toml` et `paquet_analyse/`).
+
+    `PAQUET_ANALYSE_RACINE` est relue à chaque appel : une racine imposée après un premier appel (un test
+    qui travaille dans une copie) n'écrit jamais dans le projet. Seule la recherche depuis le dossier
+    courant est gardée en cache.
+    """
     imposee = os.environ.get("PAQUET_ANALYSE_RACINE")
     if imposee:
         return Path(imposee).resolve()
+    return _racine_trouvee()
+
+
+def vider_cache_racine() -> None:
+    """Oublie la racine trouvée (un noyau fourché la recalcule depuis son dossier)."""
+    _racine_trouvee.cache_clear()
+
+
+@cache
+def _racine_trouvee() -> Path:
     for dossier in (Path.cwd(), *Path.cwd().parents, PAQUET.parent):
         if (dossier / "pyproject.toml").is_file() and (dossier / "paquet_analyse").is_dir():
             return dossier

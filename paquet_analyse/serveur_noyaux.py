@@ -136,7 +136,7 @@ class _Serveur:
                 print(f"Serveur de noyaux chauds : rapport d'essai impossible ({exc}).", file=sys.stderr)
         chemins = sys.modules.get("paquet_analyse.chemins")
         if chemins is not None:
-            chemins.racine.cache_clear()  # calculée dans chaque noyau, depuis son dossier et son environnement
+            chemins.vider_cache_racine()  # calculée dans chaque noyau, depuis son dossier et son environnement
         return absents
 
     def refus(self, demande: dict) -> str | None:

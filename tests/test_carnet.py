@@ -74,6 +74,20 @@ def test_essentiel_et_colophon_en_html():
     assert "<details>" in colophon._repr_html_() and '<code class="empreinte">0123</code>' in colophon._repr_html_()
 
 
+def test_racine_imposee_apres_un_premier_appel_est_suivie(tmp_path, monkeypatch):
+    """Une racine imposée après un premier appel (le cas de chaque test qui travaille dans une copie) est
+    suivie : rien n'est écrit dans le projet lui-même."""
+    from paquet_analyse import chemins
+
+    monkeypatch.delenv("PAQUET_ANALYSE_RACINE", raising=False)
+    projet = chemins.racine()
+    monkeypatch.setenv("PAQUET_ANALYSE_RACINE", str(tmp_path))
+    assert chemins.racine() == tmp_path.resolve() != projet
+    assert chemins.dossier_resultats("essai") == tmp_path.resolve() / "resultats" / "essai"
+    monkeypatch.delenv("PAQUET_ANALYSE_RACINE")
+    assert chemins.racine() == projet
+
+
 def test_figure_publiee_a_une_legende_et_un_texte_de_remplacement_francais(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 

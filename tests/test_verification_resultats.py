@@ -91,7 +91,8 @@ def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
     nommes = re.findall(r"^  - (resultats/\S+) : diffère du fichier régénéré", sortie, re.MULTILINE)
     assert sorted(nommes) == sorted(chemin.relative_to(projet).as_posix() for chemin in retouches.values()), sortie
     assert "3 fichier(s)" in sortie
-    assert "nbval : chaque sortie des carnets versionnés se reproduit." in sortie
+    assert re.search(r"nbval : \d+ cellules des carnets versionnés réexécutées .* chaque sortie des carnets "
+                     r"versionnés se reproduit\.", sortie), sortie
     assert _empreintes(resultats) == avant  # rien n'a été réécrit, pas même les fichiers retouchés
     gardee = re.search(r"gardés pour examen : (\S+)", sortie)
     if gardee:
