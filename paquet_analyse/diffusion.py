@@ -266,7 +266,7 @@ def forets(donnees: Donnees) -> Forets:
     publiees = proteger(lignes, donnees).valeurs  # les phrases ne disent que ce que le tableau publie
     for h, (_, ligne) in zip(homogeneite, publiees.iterrows()):
         if ligne["statut"] != "ok":
-            phrases.append(interpretation.phrase_hypothese(ligne))
+            phrases.append(interpretation.phrase_hypothese(ligne, alpha=float(donnees.plan.seuils["alpha"])))
             continue
         t, _, _ = tableau_analyse(donnees, h, avec_territoire=True)
         with warnings.catch_warnings():
@@ -280,7 +280,7 @@ def forets(donnees: Donnees) -> Forets:
         strates = r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id,
                                                                                                supprime=supprime)
         morceaux.append(strates)
-        phrases += interpretation.phrases_foret(ligne, r)
+        phrases += interpretation.phrases_foret(ligne, r, alpha=float(donnees.plan.seuils["alpha"]))
     tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
     if not tableau.empty:
         tableau = tableau[["id", *[c for c in tableau.columns if c != "id"]]]

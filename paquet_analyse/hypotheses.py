@@ -37,7 +37,7 @@ COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
     "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
     "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
-    "puissance_cible", "statut", "note", "case_sous_le_seuil",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil", "ajustement",
 ]
 
 
@@ -110,7 +110,7 @@ def _ligne(h, portee, territoire, **valeurs) -> dict:
             "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
-            "case_sous_le_seuil": False}
+            "case_sous_le_seuil": False, "ajustement": ""}
     base.update(valeurs)
     return base
 
@@ -134,6 +134,20 @@ def _association(t: pd.DataFrame, h) -> dict:
             "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
 
 
+def ajustement(h: Hypothese, termes_sup: list[str]) -> str:
+    """Ce pour quoi l'estimation d'une régression est ajustée, en français (vide : estimation brute).
+
+    Les covariables du plan (`covariables`) et les termes ajoutés entre territoires (effets fixes de
+    territoire) : « « thématique enfance-jeunesse-famille », « créée depuis 2000 », « secteur » et
+    « territoire » ».
+    """
+    noms = [c.removeprefix("C(").removesuffix(")") for c in (*h.covariables, *termes_sup)]
+    libelles = [f"« {dictionnaire.libelle(n).split(' (')[0].lower()} »" for n in noms]
+    if not libelles:
+        return ""
+    return libelles[0] if len(libelles) == 1 else ", ".join(libelles[:-1]) + " et " + libelles[-1]
+
+
 def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
     formule = h.formule(*termes_sup)
     poids = "poids" if "poids" in t.columns else None
@@ -146,15 +160,17 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
     poids = "poids" in t.columns
+    ajuste = ajustement(h, termes_sup)
+    qualite = f"ajusté pour {ajuste}" if ajuste else "brut (sans ajustement)"
     if mesure == "rapport_cotes":
         modele = ("régression logistique pondérée (plan de sondage)" if poids else
                   "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression logistique")
-        estimateur = f"RC ajusté, {modele}"
+        estimateur = f"RC {qualite}, {modele}"
     else:
         modele = ("moindres carrés pondérés (plan de sondage)" if poids else
                   "moindres carrés, erreurs types robustes aux grappes" if h.grappes else "moindres carrés")
-        estimateur = f"écart de moyennes ajusté, {modele}"
-    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GEE, GLM),
+        estimateur = f"écart de moyennes {qualite}, {modele}"
+    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GLM),
     # le khi-deux de Wald z² à 1 ddl
     student = not pd.isna(terme["ddl"])
     statistique = float(terme["statistique"]) if student else float(terme["statistique"]) ** 2
@@ -162,7 +178,7 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
             "effectif": int(terme["effectif"]), "nb_grappes": terme["nb_grappes"], "mesure": mesure,
             "estimation": terme[est], "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"],
             "statistique": statistique, "ddl": terme["ddl"] if student else 1, "p_valeur": terme["p_valeur"],
-            "test": "t de Student" if student else "Wald (z²)", "statut": statut}
+            "test": "t de Student" if student else "Wald (z²)", "statut": statut, "ajustement": ajuste}
 
 
 def _valeurs_mh(r, *, homogeneite: bool) -> dict:
@@ -180,7 +196,8 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
                         "celui qu'inverse l'IC de Robins-Breslow-Greenland"),
             "estimateur": associations.ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
             "effectif": int(r.effectif), "mesure": "rapport_cotes", "estimation": r.rapport_cotes,
-            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald}
+            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald,
+            "ajustement": "« territoire »"}
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
@@ -219,24 +236,33 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
 
 
 def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, valeurs: dict) -> dict:
-    """Puissance du test, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
+    """Puissance du test publié de la ligne, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
 
     Rapport de cotes `rapport_cotes_puissance` pour une association, une régression logistique ou le
     RC commun ; écart de `ecart_puissance` points pour l'indice ; pour l'homogénéité, un territoire
-    dont le RC diffère de ce facteur. Approximations analytiques (module `puissance`).
+    dont le RC diffère de ce facteur. Le test même de la ligne (module `puissance`) : exacte pour le
+    2 × 2 d'un territoire (score ou Blaker), simulée pour le Wald de Mantel-Haenszel et le Breslow-Day
+    de Tarone ; pour les participants, approximation avec effet de plan et la loi de Student du test
+    publié (ddl de la ligne).
     """
     seuils = donnees.plan.seuils
     rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
+    ddl = valeurs.get("ddl") if valeurs.get("test") == "t de Student" else None
     if valeurs.get("mesure") == "homogeneite":
-        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
+        r = puissance.puissance_homogeneite_tarone(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
         cible = f"un territoire dont le rapport de cotes diffère d'un facteur {texte.nombre_court(rc)} des autres"
     elif h.methode == "lineaire":
-        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha)
+        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha, ddl=ddl)
         cible = f"un écart de {texte.nombre_court(ecart)} points"
+    elif h.niveau == "instances" and entre:
+        r = puissance.puissance_mantel_haenszel(t, h.exposition, h.issue, "territoire", rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
+    elif h.niveau == "instances":
+        r = puissance.puissance_association(t, h.exposition, h.issue, rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     else:
-        strate = "territoire" if entre and h.methode == "association" else None
-        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, strate=strate, grappes=h.grappes,
-                                              rapport_cotes=rc, seuil=alpha)
+        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, grappes=h.grappes, rapport_cotes=rc,
+                                              seuil=alpha, ddl=ddl)
         cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     return {"puissance": r.puissance, "puissance_cible": cible}
 
@@ -256,9 +282,8 @@ def _case_sous_le_seuil(t: pd.DataFrame, h: Hypothese, seuil: int) -> bool:
 def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
     """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
 
-    Familles d'ajustement (`famille_de_tests`) : dans un territoire, tous les tests du plan dans ce
-    territoire ; pour la région, les tests d'association d'un côté et les tests d'homogénéité (H5) de
-    l'autre. Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
+    Familles d'ajustement (`famille_de_tests`) : pour la région, les tests d'association d'un côté et les
+    tests d'homogénéité (H5) de l'autre ; dans un territoire, aucune (tests exploratoires, p non ajustées). Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
     `proteger` (les effectifs et manquants de 1 au seuil - 1 y sont supprimés).
     """
     if territoire is not None:
@@ -268,24 +293,42 @@ def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None =
     return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
 
 
-def famille_de_tests(ligne) -> str:
-    """La famille (déclarée) dans laquelle la p d'un test est ajustée."""
-    if ligne["portee"] == "territoire":
-        return f"tests du territoire {ligne['territoire']}"
+def est_exploratoire(ligne) -> bool:
+    """Un test d'un territoire : exploratoire, hors de toute famille, sans p ajustée ni mot de verdict.
+
+    Décision du projet (README, « Ce que disent les tests ») : les hypothèses du plan se tranchent pour la
+    région (synthèse du carnet 04) ; leur déclinaison dans chaque territoire décrit, elle ne conclut pas.
+    """
+    return ligne["portee"] == "territoire"
+
+
+def famille_de_tests(ligne) -> str | None:
+    """La famille (déclarée) dans laquelle la p d'un test est ajustée ; None pour un test exploratoire.
+
+    Deux familles pour la région : les tests d'association, et les tests d'homogénéité entre territoires
+    (H5). Les tests d'un territoire sont exploratoires (`est_exploratoire`) : ils ne forment aucune famille,
+    leur p n'est pas ajustée et ils ne reçoivent pas de verdict.
+    """
+    if est_exploratoire(ligne):
+        return None
     if ligne["mesure"] == "homogeneite":
         return "tests d'homogénéité entre territoires (région)"
     return "tests d'association de la région"
 
 
 def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
-    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille."""
+    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille.
+
+    Un test exploratoire (`famille_de_tests` rend None) garde une famille vide et une p ajustée vide.
+    """
     sortie = resultats.copy()
-    familles = [famille_de_tests(r) for _, r in sortie.iterrows()] if len(sortie) else []
+    familles = [famille_de_tests(r) or "" for _, r in sortie.iterrows()] if len(sortie) else []
     sortie["famille_ajustement"] = pd.Series(familles, index=sortie.index, dtype=object)
     sortie["p_ajustee"] = np.nan
-    for _, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
-        sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
-            sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
+    for famille, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
+        if famille:
+            sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
+                sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
     return sortie
 
 
