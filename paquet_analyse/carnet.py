@@ -282,3 +282,27 @@ def note_disponibilite(donnees) -> Markdown:
     noms = ", ".join(f"« {v} »" for v in donnees.jeu.variables_absentes)
     return Markdown(f"Variables facultatives absentes de ce jeu (ou sans aucune valeur) : {noms}. Les analyses "
                     "qui en ont besoin sont remplacées par une note « Non disponible » ; toutes les autres sont faites.")
+
+
+def bandeau_conception(conception) -> Markdown:
+    """Bandeau du carnet de planification (07) : celui du jeu s'il a des données préparées ; sinon, avant la
+    collecte, ce que le carnet simule et pourquoi (plan déclaré, ou plan par défaut)."""
+    if conception.donnees is not None:
+        return bandeau(conception.donnees.jeu)
+    quoi = ("l'enquête prévue, déclarée dans le plan d'analyse (section enquete_prevue)" if conception.source == "plan"
+            else "le plan PAR DÉFAUT (six MRC du jeu simulé de Lanaudière)")
+    return Markdown(f"> **Avant la collecte.** Le jeu `{conception.jeu}` n'a pas encore de données préparées : les "
+                    f"courbes ci-dessous simulent {quoi}. Tous les jeux de ce carnet sont **SIMULÉS**.")
+
+
+def colophon_conception(conception) -> Markdown:
+    """Colophon du carnet de planification : celui du jeu préparé, sinon versions et commit des sources."""
+    from . import provenance
+
+    if conception.donnees is not None:
+        return colophon(conception.donnees.jeu)
+    src = provenance.commit_sources()
+    versions = ", ".join(f"{k} {v}" for k, v in provenance.versions().items())
+    return Markdown("\n".join(["### Colophon", "", f"- Jeu : `{conception.jeu}` (pas encore de données préparées)",
+                               f"- Plan simulé : {conception.source}", f"- Commit git des sources : `{src['commit']}`",
+                               f"- Versions : {versions}"]))

@@ -280,7 +280,7 @@ def courbes_puissance(courbe, *, cible=0.8, ax=None):
                     marker="o", capsize=3, label=texte.majuscule(puissance_simulee.NOMS_TESTS.get(test, test)))
     ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("Instances enquêtées par territoire")
+    ax.set_xlabel("Concertations enquêtées par territoire (moyenne)")
     ax.set_ylabel("Puissance (part des rejets)")
     ax.set_title("Puissance par simulation — données SIMULÉES")
     ax.legend(title="Test", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)

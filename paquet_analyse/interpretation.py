@@ -441,19 +441,32 @@ def phrases_foret(ligne, resultat, *, alpha: float) -> list[str]:
               "voir la synthèse pour la p ajustée et le verdict de l'hypothèse d'association correspondante)."]
 
 
-def phrase_taille(courbe, *, cible=0.8):
-    """Phrase française qui répond à « combien de tables enquêter par MRC ? »."""
+def phrase_taille(courbe, conception=None, *, cible=0.8):
+    """Phrase française qui répond à « combien de concertations enquêter par territoire ? ».
+
+    Avec ``conception`` (`planification.Conception`), la phrase donne aussi la puissance aux effectifs du
+    jeu (point de la grille égal à leur moyenne) et rappelle que les proportions entre territoires sont
+    gardées.
+    """
     n = puissance_simulee.taille_requise(courbe, cible=cible)
     ligne = courbe.iloc[0]
     quoi = puissance_simulee.NOMS_TESTS[ligne["test"]]
-    rc = ligne["rapport_cotes"]
-    pct = f"{cible:.0%}".replace("%", " %")
+    rc = ligne["rapport_cotes"] if ligne["test"] != "breslow_day" else ligne["rapport_cotes_ecart"]
+    effet = f"RC = {texte.nombre_court(rc)}" + (" dans un territoire, 1 ailleurs" if ligne["test"] == "breslow_day" else "")
+    pct = f"{texte.nombre_court(100 * cible)} %"
+    actuel = ""
+    if conception is not None:
+        moyenne = conception.moyenne_instances()
+        proche = courbe.iloc[int((courbe["nb_instances"] - moyenne).abs().to_numpy().argmin())]
+        actuel = (f" Aux effectifs du plan ({texte.nombre_fr(moyenne, 0)} concertations par territoire en moyenne), "
+                  f"puissance simulée {texte.nombre_fr(proche['puissance'], 2)} ± "
+                  f"{texte.nombre_fr(proche['erreur_mc'], 2)}.")
     if n is None:
-        return (f"Sur la grille étudiée (jusqu'à {int(courbe['nb_instances'].max())} tables par "
-                f"MRC), aucune taille n'atteint {pct} de puissance pour détecter {quoi} "
-                f"(RC = {rc:g}) : il faut davantage de tables ou accepter moins de puissance.")
-    p = courbe.loc[courbe["nb_instances"] == n].iloc[0]
-    return (f"Pour détecter {quoi} (RC = {rc:g}) avec au moins {pct} de puissance au seuil "
-            f"{texte.nombre_fr(p['seuil'], 2)}, il faut enquêter environ {n} tables par MRC (puissance simulée "
-            f"{texte.nombre_fr(p['puissance'], 2)} ± {texte.nombre_fr(p['erreur_mc'], 2)}, erreur type Monte-Carlo sur "
-            f"{int(p['replicats'])} jeux SIMULÉS).")
+        return (f"Sur la grille étudiée (jusqu'à {texte.nombre_fr(courbe['nb_instances'].max(), 0)} concertations par "
+                f"territoire en moyenne), aucune taille n'atteint {pct} de puissance pour détecter {quoi} ({effet}) : "
+                f"il faut davantage de concertations ou accepter moins de puissance.{actuel}")
+    p = courbe[courbe["puissance"] >= cible].iloc[0]
+    return (f"Pour détecter {quoi} ({effet}) avec au moins {pct} de puissance au seuil "
+            f"{texte.nombre_fr(p['seuil'], 2)}, il faut enquêter environ {n} concertations par territoire en moyenne "
+            f"(puissance simulée {texte.nombre_fr(p['puissance'], 2)} ± {texte.nombre_fr(p['erreur_mc'], 2)}, erreur "
+            f"type Monte-Carlo sur {int(p['replicats'])} jeux SIMULÉS).{actuel}")

@@ -670,7 +670,7 @@ REPLICATS_LIGNE = 1000
 GRAINE_LIGNE = 20230
 
 
-def _probabilites(n1, n0, m, rapport_cotes):
+def probabilites_alternative(n1, n0, m, rapport_cotes):
     """(p1, p0) : probabilités de l'issue chez les exposés et les non-exposés, rapport de cotes donné,
     n1·p1 + n0·p0 = m (nombre attendu de lignes avec l'issue égal à celui observé)."""
     from scipy import optimize
@@ -717,7 +717,7 @@ def puissance_association(t, exposition, issue, *, rapport_cotes=2.0, seuil=0.05
     if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
         return _non_calculable(rapport_cotes, methode, cible, _raison_2x2(d, exposition, issue), approximation,
                                len(d), 1.0)
-    p1, p0 = _probabilites(n1, n0, m, rapport_cotes)
+    p1, p0 = probabilites_alternative(n1, n0, m, rapport_cotes)
     probabilites = np.outer(stats.binom.pmf(np.arange(n0 + 1), n0, p0), stats.binom.pmf(np.arange(n1 + 1), n1, p1))
     p = associations.p_valeurs_association(n0, n1)
     rejet = np.nan_to_num(p, nan=1.0) < seuil
@@ -740,7 +740,7 @@ def _tirer_cubes(marges, rapports, rng, replicats):
             if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:  # strate sans information : marges observées
                 p1 = p0 = m / (n1 + n0) if n1 + n0 else 0.0
             else:
-                p1, p0 = _probabilites(n1, n0, m, rc)
+                p1, p0 = probabilites_alternative(n1, n0, m, rc)
             nb = int(lignes.sum())
             a = rng.binomial(n1, p1, nb)
             c = rng.binomial(n0, p0, nb)

@@ -157,7 +157,11 @@ def test_valeurs_par_defaut_egales_au_plan():
     assert defaut(puissance_territoires, "rapport_cotes") == seuils["rapport_cotes_puissance"]
     assert defaut(puissance_homogeneite, "rapport") == seuils["rapport_cotes_puissance"]
     assert defaut(puissance_ecart, "ecart") == seuils["ecart_puissance"]
-    for f in (puissance_rapport_cotes, puissance_territoires, puissance_homogeneite, puissance_ecart):
+    assert defaut(mp.puissance_association, "rapport_cotes") == seuils["rapport_cotes_puissance"]
+    assert defaut(mp.puissance_mantel_haenszel, "rapport_cotes") == seuils["rapport_cotes_puissance"]
+    assert defaut(mp.puissance_homogeneite_tarone, "rapport") == seuils["rapport_cotes_puissance"]
+    for f in (puissance_rapport_cotes, puissance_territoires, puissance_homogeneite, puissance_ecart,
+              mp.puissance_association, mp.puissance_mantel_haenszel, mp.puissance_homogeneite_tarone):
         assert defaut(f, "seuil") == seuils["alpha"]
 
 
@@ -166,18 +170,13 @@ def _analytique_moyenne(scenario, test, replicats, graine=2010):
     valeurs = []
     for g in np.random.SeedSequence(graine).spawn(replicats):
         d = generer_replique(scenario, np.random.default_rng(g))
-        if test == "association":
-            d = d[d["territoire"] == scenario.territoires[0]]
-            r = puissance_rapport_cotes(d, "descendante", "sans_citoyens")
-        else:
-            r = puissance_rapport_cotes(d, "descendante", "sans_citoyens", strate="territoire")
+        r = puissance_rapport_cotes(d, "exposee", "issue", strate="territoire")
         valeurs.append(r.puissance)
     return float(np.nanmean(valeurs))
 
 
 @pytest.mark.parametrize("test, scenario", [
-    ("cmh", Scenario(nb_instances=20, rapport_cotes=2.0, territoire_ecart=None)),
-    ("association", Scenario(nb_instances=200, rapport_cotes=2.0)),
+    ("mantel_haenszel", Scenario(nb_instances=20, rapport_cotes=2.0)),
 ])
 def test_accord_avec_la_simulation(test, scenario):
     """La puissance analytique (moyenne sur les répliques, marges observées)
@@ -315,7 +314,7 @@ def test_puissance_exacte_du_test_publie_egale_sa_simulation(n1, n0, m):
 
     t = pd.DataFrame({"expose": [True] * n1 + [False] * n0, "issue": [True] * m + [False] * (n1 + n0 - m)})
     exacte = mp.puissance_association(t, "expose", "issue", rapport_cotes=2.0).puissance
-    p1, p0 = mp._probabilites(n1, n0, m, 2.0)
+    p1, p0 = mp.probabilites_alternative(n1, n0, m, 2.0)
     assert n1 * p1 + n0 * p0 == pytest.approx(m) and (p1 / (1 - p1)) / (p0 / (1 - p0)) == pytest.approx(2.0)
     p_tableaux = associations.p_valeurs_association(n0, n1)
     for a in range(n1 + 1 if n1 + n0 <= 40 else 0):
@@ -358,7 +357,7 @@ def test_puissance_mantel_haenszel_et_tarone_egales_au_test_publie_simule():
         morceaux_mh, morceaux_ta = [], []
         for s, (n1, n0, m) in marges.items():
             for rc, morceaux in ((2.0, morceaux_mh), (2.0 if s == ecart else 1.0, morceaux_ta)):
-                p1, p0 = mp._probabilites(n1, n0, m, rc)
+                p1, p0 = mp.probabilites_alternative(n1, n0, m, rc)
                 morceaux.append(_tirer_table(rng, n1, n0, p1, p0).assign(strate=s))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -380,7 +379,7 @@ def test_puissance_publiee_de_joliette_h2b_est_celle_du_test_de_blaker(donnees_d
     h = donnees_defaut.plan.hypothese("H2b")
     t, _, _ = hypotheses.tableau_analyse(restreindre(donnees_defaut, "Joliette"), h)
     n1, n0 = int(t[h.exposition].sum()), int((~t[h.exposition]).sum())
-    p1, p0 = mp._probabilites(n1, n0, int(t[h.issue].sum()), 2.0)
+    p1, p0 = mp.probabilites_alternative(n1, n0, int(t[h.issue].sum()), 2.0)
     rng = np.random.default_rng(2023)
     rejets = []
     for _ in range(1000):
