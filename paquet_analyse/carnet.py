@@ -50,6 +50,10 @@ DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisati
                       "poids_meta": 1, "tau2": 3, "k": 0}
 
 
+#: Colonnes d'estimation d'un rapport de cotes : infini (ou nul) s'y lit « non estimable (case nulle) ».
+COLONNES_RAPPORTS = ("estimation", "rapport_cotes")
+
+
 def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
     from . import dictionnaire
 
@@ -74,6 +78,10 @@ def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
         # un identifiant numérique (graine, année, rang) s'écrit sans séparateur de milliers
         return str(int(valeur)) if colonne in ("graine", "annee_creation", "rang") else texte.nombre_fr(int(valeur), 0)
     x = float(valeur)
+    if colonne in COLONNES_RAPPORTS and (x == float("inf") or (x == 0 and colonne == "rapport_cotes")):
+        return "non estimable (case nulle)"  # rapport de cotes infini ou nul : une case nulle
+    if x in (float("inf"), float("-inf")):
+        return "∞" if x > 0 else "-∞"  # borne d'IC non bornée (jamais « inf »)
     if x.is_integer() and abs(x) >= 1000:
         return texte.nombre_fr(x, 0)
     return texte.nombre_fr(x, DECIMALES_COLONNES.get(colonne, decimales))

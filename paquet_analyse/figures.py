@@ -154,8 +154,8 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
         ax.plot([lo_aff, hi_aff], [i, i], color="#4d4d4d", lw=1.5)
         if np.isfinite(est) and est > 0:
             ax.plot(est, i, "s", color="#2166ac", ms=7)
-        else:
-            ax.text(bas_lim, i, "  non estimable (case nulle)", va="center", fontsize=8, color="#7f7f7f")
+        else:  # au-dessus du trait de l'IC (axe inversé : y plus petit), jamais sur lui
+            ax.text(bas_lim, i - 0.18, "  non estimable (case nulle)", va="bottom", fontsize=8, color="#7f7f7f")
     ax.plot(commun[0], n + 0.6, "D", color="#b2182b", ms=9)
     ax.plot([commun[1], commun[2]], [n + 0.6, n + 0.6], color="#b2182b", lw=2.5)
     ax.axvline(1, color="#7f7f7f", ls="--", lw=1)

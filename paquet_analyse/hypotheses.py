@@ -293,13 +293,19 @@ def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None =
     return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
 
 
+#: Famille d'une comparaison qui n'est pas au plan (modèle de carnet) : exploratoire.
+HORS_PLAN = "hors plan"
+
+
 def est_exploratoire(ligne) -> bool:
-    """Un test d'un territoire : exploratoire, hors de toute famille, sans p ajustée ni mot de verdict.
+    """Un test d'un territoire, ou hors du plan : exploratoire, hors de toute famille, sans p ajustée ni
+    mot de verdict.
 
     Décision du projet (README, « Ce que disent les tests ») : les hypothèses du plan se tranchent pour la
-    région (synthèse du carnet 04) ; leur déclinaison dans chaque territoire décrit, elle ne conclut pas.
+    région (synthèse du carnet 04) ; leur déclinaison dans chaque territoire décrit, elle ne conclut pas ;
+    une comparaison décidée hors du plan non plus.
     """
-    return ligne["portee"] == "territoire"
+    return ligne["portee"] == "territoire" or ligne.get("famille") == HORS_PLAN
 
 
 def famille_de_tests(ligne) -> str | None:
@@ -344,11 +350,15 @@ def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFr
     return resultats[colonnes]
 
 
-def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
-    """Test d'association entre deux variables des instances (choisi par les effectifs attendus)."""
-    h = Hypothese(id="exemple", famille="exemple", question="", niveau="instances", exposition=exposition,
-                        issue=issue, methode="association", portee=("region",))
-    t, _, _ = tableau_analyse(donnees, h)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AvertissementPaquet)
-        return associations.association(t, exposition, issue)
+def association_exploratoire(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
+    """Une association entre deux variables booléennes des concertations, hors du plan, testée comme les
+    hypothèses de la région (RC commun de Mantel-Haenszel entre territoires, IC de Robins-Breslow-Greenland,
+    p du test de Wald qu'il inverse, puissance du test publié) : une ligne de `tester_hypotheses`, sans famille
+    ni p ajustée (comparaison exploratoire : les phrases n'en tirent aucun verdict). Sert au modèle de carnet.
+    """
+    libelles = [dictionnaire.libelle(v).split(" (")[0].lower() for v in (exposition, issue)]
+    h = Hypothese(id="Exemple", famille=HORS_PLAN, question=f"« {libelles[0]} » va-t-il avec « {libelles[1]} » ?",
+                  niveau="instances", exposition=exposition, issue=issue, methode="association", portee=("region",))
+    ligne = tester_hypothese(donnees, h, portee="region")
+    return ajouter_p_ajustees(pd.DataFrame([ligne], columns=COLONNES_RESULTATS),
+                              methode=donnees.plan.seuils["ajustement"])

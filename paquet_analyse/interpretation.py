@@ -172,13 +172,16 @@ def _exclut_nulle(r) -> bool:
     return not _nan(r["ic_bas"]) and not _nan(r["ic_haut"]) and not (r["ic_bas"] <= nulle <= r["ic_haut"])
 
 
-def phrase_puissance(r) -> str:
-    """La puissance qu'avait le test publié de détecter l'effet prévu au plan, à côté d'une absence de preuve."""
+def phrase_puissance(r, *, exploratoire: bool = False) -> str:
+    """La puissance qu'avait le test publié de détecter l'effet prévu au plan, à côté d'une absence de preuve
+    (d'un test exploratoire : la puissance seule, sans lecture d'une absence de preuve)."""
     puissance, cible = r.get("puissance", math.nan), str(r.get("puissance_cible", "") or "")
     if _nan(puissance) or not cible:
         return (" La puissance de ce test n'est pas calculable ici (case ou marge nulle) : une absence de "
                 "preuve ne dit rien de l'absence d'association.")
     phrase = f" Puissance de ce test pour détecter {cible} à cet effectif : environ {texte.pourcentage(puissance, 0)}"
+    if exploratoire:
+        return phrase + "."
     if round(100 * puissance) < 80:
         return phrase + " ; c'est peu : l'absence de preuve n'est pas une preuve d'absence."
     return phrase + " ; un écart de cette taille aurait probablement été détecté."
@@ -239,10 +242,12 @@ def phrase_hypothese(resultat, *, alpha: float) -> str:
     p_texte = texte.valeur_p(p) + (f" ({details})" if details else "")
     effectif = "n non publié" if _nan(r["effectif"]) else f"n ≈ {int(r['effectif'])}"  # arrondi à 5 à la publication
     if exploratoire:
+        pourquoi = ("les tests d'un territoire ne forment pas une famille déclarée, et la réponse du plan à cette "
+                    "question est celle de l'ensemble de la région (synthèse du carnet 04)"
+                    if r.get("portee") == "territoire" else "cette comparaison n'est pas au plan d'analyse")
         phrase = (f"{tete} ({lieu}, {effectif} ; test exploratoire) : {corps} {p_texte}, non ajustée. Test "
-                  "exploratoire, sans verdict : les tests d'un territoire ne forment pas une famille déclarée, et "
-                  "la réponse du plan à cette question est celle de l'ensemble de la région (synthèse du carnet 04).")
-        phrase += phrase_puissance(r)
+                  f"exploratoire, sans verdict : {pourquoi}.")
+        phrase += phrase_puissance(r, exploratoire=True)
     elif _nan(pa):
         phrase = (f"{tete} ({lieu}, {effectif}) : {corps} {p_texte} ; p ajustée non publiée : pas de verdict, le "
                   f"seuil de {seuil_du_plan(alpha)} fixé par le plan ne peut être dit atteint.")

@@ -47,3 +47,41 @@ def test_lignes_exclues_du_carnet_01():
     assert "1 information(s) à lire" in carnet.conclusion_validation(rapport).texte
     vide = carnet.lignes_exclues(validation.RapportValidation(jeu="bsl", problemes=(autre,)))
     assert vide.texte.startswith("Aucune ligne n'est exclue")
+
+
+def test_rapport_de_cotes_infini_non_estimable_jamais_inf():
+    """Un RC infini (case nulle) se lit « non estimable (case nulle) », une borne infinie « ∞ » : jamais
+    « inf [2,55 ; inf] »."""
+    import math
+
+    import pandas as pd
+
+    from paquet_analyse import carnet
+
+    t = pd.DataFrame({"id": ["H1a", "H1b"], "estimation": [math.inf, 1.5], "ic_bas": [2.55, 0.8],
+                      "ic_haut": [math.inf, 2.9], "rapport_cotes": [0.0, 1.5]})
+    texte = repr(carnet.montrer(t)) + carnet.montrer(t)._repr_html_()
+    assert "inf" not in texte.replace("∞", "") and "non estimable (case nulle)" in texte and "∞" in texte
+    assert "1,50" in texte
+
+
+def test_foret_etiquette_non_estimable_sans_chevaucher_le_trait():
+    """Graphique en forêt : l'étiquette « non estimable (case nulle) » est au-dessus du trait de l'IC, pas sur lui."""
+    import math
+
+    import pandas as pd
+
+    from paquet_analyse import figures
+
+    strates = pd.DataFrame({"strate": ["A", "B", "C"], "rapport_cotes": [1.4, math.inf, 0.8],
+                            "ic_bas": [0.7, 2.55, 0.3], "ic_haut": [2.8, math.inf, 2.1]})
+    fig = figures.forest_rapports_cotes(strates, commun=(1.3, 0.9, 1.9), titre="Test", simule=True)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    rendu = fig.canvas.get_renderer()
+    etiquette = next(t for t in ax.texts if "non estimable (case nulle)" in t.get_text())
+    boite = etiquette.get_window_extent(rendu)
+    traits = [l for l in ax.lines if len(l.get_ydata()) == 2 and list(l.get_ydata()) == [1, 1]]
+    assert traits, "le trait de l'IC de la strate B est dessiné"
+    for trait in traits:
+        assert not boite.overlaps(trait.get_window_extent(rendu)), "l'étiquette chevauche le trait"
