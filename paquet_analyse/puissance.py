@@ -700,7 +700,7 @@ def puissance_association(t, exposition, issue, *, rapport_cotes=2.0, seuil=0.05
     >>> import pandas as pd
     >>> t = pd.DataFrame({"expose": [True] * 30 + [False] * 12, "issue": [True, False] * 21})
     >>> round(puissance_association(t, "expose", "issue").puissance, 3)
-    0.106
+    0.154
     """
     from scipy import stats
 
