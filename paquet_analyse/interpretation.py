@@ -214,15 +214,16 @@ def phrase_hypothese(resultat, *, alpha: float) -> str:
     question = str(r.get("question", "") or "").strip()
     tete = f"**{r['id']}** — {question}" if question else f"**{r['id']}**"
     exploratoire = hypotheses.est_exploratoire(r) if "portee" in r else False
+    marque = f"{lieu} ; test exploratoire" if exploratoire else lieu
     if r["statut"] == "non_disponible":
-        return f"{tete} ({lieu}) : {r['note']}".strip()
+        return f"{tete} ({marque}) : {r['note']}".strip()
     if bool(r.get("case_sous_le_seuil", False)) is True:
-        return (f"{tete} ({lieu}) : rapport de cotes, intervalle et p non publiés : une case du tableau "
+        return (f"{tete} ({marque}) : rapport de cotes, intervalle et p non publiés : une case du tableau "
                 "croisé compte trop peu de concertations ou de personnes, et ces nombres permettraient de la "
                 "retrouver (confidentialité).")
     homogeneite = r.get("mesure") == "homogeneite"
     if r["statut"] != "ok" or (_nan(r["p_valeur"] if homogeneite else r["estimation"])):
-        return f"{tete} ({lieu}) : non estimable. {r['note']}".strip()
+        return f"{tete} ({marque}) : non estimable. {r['note']}".strip()
     p, pa = r["p_valeur"], r.get("p_ajustee", math.nan)
     atteint = not exploratoire and not _nan(pa) and force_preuve(pa, alpha=alpha) in PREUVES
     ajuste = str(r.get("ajustement", "") or "")

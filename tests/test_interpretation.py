@@ -223,3 +223,25 @@ def test_modele_ajuste_dit_pour_quoi():
     assert "ajusté pour « thématique enfance-jeunesse-famille » et « territoire »" in phrase
     brut = _phrase(_resultat(p_ajustee=0.5))
     assert "ajusté pour" not in brut
+
+
+def test_chaque_phrase_du_jeu_par_defaut_respecte_la_politique(donnees_defaut):
+    """Toutes les phrases des hypothèses (région et chaque territoire), de l'hétérogénéité et des forêts du jeu
+    par défaut, telles que les carnets les publient, relues contre la règle publiée (tests/phrases_rapports.py) :
+    aucune ne dit plus que sa p ajustée et l'échelle déclarée, chacune sous le seuil le dit, aucun test de
+    territoire n'a de verdict. (Avant : sept « p ajustée = 0,089 : preuve faible d'association » sans le seuil.)"""
+    from paquet_analyse import analyses, diffusion, hypotheses, synthese_region
+    from phrases_rapports import problemes_paragraphe
+
+    d = donnees_defaut
+    region = diffusion.proteger(synthese_region.calculer_synthese(d), d).valeurs
+    paragraphes = [(p, False) for p in interpretation.phrases_hypotheses(region, d.plan)]
+    paragraphes += [(p, False) for p in interpretation.phrases_heterogeneite(analyses.heterogeneite_territoires(d), d.plan)]
+    paragraphes += [(p, False) for p in diffusion.forets(d).phrases]
+    for territoire in d.jeu.liste_territoires():
+        t = diffusion.proteger(hypotheses.tester_hypotheses(d, portee="territoire", territoire=territoire), d).valeurs
+        paragraphes += [(p, True) for p in interpretation.phrases_hypotheses(t, d.plan)]
+    fautes = [f for p, exploratoire in paragraphes for f in problemes_paragraphe(p, exploratoire=exploratoire)]
+    assert fautes == []
+    assert sum("p ajustée" in p for p, e in paragraphes if not e) >= 14  # les phrases de la région ont été lues
+    assert sum("exploratoire" in p for p, e in paragraphes if e) == 60   # 6 territoires × 10 hypothèses
