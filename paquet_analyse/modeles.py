@@ -614,7 +614,7 @@ def _avertir_separation(termes, drapeaux, messages):
         AvertissementSeparation(
             f"Séparation complète ou quasi complète (réponse constante dans une "
             f"modalité, ou erreur type démesurée) pour : {touches}. Les rapports "
-            "de cotes, IC et p de ces termes ne sont pas rapportés (NaN) : "
+            "de cotes, IC et p de ces termes ne sont pas rapportés : "
             "regroupez les modalités rares, retirez la variable, ou décrivez "
             f"l'association avec exact_fisher(...).{detail}"
         ),
@@ -658,7 +658,7 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=Fals
     tab.loc[drapeaux, ["coefficient", "erreur_type", "statistique", "ddl", "p_valeur",
                        "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
     tab["separation"] = drapeaux
-    tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée (NaN)", "")
+    tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée", "")
     if sans_inference:
         tab[["erreur_type", "statistique", "ddl", "p_valeur", "ic_bas", "ic_haut"]] = np.nan
         tab["note"] = [
