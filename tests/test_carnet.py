@@ -73,15 +73,17 @@ def test_foret_etiquette_non_estimable_sans_chevaucher_le_trait():
 
     from paquet_analyse import figures
 
-    strates = pd.DataFrame({"strate": ["A", "B", "C"], "rapport_cotes": [1.4, math.inf, 0.8],
-                            "ic_bas": [0.7, 2.55, 0.3], "ic_haut": [2.8, math.inf, 2.1]})
+    strates = pd.DataFrame({"strate": ["A", "B", "C"], "rapport_cotes": [1.4, math.inf, 0.0],
+                            "ic_bas": [0.7, 2.55, 0.0], "ic_haut": [2.8, math.inf, 0.6]})
     fig = figures.forest_rapports_cotes(strates, commun=(1.3, 0.9, 1.9), titre="Test", simule=True)
     ax = fig.axes[0]
     fig.canvas.draw()
     rendu = fig.canvas.get_renderer()
-    etiquette = next(t for t in ax.texts if "non estimable (case nulle)" in t.get_text())
-    boite = etiquette.get_window_extent(rendu)
-    traits = [l for l in ax.lines if len(l.get_ydata()) == 2 and list(l.get_ydata()) == [1, 1]]
-    assert traits, "le trait de l'IC de la strate B est dessiné"
-    for trait in traits:
-        assert not boite.overlaps(trait.get_window_extent(rendu)), "l'étiquette chevauche le trait"
+    etiquettes = [t for t in ax.texts if "non estimable (case nulle)" in t.get_text()]
+    assert len(etiquettes) == 2  # RC infini (B) et RC nul (C)
+    for ligne, etiquette in zip((1, 2), etiquettes):
+        boite = etiquette.get_window_extent(rendu)
+        traits = [l for l in ax.lines if len(l.get_ydata()) == 2 and list(l.get_ydata()) == [ligne, ligne]]
+        assert traits, f"le trait de l'IC de la ligne {ligne} est dessiné"
+        for trait in traits:
+            assert not boite.overlaps(trait.get_window_extent(rendu)), "l'étiquette chevauche le trait"
