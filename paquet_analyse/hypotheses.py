@@ -345,8 +345,8 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
     """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
-    colonnes = ["id", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
-                "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
+    colonnes = ["id", "exposition", "issue", "effectif", "test", "ajustement", "estimation", "ic_bas", "ic_haut",
+                "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
     return resultats[colonnes]
 
 
