@@ -42,9 +42,11 @@ test: $(TEMOIN)
 	@$(PY) -m pytest -n $(COEURS) --dist loadfile tests; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "Aucun test trouvé."; exit 0; fi; exit $$code
 
-# JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties (jupyter/jupyter_server_config.py).
+# JupyterLab ; enregistrer un modèle de carnets/ en retire les sorties et normalise ses métadonnées
+# (jupyter/jupyter_server_config.py, qui permet aussi root). Autres options : make lab LAB_OPTIONS="--no-browser --port=8899"
+LAB_OPTIONS ?=
 lab: $(TEMOIN)
-	$(VENV)/bin/jupyter lab --config=jupyter/jupyter_server_config.py
+	$(VENV)/bin/jupyter lab --config=jupyter/jupyter_server_config.py $(LAB_OPTIONS)
 
 nettoyer-venv:
 	rm -rf $(VENV)

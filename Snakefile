@@ -8,8 +8,9 @@
 # jour, il s'arrête avec un message qui dit quoi lancer.
 # Étape 2 : chaque carnet est exécuté par papermill dans resultats/<jeu>/carnets/ et
 # rendu en HTML sans le code dans resultats/<jeu>/rapports/ (un processus par
-# carnet : les carnets tournent vraiment en parallèle), puis la page d'index
-# et le manifeste de provenance sont écrits.
+# carnet : les carnets tournent vraiment en parallèle), puis le rapport de la
+# région (PDF et HTML, resultats/<jeu>/rapport_region/), la page d'index et le
+# manifeste de provenance sont écrits.
 # L'incrémentalité repose sur des empreintes passées en paramètres (voir
 # paquet_analyse/flux.py), pas sur les dates des fichiers.
 # Les sorties sont marquées update() : Snakemake ne les efface pas avant de
@@ -113,10 +114,27 @@ rule region:
         " --parametre jeu={params.jeu:q}"
 
 
+# Le rapport de la région à remettre (PDF et HTML) : tiré des tableaux et figures que les carnets de la région
+# ont publiés, donc écrit après eux.
+rule rapport_region:
+    input:
+        expand(f"{SORTIE}/rapports/{{n}}.html", n=[*VALIDATION, *REGION]),
+    output:
+        html=update(f"{SORTIE}/rapport_region/rapport_{INFO.nom}.html"),
+        pdf=update(f"{SORTIE}/rapport_region/rapport_{INFO.nom}.pdf"),
+    params:
+        empreinte=INFO.empreinte_donnees,
+        jeu=JEU,
+    shell:
+        "{PYTHON} -m paquet_analyse rapport-region {params.jeu:q} {output.html:q} {output.pdf:q}"
+
+
 rule index:
     input:
         expand(f"{SORTIE}/rapports/{{n}}.html", n=[*VALIDATION, *REGION]),
         expand(f"{SORTIE}/rapports/territoires/{{t}}/{{n}}.html", t=TERRITOIRES, n=PAR_TERRITOIRE),
+        f"{SORTIE}/rapport_region/rapport_{INFO.nom}.html",
+        f"{SORTIE}/rapport_region/rapport_{INFO.nom}.pdf",
     output:
         index=update(f"{SORTIE}/index.html"),
         manifeste=update(f"{SORTIE}/manifeste.json"),

@@ -90,7 +90,7 @@ def enfant(dossier_jeu: Path, sortie: Path, etapes: list[str]) -> None:
                 empreintes[nom] = hashlib.sha256(chemin.read_bytes()).hexdigest()
             resultats[etape] = empreintes
         elif etape == "portrait_ensemble":
-            resultats[etape] = indicateurs.portrait(donnees.instances, donnees.participants)
+            resultats[etape] = indicateurs.portrait(donnees.instances, donnees.participants, annee_charniere=donnees.plan.seuils["annee_charniere"])
         else:
             resultats[etape] = getattr(analyses, etape)(donnees)
         rapporter(etape, debut)

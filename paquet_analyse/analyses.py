@@ -16,13 +16,13 @@ from . import associations, dictionnaire, modeles, puissance, reseau, texte
 from .donnees import NOTE_NON_PONDERE, Donnees, NonDisponible, colonne_poids, non_disponible
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
-INDICATEURS_HETEROGENEITE = (("instances", "depuis_2000"), ("instances", "initie_cisss_ville_fondation"),
+INDICATEURS_HETEROGENEITE = (("instances", "depuis_charniere"), ("instances", "initie_cisss_ville_fondation"),
                              ("instances", "thematique_ejf"), ("instances", "deficit_participation"),
                              ("instances", "deficit_evaluation"), ("participants", "deficit_delegation"),
                              ("participants", "suivi_informel"))
 
 
-COLONNES_HETEROGENEITE = ["indicateur", "libelle", "niveau", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
+COLONNES_HETEROGENEITE = ["indicateur", "libelle", "niveau", "strates", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
                           "v_cramer", "effectif", "nb_grappes", "puissance", "puissance_cible", "methode", "note"]
 
 #: Famille d'ajustement des tests d'hétérogénéité entre territoires (une par jeu).
@@ -62,7 +62,7 @@ def _heterogeneite_instances(t: pd.DataFrame, variable: str) -> dict:
             "v_cramer": r["v_cramer"], "effectif": int(r["effectif"]), "methode": r["methode"], "note": ""}
 
 
-def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
+def heterogeneite_territoires(donnees: Donnees, *, regroupements: dict | None = None) -> pd.DataFrame:
     """Territoire × indicateur : les parts diffèrent-elles entre territoires ?
 
     Instances (une ligne par instance) : `associations.association` (khi-deux
@@ -73,11 +73,16 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     de sondage si le jeu a des poids) ; `v_cramer` y est NaN. La colonne
     `methode` dit quel test a servi, `nb_grappes` le nombre d'instances.
     La puissance (`_puissance_heterogeneite`) est calculée sur le même tableau que le test.
+    `regroupements` : indicateur -> (territoire -> groupe) : pour un indicateur des instances, des
+    territoires comptés ensemble (ceux dont la part ne se publie pas : `diffusion.heterogeneite`) ; la
+    colonne `strates` dit lesquels.
     """
     poids = colonne_poids(donnees)
+    regroupements = regroupements or {}
     lignes = []
     for niveau, variable in INDICATEURS_HETEROGENEITE:
-        base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable), "niveau": niveau,
+        base = {"indicateur": variable, "libelle": dictionnaire.libelle(variable, donnees.plan.seuils), "niveau": niveau,
+                "strates": "",
                 "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "v_cramer": np.nan, "nb_grappes": np.nan}
         if niveau == "participants":
             colonnes = ["territoire", variable, "id_instance"] + ([poids] if poids else [])
@@ -86,6 +91,9 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
             valeurs = _heterogeneite_participants(t, variable, poids)
         else:
             t = donnees.instances[["territoire", variable]].dropna().astype({variable: bool, "territoire": str})
+            if variable in regroupements:
+                t = t.assign(territoire=t["territoire"].map(regroupements[variable]))
+                base["strates"] = texte.strates_publiees(regroupements[variable])
             valeurs = _heterogeneite_instances(t, variable)
         puissance, cible = _puissance_heterogeneite(donnees, t, variable,
                                                     "id_instance" if niveau == "participants" else None)
@@ -96,12 +104,16 @@ def heterogeneite_territoires(donnees: Donnees) -> pd.DataFrame:
     return tableau
 
 
+#: Colonnes utiles à la lecture du tableau d'hétérogénéité (la méthode complète reste dans le CSV).
+COLONNES_VUE_HETEROGENEITE = ["libelle", "niveau", "strates", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
+                              "v_cramer", "effectif", "nb_grappes", "puissance"]
+
+
 def vue_heterogeneite(tableau: pd.DataFrame) -> pd.DataFrame:
-    """Colonnes utiles à la lecture du tableau d'hétérogénéité (la méthode complète reste dans le CSV)."""
+    """Les colonnes `COLONNES_VUE_HETEROGENEITE` du tableau d'hétérogénéité."""
     if isinstance(tableau, NonDisponible):
         return tableau
-    return tableau[["libelle", "niveau", "test", "statistique", "ddl", "p_valeur", "p_ajustee", "v_cramer",
-                    "effectif", "nb_grappes", "puissance"]]
+    return tableau[COLONNES_VUE_HETEROGENEITE]
 
 
 def _puissance_heterogeneite(donnees: Donnees, t: pd.DataFrame, variable: str,
@@ -118,6 +130,28 @@ def _puissance_heterogeneite(donnees: Donnees, t: pd.DataFrame, variable: str,
 # Les huit conditions
 
 
+def _score(bloc: pd.DataFrame, poids: str | None) -> dict:
+    """Moyenne, écart-type, n et IC à 95 % grappé de l'indice des conditions sur ces participants."""
+    colonnes = ["indice_conditions", "id_instance"] + ([poids] if poids else [])
+    t = bloc[colonnes].dropna().astype({"indice_conditions": float, "id_instance": str})
+    x = t["indice_conditions"]
+    if t["id_instance"].nunique() < 2:  # une seule instance : aucune inférence grappée possible
+        return {"moyenne": x.mean() if len(x) else np.nan, "ecart_type": x.std() if len(x) > 1 else np.nan,
+                "effectif": len(t), "nb_instances": t["id_instance"].nunique(), "ic_bas": np.nan, "ic_haut": np.nan,
+                "manquants": int(bloc["indice_conditions"].isna().sum())}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)
+        m = modeles.regression_lineaire(t, "indice_conditions ~ 1", grappes="id_instance", poids=poids).iloc[0]
+    if poids:
+        moyenne = float(np.average(x, weights=t[poids]))
+        ecart_type = float(np.sqrt(np.cov(x, aweights=t[poids]))) if len(t) > 1 else np.nan
+    else:
+        moyenne, ecart_type = x.mean(), x.std()
+    return {"moyenne": moyenne, "ecart_type": ecart_type, "effectif": len(t),
+            "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
+            "manquants": int(bloc["indice_conditions"].isna().sum())}
+
+
 def scores_conditions(donnees: Donnees) -> pd.DataFrame:
     """Indice des conditions (0-100) par territoire : moyenne, écart-type, n, IC à 95 % grappé.
 
@@ -131,26 +165,25 @@ def scores_conditions(donnees: Donnees) -> pd.DataFrame:
     absent = non_disponible(donnees, "indice_conditions")
     if absent:
         return absent
+    p, poids = donnees.participants, colonne_poids(donnees)
+    lignes = [{"territoire": territoire or "Ensemble",
+               **_score(p if territoire is None else p[p["territoire"] == territoire], poids)}
+              for territoire in [*donnees.jeu.liste_territoires(), None]]
+    return pd.DataFrame(lignes)
+
+
+def conditions_par_logique(donnees: Donnees) -> pd.DataFrame:
+    """Indice des conditions par territoire et par logique d'initiation (descendante, ascendante) : moyenne,
+    IC à 95 % grappé, effectifs ; un tableau de travail (la figure publiée en est tirée : `diffusion`)."""
+    absent = non_disponible(donnees, "indice_conditions", "logique_initiateur")
+    if absent:
+        return absent
+    p, poids = donnees.participants, colonne_poids(donnees)
     lignes = []
-    p = donnees.participants
-    poids = colonne_poids(donnees)
-    colonnes = ["indice_conditions", "id_instance"] + ([poids] if poids else [])
-    for territoire in [*donnees.jeu.liste_territoires(), None]:
-        bloc = p if territoire is None else p[p["territoire"] == territoire]
-        t = bloc[colonnes].dropna().astype({"indice_conditions": float, "id_instance": str})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AvertissementPaquet)
-            m = modeles.regression_lineaire(t, "indice_conditions ~ 1", grappes="id_instance", poids=poids).iloc[0]
-        x = t["indice_conditions"]
-        if poids:
-            moyenne = float(np.average(x, weights=t[poids]))
-            ecart_type = float(np.sqrt(np.cov(x, aweights=t[poids]))) if len(t) > 1 else np.nan
-        else:
-            moyenne, ecart_type = x.mean(), x.std()
-        lignes.append({"territoire": territoire or "Ensemble", "moyenne": moyenne,
-                       "ecart_type": ecart_type, "effectif": len(t),
-                       "nb_instances": t["id_instance"].nunique(), "ic_bas": m["ic_bas"], "ic_haut": m["ic_haut"],
-                       "manquants": int(bloc["indice_conditions"].isna().sum())})
+    for territoire in donnees.jeu.liste_territoires():
+        for logique in ("descendante", "ascendante"):
+            bloc = p[(p["territoire"] == territoire) & (p["logique_initiateur"].astype(str) == logique)]
+            lignes.append({"territoire": territoire, "logique": logique, **_score(bloc, poids)})
     return pd.DataFrame(lignes)
 
 

@@ -100,32 +100,107 @@ def _en_tete(colonne) -> str:
     return colonne.replace("_", " ").capitalize() if re.fullmatch(r"[a-z0-9_]+", colonne) else colonne
 
 
+def _numerique(texte_case: str) -> bool:
+    """Une case qui se lit comme un nombre (alignée à droite) : « 12,3 », « < 0,001 », « 45 % », « x »."""
+    t = texte_case.replace("\u202f", " ").replace("\xa0", " ").strip()
+    return t in ("", "x", "—") or re.fullmatch(r"[<>≈−+-]?\s?[\d\s]+(,\d+)?\s?%?", t) is not None
+
+
+def _insecable(en_tete: str) -> str:
+    """Un en-tête court ne se coupe pas (« IC 95 % haut » sur une ligne) ; un long se coupe entre les mots."""
+    return en_tete.replace(" ", "\u00a0") if len(en_tete) <= 16 else en_tete
+
+
 class Tableau:
     """Un tableau pour le lecteur : en-têtes et valeurs en français, sans index
     technique, défilant horizontalement s'il est large ; « x » pour une valeur
-    supprimée (confidentialité), note en dessous. Rendu déterministe (nbval)."""
+    supprimée (confidentialité), note en dessous ; colonnes de texte alignées à
+    gauche, de nombres à droite ; légende (numérotée dans le rapport HTML).
+    Rendu déterministe (nbval)."""
 
-    def __init__(self, cases: pd.DataFrame, *, index: bool, note: str = ""):
-        self.cases, self.index, self.note = cases, index, note
+    def __init__(self, cases: pd.DataFrame, *, index: bool, note: str = "", legende: str = ""):
+        self.cases, self.index, self.note, self.legende = cases, index, note, legende
 
     def _repr_html_(self) -> str:
         import html
 
-        corps = self.cases.to_html(index=self.index, escape=True, border=0, classes="tableau-resultats")
-        note = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
-        return f'<div class="tableau-defilant" style="overflow-x:auto;max-width:100%">{corps}</div>{note}'
+        colonnes = list(self.cases.columns)
+        numeriques = [len(self.cases) > 0 and all(_numerique(str(v)) for v in self.cases.iloc[:, k])
+                      for k in range(len(colonnes))]
+        longues = [len(self.cases) > 0 and self.cases.iloc[:, k].astype(str).str.len().mean() > 40
+                   for k in range(len(colonnes))]
+        classe = lambda num, long=False: "nombre" if num else "texte long" if long else "texte"  # noqa: E731
+        tete = ['<th class="texte">' + html.escape(_insecable(str(self.cases.index.name or ""))) + "</th>"] \
+            if self.index else []
+        tete += [f'<th class="{classe(n, g)}">{html.escape(_insecable(str(c)))}</th>'
+                 for c, n, g in zip(colonnes, numeriques, longues)]
+        lignes = []
+        for etiquette, (_, ligne) in zip(self.cases.index, self.cases.iterrows()):
+            cases = [f'<th class="texte">{html.escape(str(etiquette))}</th>'] if self.index else []
+            cases += [f'<td class="{classe(n, g)}">{html.escape(str(v))}</td>'
+                      for v, n, g in zip(ligne, numeriques, longues)]
+            lignes.append("<tr>" + "".join(cases) + "</tr>")
+        corps = (f'<table class="tableau-resultats"><thead><tr>{"".join(tete)}</tr></thead>'
+                 f'<tbody>{"".join(lignes)}</tbody></table>')
+        note = f'<p class="note"><small>{html.escape(self.note)}</small></p>' if self.note else ""
+        return (f'<figure class="tableau"><figcaption class="legende">{html.escape(self.legende)}</figcaption>'
+                f'<div class="tableau-defilant" style="overflow-x:auto;max-width:100%">{corps}</div>{note}</figure>')
 
     def __repr__(self) -> str:
-        return self.cases.to_string(index=self.index) + (f"\n{self.note}" if self.note else "")
+        tete = f"{self.legende}\n" if self.legende else ""
+        return tete + self.cases.to_string(index=self.index) + (f"\n{self.note}" if self.note else "")
 
 
-def montrer(tableau, *, decimales: int = 2) -> Tableau:
+class Vide:
+    """Ce qu'affiche une section sans rien à montrer (tableau sans ligne, résultats tous retenus) : une
+    note discrète dans le carnet, rien dans le rapport HTML (une section qui n'a que cela en est retirée)."""
+
+    def __init__(self, raison: str):
+        self.raison = raison
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f'<p class="vide"><small>{html.escape(self.raison)}</small></p>'
+
+    def __repr__(self) -> str:
+        return self.raison
+
+
+class Essentiel:
+    """L'essentiel d'un rapport : quelques phrases simples (`constats`), sans nom de statistique. Le rapport HTML
+    le place en tête, après le bandeau."""
+
+    def __init__(self, phrases, titre: str = "L'essentiel"):
+        self.phrases, self.titre = [str(p) for p in phrases], titre
+
+    def _repr_html_(self) -> str:
+        import html
+
+        items = "".join(f"<li>{html.escape(p)}</li>" for p in self.phrases)
+        return (f'<section class="essentiel"><h2 id="essentiel">{html.escape(self.titre)}</h2>'
+                f"<ul>{items}</ul></section>")
+
+    def __repr__(self) -> str:
+        return self.titre + "\n" + "\n".join(f"- {p}" for p in self.phrases)
+
+
+def essentiel(phrases, *, titre: str = "L'essentiel") -> Essentiel:
+    """Le bloc « L'essentiel » d'un carnet, à partir des phrases de `constats` (une note s'il n'y en a pas)."""
+    if type(phrases).__name__ == "NonDisponible":
+        return Essentiel([phrases.message[0].upper() + phrases.message[1:]], titre)
+    return Essentiel(phrases, titre)
+
+
+def montrer(tableau, *, decimales: int = 2, legende: str = ""):
     """Tableau prêt à lire : libellés du dictionnaire au lieu des codes, booléens en
     Oui/Non, nombres à la française (p < 0,001 plutôt qu'en notation scientifique),
     parts en %, cellules supprimées marquées « x ».
 
     `tableau` : DataFrame ou `confidentialite.TableauProtege`. Affichage
-    seulement : les tableaux publiés gardent leurs nombres.
+    seulement : les tableaux publiés gardent leurs nombres. `legende` : le titre
+    du tableau (numéroté « Tableau 1 », « Tableau 2 »… dans le rapport HTML ; sans
+    légende, le titre de sa section). Un tableau sans ligne donne `Vide`.
     """
     from . import dictionnaire
     from .confidentialite import TableauProtege
@@ -137,6 +212,8 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
         valeurs, masque, note, marque = tableau.valeurs, tableau.masque, tableau.note, tableau.marque
     else:
         valeurs, marque = tableau, "x"
+    if len(valeurs) == 0:
+        return Vide("Aucune ligne à montrer.")
     valeurs = valeurs.copy()
     for code in ("indicateur", "item"):  # le libellé remplace le code qu'il traduit
         if "libelle" in valeurs.columns and code in valeurs.columns:
@@ -167,14 +244,45 @@ def montrer(tableau, *, decimales: int = 2) -> Tableau:
     if "unite" in valeurs.columns:
         cases = cases.drop(columns=_en_tete("unite")).assign(**{"Unité": [
             "%" if u == "proportion" else str(u) for u in valeurs["unite"]]})
-    return Tableau(cases, index=avec_index, note=note)
+    return Tableau(cases, index=avec_index, note=note, legende=legende)
 
 
-def publier(objet, nom_jeu: str, nom: str):
+class Figure:
+    """Une figure publiée, dans le carnet et le rapport : l'image PNG (ses octets sont exactement ceux du fichier
+    écrit), son texte de remplacement français et sa légende (numérotée « Figure 1 »… dans le rapport HTML)."""
+
+    def __init__(self, octets: bytes, nom: str, legende: str):
+        self.octets, self.nom, self.legende = octets, nom, legende
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        texte_alt = html.escape(f"Figure : {self.legende}", quote=True)
+        return (f'<figure class="figure"><img alt="{texte_alt}" style="max-width:100%;height:auto" '
+                f'src="data:image/png;base64,{base64.b64encode(self.octets).decode()}">'
+                f'<figcaption class="legende">{html.escape(self.legende)}</figcaption></figure>')
+
+    def __repr__(self) -> str:
+        return f"Figure : {self.legende} ({self.nom})"
+
+
+def titre_de_figure(figure) -> str:
+    """Le titre d'une figure matplotlib (titre général, sinon celui du premier graphique), sur une ligne."""
+    titre = figure.get_suptitle()
+    if not titre:
+        titre = next((ax.get_title() for ax in figure.axes if ax.get_title()), "")
+    return " ".join(titre.split())
+
+
+def publier(objet, nom_jeu: str, nom: str, *, legende: str = ""):
     """Diffuse un tableau protégé (`tableaux/<nom>.csv`) ou une figure protégée
-    (`figures/<nom>.png`) par la frontière `sorties.publier`, et dit où.
+    (`figures/<nom>.png`) par la frontière `sorties.publier`.
 
-    Un tableau ou une figure non protégés sont refusés (`ErreurConfidentialite`).
+    Un tableau diffusé n'affiche rien (il est montré par `montrer`) ; une figure
+    s'affiche avec sa légende (`legende`, sinon le titre de la figure) et un
+    texte de remplacement français. Un tableau ou une figure non protégés sont
+    refusés (`ErreurConfidentialite`).
     """
     import matplotlib.pyplot as plt
 
@@ -184,26 +292,26 @@ def publier(objet, nom_jeu: str, nom: str):
         return objet  # rien à diffuser : la note s'affiche à la place
     dossier = "figures" if isinstance(objet, FigureProtegee) else "tableaux"
     suffixe = ".png" if dossier == "figures" else ".csv"
+    if dossier == "figures":
+        from . import figures
+
+        figures.franciser(objet.figure)  # virgule décimale sur les graduations ordinaires
+        legende = legende or titre_de_figure(objet.figure)
     cible = sorties.publier(objet, dossier_sortie(nom_jeu) / dossier / f"{nom}{suffixe}")
     if dossier == "tableaux":
-        return Markdown(f"Tableau enregistré : `{chemins.relatif(cible)}`")
+        return None  # le fichier est écrit ; le lecteur lit le tableau montré
     plt.close(objet.figure)
-    return Image(cible.read_bytes(), chemins.relatif(cible))
+    return Figure(cible.read_bytes(), chemins.relatif(cible), legende or nom)
 
 
 class Galerie:
-    """Plusieurs figures affichées l'une sous l'autre (HTML, images PNG intégrées)."""
+    """Plusieurs figures affichées l'une sous l'autre, chacune avec sa légende."""
 
     def __init__(self, images: list):
         self.images = list(images)
 
     def _repr_html_(self) -> str:
-        import base64
-        import html
-
-        return "\n".join(f'<figure><img alt="{html.escape(i.nom)}" style="max-width:100%" '
-                         f'src="data:image/png;base64,{base64.b64encode(i.octets).decode()}"></figure>'
-                         for i in self.images)
+        return "\n".join(i._repr_html_() for i in self.images)
 
     def __repr__(self) -> str:
         return "\n".join(repr(i) for i in self.images)
@@ -212,7 +320,7 @@ class Galerie:
 def publier_figures(figures, nom_jeu: str):
     """Diffuse chaque (nom, FigureProtegee) et les affiche toutes (une note s'il n'y en a aucune)."""
     images = [publier(fig, nom_jeu, nom) for nom, fig in figures]
-    return Galerie(images) if images else Markdown("Aucune figure : l'analyse n'est pas disponible pour ce jeu.")
+    return Galerie(images) if images else Vide("Aucune figure : l'analyse n'est pas disponible pour ce jeu.")
 
 
 def paragraphes(phrases) -> Markdown:
@@ -222,9 +330,43 @@ def paragraphes(phrases) -> Markdown:
                                  for p in phrases))
 
 
-def colophon(jeu) -> Markdown:
+class Colophon:
+    """La provenance d'un rapport, repliée dans une section finale (`<details>`) : les empreintes SHA-256 se
+    coupent où il faut sur un téléphone. En texte brut (nbval, terminal), la même liste."""
+
+    def __init__(self, titre: str, lignes: list[str]):
+        self.titre, self.lignes = titre, lignes
+
+    def _repr_html_(self) -> str:
+        import html
+
+        def element(ligne: str) -> str:
+            texte_ = html.escape(ligne.lstrip(" -"))
+            texte_ = re.sub(r"`([^`]+)`", r'<code class="empreinte">\1</code>', texte_)
+            return f"<li>{texte_}</li>"
+
+        items, sous = [], []
+        for ligne in self.lignes:
+            if ligne.startswith("  - "):
+                sous.append(element(ligne))
+                continue
+            if sous:
+                items[-1] = items[-1].removesuffix("</li>") + f"<ul>{''.join(sous)}</ul></li>"
+                sous = []
+            items.append(element(ligne))
+        if sous:
+            items[-1] = items[-1].removesuffix("</li>") + f"<ul>{''.join(sous)}</ul></li>"
+        return (f'<section class="provenance"><h2 id="provenance">{html.escape(self.titre)}</h2><details>'
+                "<summary>Jeu, commit des sources, versions et empreintes SHA-256 des fichiers (pour "
+                f"reproduire ou vérifier ce rapport)</summary><ul>{''.join(items)}</ul></details></section>")
+
+    def __repr__(self) -> str:
+        return "\n".join([f"### {self.titre}", "", *self.lignes])
+
+
+def colophon(jeu) -> Colophon:
     """Dernière cellule : versions, commit des sources, empreintes des fichiers bruts
-    et des données préparées (lues dans le jeu préparé)."""
+    et des données préparées (lues dans le jeu préparé), dans une section finale repliée."""
     prov = etat_preparation.provenance(jeu.nom)
     versions = ", ".join(f"{k} {v}" for k, v in prov["versions"].items())
     src = prov["sources"]
@@ -232,9 +374,7 @@ def colophon(jeu) -> Markdown:
     if src.get("fichiers_non_versionnes"):
         modifie += f" ({src['fichiers_non_versionnes']} fichier(s) non versionné(s), par ex. de nouvelles données)"
     lignes = [
-        "### Colophon",
-        "",
-        f"- Jeu : `{prov['jeu']}`" + (" — **données SIMULÉES**" if jeu.simule else ""),
+        f"- Jeu : `{prov['jeu']}`" + (" — données SIMULÉES" if jeu.simule else ""),
         f"- Commit git des sources : `{src['commit']}`{modifie}",
         f"- Empreinte SHA-256 des sources : `{src['empreinte_sha256']}`",
         f"- Plan d'analyse (SHA-256) : `{prov['plan_sha256']}`",
@@ -244,7 +384,43 @@ def colophon(jeu) -> Markdown:
     lignes += [f"  - `{nom}` : `{h}`" for nom, h in prov["fichiers_bruts_sha256"].items()]
     lignes.append("- Données préparées (SHA-256) :")
     lignes += [f"  - `{nom}` : `{h}`" for nom, h in prov["donnees_preparees_sha256"].items()]
-    return Markdown("\n".join(lignes))
+    return Colophon("Provenance", lignes)
+
+
+def tableau_hypotheses(protege, *, legende: str = ""):
+    """Le tableau publié des hypothèses (`hypotheses.vue_resultats` protégé), avec la question et le verdict
+    de chaque hypothèse en tête : « preuve forte », « aucune preuve », « non publié (confidentialité) »…
+
+    Le verdict est tiré des seules valeurs publiées (`constats.verdict`) : une p supprimée ne donne aucun
+    verdict, seulement la raison.
+    """
+    from dataclasses import replace
+
+    from . import constats
+
+    if type(protege).__name__ == "NonDisponible":
+        return protege
+    valeurs, masque = protege.valeurs.copy(), protege.masque.copy()
+    verdicts = [constats.verdict(ligne) for _, ligne in valeurs.iterrows()]
+    position = list(valeurs.columns).index("id") + 1 if "id" in valeurs.columns else 0
+    if "question" in valeurs.columns:
+        ordre = [c for c in valeurs.columns if c != "question"]
+        ordre.insert(position, "question")
+        valeurs, masque = valeurs[ordre], masque[ordre]
+        position += 1
+    valeurs.insert(position, "verdict", verdicts)
+    masque.insert(position, "verdict", False)
+    return montrer(replace(protege, valeurs=valeurs, masque=masque), legende=legende)
+
+
+def residus(croise):
+    """La lecture des résidus d'un croisement (`diffusion.croisement`) ; `Vide` quand aucun n'est publié (chaque
+    ligne ou colonne a une case supprimée) : la section n'a alors rien à dire et le rapport l'omet."""
+    if type(croise).__name__ == "NonDisponible":
+        return croise
+    if croise.residus.isna().all().all():
+        return Vide(croise.phrase)
+    return paragraphes([croise.phrase])
 
 
 def nom_sur(texte: str) -> str:
@@ -289,7 +465,8 @@ def note_disponibilite(donnees) -> Markdown:
         return Markdown("Toutes les variables facultatives du livre de codes sont présentes dans ce jeu.")
     noms = ", ".join(f"« {v} »" for v in donnees.jeu.variables_absentes)
     return Markdown(f"Variables facultatives absentes de ce jeu (ou sans aucune valeur) : {noms}. Les analyses "
-                    "qui en ont besoin sont remplacées par une note « Non disponible » ; toutes les autres sont faites.")
+                    "qui en ont besoin sont omises (dans le carnet, une note « Non disponible » le dit à leur place) ; "
+                    "toutes les autres sont faites.")
 
 
 def bandeau_conception(conception) -> Markdown:

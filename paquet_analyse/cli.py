@@ -1,6 +1,6 @@
 """Interface en ligne de commande : `python -m paquet_analyse <verbe>`.
 
-Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese et index (utilisés par le flux),
+Verbes : valider, preparer, portrait, simuler, executer, carnet, synthese, rapport-region et index (utilisés par le flux),
 livre-codes, verifier, questionnaire, jeu-depuis-export, comparer-regions. Aucun problème de données ne
 produit de trace Python : un message français et un code de sortie non nul. Un Ctrl-C arrête tout (le flux,
 ses tâches, le serveur de noyaux) et ne dit qu'une ligne.
@@ -42,7 +42,7 @@ def _parseur() -> argparse.ArgumentParser:
         description="Analyse reproductible des instances de concertation (données par territoire / MRC).",
     )
     verbes = parseur.add_subparsers(dest="verbe", metavar="VERBE", required=True,
-                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, synthese, index, livre-codes, "
+                                    title="verbes", description="valider, preparer, portrait, simuler, executer, carnet, synthese, rapport-region, index, livre-codes, "
                                     "verifier, questionnaire, jeu-depuis-export, comparer-regions")
     v = verbes.add_parser("valider", help="valider un jeu de données et lister tous ses problèmes",
                           description="Valide un jeu : tous les problèmes à la fois (fichier, ligne, colonne, "
@@ -96,6 +96,14 @@ def _parseur() -> argparse.ArgumentParser:
     x.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml), ou son nom")
     x.add_argument("index", type=Path, help="page d'index à écrire")
     x.add_argument("manifeste", type=Path, help="manifeste JSON à écrire")
+
+    r = verbes.add_parser("rapport-region", help="écrire le rapport de la région (PDF et HTML) d'un jeu exécuté (utilisé "
+                          "par le flux)", description="Écrit le rapport de la région à remettre (L'essentiel, territoires, "
+                          "hypothèses, méthodes, limites, confidentialité, provenance, comment citer) en HTML et en PDF, "
+                          "tiré des tableaux et figures publiés. Utilisé par le Snakefile, après les carnets.")
+    r.add_argument("dossier_jeu", type=Path, help="dossier du jeu (contenant jeu.yml), ou son nom")
+    r.add_argument("html", type=Path, nargs="?", default=None, help="fichier HTML à écrire")
+    r.add_argument("pdf", type=Path, nargs="?", default=None, help="fichier PDF à écrire")
 
     y = verbes.add_parser("synthese", help="calculer une fois la synthèse des hypothèses de la région (utilisé par "
                           "le flux)", description="Calcule les tests de toutes les hypothèses de portée région "
@@ -269,15 +277,23 @@ def _index(args) -> int:
     return 0
 
 
+def _rapport_region(args) -> int:
+    from . import rapport_region
+
+    html, pdf = rapport_region.ecrire_rapport_region(args.dossier_jeu, args.html, args.pdf)
+    print(f"Rapport de la région : {chemins.relatif(pdf)} (et {chemins.relatif(html)})")
+    return 0
+
+
 def _synthese(args) -> int:
     import warnings
 
-    from . import preparation, synthese_region
+    from . import diffusion, preparation, synthese_region
 
     donnees = preparation.lire(args.dossier_jeu)
     with warnings.catch_warnings():  # les avertissements sont dans le tableau (notes), que les carnets montrent
         warnings.simplefilter("ignore")
-        chemin = synthese_region.ecrire_synthese(donnees, args.sortie)
+        chemin = synthese_region.ecrire_synthese(donnees, args.sortie, strates=diffusion.strates_region(donnees))
     if chemin is None:
         print("Synthèse de la région non enregistrée (relecture inexacte) : les carnets 04 et 05 la calculeront.",
               file=sys.stderr)
@@ -347,7 +363,7 @@ def _jeu_depuis_export(args) -> int:
 
 
 ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "simuler": _simuler, "executer": _executer,
-           "carnet": _carnet, "index": _index, "synthese": _synthese, "livre-codes": _livre_codes, "verifier": _verifier,
+           "carnet": _carnet, "index": _index, "rapport-region": _rapport_region, "synthese": _synthese, "livre-codes": _livre_codes, "verifier": _verifier,
            "questionnaire": _questionnaire, "jeu-depuis-export": _jeu_depuis_export,
            "comparer-regions": _comparer_regions}
 

@@ -9,7 +9,8 @@ Méthode (suppression primaire et secondaire, Hundepool et al. 2012,
 Statistique Canada, où une valeur supprimée est marquée « x ») :
 
 1. **suppression primaire** : toute cellule dont l'effectif est compris entre
-   1 et ``seuil - 1``. Les zéros ne sont pas supprimés par défaut (règle
+   1 et ``seuil - 1``, et toutes les cellules (zéros compris) d'une ligne ou
+   d'une colonne dont le total est compris entre 1 et ``seuil - 1``. Les zéros ne sont pas supprimés par défaut (règle
    usuelle : un zéro ne désigne personne), sauf avec ``zeros_sensibles=True``
    (un zéro révèle alors que *tous* les membres d'un groupe ont la même
    réponse : divulgation d'attribut de groupe) ;
@@ -62,6 +63,7 @@ import pandas as pd
 
 from .chargement import normaliser_nom
 from .erreurs import ErreurConfidentialite, ErreurDonnees
+from .texte import strates_publiees
 
 MARQUE = "x"
 ETIQUETTES_TOTAL = {"total", "totaux", "all", "ensemble", "tous", "toutes", "somme", "marge", "margin"}
@@ -199,6 +201,24 @@ def _couts(valeurs: np.ndarray, total_l: bool, total_c: bool) -> np.ndarray:
     return np.where(np.isnan(valeurs), np.inf, couts)
 
 
+def _couts_cles(valeurs: np.ndarray, total_l: bool, total_c: bool, cle: str) -> np.ndarray:
+    """Coûts qui ne dépendent pas des valeurs des cellules, sauf zéro ou non : un rang pseudo-aléatoire tiré
+    d'une clé (`cle`) que seul le détenteur des microdonnées connaît. Celui qui a le tableau publié ne peut
+    donc pas rejouer le choix des cellules complémentaires pour éliminer des valeurs possibles des cellules
+    supprimées (`tests/attaquant.py`, `attaque_rejeu`). Zéros et totaux restent en dernier recours."""
+    import hashlib
+
+    nl, nc = valeurs.shape
+    rang = np.array([[int.from_bytes(hashlib.sha256(f"{cle}|{i}|{j}".encode()).digest()[:6], "big") / 2 ** 48 + 1
+                      for j in range(nc)] for i in range(nl)])
+    couts = np.where(valeurs == 0, COUT_ZERO, rang)
+    if total_l:
+        couts[-1, :] += COUT_MARGE
+    if total_c:
+        couts[:, -1] += COUT_MARGE
+    return np.where(np.isnan(valeurs), np.inf, couts)
+
+
 def _rectangle(i: int, j: int, masque: np.ndarray, couts: np.ndarray) -> list[tuple[int, int]]:
     """Les cellules à ajouter pour placer (i, j) sur un rectangle de cellules supprimées, au moindre coût."""
     c = np.where(masque, 0.0, couts)
@@ -234,6 +254,52 @@ def cellules_recalculables(masque: np.ndarray) -> list[tuple[int, int]]:
         ligne, colonne = (u, v) if u[0] == "l" else (v, u)
         ponts.append((ligne[1], colonne[1]))
     return sorted(ponts)
+
+
+def intervalles_possibles(valeurs: np.ndarray, masque: np.ndarray, primaires: np.ndarray, *,
+                          seuil: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pour chaque cellule supprimée, la plus petite et la plus grande valeur entière compatibles avec les
+    cellules visibles et les totaux de ligne et de colonne (supposés connus), une cellule primaire étant
+    entre 1 et ``seuil - 1`` (0 à ``seuil - 1`` pour un zéro d'une ligne de petit total) et les autres ≥ 0 : ce qu'un intrus peut en dire (programme en nombres entiers,
+    `scipy.optimize.milp`). NaN hors des cellules supprimées.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    v = np.nan_to_num(valeurs)
+    cases = [tuple(int(x) for x in c) for c in np.argwhere(masque)]
+    bas = np.full(masque.shape, np.nan)
+    haut = np.full(masque.shape, np.nan)
+    if not cases:
+        return bas, haut
+    nl, nc = masque.shape
+    lignes_a, bornes_a = [], []
+    for i in range(nl):
+        coef = [1.0 if c[0] == i else 0.0 for c in cases]
+        if any(coef):
+            lignes_a.append(coef)
+            bornes_a.append(float(v[i, masque[i]].sum()))
+    for j in range(nc):
+        coef = [1.0 if c[1] == j else 0.0 for c in cases]
+        if any(coef):
+            lignes_a.append(coef)
+            bornes_a.append(float(v[masque[:, j], j].sum()))
+    a = np.array(lignes_a)
+    contraintes = LinearConstraint(a, bornes_a, bornes_a)
+    # une cellule primaire est entre 1 et seuil - 1 (hypothèse prudente : l'intrus saurait lesquelles le sont) ;
+    # dans une ligne (colonne) de petit total, supprimée en entier, entre 0 et seuil - 1 : l'intrus sait
+    # seulement que le total est petit, pas quelles cases sont nulles
+    petite_l = (v.sum(axis=1) >= 1) & (v.sum(axis=1) < seuil)
+    petite_c = (v.sum(axis=0) >= 1) & (v.sum(axis=0) < seuil)
+    dans_petite = petite_l[:, None] | petite_c[None, :]
+    mini = np.array([1.0 if primaires[c] and not dans_petite[c] else 0.0 for c in cases])
+    maxi = np.array([float(seuil - 1) if primaires[c] else np.inf for c in cases])
+    for k, c in enumerate(cases):
+        objectif = np.zeros(len(cases))
+        for signe, cible in ((1.0, bas), (-1.0, haut)):
+            objectif[k] = signe
+            r = milp(objectif, constraints=contraintes, integrality=np.ones(len(cases)), bounds=Bounds(mini, maxi))
+            cible[c] = signe * r.fun if r.status == 0 else v[c]
+    return bas, haut
 
 
 def _suppression_secondaire(masque: np.ndarray, couts: np.ndarray) -> np.ndarray:
@@ -318,7 +384,7 @@ def proteger_comptes(tableau: pd.DataFrame, *, colonnes, seuil: int, marque: str
 
 def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int,
                                zeros_sensibles: bool = False, marges: bool | None = None,
-                               marque: str = MARQUE) -> TableauProtege:
+                               marque: str = MARQUE, cle: str | None = None) -> TableauProtege:
     """Suppression primaire et secondaire des petites cellules d'un tableau d'effectifs.
 
     Paramètres
@@ -340,6 +406,14 @@ def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int,
     marque : str
         Marque d'une cellule supprimée dans `affichage()` (« x », comme
         Statistique Canada).
+    cle : str ou None
+        Clé tirée des microdonnées (la publication donne toujours l'empreinte
+        des tables préparées) : les cellules complémentaires sont choisies dans
+        un ordre pseudo-aléatoire qu'elle fixe, et non par leur valeur, pour
+        qu'on ne puisse pas rejouer le choix ; puis chaque cellule primaire doit
+        pouvoir prendre au moins deux valeurs compatibles avec les totaux
+        (`intervalles_possibles`), sinon d'autres cellules sont supprimées.
+        Sans clé (exemples) : la cellule de plus petite valeur, choix rejouable.
 
     Renvoie
     -------
@@ -363,7 +437,18 @@ def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int,
     total_l, total_c = _marges(valeurs, tableau, marges)
     bas = 0 if zeros_sensibles else 1
     primaires = ~np.isnan(valeurs) & (valeurs >= bas) & (valeurs < seuil)
-    masque = _suppression_secondaire(primaires, _couts(valeurs, total_l, total_c)) if primaires.any() else primaires
+    # une ligne (colonne) dont le total compte de 1 à seuil - 1 : supprimée en entier, zéros compris. Ses cases
+    # sont toutes petites ; un zéro visible, avec son total connu et la règle de suppression (publique),
+    # redonnerait les autres (`tests/attaquant.py`, `attaque_rejeu`).
+    interieur = valeurs[: -1 if total_l else None, : -1 if total_c else None]
+    sommes_l, sommes_c = np.nansum(interieur, axis=1), np.nansum(interieur, axis=0)
+    petites_l = (sommes_l >= 1) & (sommes_l < seuil)
+    petites_c = (sommes_c >= 1) & (sommes_c < seuil)
+    primaires[: len(petites_l), : len(petites_c)] |= (petites_l[:, None] | petites_c[None, :]) & ~np.isnan(interieur)
+    couts = _couts(valeurs, total_l, total_c) if cle is None else _couts_cles(valeurs, total_l, total_c, cle)
+    masque = _suppression_secondaire(primaires, couts) if primaires.any() else primaires
+    if cle is not None and primaires.any() and min(masque.shape) >= 2:
+        masque = _garantir_intervalles(valeurs, masque, primaires, couts, seuil=seuil)
     protege = tableau.copy().astype("Int64").mask(masque)
     note = _note_tableau(int(primaires.sum()), int(masque.sum() - primaires.sum()), seuil, zeros_sensibles, marque)
     return TableauProtege(valeurs=protege, masque=pd.DataFrame(masque, index=tableau.index, columns=tableau.columns),
@@ -371,19 +456,43 @@ def supprimer_petites_cellules(tableau: pd.DataFrame, *, seuil: int,
                           seuil=int(seuil), note=note, marque=marque)
 
 
+def _garantir_intervalles(valeurs, masque, primaires, couts, *, seuil: int) -> np.ndarray:
+    """Tant qu'une cellule primaire n'a qu'une valeur possible (`intervalles_possibles`), un autre rectangle
+    de cellules supprimées passe par elle (dans l'ordre des coûts), puis la suppression secondaire reprend."""
+    masque = masque.copy()
+    for _ in range(masque.size):
+        bas, haut = intervalles_possibles(valeurs, masque, primaires, seuil=seuil)
+        # une petite case (1 à seuil - 1) qui n'aurait qu'une valeur possible ; un zéro d'une ligne de petit total
+        # n'est pas une petite case (la règle des petites cellules ne protège pas les zéros)
+        fixees = [tuple(int(x) for x in c) for c in np.argwhere(primaires & (np.nan_to_num(valeurs) >= 1)
+                                                                 & (haut - bas < 1))]
+        if not fixees:
+            return masque
+        i, j = fixees[0]
+        ajouts = _rectangle(i, j, masque, couts)
+        if not ajouts or all(masque[c] for c in ajouts):
+            masque[i, :] |= ~np.isnan(valeurs[i, :])  # plus de rectangle neuf : toute la ligne
+            masque[:, j] |= ~np.isnan(valeurs[:, j])
+        for c in ajouts:
+            masque[c] = True
+        masque = _suppression_secondaire(masque, couts)
+    return masque
+
+
 def _note_tableau(primaires: int, secondaires: int, seuil: int, zeros: bool, marque: str) -> str:
+    """La note d'un tableau protégé. Elle ne dit pas combien de cases sont petites et combien les protègent :
+    avec la règle de suppression (publique), ce décompte aiderait à retrouver les cases (`attaque_rejeu`)."""
     if not primaires:
         return f"Aucune cellule de moins de {seuil} : aucune suppression."
     petites = f"de 0 à {seuil - 1}" if zeros else f"de 1 à {seuil - 1}"
-    return (f"« {marque} » : donnée supprimée pour protéger la confidentialité. {primaires} cellule(s) "
-            f"{petites} et {secondaires} cellule(s) complémentaire(s), choisies pour qu'aucune valeur "
-            f"supprimée ne puisse être recalculée à partir des totaux de ligne et de colonne "
-            f"(suppression primaire et secondaire ; {REFERENCE}).")
+    return (f"« {marque} » : donnée supprimée pour protéger la confidentialité : cellules {petites}, et cellules "
+            f"complémentaires choisies pour qu'aucune valeur supprimée ne puisse être recalculée à partir des totaux "
+            f"de ligne et de colonne (suppression primaire et secondaire ; {REFERENCE}).")
 
 
 def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bool = False,
                       exemptes: tuple[str, ...] = INDICATEURS_EXEMPTES, groupe: str | None = "territoire",
-                      marque: str = MARQUE) -> TableauProtege:
+                      marque: str = MARQUE, cle: str | None = None) -> TableauProtege:
     """Supprime les parts d'un portrait calculées sur trop peu d'unités.
 
     Une ligne est supprimée si son effectif, ou son complément (dénominateur
@@ -408,6 +517,8 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bo
     zeros_sensibles : bool
         Supprimer aussi une part de 0 % ou de 100 % (tous les membres du groupe
         ont la même réponse).
+    cle : clé tirée des microdonnées, pour le choix des suppressions
+        secondaires entre groupes (voir `supprimer_petites_cellules`).
     exemptes : indicateurs hors règle : densité des liens (des paires
         d'instances) et taux pour 10 000 habitants, par défaut.
     groupe : colonne des groupes empilés (ignorée si absente) ; None : aucune.
@@ -436,7 +547,8 @@ def proteger_portrait(portrait: pd.DataFrame, *, seuil: int, zeros_sensibles: bo
     primaires = soumis & (((k >= bas) & (k < seuil)) | ((n - k >= bas) & (n - k < seuil)))
     supprimer = primaires.copy()
     if groupe is not None and groupe in portrait.columns:
-        supprimer |= _entre_groupes(portrait[soumis], k, n, groupe, seuil=seuil, zeros_sensibles=zeros_sensibles)
+        supprimer |= _entre_groupes(portrait[soumis], k, n, groupe, seuil=seuil, zeros_sensibles=zeros_sensibles,
+                                    cle=cle)
     masque = pd.DataFrame(False, index=portrait.index, columns=portrait.columns)
     masque.loc[supprimer, COLONNES_PORTRAIT_SUPPRIMEES] = True
     marques_primaires = masque & primaires.to_numpy()[:, None]
@@ -483,16 +595,17 @@ def portrait_du_groupe(portraits: TableauProtege, groupe: str, valeur: str) -> T
 
 
 def _entre_groupes(portrait: pd.DataFrame, k: pd.Series, n: pd.Series, groupe: str, *, seuil: int,
-                   zeros_sensibles: bool) -> pd.Series:
+                   zeros_sensibles: bool, cle: str | None = None) -> pd.Series:
     """Lignes à supprimer pour qu'aucune part supprimée ne se recalcule par différence entre groupes."""
     supprimer = pd.Series(False, index=k.index)
-    for _, lignes in portrait.groupby("indicateur", sort=False):
+    for indicateur, lignes in portrait.groupby("indicateur", sort=False):
         index = lignes.index[k[lignes.index].notna() & n[lignes.index].notna()]
         if len(index) < 2:
             continue
         tableau = pd.DataFrame({"effectif": k[index].to_numpy(), "complement": (n[index] - k[index]).to_numpy()},
                                index=lignes.loc[index, groupe].astype(str).to_numpy()).astype("int64")
-        protege = supprimer_petites_cellules(tableau, seuil=seuil, zeros_sensibles=zeros_sensibles)
+        protege = supprimer_petites_cellules(tableau, seuil=seuil, zeros_sensibles=zeros_sensibles,
+                                             cle=None if cle is None else f"{cle}|{indicateur}")
         supprimer[index] = protege.masque.any(axis=1).to_numpy()
     return supprimer
 
@@ -544,3 +657,133 @@ def verifier_aucune_petite_cellule(tableau, colonnes_effectifs=None, *, seuil: i
         raise ErreurConfidentialite(f"{len(fautes)} petite(s) cellule(s) (< {seuil}) non supprimée(s) : "
                                     + " ; ".join(fautes[:10]) + (" ; …" if len(fautes) > 10 else "")
                                     + ". Appliquer supprimer_petites_cellules ou proteger_portrait.")
+
+
+# --------------------------------------------------------------------------
+# Statistiques regroupées sur des strates (Mantel-Haenszel, Breslow-Day, khi-deux entre territoires)
+
+
+@dataclass(frozen=True)
+class Regroupement:
+    """Les strates d'une statistique regroupée, telles qu'elle peut être publiée.
+
+    `strate` : territoire -> strate publiée (lui-même, ou un groupe de territoires) ; `retenus` :
+    territoires dont les statistiques propres (RC, IC, p du territoire, RC de sa strate) ne sont pas
+    publiées, avec leur motif (`motifs`) ; `publiable` : faux si même le regroupement de toutes les
+    strates laisse une petite case (la statistique regroupée n'est pas publiée).
+    """
+
+    strate: dict
+    retenus: tuple
+    motifs: dict
+    publiable: bool
+
+    def description(self) -> str:
+        """« Joliette ; D'Autray + L'Assomption (regroupés) » : les strates publiées, dans l'ordre."""
+        return strates_publiees(self.strate)
+
+
+NOM_GROUPE = "Territoires regroupés"
+
+
+def a_une_petite_case(t, seuil: int) -> bool:
+    t = np.asarray(t)
+    return bool(((t >= 1) & (t < seuil)).any())
+
+
+def _bornes(t) -> tuple[int, int]:
+    """Les valeurs que peut prendre la première case d'un tableau dont les marges sont connues : un 2×2
+    (a, b, c, d), ou une ligne (k, n - k) d'un tableau territoire × indicateur."""
+    t = [int(v) for v in t]
+    if len(t) == 2:
+        return 0, t[0] + t[1]
+    a, b, c, d = t
+    n, r1, c1 = a + b + c + d, a + b, a + c
+    return max(0, r1 + c1 - n), min(r1, c1)
+
+
+def _valeurs_possibles(tables: dict, membres: list[str], territoire: str) -> int:
+    """Combien de valeurs la première case du `territoire` peut prendre, les marges de chaque strate et la
+    somme du groupe étant connues : l'intervalle [max(bas, S - Σ hauts des autres), min(haut, S - Σ bas)]."""
+    bornes = _bornes
+    somme = sum(int(tables[m][0]) for m in membres)
+    bas, haut = bornes(tables[territoire])
+    autres = [bornes(tables[m]) for m in membres if m != territoire]
+    bas_g = max(bas, somme - sum(h for _, h in autres))
+    haut_g = min(haut, somme - sum(b for b, _ in autres))
+    return max(0, haut_g - bas_g + 1)
+
+
+def regrouper_strates(tables: dict, *, seuil: int, imposes: tuple = ()) -> Regroupement:
+    """Les strates d'un Mantel-Haenszel (ou d'un test entre territoires) qu'on peut publier ensemble.
+
+    `tables` : territoire -> tableau 2×2 (a, b, c, d) ; une strate dont une case compte de 1 à
+    ``seuil - 1`` est « sensible ». Une statistique regroupée sur des strates (RC commun, son IC, ses
+    tests) permet, avec les marges de chaque strate et les tableaux des strates publiées, de retrouver
+    exactement une strate dont on a supprimé les statistiques (une inconnue par strate, plusieurs
+    équations : l'audit de `tests/attaquant.py`, `attaque_strates`, le montre ; une précision réduite
+    n'y suffit pas). Elle est donc calculée sur des strates regroupées : les strates sensibles sont
+    réunies en petits groupes (deux à deux, des plus petites aux plus grandes, pour garder le plus de
+    strates possible), un groupe complété au besoin par une autre strate sensible, par un groupe déjà
+    formé, ou en dernier recours par un territoire sans petite case (le plus petit), jusqu'à ce que
+    (1) le tableau du groupe n'ait aucune petite case et (2) la case de chaque strate sensible du groupe
+    puisse, la somme du groupe étant connue, prendre au moins deux valeurs. Les statistiques propres de
+    chaque membre d'un groupe ne sont pas publiées (elles redonneraient, par différence avec le groupe,
+    celles des autres). Sans strate sensible : chaque territoire est sa propre strate.
+
+    Les tableaux sont des 2×2 (a, b, c, d) ou des lignes (k, n - k) d'un tableau territoire ×
+    indicateur (test d'hétérogénéité entre territoires). `imposes` : territoires à mettre dans le groupe
+    de toute façon (par ex. ceux dont la part est supprimée ailleurs, dans les portraits).
+
+    Exemples
+    --------
+    >>> r = regrouper_strates({"A": (10, 15, 2, 8), "B": (12, 20, 9, 11), "C": (14, 10, 8, 9)}, seuil=5)
+    >>> r.description(), r.retenus
+    ('A + C (regroupés) ; B', ('A', 'C'))
+    >>> regrouper_strates({"A": (10, 15, 2, 8), "B": (13, 16, 3, 7), "C": (10, 17, 3, 10),
+    ...                    "D": (21, 18, 3, 8), "E": (20, 21, 9, 11)}, seuil=5).description()
+    'A + B (regroupés) ; C + D (regroupés) ; E'
+    """
+    noms = list(tables)
+    taille = {n: int(np.sum(tables[n])) for n in noms}
+    sensibles = sorted((n for n in noms if a_une_petite_case(tables[n], seuil) or n in imposes),
+                       key=lambda n: (taille[n], n))
+    if not sensibles:
+        return Regroupement({n: n for n in noms}, (), {}, True)
+    libres = sorted((n for n in noms if n not in sensibles), key=lambda n: (taille[n], n))
+
+    def suffit(membres):
+        total = np.sum([np.asarray(tables[m]) for m in membres], axis=0)
+        return (len(membres) >= 2 and not a_une_petite_case(total, seuil)
+                and all(_valeurs_possibles(tables, membres, s) >= 2 for s in membres if s in sensibles))
+
+    groupes: list[list[str]] = []
+    attente = list(sensibles)
+    while attente:
+        groupe = [attente.pop(0)]
+        while not suffit(groupe) and attente:
+            groupe.append(attente.pop(0))
+        if not suffit(groupe):  # reste une strate seule : avec le plus petit groupe déjà formé, sinon un libre
+            for autre in sorted(groupes, key=lambda g: sum(taille[m] for m in g)):
+                if suffit(autre + groupe):
+                    autre.extend(groupe)
+                    groupe = []
+                    break
+            while groupe and not suffit(groupe) and libres:
+                groupe.append(libres.pop(0))
+        if groupe:
+            groupes.append(groupe)
+    publiable = all(suffit(g) for g in groupes)
+    if not publiable:  # un seul groupe de tout ce qui reste : la dernière chance
+        groupes = [[n for g in groupes for n in g] + libres]
+        libres = []
+        publiable = suffit(groupes[0])
+    strate = {n: n for n in noms}
+    for k, groupe in enumerate(groupes, start=1):
+        for n in groupe:
+            strate[n] = f"{NOM_GROUPE} {k}" if len(groupes) > 1 else NOM_GROUPE
+    retenus = tuple(n for n in noms if strate[n] != n)
+    motifs = {n: (f"une case du tableau exposition × issue compte moins de {seuil}" if n in sensibles else
+                  f"regroupé avec un territoire dont une case compte moins de {seuil}, pour le protéger")
+              for n in retenus}
+    return Regroupement(strate, retenus, motifs, publiable)

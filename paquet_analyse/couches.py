@@ -57,6 +57,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("analyses", "les analyses hors plan : hétérogénéité entre territoires, conditions, réseau"),
         ("interpretation", "les phrases françaises tirées des nombres publiés"),
         ("planification", "le plan d'enquête que simule le carnet 07 : celui du jeu donné, ou déclaré avant la collecte"),
+        ("constats", "l'essentiel d'un rapport : quelques phrases simples tirées des tableaux publiés, sans statistique"),
         ("figures", "les figures seaborn/matplotlib, un seul thème"),
     )),
     ("publication", (
@@ -71,6 +72,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("noyau_chaud", "demander un noyau chaud ou confier un verbe au serveur (côté client)"),
         ("execution", "le registre des carnets du flux, leur exécution (papermill) et le manifeste"),
         ("rapports", "les rapports HTML des carnets (nbconvert) et la page d'index"),
+        ("rapport_region", "le rapport de la région à remettre (PDF par Typst, et HTML), tiré des résultats publiés"),
         ("serveur_noyaux", "le serveur de noyaux chauds : imports faits une fois, une fourche par carnet"),
         ("flux", "l'étape de préparation, ce que le Snakefile lit, le lancement de Snakemake"),
         ("flux_regions", "le verbe comparer-regions : comparer des résumés, exécuter le carnet 08, la démonstration"),

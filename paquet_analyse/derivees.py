@@ -19,7 +19,7 @@ from .erreurs import ErreurDonnees
 CONDITIONS = tuple(n for n in dictionnaire.variables("participants") if n[0] == "c" and n[1].isdigit())
 VARIABLES_INSTANCE_POUR_PARTICIPANTS = (
     "territoire", "initiateur", "logique_initiateur", "descendante", "thematique", "thematique_ejf",
-    "depuis_2000", "gestion_programmes", "citoyens_membres",
+    "depuis_charniere", "gestion_programmes", "citoyens_membres",
 )
 
 
@@ -35,8 +35,9 @@ def _categorie(valeurs, nom: str) -> pd.Categorical:
 def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int) -> pd.DataFrame:
     """Ajoute aux instances les variables dérivées (conception 3.3).
 
-    `periode_creation`, `depuis_2000` (créée l'année `annee_charniere` ou
-    après ; le nom garde l'année de référence de la présentation de 2010),
+    `periode_creation` (`avant_charniere`, `depuis_charniere`), `depuis_charniere`
+    (créée l'année `annee_charniere` du plan ou après ; 2000 dans la présentation de 2010 ;
+    les libellés nomment l'année du plan),
     `logique_initiateur`, `descendante`, `initie_cisss_ville_fondation`,
     `thematique_ejf`, `gestion_programmes`, `deficit_participation`,
     `deficit_evaluation`. Une source manquante donne NA.
@@ -46,8 +47,9 @@ def derivees_instances(instances: pd.DataFrame, *, annee_charniere: int) -> pd.D
     d = instances.copy()
     annee = d["annee_creation"]
     depuis = annee >= annee_charniere
-    d["depuis_2000"] = _booleen(depuis, annee.isna())
-    d["periode_creation"] = _categorie(np.where(annee.isna(), None, np.where(depuis.fillna(False), "depuis_2000", "avant_2000")), "periode_creation")
+    d["depuis_charniere"] = _booleen(depuis, annee.isna())
+    periode = np.where(annee.isna(), None, np.where(depuis.fillna(False), "depuis_charniere", "avant_charniere"))
+    d["periode_creation"] = _categorie(periode, "periode_creation")
     init = d["initiateur"].astype("object")
     regle = dictionnaire.logique_initiateur()
     logique = init.map(regle)

@@ -44,6 +44,7 @@ class Variable:
     manquant_permis: bool = True
     reference: str | None = None
     sources: tuple[str, ...] = ()   # variables dérivées : variables brutes dont elles sont tirées
+    niveau: str | None = None       # variables dérivées : la table où elles sont calculées
 
     @property
     def est_code(self) -> bool:
@@ -77,9 +78,61 @@ def variables(table: str) -> dict[str, Variable]:
 
 @cache
 def derivees() -> dict[str, Variable]:
-    """Variables dérivées (module `indicateurs`), pour leurs libellés."""
+    """Variables dérivées (module `derivees`) : le registre unique, avec leur niveau et leur libellé."""
     return {nom: Variable(nom=nom, table="derivees", **{**v, "sources": tuple(v.get("sources", ()))})
             for nom, v in _brut()["derivees"].items()}
+
+
+def variables_de_niveau(niveau: str, *, types: tuple[str, ...]) -> tuple[str, ...]:
+    """Variables d'une table (`instances`, `participants`) de ces types : brutes puis dérivées de ce niveau.
+
+    >>> "descendante" in variables_de_niveau("instances", types=("booleen",))
+    True
+    """
+    brutes = [n for n, v in variables(niveau).items() if v.type in types]
+    calculees = [n for n, v in derivees().items() if v.niveau == niveau and v.type in types]
+    return tuple(brutes + calculees)
+
+
+# --------------------------------------------------------------------------
+# Libellés qui suivent le plan : « Créée depuis {annee_charniere} »
+
+
+def parametres_du_plan() -> dict:
+    """Les seuils du plan d'analyse du projet (`carnets/plan_analyse.yml`), relus s'il change : les libellés
+    qui nomment un paramètre du plan ({annee_charniere}…) le prennent ici quand l'appelant ne le donne pas."""
+    chemin = chemins.plan_analyse()
+    try:
+        etat = chemin.stat()
+    except OSError:
+        return {}
+    return _seuils_du_fichier(str(chemin), etat.st_mtime_ns, etat.st_size)
+
+
+@cache
+def _seuils_du_fichier(chemin: str, _date: int, _taille: int) -> dict:
+    with open(chemin, encoding="utf-8") as f:
+        plan = yaml.safe_load(f) or {}
+    seuils = plan.get("seuils") if isinstance(plan, dict) else None
+    return dict(seuils) if isinstance(seuils, dict) else {}
+
+
+def formater(modele: str, parametres: dict | None = None) -> str:
+    """Un libellé du dictionnaire, ses paramètres du plan remplacés ({annee_charniere} -> 2010).
+
+    `parametres` : les seuils du plan appliqué (`donnees.plan.seuils`) ; par défaut, ceux du plan du
+    projet. Un paramètre absent laisse le libellé tel quel (jamais l'année d'un autre plan).
+
+    >>> formater("Créée depuis {annee_charniere}", {"annee_charniere": 2010})
+    'Créée depuis 2010'
+    """
+    if "{" not in modele:
+        return modele
+    valeurs = parametres if parametres is not None else parametres_du_plan()
+    try:
+        return modele.format_map({k: v for k, v in valeurs.items()})
+    except (KeyError, IndexError, ValueError):
+        return modele
 
 
 def version() -> int:
@@ -157,20 +210,21 @@ def variable(nom: str, table: str | None = None) -> Variable:
     raise KeyError(f"Variable inconnue du dictionnaire : « {nom} ».")
 
 
-def libelle(nom: str) -> str:
-    """Libellé français d'une variable ; le nom lui-même si elle est inconnue."""
+def libelle(nom: str, parametres: dict | None = None) -> str:
+    """Libellé français d'une variable (paramètres du plan remplacés, voir `formater`) ; le nom lui-même si
+    elle est inconnue."""
     try:
-        return variable(nom).libelle
+        return formater(variable(nom).libelle, parametres)
     except KeyError:
         return nom
 
 
-def codes(nom: str) -> dict[Any, str]:
-    """Codes permis (dans l'ordre du dictionnaire) et leurs libellés."""
-    return dict(variable(nom).codes)
+def codes(nom: str, parametres: dict | None = None) -> dict[Any, str]:
+    """Codes permis (dans l'ordre du dictionnaire) et leurs libellés (paramètres du plan remplacés)."""
+    return {code: formater(str(texte), parametres) for code, texte in variable(nom).codes.items()}
 
 
-def libelle_code(nom: str, code: Any) -> str:
+def libelle_code(nom: str, code: Any, parametres: dict | None = None) -> str:
     """Libellé français d'un code ; le code lui-même s'il est inconnu.
 
     Les booléens sont rendus par « Oui » / « Non ».
@@ -178,7 +232,7 @@ def libelle_code(nom: str, code: Any) -> str:
     if isinstance(code, bool) or (hasattr(code, "dtype") and str(code) in ("True", "False")):
         return "Oui" if bool(code) else "Non"
     try:
-        return variable(nom).codes.get(code, str(code))
+        return formater(str(variable(nom).codes.get(code, str(code))), parametres)
     except KeyError:
         return str(code)
 

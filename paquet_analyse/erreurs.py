@@ -8,7 +8,14 @@ from __future__ import annotations
 
 
 class ErreurPaquet(Exception):
-    """Racine de toutes les erreurs du paquet."""
+    """Racine de toutes les erreurs du paquet.
+
+    Dans un carnet (IPython, JupyterLab), elle s'affiche par son seul message français, sans la pile
+    d'appels Python : le message dit déjà où est le problème et comment le corriger.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"Erreur : {self}"]
 
 
 class ErreurDonnees(ErreurPaquet, ValueError):

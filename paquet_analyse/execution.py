@@ -107,9 +107,9 @@ def executer_carnet(modele: str | Path, sortie: str | Path, parametres: dict, *,
     _controler_parametres(modele, parametres)
     sortie.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(modele, as_version=4)
-    options = {}
-    if noyau_chaud.chemin_serveur() is not None:  # serveur de noyaux démarré par le flux
-        options["kernel_manager_class"] = noyau_chaud.GestionnaireChaud
+    # le noyau vient du serveur de noyaux chauds quand le flux en a démarré un ; sinon lancement ordinaire, par
+    # le même gestionnaire (pas de lignes alarmantes à l'arrêt du noyau : voir `GestionnaireChaud`)
+    options = {"kernel_manager_class": noyau_chaud.GestionnaireChaud}
     echec = sortie.with_name(sortie.stem + ".echec.ipynb")
     executes = []  # le carnet tel que le moteur le rend, erreur comprise (papermill ne le rend pas s'il lève)
     try:

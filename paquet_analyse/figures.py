@@ -18,20 +18,52 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter, ScalarFormatter  # noqa: E402
 
 from . import dictionnaire, puissance_simulee, texte  # noqa: E402
 
 PALETTE_LOGIQUE = {"descendante": "#b2182b", "ascendante": "#2166ac", "autre": "#7f7f7f"}
+#: La palette de toutes les figures (couleurs des séries, dans l'ordre) : bleu, rouge, vert, ocre, gris.
+PALETTE = ["#2166ac", "#b2182b", "#4d9221", "#b8860b", "#7f7f7f", "#762a83"]
+#: L'échelle des caractères (points) : titres, axes, graduations, légendes, notes.
+TAILLES = {"titre": 12, "axes": 10, "graduations": 9, "legende": 9, "note": 8}
 MENTION_SIMULEE = "Données SIMULÉES"
 
 
 def appliquer_theme() -> None:
-    """Thème commun : fond blanc, grille légère, police lisible, virgule décimale."""
-    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")
+    """Thème commun à toutes les figures : fond blanc, grille légère, une palette (`PALETTE`), une échelle de
+    caractères (`TAILLES`). Appliqué à l'import de ce module : toute figure du paquet le suit, même celle
+    d'une fonction qui ne l'appelle pas. La virgule décimale des graduations : `franciser`, à la publication."""
+    sns.set_theme(style="whitegrid", context="notebook", font="DejaVu Sans", palette=PALETTE)
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 120, "axes.titleweight": "bold",
-                         "axes.titlesize": 12, "axes.labelsize": 10, "svg.hashsalt": "concertation",
-                         "axes.formatter.use_locale": False})
+                         "axes.titlesize": TAILLES["titre"], "axes.labelsize": TAILLES["axes"],
+                         "xtick.labelsize": TAILLES["graduations"], "ytick.labelsize": TAILLES["graduations"],
+                         "legend.fontsize": TAILLES["legende"], "legend.title_fontsize": TAILLES["legende"],
+                         "figure.titlesize": TAILLES["titre"] + 1, "figure.titleweight": "bold",
+                         "svg.hashsalt": "concertation", "axes.formatter.use_locale": False})
+
+
+class GraduationsFrancaises(ScalarFormatter):
+    """Les graduations ordinaires de matplotlib, avec la virgule décimale (« 0,2 » et non « 0.2 »)."""
+
+    def __call__(self, x, pos=None):
+        return super().__call__(x, pos).replace(".", ",")
+
+    def get_offset(self):
+        return super().get_offset().replace(".", ",")
+
+
+def franciser(figure):
+    """Virgule décimale sur chaque axe d'une figure dont les graduations sont celles de matplotlib par défaut
+    (les formats propres à une figure, pourcentages ou rapports de cotes, sont gardés). Rend la figure."""
+    for ax in figure.axes:
+        for axe in (ax.xaxis, ax.yaxis):
+            if type(axe.get_major_formatter()) is ScalarFormatter:
+                axe.set_major_formatter(GraduationsFrancaises())
+    return figure
+
+
+appliquer_theme()
 
 
 def _virgule(decimales: int = 1):
@@ -204,30 +236,67 @@ def carte_residus(residus: pd.DataFrame, *, ligne: str, colonne: str, simule: bo
     return fig
 
 
-def conditions_par_logique(participants: pd.DataFrame, *, par: str = "territoire", simule: bool = False):
-    """Distribution de l'indice des conditions (0-100) selon la logique d'initiation."""
+def conditions_par_logique(scores: pd.DataFrame, *, simule: bool = False):
+    """L'indice des conditions (0-100) par territoire et logique d'initiation : moyenne et IC à 95 %.
+
+    `scores` : colonnes `territoire`, `logique`, `moyenne`, `ic_bas`, `ic_haut` (un tableau protégé : une
+    moyenne retenue, NA, n'est pas dessinée et son groupe est dit « non publié »). Aucune valeur
+    individuelle n'est montrée (ni boîte, ni moustache, ni point isolé : chacun serait la réponse d'une
+    personne).
+    """
     appliquer_theme()
-    d = participants.dropna(subset=["indice_conditions", "logique_initiateur"]).copy()
-    d = d[d["logique_initiateur"].astype(str) != "autre"]
-    d["logique"] = d["logique_initiateur"].astype(str)
-    d["indice"] = d["indice_conditions"].astype(float)
-    ordre = sorted(d[par].astype(str).unique())
-    d[par] = d[par].astype(str)
+    d = scores.copy()
+    territoires = list(dict.fromkeys(d["territoire"].astype(str)))
+    decalage = {"descendante": -0.15, "ascendante": 0.15}
     fig, ax = plt.subplots(figsize=(10, 5))
-    sns.boxplot(data=d, x=par, y="indice", hue="logique", order=ordre, hue_order=["descendante", "ascendante"],
-                palette=PALETTE_LOGIQUE, ax=ax, fliersize=2, width=0.7)
+    for logique, bloc in d.groupby("logique", sort=False):
+        x = np.array([territoires.index(str(t)) for t in bloc["territoire"]]) + decalage.get(logique, 0)
+        moyenne = pd.to_numeric(bloc["moyenne"], errors="coerce").to_numpy(dtype=float)
+        bas = pd.to_numeric(bloc["ic_bas"], errors="coerce").to_numpy(dtype=float)
+        haut = pd.to_numeric(bloc["ic_haut"], errors="coerce").to_numpy(dtype=float)
+        visibles = np.isfinite(moyenne) & np.isfinite(bas) & np.isfinite(haut)
+        ax.errorbar(x[visibles], moyenne[visibles], yerr=[moyenne[visibles] - bas[visibles],
+                                                         haut[visibles] - moyenne[visibles]],
+                    fmt="o", capsize=4, color=PALETTE_LOGIQUE.get(logique, "#7f7f7f"),
+                    label=dictionnaire.libelle_code("logique_initiateur", logique).split(" (")[0])
+        for xi in x[~visibles]:
+            ax.text(xi, 3, "non publié", rotation=90, ha="center", va="bottom", fontsize=8, color="#7f7f7f")
+    ax.set_xticks(range(len(territoires)), territoires)
     ax.set_ylim(0, 100)
-    ax.set_xlabel(dictionnaire.libelle(par))
+    ax.set_xlabel(dictionnaire.libelle("territoire"))
     ax.set_ylabel(dictionnaire.libelle("indice_conditions"))
-    ax.set_title("Indice des conditions favorables selon la logique d'initiation")
-    poignees, noms = ax.get_legend_handles_labels()
-    ax.legend(poignees, [dictionnaire.libelle_code("logique_initiateur", n).split(" (")[0] for n in noms],
-              title=dictionnaire.libelle("logique_initiateur"), loc="upper left", bbox_to_anchor=(1.01, 1),
-              borderaxespad=0)  # hors du cadre : la légende ne cache aucune boîte
+    ax.yaxis.set_major_formatter(_virgule(0))
+    ax.set_title("Indice des conditions favorables selon la logique d'initiation (moyenne, IC à 95 %)")
+    ax.legend(title=dictionnaire.libelle("logique_initiateur"), loc="upper left", bbox_to_anchor=(1.01, 1),
+              borderaxespad=0)
     plt.setp(ax.get_xticklabels(), rotation=15)
     _mention(fig, simule)
     fig.tight_layout()
     return fig
+
+
+def disposition_lisible(graphe, positions: dict) -> dict:
+    """Des positions où le réseau se lit : la plus grande composante centrée et mise à l'échelle dans le carré
+    [-1, 1] (mêmes proportions en x et en y), les autres concertations (isolées ou en petits groupes) rangées
+    sur une ligne en dessous, au lieu d'être rejetées au loin, ce qui écrasait le reste en une bande."""
+    import networkx as nx
+
+    composantes = sorted(nx.connected_components(graphe), key=lambda c: (-len(c), min(map(str, c))))
+    if not composantes:
+        return dict(positions)
+    principale = sorted(composantes[0], key=str)
+    points = np.array([positions[n] for n in principale], dtype=float)
+    centre = (points.max(axis=0) + points.min(axis=0)) / 2
+    etendue = float(np.abs(points - centre).max()) or 1.0
+    sortie = {n: (np.asarray(positions[n], dtype=float) - centre) / etendue for n in principale}
+    autres = [n for c in composantes[1:] for n in sorted(c, key=str)]
+    par_ligne = 12
+    for k, n in enumerate(autres):
+        ligne, rang = divmod(k, par_ligne)
+        dans_la_ligne = min(par_ligne, len(autres) - ligne * par_ligne)
+        x = 0.0 if dans_la_ligne == 1 else -0.9 + 1.8 * rang / (dans_la_ligne - 1)
+        sortie[n] = np.array([x, -1.3 - 0.25 * ligne])
+    return sortie
 
 
 def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str, etiquettes: dict | None = None,
@@ -240,13 +309,15 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
     import networkx as nx
 
     appliquer_theme()
-    fig, ax = plt.subplots(figsize=(7, 6))
+    positions = disposition_lisible(projection, positions)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
     poids = [projection.edges[e].get("weight", 1) for e in projection.edges]
     nx.draw_networkx_edges(projection, positions, ax=ax, width=[0.4 + 0.6 * w for w in poids], alpha=0.35,
                            edge_color="#7f7f7f")
     couleurs = ([PALETTE_LOGIQUE.get(str(logiques.get(n)), "#7f7f7f") for n in projection.nodes] if logiques
                 else "#4d4d4d")
-    tailles = [30 + 12 * projection.degree(n) for n in projection.nodes]
+    plus_relie = max((projection.degree(n) for n in projection.nodes), default=0) or 1
+    tailles = [25 + 175 * projection.degree(n) / plus_relie for n in projection.nodes]  # relatives : lisible partout
     nx.draw_networkx_nodes(projection, positions, ax=ax, node_color=couleurs, node_size=tailles, linewidths=0.5,
                            edgecolors="white")
     if etiquettes:
@@ -260,6 +331,9 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
         ax.text(1.01, 1, "Logique d'initiation non montrée :\nune logique compte trop peu\nde concertations "
                 "(confidentialité)", transform=ax.transAxes, va="top", ha="left", fontsize=8)
     ax.set_title(_couper(titre, 60))
+    ax.set_aspect("equal")  # un cercle reste un cercle : le réseau n'est jamais écrasé en bande
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(min(-1.15, min((p[1] for p in positions.values()), default=0) - 0.15), 1.15)
     ax.set_axis_off()
     # Axes masqués aussi pour la mise en page : sans cela, matplotlib calcule
     # encore les graduations (jamais dessinées) à chaque placement du titre,

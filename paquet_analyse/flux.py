@@ -101,14 +101,18 @@ def info_flux(jeu: str | Path) -> InfoFlux:
 
 
 def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str | Path) -> None:
-    """Fin du flux : la page d'index des rapports, le résumé publiable de la région (`resume_region`, tiré du
-    tableau publié des hypothèses et du contenu du manifeste) et le manifeste de provenance
-    (`etat_preparation.provenance`, paramètres : jeu, territoires, carnets), qui donne aussi les SHA-256 du
-    résumé. Lit le jeu préparé ; ne prépare rien."""
-    from . import resume_region  # pandas et frictionless : seulement à la fin du flux
+    """Fin du flux : la page d'index des rapports (avec l'essentiel de la région et le lien vers son rapport
+    à remettre), le résumé publiable de la région (`resume_region`, tiré du tableau publié des hypothèses et du
+    contenu du manifeste) et le manifeste de provenance (`etat_preparation.provenance`, paramètres : jeu,
+    territoires, carnets), qui donne aussi les SHA-256 du résumé et du rapport de la région. Lit le jeu
+    préparé ; ne prépare rien."""
+    from . import rapport_region, resume_region  # pandas et frictionless : seulement à la fin du flux
 
     info = info_flux(jeu)
-    rapports.ecrire_index(titre=info.titre, simule=info.simule, territoires=info.territoires, cible=index)
+    rapports.ecrire_index(titre=info.titre, simule=info.simule, territoires=info.territoires, cible=index,
+                          essentiel=rapports.essentiel_de_la_region(info.nom),
+                          rapport_region=[f"{c.parent.name}/{c.name}" for c in rapport_region.cibles(info.nom)
+                                          if c.is_file()])
     contenu = etat_preparation.provenance(info.nom, {
         "jeu": info.jeu,
         "territoires": info.territoires,
@@ -116,6 +120,8 @@ def ecrire_index_et_manifeste(jeu: str | Path, index: str | Path, manifeste: str
         "carnets_par_territoire": [c.nom for c in execution.carnets("territoire")],
     })
     contenu["resume_region_sha256"] = resume_region.ecrire_resume(info.nom, contenu)
+    contenu["rapport_region_sha256"] = {c.name: ecriture.empreinte(c) for c in rapport_region.cibles(info.nom)
+                                        if c.is_file()}
     ecriture.ecrire_json(contenu, manifeste)
 
 

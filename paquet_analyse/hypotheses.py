@@ -37,7 +37,7 @@ COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
     "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
     "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
-    "puissance_cible", "statut", "note", "case_sous_le_seuil", "ajustement",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil", "strates", "ajustement", "seuil_plan",
 ]
 
 
@@ -110,7 +110,7 @@ def _ligne(h, portee, territoire, **valeurs) -> dict:
             "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
-            "case_sous_le_seuil": False, "ajustement": ""}
+            "case_sous_le_seuil": False, "strates": "", "ajustement": "", "seuil_plan": np.nan}
     base.update(valeurs)
     return base
 
@@ -201,25 +201,36 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
-    r = associations.mantel_haenszel(t, h.exposition, h.issue, "territoire")
-    return _valeurs_mh(r, homogeneite=homogeneite)
+    """Mantel-Haenszel sur la colonne `strate` (un territoire, ou un groupe de territoires regroupés)."""
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "strate")
+    valeurs = _valeurs_mh(r, homogeneite=homogeneite)
+    publiees = dict(zip(t["territoire"], t["strate"]))
+    publiees = {n: publiees[n] for n in sorted(publiees)}
+    if len(set(publiees.values())) < len(publiees):
+        valeurs["methode"] += (" ; des territoires sont regroupés en une seule strate pour protéger une petite case "
+                               "(colonne « strates »)")
+    return {**valeurs, "strates": texte.strates_publiees(publiees)}
 
 
-def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
+def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: dict | None = None) -> dict:
     """Une hypothèse, dans le territoire de `donnees` (portee « territoire ») ou entre territoires.
 
-    Entre territoires : Mantel-Haenszel stratifié par territoire pour les
-    associations au niveau des instances ; effets fixes de territoire dans
-    les régressions.
+    Entre territoires : Mantel-Haenszel stratifié pour les associations au niveau des instances (par
+    territoire, ou sur les strates `strates`, territoire -> strate, que la publication a regroupées pour
+    protéger une petite case : `diffusion.plan_de_protection`) ; effets fixes de territoire dans les
+    régressions.
     """
     entre = portee == "region"
     absent = non_disponible(donnees, *_termes(h, False))
     if absent:
-        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}")
+        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}",
+                      seuil_plan=float(donnees.plan.seuils["alpha"]))
     with warnings.catch_warnings(record=True) as captures:
         warnings.simplefilter("always", AvertissementPaquet)
         try:
             t, manquants, hors = tableau_analyse(donnees, h, avec_territoire=entre)
+            if "territoire" in t.columns:
+                t["strate"] = t["territoire"].map(strates) if strates else t["territoire"]
             if h.methode == "mantel_haenszel" or (entre and h.methode == "association"):
                 valeurs = _mantel_haenszel(t, h, homogeneite=h.methode == "mantel_haenszel")
             elif h.methode == "association":
@@ -227,9 +238,11 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str) -> dict:
             else:
                 valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
         except (ErreurEffectifs, ErreurDonnees) as exc:
-            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
-    notes = sorted({str(a.message) for a in captures if issubclass(a.category, AvertissementPaquet)})
-    return _ligne(h, portee, donnees.territoire, manquants=manquants,
+            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc),
+                          seuil_plan=float(donnees.plan.seuils["alpha"]))
+    notes = sorted({note_pour_le_lecteur(str(a.message)) for a in captures
+                    if issubclass(a.category, AvertissementPaquet)})
+    return _ligne(h, portee, donnees.territoire, manquants=manquants, seuil_plan=float(donnees.plan.seuils["alpha"]),
                   hors_definition=hors, note=" ".join(notes),
                   case_sous_le_seuil=_case_sous_le_seuil(t, h, int(donnees.plan.seuils["confidentialite"])),
                   **_puissance(donnees, t, h, entre, valeurs), **valeurs)
@@ -249,13 +262,13 @@ def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, val
     rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
     ddl = valeurs.get("ddl") if valeurs.get("test") == "t de Student" else None
     if valeurs.get("mesure") == "homogeneite":
-        r = puissance.puissance_homogeneite_tarone(t, h.exposition, h.issue, "territoire", rapport=rc, seuil=alpha)
+        r = puissance.puissance_homogeneite_tarone(t, h.exposition, h.issue, "strate", rapport=rc, seuil=alpha)
         cible = f"un territoire dont le rapport de cotes diffère d'un facteur {texte.nombre_court(rc)} des autres"
     elif h.methode == "lineaire":
         r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha, ddl=ddl)
         cible = f"un écart de {texte.nombre_court(ecart)} points"
     elif h.niveau == "instances" and entre:
-        r = puissance.puissance_mantel_haenszel(t, h.exposition, h.issue, "territoire", rapport_cotes=rc, seuil=alpha)
+        r = puissance.puissance_mantel_haenszel(t, h.exposition, h.issue, "strate", rapport_cotes=rc, seuil=alpha)
         cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     elif h.niveau == "instances":
         r = puissance.puissance_association(t, h.exposition, h.issue, rapport_cotes=rc, seuil=alpha)
@@ -279,16 +292,21 @@ def _case_sous_le_seuil(t: pd.DataFrame, h: Hypothese, seuil: int) -> bool:
     return bool(((cases >= 1) & (cases < seuil)).any())
 
 
-def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None) -> pd.DataFrame:
+def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None = None,
+                      strates: dict | None = None) -> pd.DataFrame:
     """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
 
     Familles d'ajustement (`famille_de_tests`) : pour la région, les tests d'association d'un côté et les
-    tests d'homogénéité (H5) de l'autre ; dans un territoire, aucune (tests exploratoires, p non ajustées). Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
-    `proteger` (les effectifs et manquants de 1 au seuil - 1 y sont supprimés).
+    tests d'homogénéité (H5) de l'autre ; dans un territoire, aucune (tests exploratoires, p non ajustées).
+    Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
+    `diffusion.proteger`. `strates` : hypothèse -> (territoire -> strate) pour les Mantel-Haenszel de la
+    région (voir `tester_hypothese`).
     """
     if territoire is not None:
         donnees = restreindre(donnees, territoire)
-    lignes = [tester_hypothese(donnees, h, portee=portee) for h in donnees.plan.hypotheses_de_portee(portee)]
+    strates = strates or {}
+    lignes = [tester_hypothese(donnees, h, portee=portee, strates=strates.get(h.id))
+              for h in donnees.plan.hypotheses_de_portee(portee)]
     resultats = pd.DataFrame(lignes, columns=COLONNES_RESULTATS)
     return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
 
@@ -343,11 +361,38 @@ def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> p
 # Vues et synthèses pour les carnets
 
 
+def note_pour_le_lecteur(note: str) -> str:
+    """Une mise en garde d'un modèle, lisible dans un rapport : les termes de la formule nommés par leurs libellés
+    (« C(secteur)[T.prive] » -> « Secteur : Privé », « descendante[T.True] » -> « Logique descendante »), sans
+    « NaN », et les messages bruts (anglais) de statsmodels résumés en une mention française."""
+    import re
+
+    def modalite(m):
+        return f"{dictionnaire.libelle(m.group(1)).split(' (')[0]} : {dictionnaire.libelle_code(m.group(1), m.group(2))}"
+
+    note = re.sub(r"C\((\w+)\)\[T\.([^\]]+)\]", modalite, note)
+    note = re.sub(r"(\w+)\[T\.True\]", lambda m: dictionnaire.libelle(m.group(1)).split(" (")[0], note)
+    note = re.sub(r"\bIntercept\b", "constante", note).replace(" (NaN)", "")
+    note = note.replace("exact_fisher(...)", "un test exact")
+    # une seule mise en garde par appel : les messages de statsmodels la terminent
+    note = re.sub(r"\s*Messages de statsmodels : .*$", " Le calcul a aussi signalé des instabilités numériques.", note,
+                  flags=re.S)
+    return re.sub(r"statsmodels signale \w+Warning : .*$", "statsmodels signale un calcul instable (avertissement "
+                  "numérique).", note, flags=re.S)
+
+
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
-    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses."""
-    colonnes = ["id", "exposition", "issue", "effectif", "test", "ajustement", "estimation", "ic_bas", "ic_haut",
-                "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
+    """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses (la question d'abord)."""
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "ajustement", "estimation", "ic_bas",
+                "ic_haut", "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance",
+                                                                                                      "case_sous_le_seuil"]
     return resultats[colonnes]
+
+
+def portant_sur(resultats: pd.DataFrame, issue: str) -> pd.DataFrame:
+    """Les hypothèses d'un tableau de résultats dont l'issue est `issue` (par ex. toutes celles sur
+    l'indice des conditions, H6 et toute hypothèse ajoutée au plan sur cet indice)."""
+    return resultats[resultats["issue"] == issue]
 
 
 def association_exploratoire(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:

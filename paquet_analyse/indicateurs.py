@@ -7,8 +7,8 @@ Exemple
 -------
 >>> from paquet_analyse import preparation
 >>> d = preparation.lire("lanaudiere", territoire="Les Moulins")
->>> p = portrait(d.instances, d.participants)
->>> round(float(p.set_index("indicateur").loc["creees_depuis_2000", "proportion"]), 2)
+>>> p = portrait(d.instances, d.participants, annee_charniere=d.plan.seuils["annee_charniere"])
+>>> round(float(p.set_index("indicateur").loc["creees_depuis_charniere", "proportion"]), 2)
 0.7
 """
 
@@ -158,16 +158,17 @@ def _ligne_part_grappes(nom: str, participants: pd.DataFrame, variable: str) -> 
             "proportion": r["proportion"], "ic_bas": r["ic_bas"], "ic_haut": r["ic_haut"], "unite": "proportion"}
 
 
-def _ligne_part(nom: str, niveau: str, serie: pd.Series) -> dict:
+def _ligne_part(nom: str, niveau: str, serie: pd.Series, libelle: str | None = None) -> dict:
     valides = serie.dropna()
     k, n = int(valides.sum()), int(len(valides))
     p, bas, haut = proportion_wilson(k, n)
-    return {"indicateur": nom, "libelle": LIBELLES_PORTRAIT[nom], "niveau": niveau, "effectif": k,
+    return {"indicateur": nom, "libelle": libelle or LIBELLES_PORTRAIT[nom], "niveau": niveau, "effectif": k,
             "denominateur": n, "proportion": p, "ic_bas": bas, "ic_haut": haut, "unite": "proportion"}
 
 
+#: Libellés des parts du portrait ; « {annee_charniere} » : l'année charnière du plan appliqué.
 LIBELLES_PORTRAIT = {
-    "creees_depuis_2000": "Concertations créées depuis 2000",
+    "creees_depuis_charniere": "Concertations créées depuis {annee_charniere}",
     "initiees_cisss_ville_fondation": "Initiées par le CISSS, une ville ou une fondation",
     "thematique_ejf": "En enfance-jeunesse-famille",
     "auto_delegation": "Participants qui se délèguent eux-mêmes",
@@ -178,7 +179,8 @@ LIBELLES_PORTRAIT = {
 }
 
 
-def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, population: int | None = None) -> pd.DataFrame:
+def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, annee_charniere: int,
+             population: int | None = None) -> pd.DataFrame:
     """Le portrait (diapositive « MRC Les Moulins ») des instances et participants donnés.
 
     Les tables sont celles du jeu préparé (variables déjà dérivées avec les
@@ -194,10 +196,12 @@ def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, population:
     est la part des paires d'instances qui partagent au moins une
     organisation (sans intervalle : les paires ne sont pas indépendantes). Le
     taux pour 10 000 habitants n'apparaît que si `population` est connue.
+    `annee_charniere` : celle du plan avec lequel les tables ont été dérivées
+    (`seuils.annee_charniere`), pour le libellé « créées depuis … ».
     """
     from . import reseau  # import paresseux : networkx n'est utile qu'ici
 
-    manquantes = [c for c in ("depuis_2000", "initie_cisss_ville_fondation", "thematique_ejf")
+    manquantes = [c for c in ("depuis_charniere", "initie_cisss_ville_fondation", "thematique_ejf")
                   if c not in instances.columns]
     manquantes += [c for c in ("deficit_delegation", "mandat_auto_defini", "suivi_informel")
                    if c not in participants.columns]
@@ -206,7 +210,8 @@ def portrait(instances: pd.DataFrame, participants: pd.DataFrame, *, population:
                             "lire le jeu préparé (preparation.lire) plutôt que les fichiers bruts.")
     inst, part = instances, participants
     lignes = [
-        _ligne_part("creees_depuis_2000", "instances", inst["depuis_2000"]),
+        _ligne_part("creees_depuis_charniere", "instances", inst["depuis_charniere"],
+                    LIBELLES_PORTRAIT["creees_depuis_charniere"].format(annee_charniere=annee_charniere)),
         _ligne_part("initiees_cisss_ville_fondation", "instances", inst["initie_cisss_ville_fondation"]),
         _ligne_part("thematique_ejf", "instances", inst["thematique_ejf"]),
         _ligne_part_grappes("auto_delegation", part, "deficit_delegation"),

@@ -155,7 +155,7 @@ def phrase_difference(estimation: float, bas: float, haut: float, *, exposition:
                   f"{texte.nombre_fr(estimation, 2)})")
         return phrase + (" ; l'intervalle contient 0 : les données sont compatibles avec l'absence d'écart."
                          if contient else ".")
-    quoi = "plus élevé" if estimation >= 0 else "plus bas"
+    quoi = "plus élevée" if estimation >= 0 else "plus basse"  # « la valeur … est plus basse »
     phrase = (f"Quand « {expo} » est vrai, la valeur de « {iss} » est en moyenne {quoi} de "
               f"{texte.nombre_fr(abs(estimation), 2)} points (écart{aj} ; {ic.removesuffix(' points')}).")
     if contient:
@@ -217,10 +217,11 @@ def phrase_hypothese(resultat, *, alpha: float) -> str:
     marque = f"{lieu} ; test exploratoire" if exploratoire else lieu
     if r["statut"] == "non_disponible":
         return f"{tete} ({marque}) : {r['note']}".strip()
-    if bool(r.get("case_sous_le_seuil", False)) is True:
-        return (f"{tete} ({marque}) : rapport de cotes, intervalle et p non publiés : une case du tableau "
-                "croisé compte trop peu de concertations ou de personnes, et ces nombres permettraient de la "
-                "retrouver (confidentialité).")
+    if bool(r.get("retenu", r.get("case_sous_le_seuil", False))) is True:
+        motif = str(r.get("motif_retenue") or "une case du tableau croisé compte trop peu de concertations ou de "
+                    "personnes")
+        return (f"{tete} ({marque}) : estimation, intervalle et p non publiés : {motif} ; ces nombres "
+                "permettraient de retrouver une petite case (confidentialité).")
     homogeneite = r.get("mesure") == "homogeneite"
     if r["statut"] != "ok" or (_nan(r["p_valeur"] if homogeneite else r["estimation"])):
         return f"{tete} ({marque}) : non estimable. {r['note']}".strip()
@@ -299,9 +300,7 @@ def phrase_hors_definition(tableau: pd.DataFrame) -> str:
         bloc = tableau[(tableau["niveau"] == niveau) & (tableau["statut"] != "non_disponible")]
         valeurs = pd.to_numeric(bloc["hors_definition"], errors="coerce")
         if valeurs.notna().any() and valeurs.max() > 0:
-            lignes.append(f"environ {int(valeurs.max())} {unites}")
-        elif valeurs.isna().any():  # supprimé à la publication : un petit nombre, non publié
-            lignes.append(f"quelques {unites} (nombre non publié : confidentialité)")
+            lignes.append(f"{int(valeurs.max())} {unites}")
     if not lignes:
         return ("Aucune unité n'est hors de la définition des variables testées : les unités écartées sont des "
                 "réponses manquantes (colonne « Manquants » des tableaux publiés).")
@@ -384,9 +383,11 @@ def phrases_reseau(mesures: pd.DataFrame) -> list[str]:
                f"des paires de concertations partagent au moins une organisation, contre "
                f"{texte.pourcentage(plus['densite'])} dans le plus relié ({plus['territoire']})."]
     for _, r in par_terr.iterrows():
+        isolees = ("part de concertations isolées non publiée (confidentialité)" if _nan(r["part_instances_isolees"])
+                   else f"{texte.pourcentage(r['part_instances_isolees'])} de concertations isolées")
         phrases.append(f"{r['territoire']} : {int(r['nb_instances'])} concertations, "
-                       f"{int(r['nb_composantes'])} composante(s), {texte.pourcentage(r['part_instances_isolees'])} "
-                       f"de concertations isolées, centralisation {texte.nombre_fr(r['centralisation_degre'], 2)}.")
+                       f"{int(r['nb_composantes'])} composante(s), {isolees}, "
+                       f"centralisation {texte.nombre_fr(r['centralisation_degre'], 2)}.")
     return phrases
 
 

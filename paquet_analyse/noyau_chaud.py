@@ -211,7 +211,15 @@ def _classe_gestionnaire():
         wait_for_ready = _async_wait_for_ready
 
     class GestionnaireChaud(AsyncKernelManager):
-        """`AsyncKernelManager` qui prend son noyau au serveur de fourche quand il y en a un."""
+        """`AsyncKernelManager` qui prend son noyau au serveur de fourche quand il y en a un.
+
+        Deux différences encore avec le gestionnaire ordinaire, pour qu'un flux réussi n'écrive aucune ligne
+        alarmante : pas d'interruption (SIGINT) d'un noyau qu'on arrête, son carnet fini (jupyter_client
+        l'interrompt toujours avant de l'arrêter, et ipykernel écrit alors « ERROR | KeyboardInterrupt caught
+        in kernel ») ; et le journal du noyau limité aux erreurs (l'avertissement « Kernel is running over
+        TCP without encryption » concerne un noyau ouvert au réseau, pas ce noyau local d'une tâche). Les
+        sorties des cellules, avertissements compris, ne changent pas.
+        """
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -222,7 +230,13 @@ def _classe_gestionnaire():
             # (le sondage d'un noyau chaud est un `select` sans attente sur son socket)
             await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
+        async def _async_interrupt_kernel(self) -> None:
+            if self.shutting_down:  # le carnet est fini : rien à interrompre
+                return
+            await super()._async_interrupt_kernel()
+
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            kernel_cmd = [*kernel_cmd, "--IPKernelApp.log_level=ERROR"]
             processus = demander_noyau(kernel_cmd, kw.get("env") or dict(os.environ),
                                        kw.get("cwd") or os.getcwd())
             if processus is None:

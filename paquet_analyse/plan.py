@@ -18,6 +18,7 @@ Exemple
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from . import chemins
+from . import chemins, dictionnaire
+from .derivees import VARIABLES_INSTANCE_POUR_PARTICIPANTS
 from .documents_yaml import ErreurChamp, erreurs_pydantic, lire_yaml, refus
 from .erreurs import ErreurPlan
 
@@ -34,21 +36,26 @@ METHODES = ("association", "logistique", "lineaire", "mantel_haenszel")
 PORTEES = ("territoire", "region")
 AJUSTEMENTS = ("fdr_bh", "holm", "bonferroni")
 
-# Variables que le plan peut nommer, par niveau (voir indicateurs.py).
-BOOLEENS_INSTANCES = (
-    "descendante", "initie_cisss_ville_fondation", "thematique_ejf", "depuis_2000", "gestion_programmes",
-    "deficit_participation", "deficit_evaluation", "deficit_democratique", "citoyens_membres",
-    "evaluation_collective", "financement_programme", "soutien_professionnel",
-)
-BOOLEENS_PARTICIPANTS = BOOLEENS_INSTANCES + (
-    "deficit_delegation", "deficit_redevabilite", "mandat_auto_defini", "suivi_informel", "sur_sollicitation",
-)
-CONTINUES_PARTICIPANTS = ("indice_conditions",)
+# Variables que le plan peut nommer, par niveau : lues dans le registre du dictionnaire (variables brutes et
+# dérivées de chaque table) ; au niveau des participants, aussi celles de leur instance qui leur sont recopiées
+# (`derivees.VARIABLES_INSTANCE_POUR_PARTICIPANTS`).
+BOOLEENS_INSTANCES = dictionnaire.variables_de_niveau("instances", types=("booleen",))
+BOOLEENS_PARTICIPANTS = tuple(dict.fromkeys(
+    dictionnaire.variables_de_niveau("participants", types=("booleen",))
+    + tuple(n for n in VARIABLES_INSTANCE_POUR_PARTICIPANTS if n in BOOLEENS_INSTANCES)))
+CONTINUES_PARTICIPANTS = tuple(n for n in dictionnaire.variables_de_niveau("participants", types=("reel",))
+                               if n in dictionnaire.derivees())
+#: Anciens noms de variables, pour un message qui dit le nouveau.
+ANCIENS_NOMS = {"depuis_2000": "depuis_charniere"}
 CATEGORIELLES = ("secteur", "territoire", "initiateur", "thematique", "logique_initiateur")
 SEUILS_REQUIS = {"sur_sollicitation": int, "confidentialite": int, "annee_charniere": int, "alpha": float,
                  "rapport_cotes_puissance": float, "ecart_puissance": float}
 CLES_HYPOTHESE = {"id", "famille", "question", "niveau", "exposition", "issue", "methode", "grappes",
                   "covariables", "strate", "portee"}
+# Seuils facultatifs lus par le code (les requis sont dans SEUILS_REQUIS). Une autre clé de `seuils` est
+# permise (un ajout d'une équipe), sauf si elle ressemble à une clé connue : c'est alors une faute de frappe.
+SEUILS_FACULTATIFS = ("ajustement", "replicats_puissance")
+CLES_PLAN = ("version", "seuils", "derivees", "hypotheses")
 
 
 @dataclass(frozen=True)
@@ -153,10 +160,13 @@ class HypotheseBrute(BaseModel):
         niveau, methode, role = info.data.get("niveau"), info.data.get("methode"), info.field_name
         if niveau is not None and methode is not None:
             permises = _variables_permises(niveau, methode, role)
+            if nom in ANCIENS_NOMS:
+                raise refus(f"{role} « {nom} » : cette variable s'appelle maintenant « {ANCIENS_NOMS[nom]} » "
+                            "(créée l'année charnière du plan, seuils.annee_charniere, ou après)")
             if nom not in permises:
                 raise refus(f"{role} « {nom} » inconnue au niveau {niveau} pour la méthode {methode} "
                             f"(permises : {', '.join(permises)})")
-        elif nom not in BOOLEENS_PARTICIPANTS + CONTINUES_PARTICIPANTS:
+        elif nom not in BOOLEENS_INSTANCES + BOOLEENS_PARTICIPANTS + CONTINUES_PARTICIPANTS:
             raise refus(f"{role} « {nom} » inconnue")
         return nom
 
@@ -352,6 +362,42 @@ class PlanBrut(BaseModel):
         return hypotheses
 
 
+def plus_proche(cle: Any, connues) -> str | None:
+    """La clé connue la plus proche d'une clé mal orthographiée (None si aucune ne lui ressemble).
+
+    >>> plus_proche("confidentalite", ["alpha", "confidentialite"])
+    'confidentialite'
+    """
+    proches = difflib.get_close_matches(str(cle), sorted(map(str, connues)), n=1, cutoff=0.75)
+    return proches[0] if proches else None
+
+
+def _suggestion(cle: Any, connues) -> str:
+    proche = plus_proche(cle, connues)
+    return f" : voulait-on dire « {proche} » ?" if proche else ""
+
+
+def _erreurs_seuils(seuils: Any) -> tuple[list[str], set[str]]:
+    """Clés de `seuils` mal orthographiées (nommées avec la clé valide la plus proche) et clés requises absentes ;
+    rend aussi les clés dont l'erreur du schéma (« reçu « None » ») est ainsi remplacée."""
+    if not isinstance(seuils, dict):
+        return [], set()
+    connues = (*SEUILS_REQUIS, *SEUILS_FACULTATIFS)
+    erreurs, remplacees = [], set()
+    for cle in seuils:
+        if cle not in connues and plus_proche(cle, connues):
+            proche = plus_proche(cle, connues)
+            erreurs.append(f"seuils : clé inconnue « {cle} » : voulait-on dire « {proche} » ?")
+            if proche not in seuils:
+                remplacees.add(proche)
+    for cle in SEUILS_REQUIS:
+        if cle not in seuils:
+            if cle not in remplacees:
+                erreurs.append(f"seuils : clé obligatoire « {cle} » absente")
+            remplacees.add(cle)
+    return erreurs, remplacees
+
+
 def _en_francais(erreur: ErreurChamp, brut: dict) -> str:
     """Une erreur du modèle en phrase ; une hypothèse est nommée par son numéro et son id."""
     lieu = erreur.lieu
@@ -363,10 +409,10 @@ def _en_francais(erreur: ErreurChamp, brut: dict) -> str:
         if erreur.genre == "missing":
             return f"{ou} : champ obligatoire « {erreur.cle} » absent"
         if erreur.genre == "extra_forbidden":
-            return f"{ou} : clé inconnue « {erreur.cle} »"
+            return f"{ou} : clé inconnue « {erreur.cle} »{_suggestion(erreur.cle, CLES_HYPOTHESE)}"
         return f"{ou} : {erreur.message}"
     if erreur.genre == "extra_forbidden" and len(lieu) == 1:
-        return f"clé inconnue « {erreur.cle} »"
+        return f"clé inconnue « {erreur.cle} »{_suggestion(erreur.cle, CLES_PLAN)}"
     return f"{'.'.join(str(c) for c in lieu)} : {erreur.message}"
 
 
@@ -379,11 +425,12 @@ def controler_plan(brut) -> list[str]:
     """
     if not isinstance(brut, dict):
         return ["le plan doit être un dictionnaire YAML (clés version, seuils, derivees, hypotheses)"]
+    erreurs, remplacees = _erreurs_seuils(brut.get("seuils"))
     try:
         PlanBrut.model_validate(brut)
-        erreurs = []
     except ValidationError as exc:
-        erreurs = [_en_francais(e, brut) for e in erreurs_pydantic(exc)]
+        erreurs += [_en_francais(e, brut) for e in erreurs_pydantic(exc)
+                    if not (e.lieu[:1] == ("seuils",) and len(e.lieu) == 2 and e.lieu[1] in remplacees)]
     hypotheses = brut.get("hypotheses") if isinstance(brut.get("hypotheses"), list) else []
     ids = [h.get("id") for h in hypotheses if isinstance(h, dict)]
     erreurs += [f"identifiant d'hypothèse en double : « {d} »" for d in sorted({i for i in ids if ids.count(i) > 1},
@@ -402,13 +449,15 @@ def charger_plan(chemin: str | Path | None = None) -> Plan:
     erreurs = controler_plan(brut)
     if erreurs:
         raise ErreurPlan(f"{affiche} : plan d'analyse mal formé :\n  - " + "\n  - ".join(erreurs))
+    seuils = {"ajustement": "fdr_bh", **brut["seuils"]}
+    # une question peut nommer un paramètre du plan ({annee_charniere}) : elle suit le plan appliqué
     hypotheses = tuple(
-        Hypothese(id=str(h["id"]), famille=str(h["famille"]), question=str(h["question"]), niveau=h["niveau"],
-                  exposition=h["exposition"], issue=h["issue"], methode=h["methode"], portee=tuple(h["portee"]),
-                  grappes=h.get("grappes"), covariables=tuple(h.get("covariables") or ()), strate=h.get("strate"))
+        Hypothese(id=str(h["id"]), famille=str(h["famille"]), question=dictionnaire.formater(str(h["question"]), seuils),
+                  niveau=h["niveau"], exposition=h["exposition"], issue=h["issue"], methode=h["methode"],
+                  portee=tuple(h["portee"]), grappes=h.get("grappes"), covariables=tuple(h.get("covariables") or ()),
+                  strate=h.get("strate"))
         for h in brut["hypotheses"]
     )
-    seuils = {"ajustement": "fdr_bh", **brut["seuils"]}
     # valeurs par défaut du schéma (DeficitDemocratique.minimum) remplies ici, une fois :
     # aucun appelant n'a à répéter la sienne
     derivees = {**brut["derivees"], "deficit_democratique": {

@@ -22,7 +22,7 @@ def portrait_brut(donnees: Donnees, territoire: str | None = None) -> pd.DataFra
     pour diffuser (`portrait` le protège)."""
     d = restreindre(donnees, territoire) if territoire else donnees
     noms = [territoire] if territoire else donnees.jeu.liste_territoires()
-    return indicateurs.portrait(d.instances, d.participants,
+    return indicateurs.portrait(d.instances, d.participants, annee_charniere=donnees.plan.seuils["annee_charniere"],
                                 population=indicateurs.population(donnees.jeu.territoires, noms))
 
 

@@ -6,7 +6,7 @@ du flux écrit, à côté de `manifeste.json`, le dossier
 
 - `hypotheses.csv` : une ligne par hypothèse de portée région, tirée
   **seulement** du tableau déjà publié `tableaux/synthese_hypotheses.csv`
-  (protégé : effectifs arrondis, statistiques supprimées laissées vides) ;
+  (protégé : statistiques retenues laissées vides, précision fixe) ;
   s'y ajoutent l'estimation sur l'échelle de la méta-analyse (log du rapport
   de cotes, ou différence) et son erreur type, **déduites de l'estimation et
   de l'IC publiés** (voir :func:`deriver`), et la raison pour laquelle une
@@ -106,9 +106,9 @@ def _derivee(ligne: dict, seuil: int) -> dict:
     vide["echelle"] = echelle
     est, bas, haut = ligne["estimation"], ligne["ic_bas"], ligne["ic_haut"]
     if _manquant(est):
-        if bool(ligne["case_sous_le_seuil"]):
-            motif = (f"non publié : une case du tableau croisé compte moins de {seuil} (règle de confidentialité "
-                     "de la diffusion)")
+        if bool(ligne["case_sous_le_seuil"]) or bool(ligne.get("retenu", False)):
+            motif = (f"non publié : une case du tableau croisé compte moins de {seuil}, ou la statistique la "
+                     "protège (règle de confidentialité de la diffusion)")
         else:
             motif = "non publié : estimation retenue par les règles de diffusion de la région"
         return {**vide, "motif": motif}
@@ -306,9 +306,11 @@ def construire(synthese: bytes, manifeste: dict, *, plan, descripteur_jeu: dict,
         "variables": {n: dictionnaire.libelle(n) for n in sorted(set(hypotheses["exposition"]) | set(hypotheses["issue"]))},
         "diffusion": {"seuil_confidentialite": seuil, "niveau_intervalles": NIVEAU_IC,
                       "regles": ("Tiré seulement du tableau publié tableaux/synthese_hypotheses.csv : effectifs "
-                                 "arrondis à 5 près et supprimés de 1 au seuil moins 1 ; rapport de cotes, IC, p et "
-                                 "statistique supprimés (vides) quand une case du tableau exposition × issue est "
-                                 "sous le seuil ; toute valeur vide dans la publication reste vide ici.")},
+                                 "exacts ; estimation, IC, p et statistique retenus (vides) quand une case du tableau "
+                                 "exposition × issue est sous le seuil ou qu'une strate en protège une autre ; "
+                                 "statistiques regroupées sur les strates de la colonne « strates » ; précision fixe "
+                                 "(rapports de cotes à 3 chiffres significatifs, p à 2) ; toute valeur vide dans la "
+                                 "publication reste vide ici.")},
         "synthese_publiee_sha256": hashlib.sha256(synthese).hexdigest(),
         "provenance": provenance,
     }

@@ -281,6 +281,9 @@ def _devenir_executeur(ecoute, conn, descripteurs, demande, dossier_depart) -> N
     code = 1
     try:
         conn.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+    except OSError:  # le client a disparu avant même de lire le pid (flux interrompu) : rien à faire, rien à dire
+        _terminer(code)
+    try:
         _preparer_enfant(ecoute, conn, descripteurs, demande)
         # comme `python -m paquet_analyse`, qui met le dossier courant en tête de sys.path
         if sys.path and sys.path[0] in (dossier_depart, ""):

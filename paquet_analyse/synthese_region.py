@@ -22,17 +22,18 @@ FICHIER_SYNTHESE = "synthese_region.parquet"
 _CLE_EMPREINTE = b"paquet_analyse.empreinte"
 
 
-def empreinte_synthese(donnees: Donnees) -> str:
+def empreinte_synthese(donnees: Donnees, strates: dict | None = None) -> str:
     """Ce dont la synthèse de la région dépend : tables, plan (tel qu'en mémoire) et code du paquet."""
-    return ecriture.hacher(empreinte_tables(donnees), repr(donnees.plan), provenance.empreinte_code())
+    return ecriture.hacher(empreinte_tables(donnees), repr(donnees.plan), provenance.empreinte_code(),
+                           repr(sorted((k, sorted(v.items())) for k, v in (strates or {}).items())))
 
 
-def calculer_synthese(donnees: Donnees) -> pd.DataFrame:
+def calculer_synthese(donnees: Donnees, strates: dict | None = None) -> pd.DataFrame:
     """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan (calcul)."""
-    return tester_hypotheses(donnees, portee="region")
+    return tester_hypotheses(donnees, portee="region", strates=strates)
 
 
-def synthese(donnees: Donnees) -> pd.DataFrame:
+def synthese(donnees: Donnees, strates: dict | None = None) -> pd.DataFrame:
     """Toutes les hypothèses de portée région, avec p ajustée dans leur famille selon le plan.
 
     Le flux la calcule une fois (`python -m paquet_analyse synthese`, dans
@@ -42,11 +43,11 @@ def synthese(donnees: Donnees) -> pd.DataFrame:
     ces tables, ce plan et ce code (`empreinte_synthese`) ; sinon, calculée
     ici (`calculer_synthese`), mêmes nombres.
     """
-    enregistree = _synthese_enregistree(donnees)
-    return enregistree if enregistree is not None else calculer_synthese(donnees)
+    enregistree = _synthese_enregistree(donnees, strates)
+    return enregistree if enregistree is not None else calculer_synthese(donnees, strates)
 
 
-def _synthese_enregistree(donnees: Donnees) -> pd.DataFrame | None:
+def _synthese_enregistree(donnees: Donnees, strates: dict | None = None) -> pd.DataFrame | None:
     chemin = chemins.dossier_calculs(donnees.jeu.nom) / FICHIER_SYNTHESE
     if donnees.territoire is not None or not chemin.is_file():
         return None
@@ -57,12 +58,12 @@ def _synthese_enregistree(donnees: Donnees) -> pd.DataFrame | None:
         table = pq.read_table(chemin)
     except (OSError, pa.ArrowException):
         return None  # illisible : recalculée
-    if (table.schema.metadata or {}).get(_CLE_EMPREINTE, b"").decode() != empreinte_synthese(donnees):
+    if (table.schema.metadata or {}).get(_CLE_EMPREINTE, b"").decode() != empreinte_synthese(donnees, strates):
         return None
     return table.to_pandas()
 
 
-def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None) -> Path | None:
+def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None, *, strates: dict | None = None) -> Path | None:
     """Calcule la synthèse de la région et l'écrit (parquet, empreinte dans ses métadonnées), atomiquement.
 
     Enregistrée seulement si sa relecture redonne exactement le même tableau
@@ -74,12 +75,12 @@ def ecrire_synthese(donnees: Donnees, chemin: str | Path | None = None) -> Path 
     import pyarrow.parquet as pq
 
     chemin = Path(chemin) if chemin else chemins.dossier_calculs(donnees.jeu.nom) / FICHIER_SYNTHESE
-    calculee = calculer_synthese(donnees)
+    calculee = calculer_synthese(donnees, strates)
     tampon = io.BytesIO()
     try:
         table = pa.Table.from_pandas(calculee, preserve_index=True)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                               _CLE_EMPREINTE: empreinte_synthese(donnees).encode()})
+                                               _CLE_EMPREINTE: empreinte_synthese(donnees, strates).encode()})
         pq.write_table(table, tampon, compression="zstd")
         pd.testing.assert_frame_equal(pq.read_table(io.BytesIO(tampon.getvalue())).to_pandas(), calculee,
                                       check_exact=True)

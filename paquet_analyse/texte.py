@@ -92,3 +92,17 @@ def majuscule(texte: str) -> str:
     "L'association"
     """
     return texte[:1].upper() + texte[1:]
+
+
+def strates_publiees(strate: dict) -> str:
+    """Les strates d'une statistique regroupée, dans l'ordre : « A ; B + C (regroupés) ».
+
+    `strate` : territoire -> strate (son propre nom, ou celui d'un groupe de territoires).
+
+    >>> strates_publiees({"A": "A", "B": "groupe", "C": "groupe"})
+    'A ; B + C (regroupés)'
+    """
+    groupes: dict = {}
+    for territoire, nom in strate.items():
+        groupes.setdefault(nom, []).append(territoire)
+    return " ; ".join(" + ".join(m) + (" (regroupés)" if len(m) > 1 else "") for m in groupes.values())

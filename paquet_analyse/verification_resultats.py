@@ -8,8 +8,14 @@
 2. y relance tout le flux (`executer <jeu> --tout-refaire`) ;
 3. compare octet pour octet (SHA-256) chaque fichier de `resultats/<jeu>/`
    avec celui qui vient d'être régénéré, et nomme chaque fichier différent,
-   absent ou en trop ;
-4. réexécute avec nbval les carnets versionnés, eux aussi dans une copie.
+   absent ou en trop, avec ses empreintes entières et, pour un fichier texte,
+   une courte différence ;
+4. réexécute avec nbval les carnets versionnés, eux aussi dans une copie, et
+   dit combien de cellules ont été comparées.
+
+Avant tout, les entrées sont comparées au manifeste versionné : un fichier
+brut (ou le plan) modifié, absent ou ajouté depuis les résultats versionnés est
+nommé en premier, puisque tous les fichiers qui en dérivent différeront.
 
 Les fichiers versionnés ne sont jamais modifiés : ils ne sont que lus. Aucun
 fichier n'est exclu de la comparaison : un résultat dont les octets
@@ -18,8 +24,11 @@ dépendraient de la machine est un défaut à corriger, pas une exception.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -60,11 +69,18 @@ def empreinte(chemin: Path) -> str:
     return hashlib.sha256(chemin.read_bytes()).hexdigest()
 
 
+#: Sous-dossiers d'un jeu qui ne font pas partie de la publication : calculs intermédiaires non protégés,
+#: jamais versionnés (.gitignore), régénérés par le flux ; ils ne sont pas comparés.
+HORS_PUBLICATION = ("calculs",)
+
+
 def empreintes_dossier(dossier: Path) -> dict[str, str]:
-    """SHA-256 de chaque fichier sous `dossier` (chemins relatifs, séparateur `/`)."""
+    """SHA-256 de chaque fichier publié sous `dossier` (chemins relatifs, séparateur `/`), hors
+    `HORS_PUBLICATION`."""
     if not dossier.is_dir():
         return {}
-    return {p.relative_to(dossier).as_posix(): empreinte(p) for p in sorted(dossier.rglob("*")) if p.is_file()}
+    return {p.relative_to(dossier).as_posix(): empreinte(p) for p in sorted(dossier.rglob("*"))
+            if p.is_file() and p.relative_to(dossier).parts[0] not in HORS_PUBLICATION}
 
 
 def comparer(versionnes: Path, regeneres: Path, *, prefixe: str = "") -> list[Ecart]:
@@ -78,8 +94,68 @@ def comparer(versionnes: Path, regeneres: Path, *, prefixe: str = "") -> list[Ec
         elif nom not in a:
             ecarts.append(Ecart(chemin, "en_trop"))
         elif a[nom] != b[nom]:
-            ecarts.append(Ecart(chemin, "different", f"SHA-256 versionné {a[nom][:12]}…, régénéré {b[nom][:12]}…"))
+            ecarts.append(Ecart(chemin, "different", f"SHA-256 versionné {a[nom]}, régénéré {b[nom]}"))
     return ecarts
+
+
+# Fichiers dont une différence se lit ligne à ligne.
+SUFFIXES_TEXTE = (".csv", ".json", ".html", ".ipynb", ".md", ".yml", ".yaml", ".txt", ".typ")
+
+
+def difference_courte(versionne: Path, regenere: Path, *, lignes: int = 10, largeur: int = 160) -> list[str]:
+    """Les premières lignes de la différence unifiée de deux fichiers texte (vide pour un fichier binaire) ;
+    chaque ligne coupée à `largeur` caractères (une image intégrée en base64 tient sur une seule ligne)."""
+    if versionne.suffix.lower() not in SUFFIXES_TEXTE:
+        return []
+    try:
+        a = versionne.read_text(encoding="utf-8").splitlines()
+        b = regenere.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    diff = [l for l in difflib.unified_diff(a, b, "versionné", "régénéré", n=0, lineterm="")
+            if not l.startswith(("---", "+++", "@@"))]
+    courte = [l if len(l) <= largeur else l[:largeur] + " …" for l in diff[:lignes]]
+    if len(diff) > lignes:
+        courte.append(f"… ({len(diff) - lignes} ligne(s) de différence de plus)")
+    return courte
+
+
+def entrees_changees(dossier_jeu: Path, manifeste: Path, *, prefixe: str = "",
+                     plan: Path | None = None) -> list[str]:
+    """Les entrées qui ont changé depuis les résultats versionnés, d'après leur manifeste : chaque fichier brut
+    modifié, absent ou ajouté (SHA-256 entiers), et le plan d'analyse s'il est donné. Liste vide si rien n'a
+    changé ou si le manifeste est illisible (alors rien ne peut être dit)."""
+    try:
+        contenu = json.loads(manifeste.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    attendus = contenu.get("fichiers_bruts_sha256") or {}
+    messages = []
+    for nom, empreinte_ in sorted(attendus.items()):
+        chemin = dossier_jeu / nom
+        if not chemin.is_file():
+            messages.append(f"{prefixe}{nom} : absent (le manifeste des résultats versionnés le cite)")
+        elif empreinte(chemin) != empreinte_:
+            messages.append(f"{prefixe}{nom} : modifié depuis les résultats versionnés (SHA-256 du manifeste "
+                            f"{empreinte_}, actuel {empreinte(chemin)})")
+    # un fichier ajouté à côté des fichiers lus (un export de plus, que jeu.yml nomme peut-être)
+    for chemin in sorted(p for p in dossier_jeu.iterdir() if p.is_file()) if dossier_jeu.is_dir() else ():
+        if chemin.name not in attendus and attendus and chemin.suffix.lower() in (
+                ".csv", ".xlsx", ".sav", ".dta", ".yml", ".yaml", ".txt", ".tsv"):
+            messages.append(f"{prefixe}{chemin.name} : ajouté depuis les résultats versionnés (absent du manifeste)")
+    if plan is not None and contenu.get("plan_sha256") and plan.is_file() and empreinte(plan) != contenu["plan_sha256"]:
+        messages.append(f"{chemins.relatif(plan)} : plan d'analyse modifié depuis les résultats versionnés (SHA-256 du "
+                        f"manifeste {contenu['plan_sha256']}, actuel {empreinte(plan)})")
+    return messages
+
+
+def compte_nbval(journal: Path) -> dict[str, int]:
+    """Les comptes de la dernière ligne de pytest dans le journal de nbval (« 200 passed, 2 failed »)."""
+    try:
+        texte = journal.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    return {mot: int(n) for n, mot in re.findall(r"(\d+) (passed|failed|error|errors|skipped)", texte)}
 
 
 # --------------------------------------------------------------------------
@@ -168,6 +244,13 @@ def verifier(jeu: str | Path, *, coeurs: int = 2, options_nbval: str = OPTIONS_N
     if not versionnes.is_dir():
         afficher(f"Erreur : aucun résultat versionné à vérifier ({chemins.relatif(versionnes)}/ n'existe pas).")
         return 1
+    changees = entrees_changees(dossier, versionnes / "manifeste.json", prefixe=f"{relatif_jeu}/",
+                                plan=chemins.plan_analyse())
+    if changees:
+        afficher("Entrées changées depuis les résultats versionnés (d'après resultats/"
+                 f"{nom}/manifeste.json) : les résultats qui en dérivent différeront.")
+        for message in changees:
+            afficher(f"  - {message}")
     temporaire = Path(tempfile.mkdtemp(prefix="verification_"))
     copie = temporaire / "projet"
     echec = False
@@ -190,8 +273,15 @@ def verifier(jeu: str | Path, *, coeurs: int = 2, options_nbval: str = OPTIONS_N
                 echec = True
                 afficher(f"ÉCHEC : {len(ecarts)} fichier(s) de resultats/{nom}/ ne correspondent pas à une "
                          "régénération complète :")
-                for ecart in ecarts:
+                for k, ecart in enumerate(ecarts):
                     afficher(f"  - {ecart}")
+                    if ecart.nature == "different" and k < 5:  # une courte différence, pour les premiers
+                        relatif = ecart.chemin.removeprefix(f"resultats/{nom}/")
+                        for ligne in difference_courte(versionnes / relatif, copie / "resultats" / nom / relatif):
+                            afficher(f"      {ligne}")
+                if changees:
+                    afficher(f"  Entrées changées (voir plus haut) : {len(changees)} ; les fichiers dérivés ci-dessus "
+                             "en découlent sans doute.")
                 afficher("  Si le code a changé exprès : `make resultats`, puis valider les résultats dans un "
                          "commit à part. Sinon, un résultat versionné a été retouché ou n'est pas déterministe.")
             else:
@@ -206,12 +296,16 @@ def verifier(jeu: str | Path, *, coeurs: int = 2, options_nbval: str = OPTIONS_N
         afficher(f"nbval sur les carnets versionnés de resultats/{nom}/carnets (dans la copie) …")
         journal_nbval = temporaire / "nbval.log"
         code = nbval(copie, nom, options_nbval, journal=journal_nbval)
+        comptes = compte_nbval(journal_nbval)
+        total = sum(comptes.get(k, 0) for k in ("passed", "failed", "error", "errors"))
         if code:
             echec = True
-            afficher(f"ÉCHEC : nbval (code {code}) : des sorties de carnets versionnés ne se reproduisent pas. "
+            afficher(f"ÉCHEC : nbval (code {code}) : des sorties de carnets versionnés ne se reproduisent pas "
+                     f"({comptes.get('failed', 0)} cellule(s) sur {total} en échec). "
                      f"Fin du journal :\n{_fin_du_journal(journal_nbval)}")
         else:
-            afficher("nbval : chaque sortie des carnets versionnés se reproduit.")
+            afficher(f"nbval : {total} cellules des carnets versionnés réexécutées et comparées ({total} passed) ; "
+                     "chaque sortie des carnets versionnés se reproduit.")
     finally:
         if garder or echec:
             afficher(f"Copie, résultats régénérés (regeneres/) et journaux gardés pour examen : {temporaire}")

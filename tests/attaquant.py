@@ -327,31 +327,29 @@ def attaque_residus(comptes: pd.DataFrame, supprimees: np.ndarray, residus: pd.D
     return fuites
 
 
-COMPTES_PERSONNES = ("effectif", "manquants", "nb_heures_manquantes", "nb_sieges_sans_organisation", "n_1", "n_2")
-
-
 def attaque_comptes(dossier: Path, seuil: int) -> list[str]:
-    """Comptes de 1 à seuil - 1 publiés tels quels, et différences exactes entre comptes publiés."""
+    """Petites cases publiées telles quelles : part d'un portrait dont l'effectif ou le complément
+    (dénominateur - effectif) compte de 1 à seuil - 1 ; moyenne d'un groupe de moins de `seuil` personnes.
+
+    (Les effectifs des tests, les réponses manquantes et les unités hors définition sont des marges,
+    publiées exactement par choix : elles ne sont pas des cases à protéger, voir README.)
+    """
     fuites = []
     for chemin in sorted((dossier / "tableaux").glob("*.csv")):
         t = pd.read_csv(chemin)
-        for colonne in COMPTES_PERSONNES:
-            if colonne not in t.columns or (colonne == "effectif" and "indicateur" in t.columns):
-                continue  # portraits : protégés par parts et compléments, vérifiés ailleurs
-            x = pd.to_numeric(t[colonne], errors="coerce")
-            for i in x[(x >= 1) & (x < seuil)].index:
-                fuites.append(f"{chemin.name}, ligne {i + 2}, {colonne} = {int(x[i])}")
-        # différences entre effectifs exacts des tests d'un même territoire et d'un même niveau : les
-        # mêmes unités, moins celles qui manquent à l'une ou l'autre variable (un portrait, lui, compte
-        # des indicateurs différents : la différence de deux effectifs n'y désigne personne)
-        if {"effectif", "territoire", "niveau", "id"} <= set(t.columns):
-            for (territoire, niveau), bloc in t.groupby(["territoire", "niveau"]):
-                n = pd.to_numeric(bloc["effectif"], errors="coerce").dropna().astype(int)
-                for a, b in combinations(sorted(set(n)), 2):
-                    if 1 <= abs(a - b) < seuil:
-                        fuites.append(f"{chemin.name}, {territoire} ({niveau}) : effectifs {a} et {b} publiés "
-                                      f"exactement, différence {abs(a - b)}")
-                        break
+        if {"effectif", "denominateur", "proportion", "unite"} <= set(t.columns):
+            parts = t[t["unite"] == "proportion"]
+            if "indicateur" in parts.columns:
+                parts = parts[~parts["indicateur"].isin(["densite_liens"])]
+            k = pd.to_numeric(parts["effectif"], errors="coerce")
+            n = pd.to_numeric(parts["denominateur"], errors="coerce")
+            for i in parts.index[(((k >= 1) & (k < seuil)) | ((n - k >= 1) & (n - k < seuil))).fillna(False)]:
+                fuites.append(f"{chemin.name}, ligne {i + 2} : part publiée sur une petite case "
+                              f"({int(k[i])} sur {int(n[i])})")
+        if {"moyenne", "effectif"} <= set(t.columns):
+            petits = (pd.to_numeric(t["effectif"], errors="coerce") < seuil) & t["moyenne"].notna()
+            for i in t.index[petits.fillna(False)]:
+                fuites.append(f"{chemin.name}, ligne {i + 2} : moyenne publiée pour {int(t.loc[i, 'effectif'])} personnes")
     return fuites
 
 
@@ -415,4 +413,320 @@ def attaque_portraits(dossier: Path, seuil: int) -> list[str]:
             complement = denominateurs[("Ensemble", indicateur)] - somme_connus
             if 1 <= somme_connus < seuil or 1 <= complement < seuil:
                 fuites.append(f"{indicateur} : ensemble (supprimé) = somme des territoires = {somme_connus:g}")
+    return fuites
+
+
+# --------------------------------------------------------------------------
+# Toute la publication ensemble : ce qu'un intrus tire de la combinaison des nombres publiés
+#
+# Les attaques ci-dessous raisonnent comme un intrus qui a tout lu (CSV de `tableaux/`, sorties des carnets
+# exécutés) et qui, en plus, connaît les marges de chaque strate (nombre de concertations d'un territoire,
+# exposées, avec l'issue) : hypothèse prudente, plus forte que ce qui est publié. Une cellule supprimée est
+# protégée si elle peut encore prendre au moins deux valeurs compatibles avec TOUT ce qui est publié, à la
+# précision publiée : chaque attaque cherche ces valeurs, et signale une fuite quand elle n'en trouve qu'une.
+
+
+def _texte_nombre(x) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
+def _tolerance(texte: str) -> float:
+    """La moitié de la dernière unité écrite d'un nombre publié (« 2,73 » -> 0,005 ; « 1.3e-10 » -> 5e-12)."""
+    t = str(texte).strip().replace(",", ".").lower()
+    if not t:
+        return math.inf
+    mantisse, _, exposant = t.partition("e")
+    decimales = len(mantisse.split(".")[1]) if "." in mantisse else 0
+    return 0.5 * 10 ** (-decimales + (int(exposant) if exposant else 0))
+
+
+def attaque_differences(dossier: Path, seuil: int) -> list[str]:
+    """Comptes supprimés retrouvés par différence avec une ligne « Ensemble », et petits comptes publiés
+    déguisés en parts (part × dénominateur).
+
+    Pour chaque tableau publié qui a une colonne de territoires et une ligne « Ensemble » (CSV de
+    `tableaux/`), chaque colonne de comptes dont une seule case de territoire est vide se recalcule :
+    ensemble - les autres. Une part (`part_*`) publiée avec son dénominateur redonne un compte : s'il
+    tombe entre 1 et seuil - 1 (lui ou son complément), c'est une petite cellule publiée.
+    """
+    fuites = []
+    for chemin in sorted((dossier / "tableaux").glob("*.csv")):
+        t = pd.read_csv(chemin, dtype=str, keep_default_na=False)
+        if "territoire" not in t.columns or "indicateur" in t.columns:  # portraits : `attaque_portraits`
+            continue
+        ensemble = t[t["territoire"] == "Ensemble"]
+        autres = t[t["territoire"] != "Ensemble"]
+        if len(ensemble) == 1:
+            for colonne in t.columns:
+                if not (colonne.startswith("nb_") or colonne in ("effectif", "manquants", "denominateur")):
+                    continue
+                valeurs = pd.to_numeric(autres[colonne], errors="coerce")
+                total = pd.to_numeric(ensemble[colonne], errors="coerce").iloc[0]
+                vides = valeurs.isna() & (autres[colonne].str.strip() != "")  # « x » ou NA publié
+                vides |= autres[colonne].str.strip() == ""
+                if pd.notna(total) and int(vides.sum()) == 1 and valeurs.notna().sum() == len(valeurs) - 1:
+                    reste = total - valeurs.sum()
+                    territoire = autres.loc[vides, "territoire"].iloc[0]
+                    fuites.append(f"{chemin.name}, {colonne} de {territoire} (supprimé) = Ensemble - autres = {reste:g}")
+        for colonne in [c for c in t.columns if c.startswith("part_")]:
+            base = "nb_instances" if "instances" in colonne else None
+            if base not in t.columns:
+                continue
+            for _, ligne in t.iterrows():
+                p, n = nombre(ligne[colonne]), nombre(ligne[base])
+                if p is None or n is None:
+                    continue
+                k = round(p * n)
+                if abs(p * n - k) < 1e-6 and (1 <= k < seuil or 1 <= n - k < seuil):
+                    fuites.append(f"{chemin.name}, {ligne['territoire']} : {colonne} × {base} = {k} (sur {n:g})")
+    return fuites
+
+
+# --- Statistiques regroupées sur des strates supprimées (Mantel-Haenszel, Breslow-Day/Tarone) --------------
+
+
+def _stats_mh(tables: np.ndarray) -> dict:
+    """RC commun de Mantel-Haenszel, IC de Robins-Breslow-Greenland, Wald du log du RC, Tarone ; par
+    statsmodels (`StratifiedTable`), indépendamment du code du projet. `tables` : (K, 4) a, b, c, d."""
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    utiles = tables[(tables.sum(axis=1) > 1)]
+    st = StratifiedTable(utiles.reshape(-1, 2, 2).transpose(1, 2, 0).astype(float))
+    rc = st.oddsratio_pooled
+    bas, haut = st.oddsratio_pooled_confint()
+    wald = (math.log(rc) / st.logodds_pooled_se) ** 2 if rc > 0 and math.isfinite(rc) else math.nan
+    tarone = st.test_equal_odds(adjust=True)
+    return {"estimation": rc, "ic_bas": bas, "ic_haut": haut, "statistique": wald,
+            "p_valeur": stats.chi2.sf(wald, 1), "tarone": tarone.statistic, "p_tarone": tarone.pvalue}
+
+
+def _strates_publiees(texte: str, noms: list[str]) -> np.ndarray:
+    """Matrice (strates publiées × territoires) de la colonne `strates` (« A ; B + C (regroupés) ») : la
+    statistique regroupée porte sur la somme des tableaux de chaque strate publiée."""
+    groupes = [[m.strip() for m in g.replace("(regroupés)", "").split(" + ")] for g in str(texte).split(" ; ")
+               if g.strip()] or [[n] for n in noms]
+    vus = {m for g in groupes for m in g}
+    groupes += [[n] for n in noms if n not in vus]
+    return np.array([[1 if n in g else 0 for n in noms] for g in groupes], dtype=int)
+
+
+def _compatible(calcule: dict, publie: dict) -> bool:
+    for cle, (valeur, tolerance) in publie.items():
+        x = calcule.get(cle)
+        if x is None or not math.isfinite(x) or abs(x - valeur) > tolerance * (1 + 1e-9) + 1e-12:
+            return False
+    return True
+
+
+def _tables_de_marges(n: int, r1: int, c1: int) -> np.ndarray:
+    """Tous les 2×2 (a, b, c, d) d'effectif n, de première ligne r1 et de première colonne c1."""
+    a = np.arange(max(0, r1 + c1 - n), min(r1, c1) + 1)
+    return np.column_stack([a, r1 - a, c1 - a, n - r1 - c1 + a])
+
+
+def attaque_strates(dossier: Path, seuil: int, strates_vraies: dict, *, cle_h5: dict | None = None) -> list[str]:
+    """Strates supprimées retrouvées grâce aux statistiques regroupées publiées pour la région.
+
+    `strates_vraies` : hypothèse -> {territoire: (a, b, c, d)}, les vrais tableaux 2×2 (exposition × issue)
+    de chaque territoire. L'intrus en prend les marges (n, exposées, avec l'issue), et les tableaux entiers
+    des strates dont les statistiques sont publiées par territoire : hypothèse prudente. Pour chaque strate
+    supprimée qui a une petite case, il cherche un autre tableau (mêmes marges), avec au besoin une autre
+    strate supprimée changée elle aussi, qui redonne EXACTEMENT, à la précision publiée, le RC commun, son
+    IC, la statistique et la p de la région (et Tarone pour l'hypothèse d'homogénéité jumelle, `cle_h5` :
+    id d'association -> id d'homogénéité). Aucune autre valeur possible : fuite.
+    """
+    synthese = dossier / "tableaux" / "synthese_hypotheses.csv"
+    if not synthese.is_file():
+        return []
+    region = pd.read_csv(synthese, dtype=str, keep_default_na=False).set_index("id")
+    territoires = {}
+    for chemin in sorted((dossier / "tableaux").glob("hypotheses_*.csv")):
+        t = pd.read_csv(chemin, dtype=str, keep_default_na=False)
+        for _, ligne in t.iterrows():
+            territoires[(ligne["id"], ligne["territoire"])] = ligne
+    fuites = []
+    for id_, strates in strates_vraies.items():
+        if id_ not in region.index or not region.loc[id_, "estimation"]:
+            continue  # RC commun non publié : rien à exploiter
+        publie = {c: (nombre(region.loc[id_, c]), _tolerance(region.loc[id_, c]))
+                  for c in ("estimation", "ic_bas", "ic_haut", "statistique", "p_valeur")
+                  if nombre(region.loc[id_, c]) is not None}
+        h5 = (cle_h5 or {}).get(id_)
+        if h5 and h5 in region.index:
+            for c_pub, c_calc in (("statistique", "tarone"), ("p_valeur", "p_tarone")):
+                if nombre(region.loc[h5, c_pub]) is not None:
+                    publie[c_calc] = (nombre(region.loc[h5, c_pub]), _tolerance(region.loc[h5, c_pub]))
+        noms = list(strates)
+        vraies = np.array([strates[n] for n in noms], dtype=int)
+        publiees = _strates_publiees(region.loc[id_, "strates"] if "strates" in region.columns else "", noms)
+        inconnues = [i for i, n in enumerate(noms)
+                     if not (territoires.get((id_, n)) is not None and territoires[(id_, n)]["estimation"])]
+        sensibles = [i for i in inconnues if ((vraies[i] >= 1) & (vraies[i] < seuil)).any()]
+        for i in sensibles:
+            n, r1, c1 = int(vraies[i].sum()), int(vraies[i, 0] + vraies[i, 1]), int(vraies[i, 0] + vraies[i, 2])
+            autres_i = [t for t in _tables_de_marges(n, r1, c1) if t[0] != vraies[i, 0]]
+            temoin = None
+            for t_i in autres_i:  # seule la strate i change
+                essai = vraies.copy()
+                essai[i] = t_i
+                if _compatible(_stats_mh(publiees @ essai), publie):
+                    temoin = essai
+                    break
+            for j in [j for j in inconnues if j != i] if temoin is None else []:
+                nj, r1j, c1j = int(vraies[j].sum()), int(vraies[j, 0] + vraies[j, 1]), int(vraies[j, 0] + vraies[j, 2])
+                for t_i in autres_i:
+                    for t_j in _tables_de_marges(nj, r1j, c1j):
+                        essai = vraies.copy()
+                        essai[i], essai[j] = t_i, t_j
+                        if _compatible(_stats_mh(publiees @ essai), publie):
+                            temoin = essai
+                            break
+                    if temoin is not None:
+                        break
+                if temoin is not None:
+                    break
+            if temoin is None:
+                fuites.append(f"{id_}, {noms[i]} : tableau {vraies[i].tolist()} seul compatible avec le RC commun, "
+                              f"son IC et ses tests publiés ({len(inconnues)} strate(s) inconnue(s))")
+    return fuites
+
+
+# --- Rejouer la règle de suppression ------------------------------------------------------------------------
+
+
+def _remplissages(marges_l: np.ndarray, marges_c: np.ndarray, connus: np.ndarray, *, limite: int = 20000):
+    """Toutes les façons de remplir les cases inconnues (NaN de `connus`) en respectant les marges."""
+    inconnues = list(zip(*np.nonzero(np.isnan(connus))))
+    base = np.nan_to_num(connus)
+    reste_l = marges_l - base.sum(axis=1)
+    reste_c = marges_c - base.sum(axis=0)
+    solutions = []
+
+    def suivant(k, rl, rc, valeurs):
+        if len(solutions) >= limite:
+            return
+        if k == len(inconnues):
+            if (rl == 0).all() and (rc == 0).all():
+                solutions.append(list(valeurs))
+            return
+        i, j = inconnues[k]
+        # dernière inconnue de sa ligne ou de sa colonne : valeur imposée
+        for v in range(0, int(min(rl[i], rc[j])) + 1):
+            rl[i] -= v
+            rc[j] -= v
+            reste_ligne = [kk for kk in range(k + 1, len(inconnues)) if inconnues[kk][0] == i]
+            reste_col = [kk for kk in range(k + 1, len(inconnues)) if inconnues[kk][1] == j]
+            if (reste_ligne or rl[i] == 0) and (reste_col or rc[j] == 0):
+                suivant(k + 1, rl, rc, valeurs + [v])
+            rl[i] += v
+            rc[j] += v
+
+    suivant(0, reste_l.astype(int).copy(), reste_c.astype(int).copy(), [])
+    return inconnues, solutions
+
+
+def attaque_rejeu(publie: pd.DataFrame, marges_l, marges_c, seuil: int, *, regle=None) -> list[str]:
+    """Cases supprimées d'un tableau croisé retrouvées à partir des totaux et, si l'intrus peut la rejouer,
+    de la règle de suppression.
+
+    `publie` : le tableau tel qu'affiché (effectifs, « x » pour une case supprimée) ; `marges_l`,
+    `marges_c` : ses totaux de ligne et de colonne (connus de l'intrus). Chaque remplissage des cases
+    « x » compatible avec les marges est gardé ; avec `regle` (tableau -> masque des cases supprimées : la
+    règle publique, quand elle ne dépend que du tableau), seuls restent ceux qui, soumis à la règle,
+    redonnent exactement les mêmes cases supprimées. Une petite case qui n'a plus qu'une valeur possible
+    est retrouvée. (La publication choisit ses suppressions complémentaires avec une clé tirée des
+    microdonnées : sans elle, pas de règle à rejouer, `regle=None`.)
+    """
+    texte = publie.astype(str)
+    masque = (texte == "x").to_numpy()
+    connus = np.where(masque, np.nan, pd.DataFrame(texte).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float))
+    inconnues, solutions = _remplissages(np.asarray(marges_l, float), np.asarray(marges_c, float), connus)
+    gardees = []
+    for valeurs in solutions:
+        if regle is None:
+            gardees.append(valeurs)
+            continue
+        t = np.nan_to_num(connus).copy()
+        for (i, j), v in zip(inconnues, valeurs):
+            t[i, j] = v
+        if (np.asarray(regle(pd.DataFrame(t.astype(int), index=publie.index, columns=publie.columns))) == masque).all():
+            gardees.append(valeurs)
+    fuites = []
+    for k, (i, j) in enumerate(inconnues):
+        possibles = {s[k] for s in gardees}
+        if len(possibles) == 1 and 1 <= next(iter(possibles)) < seuil:
+            fuites.append(f"case ({publie.index[i]}, {publie.columns[j]}) = {next(iter(possibles))} : seule valeur "
+                          f"compatible ({len(gardees)} remplissage(s) sur {len(solutions)})")
+    return fuites
+
+
+# --------------------------------------------------------------------------
+# Toutes les attaques, avec ce que l'intrus sait en plus (hypothèse prudente)
+
+
+def savoir_de_l_intrus(donnees) -> dict:
+    """Ce que l'intrus est supposé connaître en plus de la publication (hypothèse prudente, plus forte que ce
+    qui est publié) : les vrais tableaux 2×2 de chaque territoire pour chaque hypothèse d'association au
+    niveau des instances (il en prend les marges, et le tableau entier des strates publiées), et les marges
+    de chaque tableau croisé « logique × modèle » des carnets 03."""
+    from paquet_analyse import associations, donnees as donnees_, hypotheses
+
+    strates, croisements = {}, {}
+    for h in donnees.plan.hypotheses:
+        if h.niveau != "instances" or h.methode not in ("association", "mantel_haenszel"):
+            continue
+        if donnees_.non_disponible(donnees, h.exposition, h.issue):
+            continue
+        t, _, _ = hypotheses.tableau_analyse(donnees, h, avec_territoire=True)
+        strates[h.id] = {}
+        for territoire in donnees.jeu.liste_territoires():
+            bloc = t[t["territoire"] == territoire]
+            e, i = bloc[h.exposition].astype(bool), bloc[h.issue].astype(bool)
+            strates[h.id][territoire] = (int((e & i).sum()), int((e & ~i).sum()), int((~e & i).sum()),
+                                         int((~e & ~i).sum()))
+    if not donnees_.non_disponible(donnees, "logique_initiateur", "modele"):
+        for territoire in donnees.jeu.liste_territoires():
+            d = donnees_.restreindre(donnees, territoire)
+            c = associations.tableau_croise(d.instances[["logique_initiateur", "modele"]].dropna(),
+                                            "logique_initiateur", "modele")
+            croisements[territoire] = (c.sum(axis=1).to_numpy(), c.sum(axis=0).to_numpy())
+    jumelles = {}
+    for h in donnees.plan.hypotheses:
+        if h.methode == "mantel_haenszel":
+            for a in donnees.plan.hypotheses:
+                if a.methode == "association" and (a.exposition, a.issue) == (h.exposition, h.issue):
+                    jumelles[a.id] = h.id
+    return {"strates": strates, "croisements": croisements, "jumelles": jumelles}
+
+
+def croisements_publies(dossier: Path) -> dict:
+    """Territoire -> le tableau « logique × modèle » tel qu'affiché par son carnet 03 (« x » compris)."""
+    sortie = {}
+    for chemin in sorted((dossier / "carnets" / "territoires").glob("*/03_associations_territoire.ipynb")):
+        nb = json.loads(chemin.read_text(encoding="utf-8"))
+        territoire = nb["metadata"].get("papermill", {}).get("parameters", {}).get("territoire")
+        for cellule in nb["cells"]:
+            if "croisement" not in "".join(cellule.get("source", "")) or "montrer" not in "".join(cellule["source"]):
+                continue
+            for s in cellule.get("outputs", []):
+                for tableau in tableaux_html("".join(s.get("data", {}).get("text/html", ""))):
+                    entetes = [e for e in tableau[0] if e]
+                    lignes = [l for l in tableau[1:] if len(l) == len(entetes) + 1 and any(l[1:])]
+                    if lignes:
+                        sortie[territoire] = pd.DataFrame([l[1:] for l in lignes], index=[l[0] for l in lignes],
+                                                          columns=entetes)
+    return sortie
+
+
+def attaque_publication(dossier: Path, seuil: int, donnees) -> list[str]:
+    """Toutes les attaques sur toute la publication d'un jeu, avec le savoir prudent de l'intrus."""
+    savoir = savoir_de_l_intrus(donnees)
+    fuites = (attaque_rapports_de_cotes(dossier, seuil) + attaque_comptes(dossier, seuil)
+              + attaque_portraits(dossier, seuil) + attaque_differences(dossier, seuil)
+              + attaque_strates(dossier, seuil, savoir["strates"], cle_h5=savoir["jumelles"]))
+    for territoire, publie in croisements_publies(dossier).items():
+        if territoire in savoir["croisements"]:
+            marges_l, marges_c = savoir["croisements"][territoire]
+            if publie.shape == (len(marges_l), len(marges_c)):
+                fuites += [f"{territoire} : {f}" for f in attaque_rejeu(publie, marges_l, marges_c, seuil)]
     return fuites

@@ -12,7 +12,19 @@ la nature du défaut et le texte ou l'adresse en cause :
 - ressource externe : la page demande un fichier hors du dossier servi (un
   rapport doit se lire hors ligne ; la requête est bloquée, jamais envoyée) ;
 - texte de remplissage : `<NA>`, `nan`, `None`, `True`, `False`, `[Figure`,
-  `two-sided`, `-0,0`, `[ ; ]` dans le texte visible.
+  `two-sided`, `-0,0`, `[ ; ]`, le texte anglais de nbconvert (« No description
+  has been provided… ») et la plomberie des carnets (« Tableau enregistré : »)
+  dans le texte visible.
+
+Avec `lecteur=True` (rapports publiés), ce qu'un lecteur doit trouver :
+
+- l'essentiel : un bloc `.essentiel` en tête, qui ne nomme aucune statistique
+  (`STATISTIQUES` : p, IC, khi-deux, ddl, Wald, Mantel-Haenszel…) ;
+- des légendes numérotées : chaque tableau et chaque image dans une figure dont
+  la légende commence par « Tableau N. » ou « Figure N. » ;
+- un texte de remplacement français à chaque image ;
+- rien ne déborde à 390 px sur un téléphone (page déclarée `viewport`, aucune
+  largeur au-delà de l'écran hors d'un conteneur défilant).
 
 Le navigateur est le Chromium du système (`/usr/bin/chromium`) : Playwright
 n'en télécharge jamais.
@@ -47,7 +59,17 @@ REMPLISSAGE = {
     # zéro négatif (-0, -0,0, −0,00…), mais pas -0,05
     "-0,0": re.compile(r"(?<![\w,.])[-−‑]0(?:[,.]0+)?(?![\d,.]*[1-9])(?!\d)"),
     "[ ; ]": re.compile(r"\[\s*;\s*\]"),
+    "texte anglais": re.compile(r"No description has been provided|Untitled|\bOut\[\d*\]|\bIn \[\d*\]"),
+    "Tableau enregistré": re.compile(r"Tableau enregistré\s*:"),
 }
+# Noms de statistiques, interdits dans l'essentiel (les détails viennent après).
+STATISTIQUES = re.compile(
+    r"\bp\s*[<=>≤]|\bp ajustée|\bIC\b|intervalle de confiance|khi|χ|\bddl\b|\bWald\b|Mantel|Haenszel|Breslow|"
+    r"Tarone|Wilson|svyciprop|Miettinen|Blaker|\bGEE\b|Cronbach|\balpha\b|rapport de cotes|\bRC\b|\btest\b|"
+    r"statistique|écart[- ]type|Benjamini|Hochberg|Fisher|\bFDR\b|linéarisation|\bz\b", re.IGNORECASE)
+LARGEUR_TELEPHONE = 390
+TELEPHONE = {"viewport": {"width": LARGEUR_TELEPHONE, "height": 844}, "is_mobile": True, "device_scale_factor": 1,
+             "has_touch": True}
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,20 @@ def navigateur(profil: Path):
             contexte.close()
 
 
+@contextmanager
+def navigateurs():
+    """(contexte à 1 280 px, contexte d'un téléphone à 390 px) sur un même Chromium du système, profils neufs."""
+    from playwright.sync_api import sync_playwright
+
+    executable = CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, headless=True, args=ARGUMENTS)
+        try:
+            yield chromium.new_context(viewport=FENETRE), chromium.new_context(**TELEPHONE)
+        finally:
+            chromium.close()
+
+
 class _Silencieux(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -148,6 +184,77 @@ _EXAMEN = """() => {
   const liens = Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
   return {tableaux, images, liens, texte: document.body ? document.body.innerText : ''};
 }"""
+
+
+_LECTURE = """() => {
+  const essentiel = document.querySelector('.essentiel');
+  const legende = (f) => { const c = f.querySelector('figcaption'); return c ? c.innerText.trim() : ''; };
+  const sansLegende = [];
+  for (const t of document.querySelectorAll('table')) {
+    const f = t.closest('figure');
+    if (!f || !/^Tableau \\d+\\./.test(legende(f))) sansLegende.push('tableau : ' + (t.innerText || '').trim().slice(0, 60));
+  }
+  for (const i of document.images) {
+    const f = i.closest('figure');
+    if (!f || !/^Figure \\d+\\./.test(legende(f))) sansLegende.push('image : ' + (i.alt || i.src.slice(0, 40)));
+  }
+  const alts = Array.from(document.images).map(i => i.getAttribute('alt') || '');
+  return {essentiel: essentiel ? essentiel.innerText : null, sansLegende, alts};
+}"""
+
+_TELEPHONE = """() => {
+  const largeur = document.documentElement.clientWidth;
+  const defilant = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const o = getComputedStyle(a).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return true;
+    }
+    return false;
+  };
+  const trop = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= largeur + 1 || defilant(el)) continue;
+    trop.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ')[0] : ''} `
+              + `jusqu'à ${Math.round(r.right)} px : ` + (el.innerText || el.getAttribute('alt') || '').trim().slice(0, 50));
+    if (trop.length >= 5) break;
+  }
+  return {largeur, defile: document.documentElement.scrollWidth, trop};
+}"""
+
+ALT_ANGLAIS = re.compile(r"No description|has been provided|^\s*$", re.IGNORECASE)
+
+
+def examiner_lecture(contexte, contexte_telephone, url: str, nom: str) -> list[Defaut]:
+    """Ce qu'un lecteur doit trouver dans un rapport publié (voir l'en-tête du module)."""
+    defauts = []
+    page = contexte.new_page()
+    page.goto(url, wait_until="load")
+    lecture = page.evaluate(_LECTURE)
+    page.close()
+    if lecture["essentiel"] is None:
+        defauts.append(Defaut(nom, "essentiel absent", "aucun bloc « L'essentiel » (.essentiel)"))
+    else:
+        for m in STATISTIQUES.finditer(lecture["essentiel"]):
+            extrait = lecture["essentiel"][max(0, m.start() - 40):m.end() + 40]
+            defauts.append(Defaut(nom, "statistique nommée dans l'essentiel", " ".join(extrait.split())))
+    for element in lecture["sansLegende"]:
+        defauts.append(Defaut(nom, "légende numérotée absente", element))
+    for alt in lecture["alts"]:
+        if ALT_ANGLAIS.search(alt) or not re.match(r"(Figure|Tableau) \d+ : \w", alt):
+            defauts.append(Defaut(nom, "texte de remplacement absent ou non français", alt[:80] or "(vide)"))
+    if contexte_telephone is not None:
+        page = contexte_telephone.new_page()
+        page.goto(url, wait_until="load")
+        mesure = page.evaluate(_TELEPHONE)
+        page.close()
+        if mesure["largeur"] != LARGEUR_TELEPHONE:
+            defauts.append(Defaut(nom, f"débordement à {LARGEUR_TELEPHONE} px", f"mise en page sur {mesure['largeur']} px "
+                                  "(la page ne déclare pas de viewport)"))
+        elif mesure["defile"] > mesure["largeur"] + 1 or mesure["trop"]:
+            defauts.append(Defaut(nom, f"débordement à {LARGEUR_TELEPHONE} px", f"page large de {mesure['defile']} px ; "
+                                  + " ; ".join(mesure["trop"])))
+    return defauts
 
 
 def _locale(url: str, base: str) -> bool:
@@ -202,11 +309,12 @@ def examiner_page(contexte, url: str, base: str, *, captures: Path | None = None
     return defauts, sorted(set(liens))
 
 
-def examiner_site(contexte, base: str, accueil: str = "index.html", *,
-                  captures: Path | None = None) -> tuple[list[Defaut], list[str]]:
+def examiner_site(contexte, base: str, accueil: str = "index.html", *, captures: Path | None = None,
+                  lecteur: bool = False, contexte_telephone=None) -> tuple[list[Defaut], list[str]]:
     """Ouvre l'accueil puis chaque page HTML locale qui en est liée (de proche en proche).
 
-    Chaque lien local est demandé : une réponse 404 est un lien cassé.
+    Chaque lien local est demandé : une réponse 404 est un lien cassé. Avec `lecteur`, chaque page est
+    aussi examinée comme un rapport publié (`examiner_lecture`), à 390 px dans `contexte_telephone`.
     Renvoie (défauts, pages ouvertes).
     """
     a_ouvrir, ouvertes, verifies, defauts = [base + accueil], [], {}, []
@@ -217,6 +325,8 @@ def examiner_site(contexte, base: str, accueil: str = "index.html", *,
         ouvertes.append(url)
         trouves, liens = examiner_page(contexte, url, base, captures=captures)
         defauts += trouves
+        if lecteur:
+            defauts += examiner_lecture(contexte, contexte_telephone, url, unquote(url[len(base):]) or "index.html")
         for lien in liens:
             if lien not in verifies:
                 verifies[lien] = contexte.request.head(lien).status

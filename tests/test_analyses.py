@@ -74,14 +74,20 @@ def test_exposition_constante_non_estimable(donnees_defaut):
     assert ligne["statut"] == "non_estimable" and ligne["note"]
 
 
-def test_proteger_suit_le_seuil_du_plan(donnees_defaut):
-    r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7]})
+def test_proteger_marges_exactes_statistiques_a_precision_fixe(donnees_defaut):
+    """Effectifs et exclusions sont des marges : publiés exactement (une seule forme dans toute la publication) ;
+    les statistiques à la précision publiée ; une strate marquée `supprime` n'a aucune statistique publiée."""
+    r = pd.DataFrame({"id": ["a", "b", "c"], "effectif": [40, 3, 12], "manquants": [0, 4, 7],
+                      "rapport_cotes": [2.731207726, 1.0, 0.041234], "p_valeur": [0.001303307887, 0.5, 0.0123456],
+                      "supprime": [False, True, False]})
     p = diffusion.proteger(r, donnees_defaut)
     assert isinstance(p, confidentialite.TableauProtege) and p.seuil == 5
-    assert p.masque["effectif"].tolist() == [False, True, False] and p.masque["manquants"].tolist() == [False, True, False]
+    assert p.valeurs["effectif"].tolist() == [40, 3, 12] and p.valeurs["manquants"].tolist() == [0, 4, 7]
+    assert p.valeurs.loc[0, "rapport_cotes"] == 2.73 and p.valeurs.loc[2, "rapport_cotes"] == 0.0412
+    assert p.valeurs.loc[0, "p_valeur"] == 0.0013 and p.valeurs.loc[2, "p_valeur"] == 0.012
+    assert p.masque["rapport_cotes"].tolist() == [False, True, False] and pd.isna(p.valeurs.loc[1, "p_valeur"])
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "confidentialite": 10})
-    p10 = diffusion.proteger(r, dataclasses.replace(donnees_defaut, plan=plan))
-    assert p10.masque["manquants"].tolist() == [False, True, True]
+    assert diffusion.proteger(r, dataclasses.replace(donnees_defaut, plan=plan)).seuil == 10
 
 
 def test_effectifs_par_territoire_totaux(donnees_defaut):
@@ -223,13 +229,17 @@ def test_puissance_a_cote_de_chaque_test(donnees_defaut):
 
 
 def test_phrases_des_forets_ne_disent_que_le_publie(donnees_defaut):
-    """Les phrases H5 passent par `proteger` : effectifs arrondis à 5, comme dans le tableau."""
-    import re
-
+    """Les phrases H5 reprennent les nombres publiés : mêmes p ajustées que la synthèse publiée, RC commun à la
+    précision publiée, strates publiées (regroupées quand une strate a une petite case)."""
     f = diffusion.forets(donnees_defaut)
-    effectifs = [int(n) for p in f.phrases for n in re.findall(r"n ≈ (\d+)", p)]
-    assert effectifs and all(n % 5 == 0 for n in effectifs)
+    synthese = diffusion.resultats_region(donnees_defaut).valeurs.set_index("id")
     assert any("p ajustée" in p and "Breslow-Day" in p for p in f.phrases)
+    for id_, (h, r) in f.resultats.items():
+        assert r.rapport_cotes == float(f"{r.rapport_cotes:.3g}")
+        publiees = set(f.tableau.loc[f.tableau["id"] == id_, "strate"])
+        attendues = {g.replace(" (regroupés)", "") for g in synthese.loc[id_, "strates"].split(" ; ")}
+        assert len(publiees) == len(attendues)
+    assert "Territoires regroupés 1" in set(f.tableau["strate"])
 
 
 # Hétérogénéité entre territoires et poids de sondage
@@ -329,8 +339,8 @@ def _avec_petite_part(donnees):
     """Le jeu par défaut, Montcalm n'ayant plus que 3 concertations créées depuis 2000 (sur 40)."""
     inst = donnees.instances.copy()
     montcalm = inst.index[inst["territoire"] == "Montcalm"]
-    inst.loc[montcalm, "depuis_2000"] = False
-    inst.loc[montcalm[:3], "depuis_2000"] = True
+    inst.loc[montcalm, "depuis_charniere"] = False
+    inst.loc[montcalm[:3], "depuis_charniere"] = True
     return dataclasses.replace(donnees, instances=inst)
 
 
@@ -359,7 +369,7 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     _publier_portraits(avant, d, lambda d_, t: confidentialite.proteger_portrait(portraits.portrait_brut(d_, t),
                                                                                  seuil=seuil))
     fuites = attaquant.attaque_portraits(avant, seuil)
-    assert any("creees_depuis_2000" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
+    assert any("creees_depuis_charniere" in f and "Montcalm" in f and "= 3 " in f for f in fuites), fuites
     apres = tmp_path / "apres"
     apres.mkdir()
     _publier_portraits(apres, d, diffusion.portrait)
@@ -369,7 +379,7 @@ def test_portraits_proteges_ensemble_attaquant(tmp_path, donnees_defaut):
     autres = empile.valeurs.loc[secondaires, "territoire"].tolist()
     assert autres and "Montcalm" not in autres  # une part d'un autre territoire, supprimée en second
     p = diffusion.portrait(d, autres[0])
-    ligne = p.valeurs["indicateur"] == "creees_depuis_2000"
+    ligne = p.valeurs["indicateur"] == "creees_depuis_charniere"
     assert p.masque.loc[ligne, "proportion"].all() and not p.primaires.loc[ligne, "proportion"].any()
     assert "1 part(s) complémentaire(s)" in p.note and "différence avec l'ensemble" in p.note
     # la figure du portrait montre les mêmes parts que les tableaux (mêmes suppressions)
@@ -409,11 +419,11 @@ def test_portraits_prepares_servis_seulement_pour_les_memes_donnees(tmp_path, mo
         assert appels == [1]
     en_place = preparation.lire("lanaudiere")
     assert portraits.CALCUL in en_place.calculs_prepares
-    en_place.instances.loc[en_place.instances.index[0], "depuis_2000"] = \
-        not en_place.instances["depuis_2000"].iloc[0]
+    en_place.instances.loc[en_place.instances.index[0], "depuis_charniere"] = \
+        not en_place.instances["depuis_charniere"].iloc[0]
     ensemble = portraits.portraits_bruts(en_place).set_index(["territoire", "indicateur"])
-    assert ensemble.loc[("Ensemble", "creees_depuis_2000"), "effectif"] != \
-        tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_2000"), "effectif"]
+    assert ensemble.loc[("Ensemble", "creees_depuis_charniere"), "effectif"] != \
+        tableau.set_index(["territoire", "indicateur"]).loc[("Ensemble", "creees_depuis_charniere"), "effectif"]
 
 
 def test_portrait_sur_donnees_restreintes_refuse(donnees_defaut):
@@ -465,7 +475,7 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     lue = synthese_region._synthese_enregistree(donnees_defaut)
     pd.testing.assert_frame_equal(lue, calculee, check_exact=True)
     appels = []
-    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: appels.append(d) or calculee)
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d, strates=None: appels.append(d) or calculee)
     pd.testing.assert_frame_equal(synthese_region.synthese(donnees_defaut), calculee, check_exact=True)
     assert appels == []  # relue, pas recalculée
     plan = dataclasses.replace(donnees_defaut.plan, seuils={**donnees_defaut.plan.seuils, "ajustement": "bonferroni"})
@@ -473,7 +483,7 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
         assert synthese_region._synthese_enregistree(autre) is None
     monkeypatch.setattr(provenance, "empreinte_code", lambda: "un autre code")
     assert synthese_region._synthese_enregistree(donnees_defaut) is None
-    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
+    monkeypatch.setattr(synthese_region, "calculer_synthese", lambda d, strates=None: calculee.assign(note=[1, "a"] * (len(calculee) // 2)
                                                                                  + [None] * (len(calculee) % 2)))
     assert synthese_region.ecrire_synthese(donnees_defaut) is None
     assert chemin.exists()  # le flux attend ce fichier (Snakemake) : écrit vide, sans empreinte
@@ -484,3 +494,17 @@ def test_synthese_calculee_une_fois_reprise_seulement_si_elle_vaut(tmp_path, mon
     absentes = dataclasses.replace(donnees_defaut.jeu, variables_absentes=("financement_programme",))
     assert synthese_region.empreinte_synthese(dataclasses.replace(donnees_defaut, jeu=absentes)) != \
         synthese_region.empreinte_synthese(donnees_defaut)
+
+
+def test_note_d_un_modele_lisible_pour_le_lecteur():
+    """Une mise en garde de séparation publiée dans les rapports : termes nommés par leurs libellés, ni « NaN »,
+    ni « [T.True] », ni message anglais de statsmodels."""
+    from paquet_analyse import hypotheses
+
+    note = hypotheses.note_pour_le_lecteur(
+        "Séparation complète pour : Intercept, descendante[T.True], C(secteur)[T.prive]. Les rapports de cotes de ces "
+        "termes ne sont pas rapportés (NaN) : décrivez l'association avec exact_fisher(...). Messages de statsmodels : "
+        "RuntimeWarning : overflow encountered in exp.")
+    assert "Logique descendante" in note and "Secteur : Privé" in note and "constante" in note
+    for anglais in ("NaN", "[T.", "Intercept", "overflow", "RuntimeWarning", "exact_fisher"):
+        assert anglais not in note, anglais

@@ -43,7 +43,7 @@ def test_portrait_les_moulins(capsys):
     assert cli.main(["portrait", str(chemins.jeu_defaut()), "--territoire", "Les Moulins"]) == 0
     sortie = capsys.readouterr().out
     assert "(données SIMULÉES)" in sortie
-    ligne = next(l for l in sortie.splitlines() if "Concertations créées depuis 2000" in l)
+    ligne = next(l for l in sortie.splitlines() if "Concertations créées depuis 2000" in l)  # année du plan
     assert ligne.split()[-6:] == ["70,0", "%", "42", "60", "57,5", "80,1"]  # part, n/N, Wilson 95 %
     for part in ("75,0", "50,0", "44,0", "60,1"):
         assert f" {part} " in sortie

@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 import resumes_simules
-from paquet_analyse import chemins, comparaison_regions, regions_simulees, resume_region
+from paquet_analyse import chemins, comparaison_regions, dictionnaire, regions_simulees, resume_region
 from paquet_analyse.erreurs import ErreurResumeRegion
 
 RACINE = chemins.racine()
@@ -205,7 +205,8 @@ def test_tous_les_problemes_a_la_fois(tmp_path, demonstration):
     introuvable : tout est dit dans le même message."""
     dossiers = _dossiers(tmp_path, demonstration)
     desc = json.loads((dossiers[1] / resume_region.FICHIER_DESCRIPTEUR).read_text(encoding="utf-8"))
-    desc[resume_region.CLE]["dictionnaire"]["version"] = 2
+    autre_version = dictionnaire.version() + 1
+    desc[resume_region.CLE]["dictionnaire"]["version"] = autre_version
     desc[resume_region.CLE]["plan"]["seuils"]["annee_charniere"] = 2005
     desc[resume_region.CLE]["plan"]["seuils"]["confidentialite"] = 10
     (dossiers[1] / resume_region.FICHIER_DESCRIPTEUR).write_text(json.dumps(desc), encoding="utf-8")
@@ -213,7 +214,7 @@ def test_tous_les_problemes_a_la_fois(tmp_path, demonstration):
         comparaison_regions.verifier_entrees([dossiers[0], dossiers[1], dossiers[0], tmp_path / "absent"])
     regles = sorted(p.regle for p in exc.value.problemes)
     assert regles == ["dictionnaire", "doublon", "introuvable", "seuil"], regles
-    assert "version 2" in str(exc.value) and "annee_charniere" in str(exc.value)
+    assert f"version {autre_version}" in str(exc.value) and "annee_charniere" in str(exc.value)
     assert "confidentialite" not in str(exc.value)  # un seuil de diffusion différent n'empêche pas de comparer
 
 

@@ -9,6 +9,8 @@ colonnes) restreintes aux cellules supprimées (test de rang, numpy).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -84,7 +86,9 @@ def test_tableau_3x3_une_petite_cellule_force_un_rectangle():
     assert (p.nb_primaires, p.nb_secondaires) == (1, 3)
     assert p.valeurs.loc["y"].tolist() == [8, 20, 15] and pd.isna(p.valeurs.loc["x", "a"])
     assert p.affichage().loc["x"].tolist() == ["x", "x", "12"]
-    assert "1 cellule(s) de 1 à 4 et 3 cellule(s) complémentaire(s)" in p.note
+    # la note ne dit pas combien de cases sont petites : avec la règle publique, ce décompte aiderait à les
+    # retrouver (attaque_rejeu)
+    assert "cellules de 1 à 4, et cellules complémentaires" in p.note and not re.search(r"\d+ cellule", p.note)
     assert "Hundepool" in p.note
     _verifier_protection(p)
 
@@ -200,7 +204,7 @@ def test_propriete_aucune_cellule_supprimee_recalculable(cellules):
 
 def _portrait_fait_main() -> pd.DataFrame:
     return pd.DataFrame({
-        "indicateur": ["creees_depuis_2000", "thematique_ejf", "auto_delegation", "densite_liens"],
+        "indicateur": ["creees_depuis_charniere", "thematique_ejf", "auto_delegation", "densite_liens"],
         "libelle": ["Créées depuis 2000", "EJF", "Auto-délégation", "Densité"],
         "niveau": ["instances", "instances", "participants", "instances"],
         "effectif": [3, 18, 40, 2], "denominateur": [20, 20, 40, 45],
@@ -219,7 +223,7 @@ def test_proteger_portrait_effectif_et_complement():
         assert p.valeurs[colonne].iloc[:2].isna().all()
     assert p.valeurs["denominateur"].tolist() == [20, 20, 40, 45]
     assert p.affichage().loc[0, "proportion"] == "x"
-    assert "creees_depuis_2000, thematique_ejf" in p.note
+    assert "creees_depuis_charniere, thematique_ejf" in p.note
     verifier_aucune_petite_cellule(p.valeurs.iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
     with pytest.raises(ErreurConfidentialite, match="denominateur - effectif = 2"):
         verifier_aucune_petite_cellule(_portrait_fait_main().iloc[:3], ["effectif"], denominateur="denominateur", seuil=5)
@@ -233,7 +237,7 @@ def test_proteger_portrait_zeros_sensibles():
 def test_proteger_portrait_du_mini_jeu(tmp_path):
     """Le mini-jeu n'a que 4 instances et 5 participants : toutes les parts sont supprimées."""
     d = preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))
-    brut = indicateurs.portrait(d.instances, d.participants)
+    brut = indicateurs.portrait(d.instances, d.participants, annee_charniere=2000)
     p = proteger_portrait(brut, seuil=5)
     parts = ~brut["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
     verifier_aucune_petite_cellule(p.valeurs[parts], ["effectif"], denominateur="denominateur", seuil=5)
@@ -277,3 +281,74 @@ def test_proteger_portraits_empiles_pas_de_recalcul_par_difference():
     assert recalculables_par_le_rang(table, total_l=True) == set()
     assert proteger_portrait(_portraits_empiles(), groupe=None, seuil=5).masque["effectif"].tolist() == [True, False,
                                                                                                False, False]
+
+
+# --------------------------------------------------------------------------
+# Statistiques regroupées sur des strates ; suppressions secondaires qu'on ne peut pas rejouer
+
+
+def test_regrouper_strates_garde_deux_valeurs_a_chaque_petite_case():
+    """Chaque strate sensible entre dans un groupe sans petite case, où sa case peut encore prendre au moins
+    deux valeurs quand la somme du groupe est connue ; les autres strates restent seules."""
+    from paquet_analyse.confidentialite import regrouper_strates
+
+    tables = {"A": (10, 15, 2, 8), "B": (13, 16, 3, 7), "C": (10, 17, 3, 10), "D": (21, 18, 3, 8),
+              "E": (25, 23, 2, 8), "F": (20, 21, 9, 11)}
+    r = regrouper_strates(tables, seuil=5)
+    assert r.publiable and "F" not in r.retenus and r.strate["F"] == "F"
+    groupes = {}
+    for n, g in r.strate.items():
+        groupes.setdefault(g, []).append(n)
+    for membres in groupes.values():
+        if len(membres) == 1:
+            continue
+        total = np.sum([tables[m] for m in membres], axis=0)
+        assert (total >= 5).all() or ((total == 0) | (total >= 5)).all()
+        somme = total[0]
+        for m in membres:  # autre valeur de a_m, compensée par un autre membre, marges gardées
+            bornes = {n: (max(0, tables[n][0] + tables[n][1] + tables[n][0] + tables[n][2] - sum(tables[n])),
+                          min(tables[n][0] + tables[n][1], tables[n][0] + tables[n][2])) for n in membres}
+            bas = max(bornes[m][0], somme - sum(bornes[n][1] for n in membres if n != m))
+            haut = min(bornes[m][1], somme - sum(bornes[n][0] for n in membres if n != m))
+            assert haut - bas >= 1, m
+    # une seule strate sensible : elle est regroupée avec une autre, dont les statistiques sont aussi retenues
+    seule = regrouper_strates({"A": (10, 15, 2, 8), "F": (20, 21, 9, 11), "G": (30, 25, 12, 14)}, seuil=5)
+    assert len(seule.retenus) == 2 and "A" in seule.retenus and "regroupé avec" in seule.motifs[seule.retenus[1]]
+    # aucune strate sensible : rien de regroupé
+    assert regrouper_strates({"F": (20, 21, 9, 11), "G": (30, 25, 12, 14)}, seuil=5).retenus == ()
+    # même tout regroupé, une petite case : la statistique regroupée ne se publie pas
+    assert not regrouper_strates({"A": (1, 1, 1, 1), "B": (2, 1, 0, 3)}, seuil=5).publiable
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 12), min_size=4, max_size=4), min_size=3, max_size=4))
+def test_suppression_avec_cle_laisse_deux_valeurs_a_chaque_petite_case(lignes):
+    """Quel que soit le tableau, avec une clé : chaque petite case (1 à 4) peut encore prendre au moins deux
+    valeurs compatibles avec les totaux de ligne et de colonne (`intervalles_possibles`) — sauf si les totaux
+    à eux seuls la fixent (tout supprimer n'y changerait rien : un tableau dont la seule case non nulle
+    vaut 1, par exemple)."""
+    t = pd.DataFrame(lignes, columns=list("abcd"))
+    p = supprimer_petites_cellules(t, seuil=5, cle="cle-de-test")
+    valeurs = t.to_numpy(float)
+    petites = p.primaires.to_numpy() & (valeurs >= 1)
+    if not petites.any():
+        return
+    from paquet_analyse.confidentialite import intervalles_possibles
+
+    bas, haut = intervalles_possibles(valeurs, p.masque.to_numpy(), p.primaires.to_numpy(), seuil=5)
+    tout = np.ones_like(p.masque.to_numpy())
+    bas_t, haut_t = intervalles_possibles(valeurs, tout, p.primaires.to_numpy(), seuil=5)
+    protegeables = petites & (haut_t - bas_t >= 1)
+    assert ((haut - bas)[protegeables] >= 1).all()
+
+
+def test_la_cle_change_le_choix_pas_la_protection():
+    """Deux clés : des cases complémentaires différentes (le choix ne dépend pas des valeurs), mêmes cases
+    primaires, et une ligne de petit total supprimée en entier, zéros compris."""
+    t = pd.DataFrame({"a": [3, 8, 11, 9], "b": [10, 20, 9, 12], "c": [12, 15, 30, 8], "d": [7, 6, 9, 10]},
+                     index=list("wxyz"))
+    masques = {cle: supprimer_petites_cellules(t, seuil=5, cle=cle) for cle in ("un", "deux", "trois", "quatre")}
+    assert len({m.primaires.to_numpy().tobytes() for m in masques.values()}) == 1
+    assert len({m.masque.to_numpy().tobytes() for m in masques.values()}) > 1
+    petite_colonne = t.assign(d=[0, 1, 0, 0])
+    assert supprimer_petites_cellules(petite_colonne, seuil=5, cle="un").masque["d"].all()  # total 1 : entière

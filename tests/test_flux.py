@@ -148,25 +148,29 @@ def test_produits_attendus(projet):
 
 
 def test_attaquant_ne_trouve_rien_dans_un_jeu_a_petits_territoires(projet):
-    """Tout ce que le flux publie pour deux petits territoires (22 et 24 concertations) : l'attaquant
-    ne retrouve aucune petite cellule (tableaux 2×2, comptes, différences)."""
+    """Tout ce que le flux publie pour deux petits territoires (22 et 24 concertations) : toutes les attaques
+    ensemble (tableaux 2×2, comptes, différences, strates des statistiques regroupées, tableaux croisés), avec
+    le savoir prudent de l'intrus (marges de chaque strate), ne retrouvent aucune petite cellule."""
     import attaquant
     from paquet_analyse import plan as plan_
 
     seuil = plan_.charger_plan(projet / "carnets" / "plan_analyse.yml").seuils["confidentialite"]
     dossier = projet / "resultats" / "petit"
-    assert attaquant.attaque_rapports_de_cotes(dossier, seuil) == []
-    assert attaquant.attaque_comptes(dossier, seuil) == []
-    assert attaquant.attaque_portraits(dossier, seuil) == []
+    code = ("import json, sys\nsys.path.insert(0, %r)\nimport attaquant\nfrom paquet_analyse import preparation\n"
+            "d = preparation.lire('petit')\nprint(json.dumps(attaquant.attaque_publication(__import__('pathlib')"
+            ".Path('resultats/petit'), %d, d)))") % (str(RACINE / "tests"), seuil)
+    r = subprocess.run([sys.executable, "-c", code], cwd=projet, env=_env(projet), capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert json.loads(r.stdout.strip().splitlines()[-1]) == []
     # il y avait de quoi attaquer : la part de D'Autray supprimée, et une autre en second
     portraits = pd.read_csv(dossier / "tableaux" / "portraits_territoires.csv")
-    supprimees = portraits.loc[portraits["proportion"].isna() & (portraits["indicateur"] == "creees_depuis_2000"),
+    supprimees = portraits.loc[portraits["proportion"].isna() & (portraits["indicateur"] == "creees_depuis_charniere"),
                                "territoire"].tolist()
     assert "D'Autray" in supprimees and len(supprimees) >= 2
     autre = next(t for t in supprimees if t != "D'Autray")
     if autre != "Ensemble":
         seul = pd.read_csv(dossier / "tableaux" / f"portrait_{chemins.nom_sur(autre)}.csv").set_index("indicateur")
-        assert pd.isna(seul.loc["creees_depuis_2000", "proportion"])
+        assert pd.isna(seul.loc["creees_depuis_charniere", "proportion"])
 
 
 def test_rapport_html_sans_code(projet):
@@ -318,6 +322,8 @@ def test_interruption_laisse_les_resultats_precedents(projet):
     autre = projet / "resultats/petit/carnets/territoires/l_assomption/02_portrait_territoire.ipynb"
     assert apres[autre] == avant[autre]  # pas touché
     assert "Fichier brut modifié depuis les derniers résultats" in r.stderr
+    # un flux réussi n'écrit aucune ligne alarmante (arrêt des noyaux, journal de ipykernel)
+    assert "ERROR" not in r.stderr and "without encryption" not in r.stderr and "KeyboardInterrupt" not in r.stderr
 
 
 def test_second_flux_refuse_en_francais(projet):

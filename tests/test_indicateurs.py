@@ -35,8 +35,8 @@ def test_derivees_instances(mini):
     assert d["logique_initiateur"].tolist() == ["descendante", "ascendante", "descendante", "ascendante"]
     assert d["initie_cisss_ville_fondation"].tolist() == [True, False, True, False]
     assert d["thematique_ejf"].tolist() == [True, False, True, False]
-    assert d["depuis_2000"].tolist()[:3] == [False, True, True] and pd.isna(d["depuis_2000"].iloc[3])
-    assert d["periode_creation"].tolist()[:3] == ["avant_2000", "depuis_2000", "depuis_2000"]
+    assert d["depuis_charniere"].tolist()[:3] == [False, True, True] and pd.isna(d["depuis_charniere"].iloc[3])
+    assert d["periode_creation"].tolist()[:3] == ["avant_charniere", "depuis_charniere", "depuis_charniere"]
     assert d["deficit_participation"].tolist() == [True, False, True, False]
     assert d["deficit_evaluation"].tolist() == [True, False, False, False]
     assert d["gestion_programmes"].tolist() == [True, False, True, False]
@@ -113,7 +113,7 @@ def test_portrait_les_moulins_reproduit_la_presentation(donnees_defaut):
     """Bourque (2010), diapositive « MRC Les Moulins » : 70 %, 75 %, 50 %, 44 %,
     « presque totalité » (au moins 90 %), 60 % ; chacun à un point près."""
     p = _portrait(donnees_defaut, "Les Moulins").set_index("indicateur")["proportion"]
-    for nom, cible in [("creees_depuis_2000", 0.70), ("initiees_cisss_ville_fondation", 0.75),
+    for nom, cible in [("creees_depuis_charniere", 0.70), ("initiees_cisss_ville_fondation", 0.75),
                        ("thematique_ejf", 0.50), ("auto_delegation", 0.44), ("suivi_informel", 0.60)]:
         assert abs(p[nom] - cible) <= 0.01, nom
     assert p["mandat_auto_defini"] >= 0.90
@@ -140,12 +140,12 @@ def test_portrait_territoire_inconnu_suggere(donnees_defaut):
 
 def test_portrait_refuse_des_tables_non_derivees(jeu_defaut):
     with pytest.raises(ErreurDonnees, match="jeu préparé"):
-        indicateurs.portrait(jeu_defaut.instances, jeu_defaut.participants)
+        indicateurs.portrait(jeu_defaut.instances, jeu_defaut.participants, annee_charniere=2000)
 
 
 def test_portrait_denominateur_exclut_les_manquants(tmp_path):
     p = _portrait(preparer_mini(ecrire_jeu(tmp_path / "m", petites_tables()))).set_index("indicateur")
-    assert (p.loc["creees_depuis_2000", "effectif"], p.loc["creees_depuis_2000", "denominateur"]) == (2, 3)
+    assert (p.loc["creees_depuis_charniere", "effectif"], p.loc["creees_depuis_charniere", "denominateur"]) == (2, 3)
     assert np.isnan(p.loc["densite_liens", "ic_bas"])
 
 
@@ -245,7 +245,7 @@ def test_portrait_parts_de_participants_grappees(donnees_defaut):
         assert r["ic_bas"] < r["proportion"] < r["ic_haut"] and r["ic_bas"] != pytest.approx(bas)
         if nom != "mandat_auto_defini":  # part de 95 % peu corrélée dans les instances : effet de plan ~ 1
             assert r["ic_haut"] - r["ic_bas"] > 1.2 * (haut - bas)
-    r = p.loc["creees_depuis_2000"]
+    r = p.loc["creees_depuis_charniere"]
     assert (r["ic_bas"], r["ic_haut"]) == pytest.approx(indicateurs.proportion_wilson(42, 60)[1:])
 
 
@@ -254,7 +254,7 @@ def test_portrait_pondere(donnees_defaut):
     d = restreindre(donnees_defaut, "Joliette")
     part = d.participants.copy()
     part["poids"] = np.where(part["deficit_delegation"].fillna(False).astype(bool), 2.0, 1.0)
-    p = indicateurs.portrait(d.instances, part).set_index("indicateur").loc["auto_delegation"]
+    p = indicateurs.portrait(d.instances, part, annee_charniere=2000).set_index("indicateur").loc["auto_delegation"]
     k, n = int(p["effectif"]), int(p["denominateur"])
     assert p["proportion"] == pytest.approx(2 * k / (2 * k + (n - k)))
     assert p["ic_bas"] < p["proportion"] < p["ic_haut"]

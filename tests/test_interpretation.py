@@ -95,7 +95,7 @@ def test_absence_de_preuve_porte_la_puissance():
 
 def test_phrase_difference_et_alpha():
     d = interpretation.phrase_difference(-6.25, -9.1, -3.4, exposition="descendante", issue="indice_conditions")
-    assert "plus bas de 6,25 points" in d and "de -9,10 à -3,40" in d
+    assert "plus basse de 6,25 points" in d and "de -9,10 à -3,40" in d
     assert "contient 0" not in d
     a = interpretation.phrase_alpha(0.84, 0.82, 0.86, 2300)
     assert "0,840" in a and "bonne" in a
@@ -134,23 +134,23 @@ def test_comparaison_exploratoire_sans_verdict():
 
 def test_rc_inferieur_a_un_meme_nombre_que_le_tableau():
     """RC 0,375 : la phrase dit 0,38 comme le tableau, pas « 2,67 fois plus faibles » (1/0,375)."""
-    phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_2000",
+    phrase = interpretation.phrase_rapport_cotes(0.375, 0.10, 1.38, exposition="depuis_charniere",
                                                  issue="gestion_programmes")
     assert "multipliées par 0,38" in phrase and "2,67" not in phrase
 
 
-def test_hors_definition_supprime_n_est_pas_aucun():
-    """Un nombre hors définition supprimé (1 à 4, « x ») n'est pas « aucune unité »."""
+def test_hors_definition_exact():
+    """Le nombre d'unités hors définition est une marge publiée exactement : la phrase le dit tel quel."""
     import pandas as pd
 
     t = pd.DataFrame({"niveau": ["instances", "participants"], "statut": ["ok", "ok"],
-                      "hors_definition": [float("nan"), 0.0]})
+                      "hors_definition": [3.0, 0.0]})
     phrase = interpretation.phrase_hors_definition(t)
-    assert "quelques concertations" in phrase and "Aucune" not in phrase
+    assert "au plus 3 concertations" in phrase and "Aucune" not in phrase and "environ" not in phrase
     zero = interpretation.phrase_hors_definition(t.assign(hors_definition=[0.0, 0.0]))
     assert zero.startswith("Aucune unité")
     dix = interpretation.phrase_hors_definition(t.assign(hors_definition=[10.0, 80.0]))
-    assert "environ 10 concertations et environ 80 participants" in dix
+    assert "10 concertations et 80 participants" in dix
 
 
 # ---------------------------------------------------------------------------
@@ -230,18 +230,27 @@ def test_chaque_phrase_du_jeu_par_defaut_respecte_la_politique(donnees_defaut):
     par défaut, telles que les carnets les publient, relues contre la règle publiée (tests/phrases_rapports.py) :
     aucune ne dit plus que sa p ajustée et l'échelle déclarée, chacune sous le seuil le dit, aucun test de
     territoire n'a de verdict. (Avant : sept « p ajustée = 0,089 : preuve faible d'association » sans le seuil.)"""
-    from paquet_analyse import analyses, diffusion, hypotheses, synthese_region
+    from paquet_analyse import diffusion
     from phrases_rapports import problemes_paragraphe
 
     d = donnees_defaut
-    region = diffusion.proteger(synthese_region.calculer_synthese(d), d).valeurs
+    region = diffusion.resultats_region(d).valeurs
     paragraphes = [(p, False) for p in interpretation.phrases_hypotheses(region, d.plan)]
-    paragraphes += [(p, False) for p in interpretation.phrases_heterogeneite(analyses.heterogeneite_territoires(d), d.plan)]
+    paragraphes += [(p, False) for p in interpretation.phrases_heterogeneite(diffusion.heterogeneite(d).valeurs, d.plan)]
     paragraphes += [(p, False) for p in diffusion.forets(d).phrases]
     for territoire in d.jeu.liste_territoires():
-        t = diffusion.proteger(hypotheses.tester_hypotheses(d, portee="territoire", territoire=territoire), d).valeurs
+        t = diffusion.resultats_territoire(d, territoire).valeurs
         paragraphes += [(p, True) for p in interpretation.phrases_hypotheses(t, d.plan)]
     fautes = [f for p, exploratoire in paragraphes for f in problemes_paragraphe(p, exploratoire=exploratoire)]
     assert fautes == []
     assert sum("p ajustée" in p for p, e in paragraphes if not e) >= 14  # les phrases de la région ont été lues
     assert sum("exploratoire" in p for p, e in paragraphes if e) == 60   # 6 territoires × 10 hypothèses
+
+
+def test_phrase_difference_accorde_valeur_au_feminin():
+    from paquet_analyse import interpretation
+
+    phrase = interpretation.phrase_difference(-16.35, -21.2, -11.5, exposition="descendante", issue="indice_conditions")
+    assert "est en moyenne plus basse de 16,35 points" in phrase and "plus bas " not in phrase
+    assert "plus élevée" in interpretation.phrase_difference(3.0, 1.0, 5.0, exposition="descendante",
+                                                             issue="indice_conditions")

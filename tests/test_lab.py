@@ -114,3 +114,45 @@ def test_un_carnet_hors_de_carnets_garde_ses_sorties(serveur):
     code = next(c for c in sur_disque["cells"] if c["cell_type"] == "code")
     assert code["execution_count"] == 7
     assert "".join(code["outputs"][0]["text"]) == "sortie ajoutée dans le lab\n"
+
+
+def test_enregistrer_un_modele_normalise_ses_metadonnees(serveur):
+    """JupyterLab ajoute à l'enregistrement `language_info` (version de Python, lexer…), un noyau d'un autre
+    nom et des métadonnées de cellules (exécution, repli) : le modèle enregistré reste celui de git."""
+    clone, base, jeton = serveur
+    carnet = _avec_une_sortie(clone, base, jeton)
+    carnet["metadata"]["language_info"] = {
+        "codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py", "mimetype": "text/x-python",
+        "name": "python", "nbconvert_exporter": "python", "pygments_lexer": "ipython3", "version": "3.11.9"}
+    carnet["metadata"]["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    carnet["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    for cellule in carnet["cells"]:
+        cellule["metadata"]["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+        cellule["metadata"]["scrolled"] = True
+    _appel(f"{base}/api/contents/{MODELE}", jeton, "PUT", {"type": "notebook", "format": "json", "content": carnet})
+    difference = subprocess.run(["git", "-C", str(clone), "diff", "--", MODELE], capture_output=True, text=True)
+    assert difference.returncode == 0 and difference.stdout == "", difference.stdout[:3000]
+
+
+def _configuration(monkeypatch, euid: int):
+    """La configuration de `make lab` lue comme Jupyter la lit (objet `c`), pour un utilisateur donné."""
+    from traitlets.config import Config
+
+    monkeypatch.setattr(os, "geteuid", lambda: euid)
+    c = Config()
+    exec(compile((RACINE / CONFIG).read_text(encoding="utf-8"), CONFIG, "exec"), {"c": c, "__file__": str(RACINE / CONFIG)})
+    return c
+
+
+def test_make_lab_en_root_sans_option(monkeypatch):
+    """En root (conteneurs, images de type Binder), JupyterLab refuse de démarrer sans --allow-root : la
+    configuration le permet d'elle-même, et seulement en root."""
+    assert _configuration(monkeypatch, 0).ServerApp.allow_root is True
+    assert "allow_root" not in _configuration(monkeypatch, 1000).ServerApp
+
+
+def test_make_lab_transmet_lab_options():
+    r = subprocess.run(["make", "-n", "lab", "LAB_OPTIONS=--no-browser --port=8899"], cwd=RACINE,
+                       capture_output=True, text=True)
+    ligne = next(l for l in r.stdout.splitlines() if "jupyter lab" in l)
+    assert "--no-browser --port=8899" in ligne and f"--config={CONFIG}" in ligne

@@ -29,14 +29,20 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 
 
 @pytest.fixture(scope="module")
-def contexte(tmp_path_factory):
+def contextes_lecteur():
+    """(1 280 px, téléphone à 390 px) sur un seul Chromium pour tout le module (une seule instance de Playwright)."""
     raison = navigateur.chromium_disponible()
     if raison:
         if os.environ.get("CI") == "true":
             pytest.fail(f"Navigateur requis en intégration continue : {raison}")
         pytest.skip(f"Test dans un navigateur sauté : {raison}")
-    with navigateur.navigateur(tmp_path_factory.mktemp("profil_chromium")) as ctx:
-        yield ctx
+    with navigateur.navigateurs() as contextes:
+        yield contextes
+
+
+@pytest.fixture(scope="module")
+def contexte(contextes_lecteur):
+    return contextes_lecteur[0]
 
 
 # --------------------------------------------------------------------------
@@ -132,14 +138,75 @@ def test_page_liee_absente_est_un_lien_casse(contexte, tmp_path):
 # Les rapports versionnés
 
 
-def test_rapports_versionnes_sans_defaut(contexte):
-    """L'index et chaque rapport lié : liens, images, tableaux, console, texte visible."""
+def test_rapports_versionnes_sans_defaut(contextes_lecteur):
+    """L'index et chaque rapport lié (rapport de la région compris) : liens, images, tableaux, console, texte
+    visible ; et lus comme un lecteur : l'essentiel sans nom de statistique, des légendes numérotées, un texte
+    de remplacement français, rien qui déborde à 390 px. (Le jeu de l'Outaouais passe le même examen sur un
+    flux neuf : test_region_outaouais.py.)"""
+    bureau, telephone = contextes_lecteur
     debut = time.perf_counter()
     captures = Path(tempfile.mkdtemp(prefix="captures_rapports_"))
     print(f"\nCaptures d'écran des pages : {captures}")
     with navigateur.servir(RESULTATS) as base:
-        defauts, pages = navigateur.examiner_site(contexte, base, captures=captures)
+        defauts, pages = navigateur.examiner_site(bureau, base, captures=captures, lecteur=True,
+                                                  contexte_telephone=telephone)
     print(f"{len(pages)} page(s) ouvertes en {time.perf_counter() - debut:.1f} s.")
-    assert "index.html" in pages and len(pages) >= 2, pages
+    assert "index.html" in pages and "rapport_region/rapport_lanaudiere.html" in pages and len(pages) >= 10, pages
     assert len(list(captures.glob("*.png"))) == len(pages)
     assert not defauts, f"{len(defauts)} défaut(s) dans les rapports :\n{navigateur.resume(defauts)}"
+
+
+# --------------------------------------------------------------------------
+# Ce qu'un lecteur doit trouver dans un rapport publié (lecteur=True)
+
+LECTEUR = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">{viewport}<title>Rapport</title></head>
+<body style="margin:0;padding:8px"><h1>Rapport</h1>
+<section class="essentiel"><h2>L'essentiel</h2><ul><li>{essentiel}</li></ul></section>
+<figure><figcaption>{legende_tableau}</figcaption><div style="overflow-x:auto"><table><tr><th>Territoire</th><th>Part</th></tr>
+<tr><td>Joliette</td><td>42,0 %</td></tr></table></div></figure>
+<figure><img src="point.png" alt="{alt}" style="width:200px"><figcaption>Figure 1. Un point</figcaption></figure>
+{piege}
+</body></html>"""
+VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+PROPRE_LECTEUR = {"viewport": VIEWPORT, "essentiel": "Les concertations descendantes ont plus souvent aucun citoyen à la table.",
+                  "legende_tableau": "Tableau 1. Parts par territoire", "alt": "Figure 1 : Un point", "piege": ""}
+PIEGES_LECTEUR = {
+    "essentiel absent": {"essentiel": None},
+    "statistique nommée dans l'essentiel": {"essentiel": "Lien net (p = 0,004 ; IC à 95 % de 1,5 à 5,0)."},
+    "légende numérotée absente": {"legende_tableau": "Parts par territoire"},
+    "texte de remplacement absent ou non français": {"alt": "No description has been provided for this image"},
+    "débordement à 390 px": {"piege": '<div style="width:900px">Trop large pour un téléphone</div>'},
+    "sans viewport": {"viewport": ""},
+}
+
+
+def _site_lecteur(dossier: Path, **changements) -> Path:
+    valeurs = {**PROPRE_LECTEUR, **changements}
+    page = LECTEUR.format(**{k: v or "" for k, v in valeurs.items()})
+    if valeurs["essentiel"] is None:
+        page = page.replace('<section class="essentiel"><h2>L\'essentiel</h2><ul><li></li></ul></section>', "")
+    dossier.mkdir(parents=True)
+    (dossier / "index.html").write_text(page, encoding="utf-8")
+    (dossier / "point.png").write_bytes(PNG)
+    return dossier
+
+
+def test_rapport_lisible_sans_defaut(contextes_lecteur, tmp_path):
+    bureau, telephone = contextes_lecteur
+    with navigateur.servir(_site_lecteur(tmp_path / "propre")) as base:
+        defauts, _ = navigateur.examiner_site(bureau, base, lecteur=True, contexte_telephone=telephone)
+    assert defauts == [], [str(d) for d in defauts]
+
+
+@pytest.mark.parametrize("nature", list(PIEGES_LECTEUR))
+def test_chaque_defaut_de_lecture_est_trouve(contextes_lecteur, tmp_path, nature):
+    bureau, telephone = contextes_lecteur
+    with navigateur.servir(_site_lecteur(tmp_path / "piege", **PIEGES_LECTEUR[nature])) as base:
+        defauts, _ = navigateur.examiner_site(bureau, base, lecteur=True, contexte_telephone=telephone)
+    attendue = "débordement à 390 px" if nature == "sans viewport" else nature
+    assert {d.nature for d in defauts} == {attendue}, [str(d) for d in defauts]
+
+
+@pytest.mark.parametrize("texte", ["No description has been provided for this image", "Tableau enregistré : resultats/x.csv"])
+def test_texte_anglais_et_plomberie_trouves(texte):
+    assert navigateur.textes_de_remplissage(texte)

@@ -23,7 +23,7 @@ def test_plan_livre_valide_et_complet():
     assert p.seuils["sur_sollicitation"] >= 1 and p.seuils["confidentialite"] == 5
     assert p.derivees["deficit_democratique"]["composantes"] == ["deficit_participation", "deficit_evaluation"]
     h4 = p.hypothese("H4a")
-    assert h4.formule() == "deficit_delegation ~ descendante + thematique_ejf + depuis_2000 + C(secteur)"
+    assert h4.formule() == "deficit_delegation ~ descendante + thematique_ejf + depuis_charniere + C(secteur)"
     assert all(h.grappes == "id_instance" for h in p.hypotheses if h.niveau == "participants")
 
 
@@ -107,3 +107,87 @@ def test_procedure_h7_du_readme_garde_les_tests_verts(tmp_path):
             "print(r.set_index('id').loc['H7', 'statut'])")
     r = subprocess.run([sys.executable, "-c", code], cwd=racine, env=env, capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------
+# Une clé mal orthographiée : nommée, avec la clé valide la plus proche
+
+
+def test_seuil_mal_orthographie_nomme_la_cle_et_la_plus_proche(tmp_path, brut):
+    mauvais = copy.deepcopy(brut)
+    mauvais["seuils"]["confidentalite"] = mauvais["seuils"].pop("confidentialite")
+    message = _erreurs(tmp_path, mauvais)
+    assert "seuils : clé inconnue « confidentalite » : voulait-on dire « confidentialite » ?" in message
+    assert "None" not in message  # pas de « nombre entier attendu (reçu « None ») » pour la clé mal écrite
+
+
+def test_seuil_absent_dit_absent(tmp_path, brut):
+    mauvais = copy.deepcopy(brut)
+    del mauvais["seuils"]["alpha"]
+    message = _erreurs(tmp_path, mauvais)
+    assert "seuils : clé obligatoire « alpha » absente" in message and "None" not in message
+
+
+@pytest.mark.parametrize("ou, cle, attendu", [
+    ("hypothese", "expositon", "hypothèse n° 1 (H1a) : clé inconnue « expositon » : voulait-on dire « exposition » ?"),
+    ("racine", "hypotheeses", "clé inconnue « hypotheeses » : voulait-on dire « hypotheses » ?"),
+])
+def test_autres_cles_mal_orthographiees(tmp_path, brut, ou, cle, attendu):
+    mauvais = copy.deepcopy(brut)
+    if ou == "hypothese":
+        mauvais["hypotheses"][0][cle] = mauvais["hypotheses"][0].pop("exposition")
+    else:
+        mauvais[cle] = mauvais["hypotheses"]
+    assert attendu in _erreurs(tmp_path, mauvais)
+
+
+def test_seuil_supplementaire_eloigne_reste_permis(tmp_path, brut):
+    """Une clé ajoutée exprès (loin de toute clé connue) n'est pas prise pour une faute de frappe."""
+    chemin = tmp_path / "plan.yml"
+    ajoute = copy.deepcopy(brut)
+    ajoute["seuils"]["nombre_de_tirages_bootstrap"] = 200
+    chemin.write_text(yaml.safe_dump(ajoute, allow_unicode=True), encoding="utf-8")
+    assert plan.charger_plan(chemin).seuils["nombre_de_tirages_bootstrap"] == 200
+
+
+def test_erreur_du_paquet_sans_trace_python_dans_un_carnet(tmp_path, brut):
+    """Dans un carnet (IPython, le noyau de JupyterLab), une erreur du paquet s'affiche en français, sans la
+    pile d'appels Python : seulement le message."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    mauvais = copy.deepcopy(brut)
+    mauvais["seuils"]["confidentalite"] = mauvais["seuils"].pop("confidentialite")
+    chemin = tmp_path / "plan.yml"
+    chemin.write_text(yaml.safe_dump(mauvais, allow_unicode=True), encoding="utf-8")
+    shell = InteractiveShell.instance()
+    with capture_output() as sortie:
+        shell.run_cell(f"from paquet_analyse import plan\nplan.charger_plan({str(chemin)!r})")
+    texte = sortie.stdout + sortie.stderr
+    assert "voulait-on dire « confidentialite » ?" in texte
+    assert "Traceback" not in texte and "File " not in texte and "plan.py" not in texte, texte
+
+
+def test_readme_dit_quels_tests_lancer_et_ou_apparait_une_hypothese():
+    """README, « Pour une nouvelle hypothèse » : les tests à lancer, et où H7 apparaît (le carnet 05 seulement
+    pour une hypothèse sur l'indice des conditions, ce que fait `hypotheses.portant_sur`)."""
+    readme = (chemins.racine() / "README.md").read_text(encoding="utf-8")
+    section = readme.split("- Pour une nouvelle hypothèse (H7)", 1)[1].split("- Ouvrir un carnet", 1)[0]
+    assert "tests/test_plan.py" in section and "Tests à lancer" in section
+    assert "carnet 05 seulement si son issue est l'indice des conditions" in section
+    assert "flux.CARNETS_REGION" not in readme and "execution.CARNETS" in readme
+
+
+def test_une_hypothese_sur_l_indice_apparait_dans_le_carnet_05():
+    import json
+
+    import pandas as pd
+
+    from paquet_analyse import hypotheses
+
+    synthese = pd.DataFrame({"id": ["H6a", "H7", "H1a"], "famille": ["H6", "H7", "H1"],
+                             "issue": ["indice_conditions", "indice_conditions", "deficit_participation"]})
+    assert hypotheses.portant_sur(synthese, "indice_conditions")["id"].tolist() == ["H6a", "H7"]
+    carnet_05 = json.loads((chemins.racine() / "carnets" / "05_conditions_favorables.ipynb").read_text(encoding="utf-8"))
+    assert any('hypotheses.portant_sur(synthese_region.synthese(donnees), "indice_conditions")' in "".join(c["source"])
+               for c in carnet_05["cells"])

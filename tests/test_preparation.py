@@ -32,7 +32,7 @@ p = diffusion.portrait(d, "D'Autray")
 v = p.valeurs.set_index("indicateur")
 sollicitees = analyses.organisations_sollicitees(d)
 print(json.dumps({
-    "depuis": None if pd_isna(v.loc["creees_depuis_2000", "proportion"]) else float(v.loc["creees_depuis_2000", "proportion"]),
+    "depuis": None if pd_isna(v.loc["creees_depuis_charniere", "proportion"]) else float(v.loc["creees_depuis_charniere", "proportion"]),
     "sur_sollicites": int(d.participants["sur_sollicitation"].sum()),
     "orgs_sur_sollicitees": int(sollicitees["sur_sollicitation"].sum()),
     "seuil_portrait": p.seuil,
@@ -183,8 +183,8 @@ def test_empreinte_d_un_territoire_suit_ses_parts_publiees(donnees_defaut):
     avant = preparation._empreintes_territoires(donnees_defaut, diffusion.complements_de_preparation(donnees_defaut))
     inst = donnees_defaut.instances.copy()
     montcalm = inst.index[inst["territoire"] == "Montcalm"]
-    inst.loc[montcalm, "depuis_2000"] = False
-    inst.loc[montcalm[:3], "depuis_2000"] = True
+    inst.loc[montcalm, "depuis_charniere"] = False
+    inst.loc[montcalm[:3], "depuis_charniere"] = True
     complements = diffusion.complements_de_preparation(dataclasses.replace(donnees_defaut, instances=inst))
     variante = dataclasses.replace(donnees_defaut, instances=inst, calculs_prepares={
         n: (complements.empreintes[n], t) for n, t in complements.tables.items()})

@@ -311,13 +311,12 @@ def test_nom_sur_plie_les_apostrophes_typographiques():
     assert chemins.nom_sur("La Vallée–de–la–Gatineau") == "la_vallee_de_la_gatineau"
 
 
-@pytest.mark.lent
-def test_flux_complet_sur_les_exports_d_une_autre_region(tmp_path):
-    """Le flux va au bout sur les exports LimeSurvey + SPSS, rangés HORS du projet : index, manifeste,
-    rapports de chaque territoire, et « modele » (absent de l'export) dit non disponible."""
-    import json
+@pytest.fixture(scope="module")
+def flux_outaouais(tmp_path_factory):
+    """Un seul flux complet pour tout le module, sur les exports LimeSurvey + SPSS rangés HORS du projet."""
     import os
 
+    tmp_path = tmp_path_factory.mktemp("flux_outaouais")
     racine = tmp_path / "projet"
     racine.mkdir()
     for nom in ("pyproject.toml", "Snakefile"):
@@ -332,15 +331,29 @@ def test_flux_complet_sur_les_exports_d_une_autre_region(tmp_path):
     env = {**os.environ, "PAQUET_ANALYSE_RACINE": str(racine), "PYTHONPATH": str(racine)}
     r = subprocess.run([sys.executable, "-m", "paquet_analyse", "executer", str(ailleurs)], cwd=racine, env=env,
                        capture_output=True, text=True)
+    return tmp_path, racine, ailleurs, r
+
+
+@pytest.mark.lent
+def test_flux_complet_sur_les_exports_d_une_autre_region(flux_outaouais):
+    """Le flux va au bout sur les exports LimeSurvey + SPSS, rangés HORS du projet : index, manifeste,
+    rapports de chaque territoire, rapport de la région ; « modele » (absent de l'export) dit absent en tête
+    des rapports, et sa section omise (elle n'aurait rien à montrer)."""
+    import json
+
+    tmp_path, racine, ailleurs, r = flux_outaouais
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     sortie = racine / "resultats" / "outaouais"
     assert (sortie / "index.html").is_file() and (sortie / "manifeste.json").is_file()
-    territoires = json.loads((sortie / "manifeste.json").read_text(encoding="utf-8"))["parametres"]["territoires"]
+    manifeste = json.loads((sortie / "manifeste.json").read_text(encoding="utf-8"))
+    territoires = manifeste["parametres"]["territoires"]
     assert sorted(territoires.values()) == sorted(OFFICIELS)
+    assert sorted(manifeste["rapport_region_sha256"]) == ["rapport_outaouais.html", "rapport_outaouais.pdf"]
     for sur in territoires:
         rapport = (sortie / "rapports" / "territoires" / sur / "03_associations_territoire.html").read_text(
             encoding="utf-8")
-        assert "ce jeu ne contient pas « modele »" in rapport
+        assert "absentes de ce jeu (ou sans aucune valeur) : « modele »" in rapport
+        assert "> Non disponible" not in rapport and "Modèles de concertation selon la logique" not in rapport
     assert not list(ailleurs.parent.rglob("resultats"))  # rien n'est écrit à côté des données brutes
     assert str(tmp_path) not in (sortie / "manifeste.json").read_text(encoding="utf-8").replace(str(racine), "")
 
@@ -361,3 +374,52 @@ def test_flux_complet_sur_les_exports_d_une_autre_region(tmp_path):
     # Chaque phrase de chaque rapport relue : verdicts conformes à l'échelle déclarée, seuil dit, territoires
     # exploratoires, aucun « inf » ni « nan »
     assert problemes_rapports(sortie / "rapports") == []
+
+@pytest.mark.lent
+def test_rapports_de_l_outaouais_lisibles_dans_un_navigateur(flux_outaouais):
+    """L'index et chaque rapport d'un flux neuf sur l'Outaouais, dans Chromium à 1 280 et 390 px : liens,
+    images, console, texte de remplissage, l'essentiel sans nom de statistique, légendes numérotées, texte
+    de remplacement français, rien qui déborde sur un téléphone."""
+    import os
+
+    import navigateur
+
+    _, racine, _, r = flux_outaouais
+    assert r.returncode == 0, r.stderr[-3000:]
+    raison = navigateur.chromium_disponible()
+    if raison:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Navigateur requis en intégration continue : {raison}")
+        pytest.skip(f"Test dans un navigateur sauté : {raison}")
+    with navigateur.navigateurs() as (bureau, telephone), navigateur.servir(racine / "resultats" / "outaouais") as base:
+        defauts, pages = navigateur.examiner_site(bureau, base, lecteur=True, contexte_telephone=telephone)
+    assert "rapport_region/rapport_outaouais.html" in pages and len(pages) >= 2 + 2 * len(OFFICIELS), pages
+    assert not defauts, f"{len(defauts)} défaut(s) :\n{navigateur.resume(defauts)}"
+
+
+@pytest.mark.lent
+def test_rapport_de_region_pdf_lisible(flux_outaouais):
+    """Le PDF du rapport de la région s'ouvre et son texte se lit : l'essentiel, les tableaux numérotés, la
+    provenance (empreinte de chaque fichier brut, commit) et la façon de citer."""
+    import json
+
+    import pypdf
+
+    _, racine, ailleurs, r = flux_outaouais
+    assert r.returncode == 0, r.stderr[-3000:]
+    sortie = racine / "resultats" / "outaouais"
+    lecteur = pypdf.PdfReader(sortie / "rapport_region" / "rapport_outaouais.pdf")
+    # Typst compose les apostrophes en apostrophes typographiques
+    texte = " ".join(" ".join(page.extract_text().split()) for page in lecteur.pages).replace("\u2019", "'")
+    assert len(lecteur.pages) >= 3 and lecteur.metadata.title == "Rapport de région — Outaouais"
+    assert "Données SIMULÉES" in texte and "L'essentiel" in texte
+    for titre in ("Les territoires comparés", "Les hypothèses", "Méthodes", "Limites", "Règles de confidentialité",
+                  "Provenance", "Comment citer"):
+        assert titre in texte, titre
+    assert "Tableau 1." in texte and "Tableau 2." in texte and "Figure 1." in texte
+    assert "Synthèse des hypothèses de la région" in texte and "H1a" in texte
+    for nom, empreinte in json.loads((sortie / "manifeste.json").read_text(encoding="utf-8"))[
+            "fichiers_bruts_sha256"].items():
+        assert empreinte in texte.replace(" ", ""), nom
+    essentiel = texte.split("L'essentiel", 1)[1].split("Sommaire", 1)[0]
+    assert "p =" not in essentiel and "IC" not in essentiel and "khi" not in essentiel

@@ -42,14 +42,12 @@ def test_tous_les_carnets_et_rapports_presents():
         assert (SORTIE / "rapports" / f"{carnet}.html").is_file()
 
 
-# Colonnes de comptes de personnes ou d'unités, par tableau publié.
+# Cases de tableaux publiés (numérateur et complément d'une part), par tableau. Les effectifs des tests, les
+# réponses manquantes et les sièges sans organisation sont des marges, publiées exactement (README,
+# « Confidentialité ») : ils ne sont pas des cases à protéger.
 COMPTES = {
     "portrait": (["effectif"], "denominateur"),
     "portraits_territoires": (["effectif"], "denominateur"),
-    "hypotheses": (["manquants"], None),
-    "synthese_hypotheses": (["manquants"], None),
-    "conditions_par_territoire": (["manquants"], None),
-    "reseau_mesures": (["nb_sieges_sans_organisation"], None),
 }
 
 

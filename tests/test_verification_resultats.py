@@ -96,3 +96,95 @@ def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
     gardee = re.search(r"gardés pour examen : (\S+)", sortie)
     if gardee:
         shutil.rmtree(gardee.group(1), ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# Ce que dit un échec : entrées changées, différences courtes, compte nbval
+
+
+def _projet_factice(tmp_path):
+    """Un petit projet hors git : un jeu brut, son manifeste versionné et deux résultats."""
+    projet = tmp_path / "projet"
+    (projet / "paquet_analyse").mkdir(parents=True)
+    (projet / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    jeu = projet / "donnees_brutes" / "essai"
+    jeu.mkdir(parents=True)
+    (jeu / "jeu.yml").write_text("titre: essai\n", encoding="utf-8")
+    (jeu / "instances.csv").write_text("id,territoire\nI1,A\nI2,B\n", encoding="utf-8")
+    resultats = projet / "resultats" / "essai"
+    (resultats / "tableaux").mkdir(parents=True)
+    (resultats / "tableaux" / "portrait.csv").write_text("indicateur,part\ncreees,0.61\nejf,0.40\n", encoding="utf-8")
+    (resultats / "figures").mkdir()
+    (resultats / "figures" / "a.png").write_bytes(b"\x89PNG-versionnee")
+    hacher = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()
+    (resultats / "manifeste.json").write_text(
+        '{"fichiers_bruts_sha256": {"instances.csv": "%s", "jeu.yml": "%s", "territoires.csv": "%s"}}'
+        % (hacher(jeu / "instances.csv"), hacher(jeu / "jeu.yml"), "0" * 64), encoding="utf-8")
+    return projet, jeu, resultats
+
+
+def test_entrees_changees_nommees_d_apres_le_manifeste(tmp_path):
+    projet, jeu, resultats = _projet_factice(tmp_path)
+    (jeu / "instances.csv").write_text("id,territoire\nI1,A\nI2,C\n", encoding="utf-8")
+    messages = verification_resultats.entrees_changees(jeu, resultats / "manifeste.json", prefixe="donnees_brutes/essai/")
+    assert messages[0].startswith("donnees_brutes/essai/instances.csv : modifié depuis les résultats versionnés")
+    assert hashlib.sha256((jeu / "instances.csv").read_bytes()).hexdigest() in messages[0]  # empreinte entière
+    assert messages[1] == "donnees_brutes/essai/territoires.csv : absent (le manifeste des résultats versionnés le cite)"
+    assert len(messages) == 2  # jeu.yml n'a pas changé
+
+
+def test_difference_courte_d_un_fichier_texte(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("indicateur,part\ncreees,0.61\nejf,0.40\n", encoding="utf-8")
+    b.write_text("indicateur,part\ncreees,0.62\nejf,0.40\n", encoding="utf-8")
+    lignes = verification_resultats.difference_courte(a, b)
+    assert "-creees,0.61" in lignes and "+creees,0.62" in lignes
+    assert verification_resultats.difference_courte(tmp_path / "x.png", tmp_path / "y.png") == []
+
+
+def test_verifier_nomme_l_entree_changee_montre_la_difference_et_compte_nbval(tmp_path, monkeypatch):
+    """Un fichier brut retouché : `verifier` le nomme d'abord (d'après le manifeste versionné), puis les
+    résultats qui diffèrent, avec leurs empreintes entières et une courte différence pour un fichier texte ;
+    le compte des cellules vérifiées par nbval est donné."""
+    projet, jeu, resultats = _projet_factice(tmp_path)
+    (jeu / "instances.csv").write_text("id,territoire\nI1,A\nI2,C\n", encoding="utf-8")
+    monkeypatch.setenv("PAQUET_ANALYSE_RACINE", str(projet))
+
+    def regenerer(copie, jeu_, *, coeurs, journal):
+        journal.write_text("flux\n", encoding="utf-8")
+        cible = copie / "resultats" / "essai"
+        shutil.copytree(resultats, cible)
+        (cible / "tableaux" / "portrait.csv").write_text("indicateur,part\ncreees,0.62\nejf,0.40\n", encoding="utf-8")
+        (cible / "figures" / "a.png").write_bytes(b"\x89PNG-regeneree")
+        return 0
+
+    def nbval(copie, nom, options, *, journal):
+        journal.write_text("........\n200 passed in 61.20s\n", encoding="utf-8")
+        return 0
+
+    monkeypatch.setattr(verification_resultats, "regenerer", regenerer)
+    monkeypatch.setattr(verification_resultats, "nbval", nbval)
+    lignes = []
+    code = verification_resultats.verifier("donnees_brutes/essai", afficher=lignes.append)
+    sortie = "\n".join(lignes)
+    assert code == 1
+    assert "Entrées changées depuis les résultats versionnés" in sortie
+    assert "donnees_brutes/essai/instances.csv : modifié" in sortie
+    assert sortie.index("donnees_brutes/essai/instances.csv") < sortie.index("resultats/essai/tableaux/portrait.csv")
+    ancien = hashlib.sha256(b"indicateur,part\ncreees,0.61\nejf,0.40\n").hexdigest()
+    assert ancien in sortie  # empreinte entière, pas « 1a2b3c… »
+    assert "-creees,0.61" in sortie and "+creees,0.62" in sortie
+    assert "resultats/essai/figures/a.png : diffère" in sortie
+    assert "nbval : 200 cellules" in sortie
+    gardee = re.search(r"gardés pour examen : (\S+)", sortie)
+    if gardee:
+        shutil.rmtree(gardee.group(1), ignore_errors=True)
+
+
+def test_readme_donne_la_commande_nbval_ordinaire():
+    """La personne qui vérifie peut lancer nbval sans `make` : la commande pytest ordinaire est au README,
+    avec les mêmes options que `make verifier`."""
+    readme = (RACINE / "README.md").read_text(encoding="utf-8")
+    commande = re.search(r"^\.venv/bin/python -m pytest (--nbval.*) resultats/lanaudiere/carnets$", readme, re.MULTILINE)
+    assert commande, "commande nbval absente du README"
+    assert shlex.split(commande.group(1)) == shlex.split(verification_resultats.OPTIONS_NBVAL)
