@@ -365,7 +365,7 @@ def test_flux_complet_sur_les_exports_d_une_autre_region(flux_outaouais):
                        "Montcalm", "Matawinie"):
         assert lanaudiere not in puissance, lanaudiere
     assert "tiré de ses données préparées" in puissance and "PAR DÉFAUT" not in puissance
-    plan = next(p for p in paragraphes_html(sortie / "rapports" / "07_puissance.html") if p.startswith("Plan simulé"))
+    plan = next(p for p in paragraphes_html(sortie / "rapports" / "07_puissance.html") if p.startswith("Plan simulé :"))
     instances = pd.read_parquet(sortie / "donnees" / "instances.parquet").dropna(
         subset=["descendante", "deficit_participation"])
     for nom, n in instances.groupby("territoire", observed=True).size().items():
