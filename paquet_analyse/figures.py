@@ -348,10 +348,11 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
 def courbes_puissance(courbe, *, cible=0.8, ax=None):
     """Courbe de puissance (± 2 erreurs types Monte-Carlo) ; renvoie la Figure."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.8))
+        _, ax = plt.subplots(figsize=(7, 3.8))
     for test, bloc in courbe.groupby("test", sort=False):
+        # légende courte : les noms complets des tests (phrases) ne tiennent pas à côté du graphique
         ax.errorbar(bloc["nb_instances"], bloc["puissance"], yerr=2 * bloc["erreur_mc"],
-                    marker="o", capsize=3, label=texte.majuscule(puissance_simulee.NOMS_TESTS.get(test, test)))
+                    marker="o", capsize=3, label=puissance_simulee.NOMS_COURTS.get(test, test))
     ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("Concertations enquêtées par territoire (moyenne)")

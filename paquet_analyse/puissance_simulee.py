@@ -386,6 +386,11 @@ NOMS_TESTS = {"association": "l'association dans un territoire (score ou Blaker,
               "gee": "l'association au niveau des participants (GEE, Mancl-DeRouen, t à G - 1 ddl)"}
 
 
+#: Les mêmes, courts, pour la légende d'une figure.
+NOMS_COURTS = {"association": "Association dans un territoire", "mantel_haenszel": "RC commun (Mantel-Haenszel)",
+               "breslow_day": "Écart d'un territoire (Tarone)", "gee": "Participants (GEE)"}
+
+
 def empiler(courbes) -> "pd.DataFrame":
     """Plusieurs courbes (une par test) en un seul tableau, pour une même figure."""
     return pd.concat(list(courbes), ignore_index=True)
