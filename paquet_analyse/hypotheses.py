@@ -134,7 +134,7 @@ def _association(t: pd.DataFrame, h) -> dict:
             "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
 
 
-def ajustement(h: Hypothese, termes_sup: list[str]) -> str:
+def ajustement(h: Hypothese, termes_sup: list[str], parametres: dict | None = None) -> str:
     """Ce pour quoi l'estimation d'une régression est ajustée, en français (vide : estimation brute).
 
     Les covariables du plan (`covariables`) et les termes ajoutés entre territoires (effets fixes de
@@ -142,13 +142,13 @@ def ajustement(h: Hypothese, termes_sup: list[str]) -> str:
     « territoire » ».
     """
     noms = [c.removeprefix("C(").removesuffix(")") for c in (*h.covariables, *termes_sup)]
-    libelles = [f"« {dictionnaire.libelle(n).split(' (')[0].lower()} »" for n in noms]
+    libelles = [f"« {dictionnaire.libelle(n, parametres).split(' (')[0].lower()} »" for n in noms]
     if not libelles:
         return ""
     return libelles[0] if len(libelles) == 1 else ", ".join(libelles[:-1]) + " et " + libelles[-1]
 
 
-def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
+def _regression(t: pd.DataFrame, h, termes_sup: list[str], parametres: dict | None = None) -> dict:
     formule = h.formule(*termes_sup)
     poids = "poids" if "poids" in t.columns else None
     if h.methode == "logistique":
@@ -160,7 +160,7 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
     poids = "poids" in t.columns
-    ajuste = ajustement(h, termes_sup)
+    ajuste = ajustement(h, termes_sup, parametres)
     qualite = f"ajusté pour {ajuste}" if ajuste else "brut (sans ajustement)"
     if mesure == "rapport_cotes":
         modele = ("régression logistique pondérée (plan de sondage)" if poids else
@@ -236,7 +236,8 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: di
             elif h.methode == "association":
                 valeurs = _association(t, h)
             else:
-                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
+                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [],
+                                      dict(donnees.plan.seuils))
         except (ErreurEffectifs, ErreurDonnees) as exc:
             return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc),
                           seuil_plan=float(donnees.plan.seuils["alpha"]))

@@ -55,7 +55,7 @@ CLES_HYPOTHESE = {"id", "famille", "question", "niveau", "exposition", "issue", 
 # Seuils facultatifs lus par le code (les requis sont dans SEUILS_REQUIS). Une autre clé de `seuils` est
 # permise (un ajout d'une équipe), sauf si elle ressemble à une clé connue : c'est alors une faute de frappe.
 SEUILS_FACULTATIFS = ("ajustement", "replicats_puissance")
-CLES_PLAN = ("version", "seuils", "derivees", "hypotheses")
+CLES_PLAN = ("version", "seuils", "derivees", "hypotheses", "enquete_prevue")
 
 
 @dataclass(frozen=True)
