@@ -454,26 +454,27 @@ def constats_reseau(mesures: pd.DataFrame, sollicitees: pd.DataFrame | None = No
 
 
 NOMS_SIMPLES_TESTS = {
-    "cmh": "un lien de la taille prévue entre logique d'initiation et déficit, commun à toutes les MRC",
-    "association": "le même lien à l'intérieur d'une seule MRC",
-    "breslow_day": "une MRC où ce lien serait absent alors qu'il est présent ailleurs",
-    "gee": "un lien au niveau des participants",
+    "mantel_haenszel": "un lien de la taille prévue entre logique d'initiation et déficit, commun à tous les territoires",
+    "association": "le même lien à l'intérieur d'un seul territoire",
+    "breslow_day": "un territoire où ce lien serait présent alors qu'il est absent ailleurs",
+    "gee": "un lien de la taille prévue au niveau des participants",
 }
 
 
 @_accepte_non_disponible
 def constats_puissance(*courbes, cible: float = 0.8) -> list[str]:
-    """L'essentiel du carnet de puissance : combien de tables enquêter par MRC pour voir chaque écart prévu."""
+    """L'essentiel du carnet de puissance : combien de tables enquêter par territoire pour voir chaque écart prévu."""
     phrases = []
     for courbe in courbes:
         test = str(courbe.iloc[0]["test"])
         quoi = NOMS_SIMPLES_TESTS.get(test, puissance_simulee.NOMS_TESTS.get(test, test))
         n = puissance_simulee.taille_requise(courbe, cible=cible)
         if n is None:
-            phrases.append(f"Pour voir {quoi}, même {int(courbe['nb_instances'].max())} tables par MRC ne suffisent "
+            phrases.append(f"Pour voir {quoi}, même {int(courbe['nb_instances'].max())} tables par territoire ne suffisent "
                            "pas à coup sûr.")
         else:
-            phrases.append(f"Pour voir {quoi} huit fois sur dix, il faut enquêter environ {n} tables par MRC.")
+            phrases.append(f"Pour voir {quoi} huit fois sur dix, il faut enquêter environ {n} tables par territoire "
+                           "(en moyenne).")
     phrases.append("Ces nombres viennent de jeux simulés : ils guident la taille d'une enquête, ils ne décrivent "
                    "aucune concertation réelle.")
     return _borner(phrases)
