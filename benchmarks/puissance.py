@@ -1,9 +1,12 @@
-"""Puissance des tests prévus au plan, par simulation (paquet_analyse.puissance).
+"""Puissance des tests publiés, par simulation du plan par défaut (paquet_analyse.puissance_simulee).
 
-Question : combien d'instances (tables) enquêter par MRC pour détecter
-RC = 2 (H1a dans une MRC ; RC commun par CMH) et l'écart d'un territoire
-(Breslow-Day, RC = 3 ailleurs et 1 à Matawinie), avec 80 % de puissance ?
-Chaque puissance est donnée avec son erreur type Monte-Carlo.
+Question : combien d'instances (tables) enquêter par territoire, sur le plan par
+défaut (six MRC du jeu simulé de Lanaudière), pour détecter RC = 2 (H1a dans un
+territoire, score ou Blaker ; RC commun, Wald de Mantel-Haenszel ; participants,
+GEE de Mancl-DeRouen) et l'écart d'un territoire (Breslow-Day de Tarone, RC = 3
+dans un territoire tiré au hasard, 1 ailleurs), avec 80 % de puissance ? Chaque
+puissance est donnée avec son erreur type Monte-Carlo. Pour le plan d'un autre
+jeu : le carnet 07 (module planification).
 
 Usage (depuis la racine du dépôt) ::
 
@@ -21,11 +24,10 @@ from paquet_analyse.interpretation import phrase_taille
 from paquet_analyse.puissance_simulee import Scenario, courbe_puissance
 
 PLANS = {
-    "cmh": (Scenario(rapport_cotes=2.0, territoire_ecart=None), [10, 20, 30, 40, 50, 60, 80]),
+    "mantel_haenszel": (Scenario(rapport_cotes=2.0), [10, 20, 30, 40, 50, 60, 80]),
     "association": (Scenario(rapport_cotes=2.0), [40, 80, 120, 160, 200, 240]),
-    "breslow_day": (Scenario(rapport_cotes=3.0), [40, 80, 120, 160, 200, 240]),
-    "gee": (Scenario(rapport_cotes=2.0, territoire_ecart=None, participants=8, cci=0.15),
-            [4, 6, 8, 10, 15]),
+    "breslow_day": (Scenario(rapport_cotes=1.0, ecart=True, rapport_cotes_ecart=3.0), [40, 80, 120, 160, 200, 240]),
+    "gee": (Scenario(rapport_cotes=2.0, cci=0.15), [4, 6, 8, 10, 15]),
 }
 
 

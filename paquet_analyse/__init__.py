@@ -8,7 +8,8 @@ Six couches, des imports vers le bas seulement (`couches`, docs/architecture.md)
   `questionnaire`, `jeu_depuis_export`, `regions_simulees` ;
 - statistiques : `controles`, `associations`, `modeles`, `fiabilite`, `indicateurs`, `reseau`, `puissance`,
   `puissance_simulee`, `meta_analyse` ;
-- étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `constats`, `figures` ;
+- étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `planification`, `constats`,
+  `figures` ;
 - publication : `confidentialite`, `diffusion`, `sorties`, `carnet`, `resume_region`, `comparaison_regions` ;
 - orchestration : `noyau_chaud`, `execution`, `rapports`, `rapport_region`, `serveur_noyaux`, `flux`, `flux_regions`,
   `verification_resultats`, `cli`.

@@ -1154,6 +1154,64 @@ def statistiques_cmh(cube):
     return (abs(delta) - yates) ** 2 / variance, delta ** 2 / variance
 
 
+def wald_mantel_haenszel(cube):
+    """Le test publié entre territoires : (khi-deux de Wald, p) du log du RC commun de Mantel-Haenszel.
+
+    Variance de Robins, Breslow et Greenland ; strates d'effectif >= 2 seulement (comme le CMH de
+    :func:`mantel_haenszel`, qui appelle cette fonction). ``cube`` : 2 × 2 × K, lignes exposition
+    (faux, vrai), colonnes issue (faux, vrai). (NaN, NaN) si aucune strate ne compte. Sert aussi
+    à simuler la puissance de ce test (:mod:`paquet_analyse.puissance`) sans passer par un DataFrame.
+    """
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    utiles = cube.sum(axis=(0, 1)) >= 2
+    if not utiles.any():
+        return np.nan, np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        st = StratifiedTable(cube[:, :, utiles])
+        wald = float((st.logodds_pooled / st.logodds_pooled_se) ** 2)
+    return wald, float(stats.chi2.sf(wald, 1))
+
+
+def p_valeurs_association(n_non_exposes, n_exposes):
+    """La p du test publié pour chaque tableau 2 × 2 aux effectifs d'exposition donnés.
+
+    Le test est celui de ``association(..., methode_ic=METHODE_IC_EXACTE)`` (les hypothèses d'un
+    territoire) : score de Miettinen-Nurminen (khi-deux de Pearson × (N - 1)/N, :func:`score_2x2`)
+    quand tous les effectifs attendus sont d'au moins :data:`SEUIL_ATTENDU` et aucune case n'est nulle,
+    exact de Blaker sinon (même loi conditionnelle, même code que :func:`exact_fisher`). Sert à la
+    puissance exacte de ce test (:func:`paquet_analyse.puissance.puissance_association`) : des milliers
+    de tableaux, sans DataFrame.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``P[c, a]`` : p du tableau qui a ``c`` issues parmi les non-exposés et ``a`` parmi les exposés ;
+        NaN quand l'issue est absente ou universelle (aucun test possible).
+    """
+    n0, n1 = int(n_non_exposes), int(n_exposes)
+    n = n0 + n1
+    c = np.arange(n0 + 1)[:, None] * np.ones((1, n1 + 1), dtype=int)
+    a = np.ones((n0 + 1, 1), dtype=int) * np.arange(n1 + 1)[None, :]
+    k1 = c + a
+    k0 = n - k1
+    valide = (k1 > 0) & (k0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x2 = n * ((n0 - c) * a - c * (n1 - a)).astype(float) ** 2 / (float(n0) * n1 * k1 * k0)
+        p = stats.chi2.sf(x2 * (n - 1) / n, 1)
+    attendu_min = min(n0, n1) * np.minimum(k0, k1) / n
+    case_nulle = (c == 0) | (c == n0) | (a == 0) | (a == n1)
+    exact = valide & ((attendu_min < SEUIL_ATTENDU) | case_nulle)
+    for marge in np.unique(k1[exact]):
+        cellules = np.argwhere(exact & (k1 == marge))
+        ci, ai = cellules[0]
+        loi = _LoiConditionnelle(np.array([[n0 - ci, ci], [n1 - ai, ai]]))
+        for ci, ai in cellules:
+            loi.position = int((n0 - ci) - loi.support[0])  # x = case (non exposés, sans l'issue)
+            p[ci, ai] = loi.p_valeurs(np.zeros(1), METHODE_IC_EXACTE)[0]
+    return np.where(valide, p, np.nan)
+
+
 def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=0.95):
     """Test de Cochran-Mantel-Haenszel sur des tableaux 2 × 2 stratifiés.
 
@@ -1215,14 +1273,14 @@ def mantel_haenszel(donnees, ligne, colonne, strate, *, correction=True, niveau=
             cmh[corr] = (x2, float(stats.chi2.sf(x2, 1)))
         rc = float(st.oddsratio_pooled)
         bas, haut = (float(v) for v in st.oddsratio_pooled_confint(alpha=1 - niveau))
-        wald = float((st.logodds_pooled / st.logodds_pooled_se) ** 2)
+    wald, p_wald = wald_mantel_haenszel(cube)
     bd, p_bd, ta, p_ta, ddl, informative = breslow_day(cube, mod_s)
     return ResultatMantelHaenszel(
         ligne=ligne, colonne=colonne, strate=strate, modalites_ligne=tuple(mod_l),
         modalites_colonne=tuple(mod_c), correction=bool(correction),
         cmh_corrige=cmh[True][0], p_cmh_corrige=cmh[True][1],
         cmh_non_corrige=cmh[False][0], p_cmh_non_corrige=cmh[False][1],
-        rapport_cotes=rc, ic_bas=bas, ic_haut=haut, wald=wald, p_wald=float(stats.chi2.sf(wald, 1)),
+        rapport_cotes=rc, ic_bas=bas, ic_haut=haut, wald=wald, p_wald=p_wald,
         breslow_day=float(bd), p_breslow_day=float(p_bd), tarone=float(ta),
         p_tarone=float(p_ta), ddl_breslow_day=int(ddl),
         effectif=int(cube.sum()), manquants=int(manquants), nb_strates=len(mod_s),

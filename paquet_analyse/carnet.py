@@ -50,6 +50,10 @@ DECIMALES_COLONNES = {"puissance": 2, "ddl": 0, "nb_grappes": 0, "max_organisati
                       "poids_meta": 1, "tau2": 3, "k": 0}
 
 
+#: Colonnes d'estimation d'un rapport de cotes : infini (ou nul) s'y lit « non estimable (case nulle) ».
+COLONNES_RAPPORTS = ("estimation", "rapport_cotes")
+
+
 def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
     from . import dictionnaire
 
@@ -74,6 +78,10 @@ def _texte_valeur(colonne: str, valeur, decimales: int) -> str:
         # un identifiant numérique (graine, année, rang) s'écrit sans séparateur de milliers
         return str(int(valeur)) if colonne in ("graine", "annee_creation", "rang") else texte.nombre_fr(int(valeur), 0)
     x = float(valeur)
+    if colonne in COLONNES_RAPPORTS and (x == float("inf") or (x == 0 and colonne == "rapport_cotes")):
+        return "non estimable (case nulle)"  # rapport de cotes infini ou nul : une case nulle
+    if x in (float("inf"), float("-inf")):
+        return "∞" if x > 0 else "-∞"  # borne d'IC non bornée (jamais « inf »)
     if x.is_integer() and abs(x) >= 1000:
         return texte.nombre_fr(x, 0)
     return texte.nombre_fr(x, DECIMALES_COLONNES.get(colonne, decimales))
@@ -459,3 +467,27 @@ def note_disponibilite(donnees) -> Markdown:
     return Markdown(f"Variables facultatives absentes de ce jeu (ou sans aucune valeur) : {noms}. Les analyses "
                     "qui en ont besoin sont omises (dans le carnet, une note « Non disponible » le dit à leur place) ; "
                     "toutes les autres sont faites.")
+
+
+def bandeau_conception(conception) -> Markdown:
+    """Bandeau du carnet de planification (07) : celui du jeu s'il a des données préparées ; sinon, avant la
+    collecte, ce que le carnet simule et pourquoi (plan déclaré, ou plan par défaut)."""
+    if conception.donnees is not None:
+        return bandeau(conception.donnees.jeu)
+    quoi = ("l'enquête prévue, déclarée dans le plan d'analyse (section enquete_prevue)" if conception.source == "plan"
+            else "le plan PAR DÉFAUT (six MRC du jeu simulé de Lanaudière)")
+    return Markdown(f"> **Avant la collecte.** Le jeu `{conception.jeu}` n'a pas encore de données préparées : les "
+                    f"courbes ci-dessous simulent {quoi}. Tous les jeux de ce carnet sont **SIMULÉS**.")
+
+
+def colophon_conception(conception) -> Markdown:
+    """Colophon du carnet de planification : celui du jeu préparé, sinon versions et commit des sources."""
+    from . import provenance
+
+    if conception.donnees is not None:
+        return colophon(conception.donnees.jeu)
+    src = provenance.commit_sources()
+    versions = ", ".join(f"{k} {v}" for k, v in provenance.versions().items())
+    return Markdown("\n".join(["### Colophon", "", f"- Jeu : `{conception.jeu}` (pas encore de données préparées)",
+                               f"- Plan simulé : {conception.source}", f"- Commit git des sources : `{src['commit']}`",
+                               f"- Versions : {versions}"]))

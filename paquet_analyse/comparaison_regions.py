@@ -616,12 +616,11 @@ def phrase_hypothese(ligne: dict, regions: pd.DataFrame, sans_la_plus_eloignee=N
         return f"{tete} : pas de méta-analyse. {ligne['note']}".strip()
     n = lambda x: _nombre(x, mesure)  # noqa: E731
     nulle = _nulle(mesure)
-    force = interpretation.force_preuve(ligne["p_ajustee"])
     commun = (f"{tete}, {k} régions : {_quoi(mesure)} commun (effets aléatoires) vaut {n(ligne['estimation'])} "
               f"(IC à 95 % de Hartung-Knapp de {n(ligne['ic_bas'])} à {n(ligne['ic_haut'])} ; "
               f"{texte.valeur_p(ligne['p_valeur'])}, p ajustée {texte.p_court(ligne['p_ajustee'])}) : "
-              + ("aucune preuve d'un lien en moyenne entre les régions." if force in ("aucune preuve", "non évaluable")
-                 else f"preuve {force} d'un lien en moyenne entre les régions."))
+              + interpretation.verdict(ligne["p_ajustee"], alpha=alpha, objet="d'un lien en moyenne entre les régions")
+              + ".")
     q = (f"Q de Cochran = {texte.nombre_fr(ligne['q'], 2)} à {int(ligne['ddl_q'])} ddl, "
          f"{texte.valeur_p(ligne['p_q'])} (p ajustée {texte.p_court(ligne['p_q_ajustee'])}) ; "
          f"I² = {texte.nombre_fr(ligne['i2'], 0)} %")

@@ -20,7 +20,7 @@ Exemple
 ...          "mesure": "rapport_cotes", "estimation": 2.7, "p_valeur": 0.001, "p_ajustee": 0.004,
 ...          "puissance": 0.6, "statut": "ok", "case_sous_le_seuil": False, "covariables": ""}
 >>> constats_hypotheses(pd.DataFrame([ligne]), alpha=0.05)[0]  # doctest: +ELLIPSIS
-'Les concertations de logique descendante (...) sont plus souvent sans aucun citoyen à la table que les autres (preuve nette).'
+'Les concertations de logique descendante (...) sont plus souvent sans aucun citoyen à la table (preuve nette) que les autres.'
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ import math
 
 import pandas as pd
 
-from . import dictionnaire, interpretation, puissance_simulee, texte
+from . import dictionnaire, hypotheses, interpretation, puissance_simulee, texte
+
+#: L'essentiel de tests exploratoires (un territoire, une comparaison hors du plan) : aucune conclusion.
+EXPLORATOIRE = ("Ces tests sont exploratoires : ils décrivent ce territoire ou cette comparaison, ils ne tranchent "
+                "pas. Les hypothèses du plan se tranchent pour l'ensemble de la région (comparaison des territoires).")
 
 #: Au plus tant de phrases dans l'essentiel d'un rapport.
 MAXIMUM = 6
@@ -121,15 +125,23 @@ def _intensite(rapport: float) -> str:
         "un peu moins souvent"
 
 
+def exploratoire(ligne) -> bool:
+    """Un test d'un territoire, ou une comparaison hors du plan : décrit, jamais tranché (`hypotheses.est_exploratoire`)."""
+    return bool(ligne.get("exploratoire", False)) or ("portee" in ligne and hypotheses.est_exploratoire(ligne))
+
+
 def _p_verdict(ligne) -> float:
-    """La p qui porte le verdict : l'ajustée dans sa famille quand elle est publiée (politique d'inférence)."""
+    """La p qui porte le verdict : l'ajustée dans sa famille déclarée, quand elle est publiée (politique
+    d'inférence) ; aucune (NaN) pour un test exploratoire ou une p ajustée non publiée."""
+    if exploratoire(ligne):
+        return math.nan
     pa = ligne.get("p_ajustee", math.nan)
-    return float(pa) if not _manquant(pa) else float(ligne.get("p_valeur", math.nan))
+    return float(pa) if not _manquant(pa) else math.nan
 
 
-def preuve(ligne) -> str:
-    """Le mot de `interpretation.force_preuve` pour une ligne publiée (« forte », « aucune preuve »…)."""
-    return interpretation.force_preuve(_p_verdict(ligne))
+def preuve(ligne, alpha: float) -> str:
+    """Le mot de l'échelle déclarée (`interpretation.force_preuve`) pour une ligne publiée, au seuil du plan."""
+    return interpretation.force_preuve(_p_verdict(ligne), alpha=alpha)
 
 
 def etabli(ligne, alpha: float) -> bool:
@@ -153,16 +165,16 @@ def _et(morceaux: list[str]) -> str:
     return morceaux[0] if len(morceaux) == 1 else ", ".join(morceaux[:-1]) + " et " + morceaux[-1]
 
 
-def _liens_rapports(lignes, deja: set) -> str:
+def _liens_rapports(lignes, deja: set, alpha: float) -> str:
     """Les liens établis d'une même exposition (même niveau) en une phrase : chaque issue, à quel point et avec
     quelle assurance."""
     sujet = texte.majuscule(_sujet(lignes[0], deja=deja))
-    morceaux = [f"{_intensite(float(r['estimation']))} {etat(r['issue'])} (preuve {preuve(r)}"
+    morceaux = [f"{_intensite(float(r['estimation']))} {etat(r['issue'])} (preuve {preuve(r, alpha)}"
                 + (", à autres caractéristiques égales" if _a_autres_egales(r) else "") + ")" for r in lignes]
     return f"{sujet} sont {_et(morceaux)} que les autres."
 
 
-def _liens_ecarts(lignes, deja: set) -> str:
+def _liens_ecarts(lignes, deja: set, alpha: float) -> str:
     """Les écarts établis d'une même issue continue (un indice sur 100) en une phrase, d'une exposition à l'autre."""
     quoi = dictionnaire.libelle(lignes[0]["issue"]).split(" (")[0].lower()
     quoi = f"l'{quoi}" if quoi[:1] in "aeéèêiîoôuy" else f"le {quoi}"
@@ -171,7 +183,7 @@ def _liens_ecarts(lignes, deja: set) -> str:
         ecart = float(r["estimation"])
         morceaux.append(f"{'plus bas' if ecart < 0 else 'plus élevé'} chez {_sujet(r, deja=deja)} : environ "
                         f"{texte.nombre_fr(abs(ecart), 0)} points {'de moins' if ecart < 0 else 'de plus'} que chez "
-                        f"les autres (preuve {preuve(r)})")
+                        f"les autres (preuve {preuve(r, alpha)})")
     return f"{texte.majuscule(quoi)} (sur 100) est " + " ; et ".join(morceaux) + "."
 
 
@@ -215,6 +227,8 @@ def constats_hypotheses(publies: pd.DataFrame, *, alpha: float) -> list[str]:
     trouvé alors que l'enquête pouvait le voir, ce que la confidentialité retient, et une mise en garde.
     """
     lignes = [r for _, r in publies.iterrows() if r.get("statut") != "non_disponible"]
+    if lignes and all(exploratoire(r) for r in lignes):
+        return [EXPLORATOIRE, MISE_EN_GARDE]
     associations = [r for r in lignes if r.get("mesure") in ("rapport_cotes", "difference")]
     publies_ok = [r for r in associations if not _vrai(r.get("retenu", r.get("case_sous_le_seuil")))
                   and r.get("statut") == "ok" and not _manquant(r.get("estimation"))]
@@ -229,7 +243,8 @@ def constats_hypotheses(publies: pd.DataFrame, *, alpha: float) -> list[str]:
             ("rapport", r["exposition"], r.get("niveau"))
         groupes.setdefault(cle, []).append(r)
     deja: set = set()
-    phrases = [(_liens_ecarts if cle[0] == "ecart" else _liens_rapports)(g, deja) for cle, g in groupes.items()][:3]
+    phrases = [(_liens_ecarts if cle[0] == "ecart" else _liens_rapports)(g, deja, alpha)
+               for cle, g in groupes.items()][:3]
     phrases += _homogeneite([r for r in lignes if r.get("mesure") == "homogeneite"], alpha)
     non_etablis = [r for r in publies_ok if not etabli(r, alpha) and (r["exposition"], r["issue"]) not in vus]
     faible = lambda r: _manquant(r.get("puissance")) or float(r["puissance"]) < 0.8  # noqa: E731
@@ -258,7 +273,7 @@ def _homogeneite(lignes, alpha: float) -> list[str]:
         if r.get("statut") != "ok" or _manquant(r.get("p_valeur")):
             continue
         if etabli(r, alpha):
-            differents.append(f"{_paire(r)} (preuve {preuve(r)})")
+            differents.append(f"{_paire(r)} (preuve {preuve(r, alpha)})")
         elif _manquant(r.get("puissance")) or float(r["puissance"]) < 0.8:
             incertains.append(_paire(r))
         else:
@@ -439,26 +454,27 @@ def constats_reseau(mesures: pd.DataFrame, sollicitees: pd.DataFrame | None = No
 
 
 NOMS_SIMPLES_TESTS = {
-    "cmh": "un lien de la taille prévue entre logique d'initiation et déficit, commun à toutes les MRC",
-    "association": "le même lien à l'intérieur d'une seule MRC",
-    "breslow_day": "une MRC où ce lien serait absent alors qu'il est présent ailleurs",
-    "gee": "un lien au niveau des participants",
+    "mantel_haenszel": "un lien de la taille prévue entre logique d'initiation et déficit, commun à tous les territoires",
+    "association": "le même lien à l'intérieur d'un seul territoire",
+    "breslow_day": "un territoire où ce lien serait présent alors qu'il est absent ailleurs",
+    "gee": "un lien de la taille prévue au niveau des participants",
 }
 
 
 @_accepte_non_disponible
 def constats_puissance(*courbes, cible: float = 0.8) -> list[str]:
-    """L'essentiel du carnet de puissance : combien de tables enquêter par MRC pour voir chaque écart prévu."""
+    """L'essentiel du carnet de puissance : combien de tables enquêter par territoire pour voir chaque écart prévu."""
     phrases = []
     for courbe in courbes:
         test = str(courbe.iloc[0]["test"])
         quoi = NOMS_SIMPLES_TESTS.get(test, puissance_simulee.NOMS_TESTS.get(test, test))
         n = puissance_simulee.taille_requise(courbe, cible=cible)
         if n is None:
-            phrases.append(f"Pour voir {quoi}, même {int(courbe['nb_instances'].max())} tables par MRC ne suffisent "
+            phrases.append(f"Pour voir {quoi}, même {int(courbe['nb_instances'].max())} tables par territoire ne suffisent "
                            "pas à coup sûr.")
         else:
-            phrases.append(f"Pour voir {quoi} huit fois sur dix, il faut enquêter environ {n} tables par MRC.")
+            phrases.append(f"Pour voir {quoi} huit fois sur dix, il faut enquêter environ {n} tables par territoire "
+                           "(en moyenne).")
     phrases.append("Ces nombres viennent de jeux simulés : ils guident la taille d'une enquête, ils ne décrivent "
                    "aucune concertation réelle.")
     return _borner(phrases)
@@ -466,11 +482,12 @@ def constats_puissance(*courbes, cible: float = 0.8) -> list[str]:
 
 @_accepte_non_disponible
 def constats_association(resultat: pd.DataFrame, *, exposition: str, issue: str, alpha: float) -> list[str]:
-    """L'essentiel d'une association simple (modèle de carnet) : une ligne publiée (`rapport_cotes`, `p_valeur`)."""
+    """L'essentiel d'une association hors du plan (modèle de carnet) : une ligne publiée (`estimation`, `p_valeur`) ;
+    comparaison exploratoire, donc sans conclusion."""
     r = resultat.iloc[0]
     ligne = {"exposition": exposition, "issue": issue, "niveau": "instances", "mesure": "rapport_cotes",
-             "estimation": r.get("rapport_cotes"), "p_valeur": r.get("p_valeur"), "statut": "ok",
-             "puissance": r.get("puissance", math.nan), "covariables": ""}
+             "estimation": r.get("estimation", r.get("rapport_cotes")), "p_valeur": r.get("p_valeur"), "statut": "ok",
+             "puissance": r.get("puissance", math.nan), "covariables": "", "exploratoire": True}
     if _manquant(ligne["estimation"]):
         return [f"Le lien entre {nom(exposition)} et {nom(issue)} n'est pas publiable ici (effectifs trop petits).",
                 MISE_EN_GARDE]
@@ -478,18 +495,26 @@ def constats_association(resultat: pd.DataFrame, *, exposition: str, issue: str,
 
 
 def verdict(ligne) -> str:
-    """Le verdict d'une hypothèse, pour la colonne « Verdict » des tableaux : tiré des seules valeurs publiées
-    (`interpretation.force_preuve` de la p ajustée, sinon de la p), avec la puissance quand la preuve manque."""
+    """Le verdict d'une hypothèse, pour la colonne « Verdict » des tableaux : tiré des seules valeurs publiées,
+    la p ajustée sur l'échelle déclarée au seuil du plan (colonne `seuil_plan` de la ligne) ; un résultat sous le
+    seuil le dit, avec la puissance ; un test exploratoire n'a pas de verdict."""
     if ligne.get("statut") == "non_disponible":
         return "non disponible"
     if _vrai(ligne.get("retenu", ligne.get("case_sous_le_seuil"))):
         return "non publié (confidentialité)"
-    if ligne.get("statut", "ok") != "ok" or math.isnan(_p_verdict(ligne)):
+    if ligne.get("statut", "ok") != "ok" or (_manquant(ligne.get("p_valeur")) and _manquant(ligne.get("p_ajustee"))):
         return "non estimable"
-    mot = preuve(ligne)
-    if mot != "aucune preuve":
+    if exploratoire(ligne):
+        return "exploratoire, sans verdict"
+    alpha = ligne.get("seuil_plan", math.nan)
+    if _manquant(alpha) or math.isnan(_p_verdict(ligne)):
+        return "sans verdict (p ajustée non publiée)"
+    mot = preuve(ligne, float(alpha))
+    if mot in interpretation.PREUVES:
         return f"preuve {mot}"
+    quoi = "indice faible" if mot == "faible" else "aucune preuve"
+    seuil = f"seuil de {interpretation.seuil_du_plan(float(alpha))} non atteint"
     puissance = ligne.get("puissance", math.nan)
     if _manquant(puissance):
-        return "aucune preuve"
-    return "aucune preuve (test peu puissant)" if float(puissance) < 0.8 else "aucune preuve (test puissant)"
+        return f"{quoi} ({seuil})"
+    return f"{quoi} ({seuil} ; test {'peu puissant' if float(puissance) < 0.8 else 'puissant'})"

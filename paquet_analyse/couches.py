@@ -46,8 +46,8 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("fiabilite", "alpha de Cronbach et corrélations item-total"),
         ("indicateurs", "parts avec leurs intervalles (Wilson, grappes) et portrait d'un territoire"),
         ("reseau", "le réseau des concertations liées par leurs organisations, et l'hyperconcertation"),
-        ("puissance", "la puissance analytique de chaque test publié"),
-        ("puissance_simulee", "la puissance par simulation, pour planifier une enquête"),
+        ("puissance", "la puissance de chaque test publié : exacte, simulée ou analytique"),
+        ("puissance_simulee", "la puissance par simulation d'un plan d'enquête, avec les tests publiés"),
         ("meta_analyse", "la méta-analyse à effets aléatoires (REML, Hartung-Knapp-Sidik-Jonkman) entre régions"),
     )),
     ("etude", (
@@ -56,6 +56,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("synthese_region", "la synthèse des hypothèses de la région, calculée une fois"),
         ("analyses", "les analyses hors plan : hétérogénéité entre territoires, conditions, réseau"),
         ("interpretation", "les phrases françaises tirées des nombres publiés"),
+        ("planification", "le plan d'enquête que simule le carnet 07 : celui du jeu donné, ou déclaré avant la collecte"),
         ("constats", "l'essentiel d'un rapport : quelques phrases simples tirées des tableaux publiés, sans statistique"),
         ("figures", "les figures seaborn/matplotlib, un seul thème"),
     )),

@@ -318,7 +318,9 @@ def _proteger_resultats(brut: pd.DataFrame, donnees: Donnees) -> confidentialite
             valeurs[c] = valeurs[c].mask(retenu)
             masque[c] = retenu
     if "famille_ajustement" in valeurs.columns:
-        for _, index in valeurs.groupby("famille_ajustement", sort=False).groups.items():
+        for famille, index in valeurs.groupby("famille_ajustement", sort=False).groups.items():
+            if not famille:  # test exploratoire (hypotheses.famille_de_tests : aucune famille) : pas de p ajustée
+                continue
             p = valeurs.loc[index, "p_valeur"].astype(float).fillna(1.0).to_numpy()
             ajustees = associations.ajuster_p(p, methode=donnees.plan.seuils["ajustement"])
             publiees = ~retenu[valeurs.index.get_indexer(index)] & valeurs.loc[index, "p_valeur"].notna().to_numpy()
@@ -369,7 +371,7 @@ def portant_sur(tableau: confidentialite.TableauProtege, issue: str) -> confiden
 
 def vue_resultats(tableau: confidentialite.TableauProtege, *, ajustee: bool = True) -> confidentialite.TableauProtege:
     """Les colonnes d'un tableau de résultats protégé utiles à la lecture (la méthode complète reste dans le CSV)."""
-    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "ajustement", "estimation", "ic_bas", "ic_haut", "statistique",
                 "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "retenu"]
     return extraire(tableau, colonnes=[c for c in colonnes if c in tableau.valeurs.columns])
 
@@ -558,7 +560,7 @@ def forets(donnees: Donnees) -> Forets:
         ligne = publiees.loc[h.id].copy()
         ligne["id"] = h.id
         if ligne["statut"] != "ok" or bool(ligne["retenu"]):
-            phrases.append(interpretation.phrase_hypothese(ligne))
+            phrases.append(interpretation.phrase_hypothese(ligne, alpha=float(donnees.plan.seuils["alpha"])))
             continue
         t, _, _ = tableau_analyse(donnees, h, avec_territoire=True)
         t["strate"] = t["territoire"].map(strates[h.id]) if h.id in strates else t["territoire"]
@@ -571,7 +573,7 @@ def forets(donnees: Donnees) -> Forets:
         r = replace(r, strates=_a_la_precision(r.strates), **commun)
         resultats[h.id] = (h, r)
         morceaux.append(r.strates.drop(columns=["n11", "n12", "n21", "n22"], errors="ignore").assign(id=h.id))
-        phrases += interpretation.phrases_foret(ligne, r)
+        phrases += interpretation.phrases_foret(ligne, r, alpha=float(donnees.plan.seuils["alpha"]))
     tableau = pd.concat(morceaux, ignore_index=True) if morceaux else pd.DataFrame()
     if not tableau.empty:
         tableau = tableau[["id", *[c for c in tableau.columns if c != "id"]]]

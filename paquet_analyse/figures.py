@@ -186,8 +186,8 @@ def forest_rapports_cotes(strates: pd.DataFrame, *, commun: tuple[float, float, 
         ax.plot([lo_aff, hi_aff], [i, i], color="#4d4d4d", lw=1.5)
         if np.isfinite(est) and est > 0:
             ax.plot(est, i, "s", color="#2166ac", ms=7)
-        else:
-            ax.text(bas_lim, i, "  non estimable (case nulle)", va="center", fontsize=8, color="#7f7f7f")
+        else:  # au-dessus du trait de l'IC (axe inversé : y plus petit), jamais sur lui
+            ax.text(bas_lim, i - 0.18, "  non estimable (case nulle)", va="bottom", fontsize=8, color="#7f7f7f")
     ax.plot(commun[0], n + 0.6, "D", color="#b2182b", ms=9)
     ax.plot([commun[1], commun[2]], [n + 0.6, n + 0.6], color="#b2182b", lw=2.5)
     ax.axvline(1, color="#7f7f7f", ls="--", lw=1)
@@ -348,13 +348,14 @@ def reseau_instances(projection, positions: dict, *, logiques: dict, titre: str,
 def courbes_puissance(courbe, *, cible=0.8, ax=None):
     """Courbe de puissance (± 2 erreurs types Monte-Carlo) ; renvoie la Figure."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.8))
+        _, ax = plt.subplots(figsize=(7, 3.8))
     for test, bloc in courbe.groupby("test", sort=False):
+        # légende courte : les noms complets des tests (phrases) ne tiennent pas à côté du graphique
         ax.errorbar(bloc["nb_instances"], bloc["puissance"], yerr=2 * bloc["erreur_mc"],
-                    marker="o", capsize=3, label=texte.majuscule(puissance_simulee.NOMS_TESTS.get(test, test)))
+                    marker="o", capsize=3, label=puissance_simulee.NOMS_COURTS.get(test, test))
     ax.axhline(cible, color="grey", linestyle="--", linewidth=1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("Instances enquêtées par territoire")
+    ax.set_xlabel("Concertations enquêtées par territoire (moyenne)")
     ax.set_ylabel("Puissance (part des rejets)")
     ax.set_title("Puissance par simulation — données SIMULÉES")
     ax.legend(title="Test", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)

@@ -37,7 +37,7 @@ COLONNES_RESULTATS = [
     "id", "famille", "question", "niveau", "exposition", "issue", "portee", "territoire", "test", "methode",
     "estimateur", "effectif", "manquants", "hors_definition", "nb_grappes", "mesure", "estimation", "ic_bas",
     "ic_haut", "statistique", "ddl", "p_valeur", "famille_ajustement", "p_ajustee", "puissance",
-    "puissance_cible", "statut", "note", "case_sous_le_seuil", "strates",
+    "puissance_cible", "statut", "note", "case_sous_le_seuil", "strates", "ajustement", "seuil_plan",
 ]
 
 
@@ -110,7 +110,7 @@ def _ligne(h, portee, territoire, **valeurs) -> dict:
             "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
-            "case_sous_le_seuil": False, "strates": ""}
+            "case_sous_le_seuil": False, "strates": "", "ajustement": "", "seuil_plan": np.nan}
     base.update(valeurs)
     return base
 
@@ -134,7 +134,21 @@ def _association(t: pd.DataFrame, h) -> dict:
             "ic_haut": r["ic_haut"], "statistique": r["statistique"], "ddl": r["ddl"], "p_valeur": r["p_valeur"]}
 
 
-def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
+def ajustement(h: Hypothese, termes_sup: list[str], parametres: dict | None = None) -> str:
+    """Ce pour quoi l'estimation d'une régression est ajustée, en français (vide : estimation brute).
+
+    Les covariables du plan (`covariables`) et les termes ajoutés entre territoires (effets fixes de
+    territoire) : « « thématique enfance-jeunesse-famille », « créée depuis 2000 », « secteur » et
+    « territoire » ».
+    """
+    noms = [c.removeprefix("C(").removesuffix(")") for c in (*h.covariables, *termes_sup)]
+    libelles = [f"« {dictionnaire.libelle(n, parametres).split(' (')[0].lower()} »" for n in noms]
+    if not libelles:
+        return ""
+    return libelles[0] if len(libelles) == 1 else ", ".join(libelles[:-1]) + " et " + libelles[-1]
+
+
+def _regression(t: pd.DataFrame, h, termes_sup: list[str], parametres: dict | None = None) -> dict:
     formule = h.formule(*termes_sup)
     poids = "poids" if "poids" in t.columns else None
     if h.methode == "logistique":
@@ -146,15 +160,17 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
     terme = _terme_exposition(r, h.exposition)
     statut = "non_estimable" if bool(terme.get("separation", False)) else "ok"
     poids = "poids" in t.columns
+    ajuste = ajustement(h, termes_sup, parametres)
+    qualite = f"ajusté pour {ajuste}" if ajuste else "brut (sans ajustement)"
     if mesure == "rapport_cotes":
         modele = ("régression logistique pondérée (plan de sondage)" if poids else
                   "modèle marginal (GEE), moyenne sur la population" if h.grappes else "régression logistique")
-        estimateur = f"RC ajusté, {modele}"
+        estimateur = f"RC {qualite}, {modele}"
     else:
         modele = ("moindres carrés pondérés (plan de sondage)" if poids else
                   "moindres carrés, erreurs types robustes aux grappes" if h.grappes else "moindres carrés")
-        estimateur = f"écart de moyennes ajusté, {modele}"
-    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GEE, GLM),
+        estimateur = f"écart de moyennes {qualite}, {modele}"
+    # statistique publiée, celle qu'inverse l'IC : t de Student à `ddl` ddl, ou, pour un z (GLM),
     # le khi-deux de Wald z² à 1 ddl
     student = not pd.isna(terme["ddl"])
     statistique = float(terme["statistique"]) if student else float(terme["statistique"]) ** 2
@@ -162,7 +178,7 @@ def _regression(t: pd.DataFrame, h, termes_sup: list[str]) -> dict:
             "effectif": int(terme["effectif"]), "nb_grappes": terme["nb_grappes"], "mesure": mesure,
             "estimation": terme[est], "ic_bas": terme["ic_bas"], "ic_haut": terme["ic_haut"],
             "statistique": statistique, "ddl": terme["ddl"] if student else 1, "p_valeur": terme["p_valeur"],
-            "test": "t de Student" if student else "Wald (z²)", "statut": statut}
+            "test": "t de Student" if student else "Wald (z²)", "statut": statut, "ajustement": ajuste}
 
 
 def _valeurs_mh(r, *, homogeneite: bool) -> dict:
@@ -180,7 +196,8 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
                         "celui qu'inverse l'IC de Robins-Breslow-Greenland"),
             "estimateur": associations.ESTIMATEUR_MH + ", IC de Robins-Breslow-Greenland",
             "effectif": int(r.effectif), "mesure": "rapport_cotes", "estimation": r.rapport_cotes,
-            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald}
+            "ic_bas": r.ic_bas, "ic_haut": r.ic_haut, "statistique": r.wald, "ddl": 1, "p_valeur": r.p_wald,
+            "ajustement": "« territoire »"}
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
@@ -206,7 +223,8 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: di
     entre = portee == "region"
     absent = non_disponible(donnees, *_termes(h, False))
     if absent:
-        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}")
+        return _ligne(h, portee, donnees.territoire, statut="non_disponible", note=f"Non disponible : {absent.message}",
+                      seuil_plan=float(donnees.plan.seuils["alpha"]))
     with warnings.catch_warnings(record=True) as captures:
         warnings.simplefilter("always", AvertissementPaquet)
         try:
@@ -218,36 +236,47 @@ def tester_hypothese(donnees: Donnees, h: Hypothese, *, portee: str, strates: di
             elif h.methode == "association":
                 valeurs = _association(t, h)
             else:
-                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [])
+                valeurs = _regression(t, h, ["C(territoire)"] if entre and t["territoire"].nunique() > 1 else [],
+                                      dict(donnees.plan.seuils))
         except (ErreurEffectifs, ErreurDonnees) as exc:
-            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc))
+            return _ligne(h, portee, donnees.territoire, statut="non_estimable", note=str(exc),
+                          seuil_plan=float(donnees.plan.seuils["alpha"]))
     notes = sorted({note_pour_le_lecteur(str(a.message)) for a in captures
                     if issubclass(a.category, AvertissementPaquet)})
-    return _ligne(h, portee, donnees.territoire, manquants=manquants,
+    return _ligne(h, portee, donnees.territoire, manquants=manquants, seuil_plan=float(donnees.plan.seuils["alpha"]),
                   hors_definition=hors, note=" ".join(notes),
                   case_sous_le_seuil=_case_sous_le_seuil(t, h, int(donnees.plan.seuils["confidentialite"])),
                   **_puissance(donnees, t, h, entre, valeurs), **valeurs)
 
 
 def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, valeurs: dict) -> dict:
-    """Puissance du test, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
+    """Puissance du test publié de la ligne, à cet effectif, de détecter l'effet prévu au plan (`seuils`).
 
     Rapport de cotes `rapport_cotes_puissance` pour une association, une régression logistique ou le
     RC commun ; écart de `ecart_puissance` points pour l'indice ; pour l'homogénéité, un territoire
-    dont le RC diffère de ce facteur. Approximations analytiques (module `puissance`).
+    dont le RC diffère de ce facteur. Le test même de la ligne (module `puissance`) : exacte pour le
+    2 × 2 d'un territoire (score ou Blaker), simulée pour le Wald de Mantel-Haenszel et le Breslow-Day
+    de Tarone ; pour les participants, approximation avec effet de plan et la loi de Student du test
+    publié (ddl de la ligne).
     """
     seuils = donnees.plan.seuils
     rc, ecart, alpha = float(seuils["rapport_cotes_puissance"]), float(seuils["ecart_puissance"]), float(seuils["alpha"])
+    ddl = valeurs.get("ddl") if valeurs.get("test") == "t de Student" else None
     if valeurs.get("mesure") == "homogeneite":
-        r = puissance.puissance_homogeneite(t, h.exposition, h.issue, "strate", rapport=rc, seuil=alpha)
+        r = puissance.puissance_homogeneite_tarone(t, h.exposition, h.issue, "strate", rapport=rc, seuil=alpha)
         cible = f"un territoire dont le rapport de cotes diffère d'un facteur {texte.nombre_court(rc)} des autres"
     elif h.methode == "lineaire":
-        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha)
+        r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha, ddl=ddl)
         cible = f"un écart de {texte.nombre_court(ecart)} points"
+    elif h.niveau == "instances" and entre:
+        r = puissance.puissance_mantel_haenszel(t, h.exposition, h.issue, "strate", rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
+    elif h.niveau == "instances":
+        r = puissance.puissance_association(t, h.exposition, h.issue, rapport_cotes=rc, seuil=alpha)
+        cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     else:
-        strate = "strate" if entre and h.methode == "association" else None
-        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, strate=strate, grappes=h.grappes,
-                                              rapport_cotes=rc, seuil=alpha)
+        r = puissance.puissance_rapport_cotes(t, h.exposition, h.issue, grappes=h.grappes, rapport_cotes=rc,
+                                              seuil=alpha, ddl=ddl)
         cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     return {"puissance": r.puissance, "puissance_cible": cible}
 
@@ -268,9 +297,9 @@ def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None =
                       strates: dict | None = None) -> pd.DataFrame:
     """Toutes les hypothèses du plan de cette portée ; une ligne par hypothèse, p ajustées par famille.
 
-    Familles d'ajustement (`famille_de_tests`) : dans un territoire, tous les tests du plan dans ce
-    territoire ; pour la région, les tests d'association d'un côté et les tests d'homogénéité (H5) de
-    l'autre. Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
+    Familles d'ajustement (`famille_de_tests`) : pour la région, les tests d'association d'un côté et les
+    tests d'homogénéité (H5) de l'autre ; dans un territoire, aucune (tests exploratoires, p non ajustées).
+    Méthode : `seuils.ajustement` du plan. Tableau de travail : on le diffuse ou l'affiche par
     `diffusion.proteger`. `strates` : hypothèse -> (territoire -> strate) pour les Mantel-Haenszel de la
     région (voir `tester_hypothese`).
     """
@@ -283,24 +312,48 @@ def tester_hypotheses(donnees: Donnees, *, portee: str, territoire: str | None =
     return ajouter_p_ajustees(resultats, methode=donnees.plan.seuils["ajustement"])
 
 
-def famille_de_tests(ligne) -> str:
-    """La famille (déclarée) dans laquelle la p d'un test est ajustée."""
-    if ligne["portee"] == "territoire":
-        return f"tests du territoire {ligne['territoire']}"
+#: Famille d'une comparaison qui n'est pas au plan (modèle de carnet) : exploratoire.
+HORS_PLAN = "hors plan"
+
+
+def est_exploratoire(ligne) -> bool:
+    """Un test d'un territoire, ou hors du plan : exploratoire, hors de toute famille, sans p ajustée ni
+    mot de verdict.
+
+    Décision du projet (README, « Ce que disent les tests ») : les hypothèses du plan se tranchent pour la
+    région (synthèse du carnet 04) ; leur déclinaison dans chaque territoire décrit, elle ne conclut pas ;
+    une comparaison décidée hors du plan non plus.
+    """
+    return ligne["portee"] == "territoire" or ligne.get("famille") == HORS_PLAN
+
+
+def famille_de_tests(ligne) -> str | None:
+    """La famille (déclarée) dans laquelle la p d'un test est ajustée ; None pour un test exploratoire.
+
+    Deux familles pour la région : les tests d'association, et les tests d'homogénéité entre territoires
+    (H5). Les tests d'un territoire sont exploratoires (`est_exploratoire`) : ils ne forment aucune famille,
+    leur p n'est pas ajustée et ils ne reçoivent pas de verdict.
+    """
+    if est_exploratoire(ligne):
+        return None
     if ligne["mesure"] == "homogeneite":
         return "tests d'homogénéité entre territoires (région)"
     return "tests d'association de la région"
 
 
 def ajouter_p_ajustees(resultats: pd.DataFrame, *, methode: str = "fdr_bh") -> pd.DataFrame:
-    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille."""
+    """Ajoute `famille_ajustement` et `p_ajustee` (Benjamini-Hochberg par défaut) dans chaque famille.
+
+    Un test exploratoire (`famille_de_tests` rend None) garde une famille vide et une p ajustée vide.
+    """
     sortie = resultats.copy()
-    familles = [famille_de_tests(r) for _, r in sortie.iterrows()] if len(sortie) else []
+    familles = [famille_de_tests(r) or "" for _, r in sortie.iterrows()] if len(sortie) else []
     sortie["famille_ajustement"] = pd.Series(familles, index=sortie.index, dtype=object)
     sortie["p_ajustee"] = np.nan
-    for _, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
-        sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
-            sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
+    for famille, index in sortie.groupby("famille_ajustement", sort=False).groups.items():
+        if famille:
+            sortie.loc[index, "p_ajustee"] = associations.ajuster_p(
+                sortie.loc[index, "p_valeur"].to_numpy(dtype=float), methode=methode)
     return sortie
 
 
@@ -331,8 +384,9 @@ def note_pour_le_lecteur(note: str) -> str:
 
 def vue_resultats(resultats: pd.DataFrame, *, ajustee: bool = True) -> pd.DataFrame:
     """Colonnes utiles à la lecture d'un tableau de résultats d'hypothèses (la question d'abord)."""
-    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "estimation", "ic_bas", "ic_haut", "statistique",
-                "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance", "case_sous_le_seuil"]
+    colonnes = ["id", "question", "exposition", "issue", "effectif", "test", "ajustement", "estimation", "ic_bas",
+                "ic_haut", "statistique", "ddl", "p_valeur"] + (["p_ajustee"] if ajustee else []) + ["puissance",
+                                                                                                      "case_sous_le_seuil"]
     return resultats[colonnes]
 
 
@@ -342,11 +396,15 @@ def portant_sur(resultats: pd.DataFrame, issue: str) -> pd.DataFrame:
     return resultats[resultats["issue"] == issue]
 
 
-def association_simple(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
-    """Test d'association entre deux variables des instances (choisi par les effectifs attendus)."""
-    h = Hypothese(id="exemple", famille="exemple", question="", niveau="instances", exposition=exposition,
-                        issue=issue, methode="association", portee=("region",))
-    t, _, _ = tableau_analyse(donnees, h)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AvertissementPaquet)
-        return associations.association(t, exposition, issue)
+def association_exploratoire(donnees: Donnees, exposition: str, issue: str) -> pd.DataFrame:
+    """Une association entre deux variables booléennes des concertations, hors du plan, testée comme les
+    hypothèses de la région (RC commun de Mantel-Haenszel entre territoires, IC de Robins-Breslow-Greenland,
+    p du test de Wald qu'il inverse, puissance du test publié) : une ligne de `tester_hypotheses`, sans famille
+    ni p ajustée (comparaison exploratoire : les phrases n'en tirent aucun verdict). Sert au modèle de carnet.
+    """
+    libelles = [dictionnaire.libelle(v).split(" (")[0].lower() for v in (exposition, issue)]
+    h = Hypothese(id="Exemple", famille=HORS_PLAN, question=f"« {libelles[0]} » va-t-il avec « {libelles[1]} » ?",
+                  niveau="instances", exposition=exposition, issue=issue, methode="association", portee=("region",))
+    ligne = tester_hypothese(donnees, h, portee="region")
+    return ajouter_p_ajustees(pd.DataFrame([ligne], columns=COLONNES_RESULTATS),
+                              methode=donnees.plan.seuils["ajustement"])

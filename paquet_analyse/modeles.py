@@ -89,6 +89,18 @@ MIN_GRAPPES = 20
 #: sandwich (``cov_type="bias_reduced"`` de statsmodels).
 MIN_GRAPPES_SANDWICH = 10
 
+#: Sandwichs des modèles à grappes sans poids : « mancl_derouen » (la politique du projet :
+#: sandwich corrigé de Mancl et DeRouen 2001, t à G - 1 ddl) ou « liang_zeger » (sandwich ordinaire,
+#: loi normale ; corrigé sous MIN_GRAPPES_SANDWICH grappes), gardé pour les bancs d'essai.
+SANDWICHS_LOGISTIQUE = ("mancl_derouen", "liang_zeger")
+
+#: Moindres carrés à grappes : « cr2 » (CR2 et ddl de Satterthwaite, la politique du projet) ou « cr1 »
+#: (CR1 et G - 1 ddl, comme Stata vce(cluster)), gardé pour les bancs d'essai.
+SANDWICHS_LINEAIRE = ("cr2", "cr1")
+
+#: Corrélation de travail de la GEE.
+CORRELATIONS = ("echangeable", "independance")
+
 #: En deçà, aucune inférence (erreur type, IC, p) n'est rapportée.
 MIN_GRAPPES_INFERENCE = 3
 
@@ -274,12 +286,14 @@ def _valeurs_initiales_gee(modele, iterations=50, tolerance=1e-12):
     return None
 
 
-def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
+def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust", correlation="echangeable"):
     """Ajuste le modèle ; renvoie (modèle, résultat, avertissements capturés).
 
-    Logistique : GLM binomial, ou GEE (corrélation échangeable, sandwich)
-    avec grappes. Linéaire : moindres carrés ordinaires, avec erreurs types
-    robustes aux grappes (CR1, loi de Student à G - 1 ddl) s'il y en a.
+    Logistique : GLM binomial, ou GEE (corrélation de travail échangeable, ou
+    indépendante, sandwich ``cov_type``) avec grappes. Linéaire : moindres carrés
+    ordinaires ; ``cov_type="cluster"`` : erreurs types CR1 (loi de Student à
+    G - 1 ddl) ; ``cov_type="nonrobust"`` : celles des moindres carrés (le CR2 est
+    calculé ensuite, :func:`_cr2_satterthwaite`).
     """
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
@@ -290,7 +304,7 @@ def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
         try:
             if lineaire:
                 modele = smf.ols(formule, data=donnees)
-                options = {} if grappes is None else dict(
+                options = {} if grappes is None or cov_type != "cluster" else dict(
                     cov_type="cluster", use_t=True,
                     cov_kwds={"groups": pd.factorize(donnees[grappes])[0]},
                 )
@@ -298,7 +312,8 @@ def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
             elif grappes is not None:
                 modele = smf.gee(
                     formule, groups=grappes, data=donnees, family=famille,
-                    cov_struct=sm.cov_struct.Exchangeable(),
+                    cov_struct=(sm.cov_struct.Exchangeable() if correlation == "echangeable"
+                                else sm.cov_struct.Independence()),
                 )
                 resultat = modele.fit(cov_type=cov_type, start_params=_valeurs_initiales_gee(modele))
             else:
@@ -313,12 +328,13 @@ def _ajuster(formule, donnees, grappes, lineaire=False, cov_type="robust"):
 
 
 class _ResultatPlan:
-    """Ajustement « plan de sondage » (comme ``svyglm``) : coefficients, covariance
-    de linéarisation sur les grappes, loi de Student à ``ddl`` degrés de liberté.
+    """Ajustement à loi de Student : coefficients, covariance (linéarisation sur les grappes,
+    sandwich corrigé), loi de Student à ``ddl`` degrés de liberté.
 
-    Porte les attributs de statsmodels dont :func:`_tableau` et
-    :func:`_termes_separes` ont besoin (``params, bse, tvalues, pvalues,
-    conf_int, cov_params, nobs``). Avec ``ddl <= 0``, pas d'inférence (NaN),
+    ``ddl`` est un nombre (G - p de ``svyglm``, G - 1 de la GEE) ou un tableau, un par
+    coefficient (ddl de Satterthwaite du CR2). Porte les attributs de statsmodels dont
+    :func:`_tableau` et :func:`_termes_separes` ont besoin (``params, bse, tvalues,
+    pvalues, conf_int, cov_params, nobs``). Avec ``ddl <= 0``, pas d'inférence (NaN),
     comme ``confint.svyglm``.
     """
 
@@ -329,21 +345,76 @@ class _ResultatPlan:
         self._cov = pd.DataFrame(covariance, index=params.index, columns=params.index)
         self.ddl = ddl
         self.nobs = nobs
+        ddl_termes = np.broadcast_to(np.asarray(ddl, dtype=float), params.shape)
+        self._ddl_termes = np.where(ddl_termes > 0, ddl_termes, np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             self.bse = pd.Series(np.sqrt(np.diag(covariance)), index=params.index)
             self.tvalues = params / self.bse
-            self.pvalues = (2 * stats.t.sf(np.abs(self.tvalues), ddl) if ddl > 0
-                            else self.tvalues * np.nan)
-        self._quantile = stats.t.ppf if ddl > 0 else None
+            self.pvalues = pd.Series(2 * stats.t.sf(np.abs(self.tvalues), self._ddl_termes), index=params.index)
+
+    def ddl_termes(self):
+        """Degrés de liberté de chaque coefficient (NaN : aucune inférence)."""
+        return self._ddl_termes
 
     def cov_params(self):
         return self._cov
 
     def conf_int(self, alpha=0.05):
-        if self._quantile is None:
-            return np.full((len(self.params), 2), np.nan)
-        q = self._quantile(1 - alpha / 2, self.ddl)
+        from scipy import stats
+
+        with np.errstate(invalid="ignore"):
+            q = stats.t.ppf(1 - alpha / 2, self._ddl_termes)
         return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
+
+
+def _racine_inverse(matrice):
+    """Racine carrée inverse symétrique (pseudo-inverse : valeurs propres nulles laissées à 0, comme
+    ``clubSandwich:::matrix_power(x, -1/2)``)."""
+    valeurs, vecteurs = np.linalg.eigh(matrice)
+    inverses = np.where(valeurs > 1e-12 * max(1.0, valeurs.max()), 1 / np.sqrt(np.clip(valeurs, 1e-300, None)), 0.0)
+    return (vecteurs * inverses) @ vecteurs.T
+
+
+def _cr2_satterthwaite(x, residus, groupes):
+    """Covariance CR2 (Bell et McCaffrey 2002) et ddl de Satterthwaite de chaque coefficient, moindres carrés.
+
+    Écrit ici : statsmodels n'offre ni le CR2 ni ces ddl. Mêmes choix que R
+    ``clubSandwich::coef_test(lm, vcov = "CR2", test = "Satterthwaite")`` (modèle
+    de travail : variance homoscédastique et indépendante, Φ = I) :
+
+    - V = M [Σ_g X_g' A_g e_g e_g' A_g X_g] M, M = (X'X)⁻¹, A_g = (I - H_gg)^(-1/2) ;
+    - pour le coefficient j, p_g = A_g X_g M e_j et u_g = (I - H)' p_g (p_g placé dans
+      les lignes de la grappe g) : c'V c = Σ_g (u_g' y)² ; sous Φ = I, ddl =
+      (Σ_g u_g'u_g)² / Σ_g Σ_h (u_g'u_h)², avec U'U = diag(p_g'p_g) - Q'MQ, Q = [X_g' p_g].
+
+    Vérifié contre clubSandwich 0.5.8 (tests/donnees/reference/cr2_satterthwaite.R).
+    """
+    x = np.asarray(x, dtype=float)
+    e = np.asarray(residus, dtype=float)
+    m = np.linalg.inv(x.T @ x)
+    nb_coef = x.shape[1]
+    ordre = np.argsort(groupes, kind="stable")
+    bornes = np.flatnonzero(np.diff(groupes[ordre])) + 1
+    blocs = np.split(ordre, bornes)
+    viande = np.zeros((nb_coef, nb_coef))
+    pp = np.zeros((len(blocs), nb_coef))          # p_g'p_g, par coefficient
+    q = np.zeros((len(blocs), nb_coef, nb_coef))  # X_g' p_g, par coefficient (dernier axe)
+    for g, idx in enumerate(blocs):
+        xg = x[idx]
+        a = _racine_inverse(np.eye(len(idx)) - xg @ m @ xg.T)
+        p_g = a @ xg @ m                          # colonnes : p_g de chaque coefficient
+        u = p_g.T @ e[idx]
+        viande += np.outer(u, u)
+        pp[g] = (p_g ** 2).sum(axis=0)
+        q[g] = xg.T @ p_g
+    covariance = viande  # = M X'A e e'A X M, puisque p_g = A_g X_g M
+    ddl = np.empty(nb_coef)
+    for j in range(nb_coef):
+        qj = q[:, :, j].T                         # p × G
+        uu = np.diag(pp[:, j]) - qj.T @ m @ qj
+        ddl[j] = np.trace(uu) ** 2 / np.sum(uu ** 2)
+    return covariance, ddl
+
 
 
 def _covariance_biais_reduit_plan(modele, resultat, groupes):
@@ -543,7 +614,7 @@ def _avertir_separation(termes, drapeaux, messages):
         AvertissementSeparation(
             f"Séparation complète ou quasi complète (réponse constante dans une "
             f"modalité, ou erreur type démesurée) pour : {touches}. Les rapports "
-            "de cotes, IC et p de ces termes ne sont pas rapportés (NaN) : "
+            "de cotes, IC et p de ces termes ne sont pas rapportés : "
             "regroupez les modalités rares, retirez la variable, ou décrivez "
             f"l'association avec exact_fisher(...).{detail}"
         ),
@@ -551,10 +622,10 @@ def _avertir_separation(termes, drapeaux, messages):
     )
 
 
-def _ddl_student(resultat) -> float:
-    """Degrés de liberté de la loi de Student de `statistique` (t) ; NaN pour un z (GLM, GEE)."""
+def _ddl_student(resultat):
+    """Degrés de liberté de la loi de Student de `statistique` (t), un par terme ; NaN pour un z (GLM)."""
     if isinstance(resultat, _ResultatPlan):
-        return float(resultat.ddl) if resultat.ddl > 0 else np.nan
+        return resultat.ddl_termes()
     if getattr(resultat, "use_t", False):
         ddl = getattr(resultat, "df_resid_inference", None)
         return float(ddl if ddl is not None else resultat.df_resid)
@@ -587,7 +658,7 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=Fals
     tab.loc[drapeaux, ["coefficient", "erreur_type", "statistique", "ddl", "p_valeur",
                        "rapport_cotes", "ic_bas", "ic_haut"]] = np.nan
     tab["separation"] = drapeaux
-    tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée (NaN)", "")
+    tab["note"] = np.where(drapeaux, "séparation : estimation non rapportée", "")
     if sans_inference:
         tab[["erreur_type", "statistique", "ddl", "p_valeur", "ic_bas", "ic_haut"]] = np.nan
         tab["note"] = [
@@ -599,19 +670,28 @@ def _tableau(resultat, drapeaux, niveau, exponentielle=True, sans_inference=Fals
     return tab[colonnes]
 
 
-def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=0.95):
+def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=0.95, sandwich="mancl_derouen",
+                          correlation="echangeable"):
     """Régression logistique, une ligne par terme.
 
     Sans ``grappes`` : GLM binomial (lien logit) estimé par maximum de
     vraisemblance (mêmes estimations et erreurs types que ``glm(...,
-    family = binomial)`` de R). Avec ``grappes`` : équations d'estimation
-    généralisées (GEE, statsmodels) à corrélation échangeable au sein des
-    grappes, erreurs types robustes (sandwich) — à utiliser pour des
-    participants regroupés dans des instances. Les IC sont de Wald
-    (``exp(coef ± z·se)``, comme ``confint.default`` de R). Avec moins de
-    :data:`MIN_GRAPPES_SANDWICH` grappes, le sandwich est corrigé pour le
-    petit nombre de grappes (Mancl et DeRouen 2001, ``cov_type="bias_reduced"``
-    de statsmodels) ; avec moins de :data:`MIN_GRAPPES_INFERENCE` grappes,
+    family = binomial)`` de R), IC de Wald (``confint.default``). Avec
+    ``grappes`` : équations d'estimation généralisées (GEE, statsmodels) à
+    corrélation de travail échangeable au sein des grappes (``correlation``),
+    à utiliser pour des participants regroupés dans des instances. Par défaut
+    (``sandwich="mancl_derouen"``, la politique du projet), le sandwich est
+    corrigé du levier de chaque grappe (Mancl et DeRouen 2001,
+    ``cov_type="bias_reduced"`` de statsmodels) et la p et l'IC viennent d'une
+    loi de Student à G - 1 ddl (G grappes) : avec une dizaine de grappes dans le
+    plus petit groupe d'exposition, le sandwich ordinaire et la loi normale
+    rejetaient à tort 7,7 à 8,2 % du temps au seuil de 5 % ; cette référence
+    ramène l'erreur à 5 % (benchmarks/README.md, « Tests dans un territoire »).
+    Avec ``correlation="independance"``, c'est le CR3 de R
+    ``clubSandwich::coef_test(glm, vcov = "CR3", test = "naive-t")``.
+    ``sandwich="liang_zeger"`` redonne l'ancien calcul (sandwich ordinaire, loi
+    normale, Mancl et DeRouen sous :data:`MIN_GRAPPES_SANDWICH` grappes), pour
+    les bancs d'essai. Avec moins de :data:`MIN_GRAPPES_INFERENCE` grappes,
     aucune inférence n'est rapportée (erreur type, IC et p à NaN, ``note``).
     Les modalités catégorielles sans observation sont retirées (avertissement) ;
     une valeur non finie (``inf``) dans un prédicteur est refusée
@@ -644,12 +724,18 @@ def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=
         Colonne des poids de sondage (> 0) ; une ligne sans poids est écartée.
     niveau : float, default 0.95
         Niveau des intervalles de confiance.
+    sandwich : {"mancl_derouen", "liang_zeger"}, default "mancl_derouen"
+        Avec ``grappes`` et sans poids : sandwich corrigé et loi de Student à
+        G - 1 ddl, ou l'ancien sandwich ordinaire et la loi normale.
+    correlation : {"echangeable", "independance"}, default "echangeable"
+        Corrélation de travail de la GEE.
 
     Returns
     -------
     pandas.DataFrame
         Colonnes :data:`COLONNES_MODELE` : ``terme, coefficient, erreur_type,
-        statistique`` (z de Wald), ``p_valeur, rapport_cotes, ic_bas,
+        statistique`` (t de Student avec grappes, sinon z de Wald), ``ddl``
+        (NaN pour un z), ``p_valeur, rapport_cotes, ic_bas,
         ic_haut, effectif, manquants, nb_grappes`` (NaN sans grappes),
         ``separation, methode, note`` (pourquoi une valeur manque : séparation,
         trop peu de grappes ; vide sinon).
@@ -663,6 +749,8 @@ def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=
     >>> r["terme"].tolist(), r["rapport_cotes"].round(3).tolist()
     (['Intercept', 'expose[T.True]'], [1.0, 3.0])
     """
+    _verifier_choix(sandwich, SANDWICHS_LOGISTIQUE, "sandwich")
+    _verifier_choix(correlation, CORRELATIONS, "correlation")
     complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=True, poids=poids)
     nb = None if grappes is None else int(complet[grappes].nunique())
     if poids is not None:
@@ -670,39 +758,46 @@ def regression_logistique(donnees, formule, *, grappes=None, poids=None, niveau=
         nb_plan = nb if nb is not None else len(complet)
         methode = _methode_plan("régression logistique (lien logit)", grappes, poids, nb_plan,
                                 len(resultat.params))
+    elif grappes is not None and sandwich == "mancl_derouen":
+        modele, resultat, captures = _ajuster(formule, complet, grappes, cov_type="bias_reduced",
+                                              correlation=correlation)
+        # loi de référence : Student à G - 1 ddl (la p et l'IC inversent le même test)
+        resultat = _ResultatPlan(resultat.params, np.asarray(resultat.cov_params(), dtype=float), nb - 1,
+                                 resultat.nobs)
+        methode = _methode_gee("binomiale (lien logit)", grappes, nb, student=True, correlation=correlation)
     else:
         petit = nb is not None and nb < MIN_GRAPPES_SANDWICH
         modele, resultat, captures = _ajuster(
-            formule, complet, grappes, cov_type="bias_reduced" if petit else "robust")
+            formule, complet, grappes, cov_type="bias_reduced" if petit else "robust", correlation=correlation)
+        methode = ("régression logistique (GLM binomial, lien logit), maximum de vraisemblance ; IC de Wald"
+                   if grappes is None else
+                   _methode_gee("binomiale (lien logit)", grappes, nb, correlation=correlation))
     drapeaux = _termes_separes(modele, resultat)
     _avertir_separation(list(resultat.params.index), drapeaux, _messages_separation(captures))
     _relayer_autres(captures)
     if poids is not None:
         sans_inference = resultat.ddl <= 0 or (nb is not None and nb < MIN_GRAPPES_INFERENCE)
-        return _tableau(
-            resultat, drapeaux, niveau, effectif=int(resultat.nobs), manquants=int(manquants),
-            nb_grappes=_nb_grappes(complet, grappes), methode=methode, sans_inference=sans_inference,
-        )
-    if grappes is None:
-        methode = ("régression logistique (GLM binomial, lien logit), maximum de "
-                   "vraisemblance ; IC de Wald")
     else:
-        methode = _methode_gee("binomiale (lien logit)", grappes, nb)
+        sans_inference = nb is not None and nb < MIN_GRAPPES_INFERENCE
     return _tableau(
         resultat, drapeaux, niveau, effectif=int(resultat.nobs), manquants=int(manquants),
-        nb_grappes=_nb_grappes(complet, grappes), methode=methode,
-        sans_inference=nb is not None and nb < MIN_GRAPPES_INFERENCE,
+        nb_grappes=_nb_grappes(complet, grappes), methode=methode, sans_inference=sans_inference,
     )
 
 
-def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.95):
+def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.95, sandwich="cr2"):
     """Régression linéaire, une ligne par terme (p. ex. ``indice_conditions``).
 
     Moindres carrés ordinaires (mêmes estimations, erreurs types, t, p et
-    IC de Student que ``lm`` de R). Avec ``grappes`` : mêmes estimations,
-    erreurs types robustes aux grappes (CR1, comme Stata ``vce(cluster)``),
-    t et IC de Student à G - 1 degrés de liberté (G grappes). ``"y ~ 1"``
-    donne la moyenne et son IC (grappé si besoin).
+    IC de Student que ``lm`` de R). Avec ``grappes`` : mêmes estimations ;
+    par défaut (``sandwich="cr2"``, la politique du projet), erreurs types CR2
+    (Bell et McCaffrey 2002 : résidus de chaque grappe corrigés de leur levier)
+    et t et IC de Student à ddl de Satterthwaite, un par coefficient, comme R
+    ``clubSandwich::coef_test(vcov = "CR2", test = "Satterthwaite")`` ;
+    ``sandwich="cr1"`` redonne l'ancien calcul (CR1, comme Stata
+    ``vce(cluster)``, à G - 1 ddl), libéral quand le plus petit groupe
+    d'exposition n'a qu'une dizaine de grappes. ``"y ~ 1"`` donne la moyenne et
+    son IC (grappé si besoin).
 
     Avec ``poids`` : moindres carrés pondérés et variance de plan de sondage,
     comme R ``survey::svyglm(y ~ x, design)`` (gaussien) : erreurs types de
@@ -719,6 +814,8 @@ def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.
     poids : str, optional
         Colonne des poids de sondage (> 0) ; une ligne sans poids est écartée.
     niveau : float, default 0.95
+    sandwich : {"cr2", "cr1"}, default "cr2"
+        Avec ``grappes`` et sans poids : CR2 et ddl de Satterthwaite, ou CR1 et G - 1 ddl.
 
     Returns
     -------
@@ -746,16 +843,26 @@ def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.
             effectif=int(resultat.nobs), manquants=int(manquants),
             nb_grappes=_nb_grappes(complet, grappes), methode=methode, sans_inference=sans_inference,
         )
-    _, resultat, captures = _ajuster(formule, complet, grappes, lineaire=True)
+    cr2 = grappes is not None and sandwich == "cr2"
+    modele, resultat, captures = _ajuster(formule, complet, grappes, lineaire=True,
+                                          cov_type="nonrobust" if cr2 else "cluster")
     _relayer_autres(captures, deja_traites=())
     methode = "régression linéaire, moindres carrés ordinaires ; IC de Student"
-    if grappes is not None:
+    nb = None if grappes is None else int(complet[grappes].nunique())
+    if cr2:
+        covariance, ddl = _cr2_satterthwaite(modele.exog, resultat.resid, pd.factorize(complet[grappes])[0])
+        resultat = _ResultatPlan(resultat.params, covariance, ddl, resultat.nobs)
+        methode = ("régression linéaire, moindres carrés ordinaires ; erreurs types robustes aux grappes "
+                   f"« {grappes} » corrigées du levier de chaque grappe (CR2, Bell et McCaffrey 2002) ; t et IC "
+                   "de Student à ddl de Satterthwaite (comme R clubSandwich::coef_test)")
+    elif grappes is not None:
         methode = ("régression linéaire, moindres carrés ordinaires ; erreurs types "
                    f"robustes aux grappes « {grappes} » (CR1) ; IC de Student à G - 1 ddl")
     drapeaux = np.zeros(len(resultat.params), dtype=bool)
     return _tableau(
         resultat, drapeaux, niveau, exponentielle=False, effectif=int(resultat.nobs),
         manquants=int(manquants), nb_grappes=_nb_grappes(complet, grappes), methode=methode,
+        sans_inference=nb is not None and nb < MIN_GRAPPES_INFERENCE,
     )
 
 
@@ -905,18 +1012,31 @@ def _nb_grappes(complet, grappes):
     return nb
 
 
-def _methode_gee(famille, grappes, nb_grappes, *, biais_reduit=False):
-    """Phrase ``methode`` de la GEE, selon le nombre de grappes (``biais_reduit`` : Mancl et DeRouen toujours)."""
-    debut = f"GEE {famille}, corrélation échangeable dans les grappes « {grappes} », "
+def _methode_gee(famille, grappes, nb_grappes, *, biais_reduit=False, student=False, correlation="echangeable"):
+    """Phrase ``methode`` de la GEE, selon le nombre de grappes et le sandwich.
+
+    ``student`` : sandwich de Mancl et DeRouen et loi de Student à G - 1 ddl (la politique des
+    modèles à grappes) ; ``biais_reduit`` : Mancl et DeRouen toujours, loi normale (tests conjoints).
+    """
+    travail = "échangeable" if correlation == "echangeable" else "indépendante"
+    debut = f"GEE {famille}, corrélation {travail} dans les grappes « {grappes} », "
     if nb_grappes < MIN_GRAPPES_INFERENCE:
         return (debut + f"{nb_grappes} grappe(s) seulement (< {MIN_GRAPPES_INFERENCE}) : "
                 "aucune erreur type, aucun IC ni p rapportés, estimation ponctuelle seule")
+    if student:
+        return (debut + "sandwich corrigé de Mancl et DeRouen (2001) ; t et IC de Student à "
+                f"G - 1 = {nb_grappes - 1} ddl")
     if nb_grappes < MIN_GRAPPES_SANDWICH:
         return (debut + f"erreurs types sandwich corrigées pour petit nombre de grappes "
                 f"({nb_grappes} < {MIN_GRAPPES_SANDWICH} ; Mancl et DeRouen, 2001) ; IC de Wald")
     if biais_reduit:
         return debut + "sandwich corrigé de Mancl et DeRouen (2001) ; IC de Wald"
     return debut + "erreurs types robustes (sandwich) ; IC de Wald"
+
+
+def _verifier_choix(valeur, permis, nom):
+    if valeur not in permis:
+        raise ErreurDonnees(f"{nom} = {valeur!r} inconnu : choisissez parmi {', '.join(permis)}.")
 
 
 def _avertir_peu_de_grappes(nb_grappes, grappes):

@@ -55,7 +55,7 @@ CLES_HYPOTHESE = {"id", "famille", "question", "niveau", "exposition", "issue", 
 # Seuils facultatifs lus par le code (les requis sont dans SEUILS_REQUIS). Une autre clé de `seuils` est
 # permise (un ajout d'une équipe), sauf si elle ressemble à une clé connue : c'est alors une faute de frappe.
 SEUILS_FACULTATIFS = ("ajustement", "replicats_puissance")
-CLES_PLAN = ("version", "seuils", "derivees", "hypotheses")
+CLES_PLAN = ("version", "seuils", "derivees", "hypotheses", "enquete_prevue")
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class Plan:
     seuils: dict
     derivees: dict
     hypotheses: tuple[Hypothese, ...] = field(default_factory=tuple)
+    #: L'enquête prévue avant la collecte (section facultative `enquete_prevue`) : territoires et nombres de
+    #: concertations attendus, marges et corrélation attendues ; None si le plan n'en déclare pas.
+    enquete_prevue: dict | None = None
 
     def hypotheses_de_portee(self, portee: str) -> list[Hypothese]:
         return [h for h in self.hypotheses if portee in h.portee]
@@ -279,6 +282,54 @@ class Seuils(BaseModel):
         return ajustement
 
 
+class EnquetePrevue(BaseModel):
+    """Section facultative `enquete_prevue` : l'enquête telle que prévue avant la collecte (carnet 07)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    territoires: Any = Field(None, validate_default=True)
+    participants_par_instance: Any = None
+    part_exposees: Any = None
+    part_issue: Any = None
+    part_issue_participants: Any = None
+    cci: Any = None
+
+    @field_validator("territoires")
+    @classmethod
+    def _territoires(cls, territoires: Any) -> Any:
+        if not isinstance(territoires, dict) or not territoires:
+            raise refus("dictionnaire non vide attendu : nom du territoire -> nombre de concertations attendu "
+                        "(par ex. « Gatineau: 80 »)")
+        fautifs = [str(nom) for nom, n in territoires.items()
+                   if isinstance(n, bool) or not isinstance(n, int) or n < 2]
+        if fautifs:
+            raise refus("nombre entier de concertations d'au moins 2 attendu pour : " + ", ".join(fautifs))
+        return territoires
+
+    @field_validator("participants_par_instance")
+    @classmethod
+    def _participants(cls, n: Any) -> Any:
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise refus(f"entier d'au moins 1 attendu (reçu « {n} »)")
+        return n
+
+    @field_validator("part_exposees", "part_issue", "part_issue_participants")
+    @classmethod
+    def _part(cls, valeur: Any) -> Any:
+        if valeur is not None and (isinstance(valeur, bool) or not isinstance(valeur, (int, float))
+                                   or not 0 < valeur < 1):
+            raise refus(f"part strictement entre 0 et 1 attendue (reçu « {valeur} »)")
+        return valeur
+
+    @field_validator("cci")
+    @classmethod
+    def _cci(cls, valeur: Any) -> Any:
+        if valeur is not None and (isinstance(valeur, bool) or not isinstance(valeur, (int, float))
+                                   or not 0 <= valeur < 1):
+            raise refus(f"corrélation intra-concertation dans [0 ; 1[ attendue (reçu « {valeur} »)")
+        return valeur
+
+
 class PlanBrut(BaseModel):
     """Schéma de `plan_analyse.yml`."""
 
@@ -288,6 +339,15 @@ class PlanBrut(BaseModel):
     seuils: Seuils = Field(default_factory=Seuils)
     derivees: Derivees = Field(default_factory=Derivees)
     hypotheses: list[HypotheseBrute] = Field(None, validate_default=True)
+    enquete_prevue: EnquetePrevue | None = None
+
+    @field_validator("enquete_prevue", mode="before")
+    @classmethod
+    def _enquete(cls, valeur: Any) -> Any:
+        if valeur is not None and not isinstance(valeur, dict):
+            raise refus("dictionnaire attendu (clés territoires, participants_par_instance, part_exposees, "
+                        "part_issue, part_issue_participants, cci)")
+        return valeur
 
     @field_validator("seuils", "derivees", mode="before")
     @classmethod
@@ -403,4 +463,4 @@ def charger_plan(chemin: str | Path | None = None) -> Plan:
     derivees = {**brut["derivees"], "deficit_democratique": {
         **brut["derivees"]["deficit_democratique"],
         "minimum": DeficitDemocratique(**brut["derivees"]["deficit_democratique"]).minimum}}
-    return Plan(seuils=seuils, derivees=derivees, hypotheses=hypotheses)
+    return Plan(seuils=seuils, derivees=derivees, hypotheses=hypotheses, enquete_prevue=brut.get("enquete_prevue"))

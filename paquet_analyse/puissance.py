@@ -157,6 +157,16 @@ def _puissance_normale(delta, se, seuil):
     return float(stats.norm.cdf(r - z) + stats.norm.cdf(-r - z))
 
 
+def _puissance_student(ncp, ddl, seuil):
+    """Puissance bilatérale d'un test t à ``ddl`` ddl, paramètre de non-centralité ``ncp`` (Student non centrale)."""
+    from scipy import stats
+
+    critique = stats.t.isf(seuil / 2, ddl)
+    haut, bas = stats.nct.sf(critique, ddl, ncp), stats.nct.cdf(-critique, ddl, ncp)
+    # scipy rend NaN pour une queue négligeable quand ncp est grand : elle vaut alors 0
+    return float(np.clip(np.nan_to_num(haut, nan=float(ncp > critique)) + np.nan_to_num(bas, nan=0.0), 0.0, 1.0))
+
+
 def _puissance_khi2(lambda_, ddl, seuil):
     """P(χ²(ddl, λ) > quantile 1 − seuil de χ²(ddl))."""
     from scipy import stats
@@ -317,7 +327,7 @@ def _raison_2x2(d, exposition, issue):
 
 
 def puissance_rapport_cotes(t, exposition, issue, *, strate=None, grappes=None, rapport_cotes=2.0,
-                            seuil=0.05):
+                            seuil=0.05, ddl=None):
     """Puissance d'un test d'absence d'association pour détecter un rapport de cotes.
 
     Approximation de Wald sur le log du rapport de cotes : variance de
@@ -403,11 +413,16 @@ def puissance_rapport_cotes(t, exposition, issue, *, strate=None, grappes=None, 
                   "ni absente ni universelle")
         return _non_calculable(rapport_cotes, methode, cible, raison, approximation, len(d), effet_plan, rho)
     se = np.sqrt(effet_plan / information)
+    if ddl is not None and not pd.isna(ddl):  # test publié de Student (GEE : t à G - 1 ddl)
+        methode += f" ; loi de Student à {texte.nombre_fr(float(ddl), 0)} ddl, celle du test publié"
+        return ResultatPuissance(_puissance_student(np.log(rapport_cotes) / se, float(ddl), seuil),
+                                 float(rapport_cotes), methode, float(effet_plan), cible, approximation, "",
+                                 float(rho), len(d))
     return ResultatPuissance(_puissance_normale(np.log(rapport_cotes), se, seuil), float(rapport_cotes), methode,
                              float(effet_plan), cible, approximation, "", float(rho), len(d))
 
 
-def puissance_ecart(t, exposition, issue, *, grappes=None, ecart=5.0, seuil=0.05):
+def puissance_ecart(t, exposition, issue, *, grappes=None, ecart=5.0, seuil=0.05, ddl=None):
     """Puissance d'un test de différence de moyennes pour détecter un écart (issue continue).
 
     Pour une issue continue (p. ex. ``indice_conditions``, 0 à 100) et un
@@ -460,7 +475,8 @@ def puissance_ecart(t, exposition, issue, *, grappes=None, ecart=5.0, seuil=0.05
     methode += _texte_plan(effet_plan, rho, grappes)
     expose = d[exposition].to_numpy()
     n1, n0 = int(expose.sum()), int((~expose).sum())
-    ddl = (d[grappes].nunique() - 1) if grappes is not None else n1 + n0 - 2
+    if ddl is None or pd.isna(ddl):  # sinon : les ddl du test publié (Satterthwaite du CR2)
+        ddl = (d[grappes].nunique() - 1) if grappes is not None else n1 + n0 - 2
     if not raison and (n1 == 0 or n0 == 0):
         raison = _raison_2x2(d, exposition, issue)
     if not raison and (ddl < 1 or min(n1, n0) < 2):
@@ -474,10 +490,7 @@ def puissance_ecart(t, exposition, issue, *, grappes=None, ecart=5.0, seuil=0.05
         return _non_calculable(ecart, methode, cible, f"« {issue} » constante dans chaque groupe",
                                approximation, len(d), effet_plan, rho)
     ncp = ecart / (s * np.sqrt(effet_plan * (1 / n1 + 1 / n0)))
-    critique = stats.t.isf(seuil / 2, ddl)
-    haut, bas = stats.nct.sf(critique, ddl, ncp), stats.nct.cdf(-critique, ddl, ncp)
-    # scipy rend NaN pour une queue négligeable quand ncp est grand : elle vaut alors 0
-    p = float(np.clip(np.nan_to_num(haut, nan=float(ncp > critique)) + np.nan_to_num(bas, nan=0.0), 0.0, 1.0))
+    p = _puissance_student(ncp, float(ddl), seuil)
     return ResultatPuissance(p, float(ecart), methode, float(effet_plan), cible, approximation, "", float(rho), len(d))
 
 
@@ -632,3 +645,174 @@ def puissance_territoires(t, issue, territoire, *, grappes=None, rapport_cotes=2
         lambdas.append(float((n * (pj - pbar) ** 2).sum() / (pbar * (1 - pbar)) / effet_plan))
     return ResultatPuissance(_moyenne_sur_ecarts(lambdas, len(n) - 1, seuil), float(rapport_cotes), methode,
                              float(effet_plan), cible, approximation, "", float(rho), len(d))
+
+
+# ---------------------------------------------------------------------------
+# Puissance du test publié lui-même (tests des concertations)
+# ---------------------------------------------------------------------------
+#
+# L'approximation de Wald ci-dessus surestimait la puissance des tests publiés
+# au niveau des concertations (Joliette H2b : 0,165 publié contre 0,131 en
+# simulant le test exact de Blaker). Ici, la puissance est celle du test même
+# de la ligne : exacte pour le 2 × 2 d'un territoire (tous les tableaux
+# possibles énumérés, chacun avec la p du test publié : score de
+# Miettinen-Nurminen ou exact de Blaker selon la même règle), simulée pour le
+# Wald de Mantel-Haenszel et le Breslow-Day corrigé de Tarone entre
+# territoires. Modèle : effectifs d'exposés et de non-exposés observés (par
+# strate), issue binomiale dont la probabilité chez les non-exposés est
+# choisie pour que le nombre attendu de lignes avec l'issue soit celui
+# observé, et dont le rapport de cotes vaut l'effet prévu au plan.
+
+#: Répliques de la puissance simulée d'une ligne (erreur type Monte-Carlo au plus 0,5/sqrt(R) = 0,016).
+REPLICATS_LIGNE = 1000
+
+#: Graine fixe de ces simulations (résultat déterministe).
+GRAINE_LIGNE = 20230
+
+
+def probabilites_alternative(n1, n0, m, rapport_cotes):
+    """(p1, p0) : probabilités de l'issue chez les exposés et les non-exposés, rapport de cotes donné,
+    n1·p1 + n0·p0 = m (nombre attendu de lignes avec l'issue égal à celui observé)."""
+    from scipy import optimize
+
+    def p1_de(p0):
+        cotes = rapport_cotes * p0 / (1 - p0)
+        return cotes / (1 + cotes)
+
+    p0 = optimize.brentq(lambda p: n1 * p1_de(p) + n0 * p - m, 1e-12, 1 - 1e-12, xtol=1e-14)
+    return p1_de(p0), p0
+
+
+def puissance_association(t, exposition, issue, *, rapport_cotes=2.0, seuil=0.05):
+    """Puissance EXACTE du test publié d'un 2 × 2 (score de Miettinen-Nurminen ou exact de Blaker).
+
+    Tous les tableaux possibles à effectifs d'exposés n₁ et de non-exposés n₀ observés sont énumérés ;
+    chacun a sa probabilité sous l'alternative (deux binomiales : rapport de cotes ``rapport_cotes``,
+    nombre attendu de lignes avec l'issue égal à celui observé) et la p du test que publie le territoire
+    pour ce tableau (:func:`paquet_analyse.associations.p_valeurs_association`, même règle des effectifs
+    attendus que ``association(..., methode_ic="blaker")``). Puissance = somme des probabilités des
+    tableaux où p < ``seuil`` ; un tableau où l'issue est absente ou universelle ne rejette pas.
+    Aucune approximation ni erreur de Monte-Carlo ; vérifiée contre une simulation du test publié
+    (tests/test_puissance.py).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"expose": [True] * 30 + [False] * 12, "issue": [True, False] * 21})
+    >>> round(puissance_association(t, "expose", "issue").puissance, 3)
+    0.154
+    """
+    from scipy import stats
+
+    from paquet_analyse import associations
+
+    _verifier_options(seuil, rapport_cotes=rapport_cotes)
+    d = _colonnes(t, [exposition, issue], [exposition, issue])
+    cible = f"un rapport de cotes de {_effet_fr(rapport_cotes)}"
+    methode = ("puissance exacte du test publié (score de Miettinen-Nurminen ou exact de Blaker selon les "
+               "effectifs attendus) : tous les tableaux aux effectifs d'exposés et de non-exposés observés, "
+               "issue binomiale de rapport de cotes prévu et de total attendu observé")
+    approximation = "puissance exacte du test publié"
+    n1, n0, m = _marges_strates(d, exposition, issue, None)[0]
+    if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
+        return _non_calculable(rapport_cotes, methode, cible, _raison_2x2(d, exposition, issue), approximation,
+                               len(d), 1.0)
+    p1, p0 = probabilites_alternative(n1, n0, m, rapport_cotes)
+    probabilites = np.outer(stats.binom.pmf(np.arange(n0 + 1), n0, p0), stats.binom.pmf(np.arange(n1 + 1), n1, p1))
+    p = associations.p_valeurs_association(n0, n1)
+    rejet = np.nan_to_num(p, nan=1.0) < seuil
+    return ResultatPuissance(float(min(probabilites[rejet].sum(), 1.0)), float(rapport_cotes), methode, 1.0, cible,
+                             approximation, "", float("nan"), len(d))
+
+
+def _tirer_cubes(marges, rapports, rng, replicats):
+    """``replicats`` cubes 2 × 2 × K (lignes exposition faux/vrai, colonnes issue faux/vrai) sous l'alternative.
+
+    ``rapports`` : (replicats, K) rapports de cotes de chaque strate dans chaque réplique.
+    """
+    cles = list(marges)
+    k = len(cles)
+    cubes = np.zeros((replicats, 2, 2, k))
+    for j, cle in enumerate(cles):
+        n1, n0, m = marges[cle]
+        for rc in np.unique(rapports[:, j]):
+            lignes = rapports[:, j] == rc
+            if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:  # strate sans information : marges observées
+                p1 = p0 = m / (n1 + n0) if n1 + n0 else 0.0
+            else:
+                p1, p0 = probabilites_alternative(n1, n0, m, rc)
+            nb = int(lignes.sum())
+            a = rng.binomial(n1, p1, nb)
+            c = rng.binomial(n0, p0, nb)
+            cubes[lignes, 0, 1, j], cubes[lignes, 0, 0, j] = c, n0 - c
+            cubes[lignes, 1, 1, j], cubes[lignes, 1, 0, j] = a, n1 - a
+    return cubes
+
+
+def _resultat_simule(rejets, effet, methode, cible, approximation, n, replicats):
+    puissance = float(np.mean(rejets))
+    emc = float(np.sqrt(puissance * (1 - puissance) / replicats))
+    methode += f" ; {replicats} répliques, graine {GRAINE_LIGNE}, erreur type Monte-Carlo {texte.nombre_fr(emc, 3)}"
+    return ResultatPuissance(puissance, float(effet), methode, 1.0, cible, approximation, "", float("nan"), n)
+
+
+def puissance_mantel_haenszel(t, exposition, issue, strate, *, rapport_cotes=2.0, seuil=0.05,
+                              replicats=REPLICATS_LIGNE, graine=GRAINE_LIGNE):
+    """Puissance SIMULÉE du test publié entre territoires : Wald du log du RC commun de Mantel-Haenszel.
+
+    Chaque réplique garde les effectifs d'exposés et de non-exposés de chaque strate ; l'issue y est
+    binomiale, de rapport de cotes ``rapport_cotes`` dans chaque strate et de total attendu observé ; la p
+    est celle de :func:`paquet_analyse.associations.wald_mantel_haenszel`, le test que publie la synthèse
+    (variance de Robins-Breslow-Greenland). Graine fixe : même résultat à chaque exécution.
+    """
+    from paquet_analyse import associations
+
+    _verifier_options(seuil, rapport_cotes=rapport_cotes)
+    d = _colonnes(t, [exposition, issue, strate], [exposition, issue])
+    cible = f"un rapport de cotes de {_effet_fr(rapport_cotes)}"
+    approximation = "puissance simulée du test publié"
+    methode = ("puissance simulée du test publié (Wald du log du RC commun de Mantel-Haenszel, variance de "
+               "Robins-Breslow-Greenland), effectifs d'exposés et de non-exposés observés par strate « "
+               f"{strate} », issue binomiale de rapport de cotes prévu et de total attendu observé")
+    marges = _marges_strates(d, exposition, issue, strate)
+    rng = np.random.default_rng(graine)
+    cubes = _tirer_cubes(marges, np.full((replicats, len(marges)), float(rapport_cotes)), rng, replicats)
+    p = np.array([associations.wald_mantel_haenszel(cube)[1] for cube in cubes])
+    return _resultat_simule(np.nan_to_num(p, nan=1.0) < seuil, rapport_cotes, methode, cible, approximation,
+                            len(d), replicats)
+
+
+def puissance_homogeneite_tarone(t, exposition, issue, strate, *, rapport=2.0, seuil=0.05,
+                                 replicats=REPLICATS_LIGNE, graine=GRAINE_LIGNE):
+    """Puissance SIMULÉE du test publié d'homogénéité : Breslow-Day corrigé de Tarone.
+
+    Alternative : rapport de cotes 1 dans toutes les strates sauf une, où il vaut ``rapport`` ; la strate
+    qui s'écarte est tirée au hasard à chaque réplique (puissance moyenne sur la strate qui s'écarte,
+    comme :func:`puissance_homogeneite`). Effectifs d'exposés et de non-exposés observés par strate, issue
+    binomiale de total attendu observé ; p de Tarone de :func:`paquet_analyse.associations.breslow_day`.
+    """
+    from paquet_analyse import associations
+
+    _verifier_options(seuil, rapport=rapport)
+    d = _colonnes(t, [exposition, issue, strate], [exposition, issue])
+    cible = f"un rapport de cotes {_effet_fr(rapport)} fois plus élevé dans une strate « {strate} »"
+    approximation = "puissance simulée du test publié"
+    methode = ("puissance simulée du test publié (Breslow-Day avec correction de Tarone) : une strate « "
+               f"{strate} » tirée au hasard a un rapport de cotes {_effet_fr(rapport)}, les autres 1 ; effectifs "
+               "d'exposés et de non-exposés observés par strate, total attendu de l'issue observé")
+    marges = _marges_strates(d, exposition, issue, strate)
+    utiles = [cle for cle, (n1, n0, m) in marges.items() if n1 and n0 and 0 < m < n1 + n0]
+    if len(utiles) < 2:
+        raison = (f"moins de deux strates « {strate} » avec des exposés, des non-exposés et une "
+                  "issue ni absente ni universelle")
+        return _non_calculable(rapport, methode, cible, raison, approximation, len(d), 1.0)
+    rng = np.random.default_rng(graine)
+    ecart = rng.integers(0, len(marges), replicats)
+    rapports = np.where(np.arange(len(marges))[None, :] == ecart[:, None], float(rapport), 1.0)
+    cubes = _tirer_cubes(marges, rapports, rng, replicats)
+    noms = list(marges)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AvertissementPaquet)  # strate sans information dans une réplique
+        p = np.array([associations.breslow_day(cube, noms)[3] for cube in cubes])
+    return _resultat_simule(np.nan_to_num(p, nan=1.0) < seuil, rapport, methode, cible, approximation, len(d),
+                            replicats)

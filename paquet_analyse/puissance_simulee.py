@@ -1,25 +1,39 @@
-"""Puissance par simulation (planification d'une enquête), à partir du plan d'analyse.
+"""Puissance par simulation (planification d'une enquête), pour un plan d'enquête donné.
 
-Chaque réplique génère un jeu SIMULÉ avec le générateur du jeu par défaut
-(:mod:`paquet_analyse.simulation` : mêmes territoires, mêmes marges, même
-tirage des instances), en fixant le nombre d'instances par territoire et le
-rapport de cotes planté de la logique descendante sur l'absence de citoyens
-(H1a) ; un territoire (Matawinie par défaut, comme dans le jeu par défaut)
-peut s'écarter des autres. Au niveau des participants, ``participants``
-répondants par instance ont une issue binaire corrélée dans l'instance
-(corrélation intra-classe ``cci`` sur l'échelle latente logistique).
+Un plan (:class:`Scenario`) nomme ses territoires, avec pour chacun (:class:`Territoire`)
+son nombre d'instances, la part de ses instances exposées (p. ex. de logique
+descendante), la part de ses instances qui ont l'issue (p. ex. aucun citoyen à
+la table), les tailles de ses instances (participants) et la part de ses
+participants qui ont l'issue des participants (p. ex. auto-délégation) ; plus
+la corrélation intra-instance de cette issue. Ce plan vient du jeu étudié
+(marges et corrélation estimées des données préparées, ou plan déclaré avant
+la collecte : module `planification`), ou du plan par défaut
+(:data:`PLAN_PAR_DEFAUT`, les six MRC du jeu simulé de Lanaudière).
 
-Puis on applique le test prévu, avec les fonctions mêmes des analyses :
+Chaque réplique tire un jeu SIMULÉ à ces marges : dans chaque territoire,
+chaque instance est exposée avec la probabilité du territoire ; l'issue de
+l'instance a le rapport de cotes planté ``rapport_cotes`` entre exposées et non
+exposées, et un nombre attendu d'instances avec l'issue égal à celui du plan ;
+avec ``ecart``, un territoire tiré au hasard a le rapport ``rapport_cotes_ecart``.
+Au niveau des participants, chaque instance reçoit une taille tirée parmi
+celles de son territoire, et ses participants une issue bêta-binomiale : leur
+corrélation intra-instance vaut ``cci`` (échelle de l'issue, celle de
+`puissance.cci_anova`) et le rapport de cotes MARGINAL entre exposées et non
+exposées vaut ``rapport_cotes`` (celui qu'estime la GEE).
 
-- ``"association"`` : :func:`paquet_analyse.associations.association`
-  avec ``methode_ic="blaker"``, le test publié pour un territoire (score de
-  Miettinen-Nurminen, ou Blaker exact si un effectif attendu est < 5 ;
-  niveau instances, une MRC : la première des ``territoires``) ;
-- ``"cmh"`` : rapport de cotes commun, CMH sans correction
-  (:func:`paquet_analyse.associations.mantel_haenszel`, toutes les MRC) ;
-- ``"breslow_day"`` : détection d'hétérogénéité (Breslow-Day, Tarone) ;
-- ``"gee"`` : participants, GEE échangeable
-  (:func:`paquet_analyse.modeles.regression_logistique` avec grappes).
+Puis on applique le test publié, avec les fonctions mêmes des analyses :
+
+- ``"association"`` : dans un territoire aux marges moyennes du plan, le test
+  d'un territoire (carnet 03) : :func:`paquet_analyse.associations.p_valeurs_association`,
+  la p de ``association(..., methode_ic="blaker")`` (score de
+  Miettinen-Nurminen, ou exact de Blaker si un effectif attendu est < 5) ;
+- ``"mantel_haenszel"`` : le rapport de cotes commun entre territoires, test
+  de Wald du log du RC de Mantel-Haenszel (celui que publie la synthèse,
+  :func:`paquet_analyse.associations.wald_mantel_haenszel`) ;
+- ``"breslow_day"`` : l'écart d'un territoire, Breslow-Day corrigé de Tarone
+  (:func:`paquet_analyse.associations.breslow_day`, comme H5) ;
+- ``"gee"`` : participants, :func:`paquet_analyse.modeles.regression_logistique`
+  avec grappes (sandwich de Mancl et DeRouen, t à G - 1 ddl, comme H1c).
 
 La puissance est la part des répliques où p < ``seuil`` ; son erreur type
 de Monte-Carlo est ``sqrt(P (1 - P) / R)``. Chaque réplique reçoit sa propre
@@ -30,6 +44,7 @@ identique quel que soit le nombre de processus.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -37,14 +52,14 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from paquet_analyse import associations, modeles, simulation
+from paquet_analyse import associations, modeles, puissance as puissance_, simulation
 from paquet_analyse.erreurs import AvertissementPaquet, ErreurDonnees
 
-__all__ = ["TESTS", "NOMS_TESTS", "Scenario", "courbe_puissance", "empiler", "generer_replique", "puissance",
-           "taille_requise"]
+__all__ = ["TESTS", "NOMS_TESTS", "PLAN_PAR_DEFAUT", "Scenario", "Territoire", "courbe_puissance", "empiler",
+           "generer_replique", "puissance", "taille_requise"]
 
-#: Tests dont on peut estimer la puissance.
-TESTS = ("association", "cmh", "breslow_day", "gee")
+#: Tests dont on peut estimer la puissance (les tests publiés).
+TESTS = ("association", "mantel_haenszel", "breslow_day", "gee")
 
 #: Colonnes du tableau de :func:`courbe_puissance`.
 COLONNES_PUISSANCE = ["test", "nb_instances", "participants", "cci", "rapport_cotes",
@@ -53,138 +68,204 @@ COLONNES_PUISSANCE = ["test", "nb_instances", "participants", "cci", "rapport_co
 
 
 @dataclasses.dataclass(frozen=True)
-class Scenario:
-    """Paramètres d'un plan d'enquête SIMULÉ.
+class Territoire:
+    """Un territoire d'un plan d'enquête SIMULÉ : effectif et marges.
 
     Attributes
     ----------
+    nom : str
     nb_instances : int
-        Instances (tables de concertation) enquêtées par territoire.
-    rapport_cotes : float
-        RC planté : logique descendante -> absence de citoyens (H1a), et
-        exposition -> issue des participants.
-    territoire_ecart : str ou None
-        Territoire dont le RC vaut ``rapport_cotes_ecart`` (Breslow-Day).
-    rapport_cotes_ecart : float
-        RC de ce territoire (1 : aucun effet, comme Matawinie).
-    participants : int
-        Répondants par instance (niveau participants).
-    cci : float
-        Corrélation intra-instance latente (échelle logistique).
-    territoires : tuple of str
-        Territoires simulés (profils de :data:`simulation.TERRITOIRES`).
+        Instances (tables) enquêtées dans le territoire.
+    part_exposees : float
+        Part des instances exposées (p. ex. logique descendante), dans ]0 ; 1[.
+    part_issue : float
+        Part des instances avec l'issue (p. ex. aucun citoyen), dans ]0 ; 1[.
+    tailles : tuple of int
+        Tailles (participants) des instances, tirées avec remise.
+    part_issue_participants : float
+        Part des participants avec l'issue des participants (p. ex. auto-délégation).
     """
 
-    nb_instances: int = 40
-    rapport_cotes: float = 2.0
-    territoire_ecart: str | None = "Matawinie"
-    rapport_cotes_ecart: float = 1.0
-    participants: int = 8
-    cci: float = 0.15
-    territoires: tuple = tuple(p.nom for p in simulation.TERRITOIRES)
+    nom: str
+    nb_instances: int
+    part_exposees: float
+    part_issue: float
+    tailles: tuple = (8,)
+    part_issue_participants: float = 0.45
 
     def __post_init__(self):
-        if self.nb_instances < 4:
-            raise ErreurDonnees(f"nb_instances = {self.nb_instances} : il en faut au moins 4.")
+        if self.nb_instances < 2:
+            raise ErreurDonnees(f"Territoire « {self.nom} » : nb_instances = {self.nb_instances}, il en faut au "
+                                "moins 2.")
+        for nom in ("part_exposees", "part_issue", "part_issue_participants"):
+            valeur = getattr(self, nom)
+            if not 0 < valeur < 1:
+                raise ErreurDonnees(f"Territoire « {self.nom} » : {nom} = {valeur}, doit être strictement entre "
+                                    "0 et 1.")
+        if not self.tailles or min(self.tailles) < 1:
+            raise ErreurDonnees(f"Territoire « {self.nom} » : tailles des instances d'au moins 1 participant.")
+
+
+def _plan_par_defaut() -> tuple:
+    """Les six MRC du générateur du jeu par défaut (SIMULÉ), à leurs marges attendues."""
+    autres_descendants = sum(p for c, p in simulation.REPARTITION_AUTRES.items() if c in simulation.DESCENDANTS)
+    territoires = []
+    for prof in simulation.TERRITOIRES:
+        e = prof.cisss_ville_fondation + (1 - prof.cisss_ville_fondation) * autres_descendants
+        sigmoide = simulation.sigmoide
+        q = e * sigmoide(-0.9 + prof.effet_logique_participation) + (1 - e) * sigmoide(-0.9)
+        territoires.append(Territoire(prof.nom, prof.nb_instances, round(float(e), 3), round(float(q), 3), (8,),
+                                      prof.auto_delegation))
+    return tuple(territoires)
+
+
+#: Le plan par défaut : les six MRC du jeu simulé de Lanaudière (servi quand le jeu n'a pas de données).
+PLAN_PAR_DEFAUT = _plan_par_defaut()
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """Un plan d'enquête SIMULÉ et les effets plantés.
+
+    Attributes
+    ----------
+    territoires : tuple of Territoire
+        Les territoires du plan (par défaut :data:`PLAN_PAR_DEFAUT`).
+    nb_instances : int, optional
+        Instances par territoire EN MOYENNE : les effectifs des territoires sont
+        mis à cette échelle en gardant leurs proportions (au moins 4 chacun).
+        None : les effectifs du plan tels quels.
+    rapport_cotes : float
+        RC planté de l'exposition sur l'issue (instances et participants).
+    ecart : bool
+        Un territoire, tiré au hasard à chaque réplique, a le RC ``rapport_cotes_ecart``
+        (puissance moyenne sur le territoire qui s'écarte : Breslow-Day).
+    rapport_cotes_ecart : float
+    cci : float
+        Corrélation intra-instance de l'issue des participants, dans [0 ; 1[.
+    """
+
+    territoires: tuple = PLAN_PAR_DEFAUT
+    nb_instances: int | None = None
+    rapport_cotes: float = 2.0
+    ecart: bool = False
+    rapport_cotes_ecart: float = 1.0
+    cci: float = 0.15
+
+    def __post_init__(self):
+        if not self.territoires or not all(isinstance(t, Territoire) for t in self.territoires):
+            raise ErreurDonnees("Le plan simulé doit nommer au moins un territoire (puissance_simulee.Territoire).")
+        if self.nb_instances is not None and self.nb_instances < 4:
+            raise ErreurDonnees(f"nb_instances = {self.nb_instances} : il en faut au moins 4 par territoire.")
         if not 0 <= self.cci < 1:
             raise ErreurDonnees(f"cci = {self.cci} : doit être dans [0 ; 1[.")
         if self.rapport_cotes <= 0 or self.rapport_cotes_ecart <= 0:
             raise ErreurDonnees("Les rapports de cotes doivent être strictement positifs.")
-        inconnus = set(self.territoires) - {p.nom for p in simulation.TERRITOIRES}
-        if inconnus:
-            raise ErreurDonnees(f"Territoire(s) inconnu(s) : {', '.join(sorted(inconnus))}.")
+
+    def effectifs(self) -> list[int]:
+        """Instances de chaque territoire, à l'échelle ``nb_instances`` s'il est donné."""
+        bruts = np.array([t.nb_instances for t in self.territoires], dtype=float)
+        if self.nb_instances is None:
+            return [int(n) for n in bruts]
+        return [max(4, int(round(n))) for n in bruts * self.nb_instances / bruts.mean()]
+
+    def moyenne_instances(self) -> float:
+        return float(np.mean(self.effectifs()))
+
+    def participants_moyens(self) -> float:
+        return float(np.mean([np.mean(t.tailles) for t in self.territoires]))
+
+    def territoire_type(self) -> Territoire:
+        """Un territoire aux marges moyennes du plan (pondérées par les effectifs), de taille moyenne."""
+        n = np.array(self.effectifs(), dtype=float)
+        e = float(np.average([t.part_exposees for t in self.territoires], weights=n))
+        q = float(np.average([t.part_issue for t in self.territoires], weights=n))
+        return Territoire("territoire type", max(4, int(round(n.mean()))), e, q)
 
 
-def _profils(scenario):
-    """Profils du générateur, avec effectif et RC du scénario."""
-    profils = []
-    for p in simulation.TERRITOIRES:
-        if p.nom not in scenario.territoires:
-            continue
-        rc = (scenario.rapport_cotes_ecart if p.nom == scenario.territoire_ecart
-              else scenario.rapport_cotes)
-        profils.append(dataclasses.replace(
-            p, nb_instances=scenario.nb_instances, effet_logique_participation=float(np.log(rc))))
-    return profils
+def _probabilites_territoire(n, territoire, rapport_cotes):
+    """(p1, p0) de l'issue des instances chez les exposées et les non exposées."""
+    n1 = n * territoire.part_exposees
+    n0 = n - n1
+    return puissance_.probabilites_alternative(n1, n0, n * territoire.part_issue, rapport_cotes)
+
+
+def _rapports(scenario, rng):
+    """Rapport de cotes de chaque territoire dans une réplique (un territoire s'écarte avec ``ecart``)."""
+    k = len(scenario.territoires)
+    rc = np.full(k, float(scenario.rapport_cotes))
+    if scenario.ecart:
+        rc[rng.integers(0, k)] = scenario.rapport_cotes_ecart
+    return rc
 
 
 def generer_replique(scenario, rng, *, participants=False):
-    """Un jeu SIMULÉ : instances (et participants si demandé).
+    """Un jeu SIMULÉ : instances (``id_instance, territoire, exposee, issue``), ou leurs participants
+    (``id_instance, territoire, exposee, issue``) avec ``participants=True``."""
+    blocs = []
+    rapports = _rapports(scenario, rng)
+    for territoire, n, rc in zip(scenario.territoires, scenario.effectifs(), rapports):
+        exposee = rng.random(n) < territoire.part_exposees
+        if participants:
+            p1, p0 = puissance_.probabilites_alternative(territoire.part_exposees, 1 - territoire.part_exposees,
+                                              territoire.part_issue_participants, rc)
+            tailles = rng.choice(np.asarray(territoire.tailles, dtype=int), n)
+            moyennes = np.where(exposee, p1, p0)
+            if scenario.cci > 0:  # bêta-binomiale : corrélation intra-instance cci, moyenne par instance
+                forme = (1 - scenario.cci) / scenario.cci
+                probas = rng.beta(moyennes * forme, (1 - moyennes) * forme)
+            else:
+                probas = moyennes
+            ids = np.repeat([f"{territoire.nom}-{i}" for i in range(n)], tailles)
+            blocs.append(pd.DataFrame({"id_instance": ids, "territoire": territoire.nom,
+                                       "exposee": np.repeat(exposee, tailles),
+                                       "issue": rng.random(int(tailles.sum())) < np.repeat(probas, tailles)}))
+        else:
+            p1, p0 = _probabilites_territoire(n, territoire, rc)
+            issue = rng.random(n) < np.where(exposee, p1, p0)
+            blocs.append(pd.DataFrame({"id_instance": [f"{territoire.nom}-{i}" for i in range(n)],
+                                       "territoire": territoire.nom, "exposee": exposee, "issue": issue}))
+    return pd.concat(blocs, ignore_index=True)
 
-    Instances : :func:`simulation.instances_territoire` (le générateur du
-    jeu par défaut), plus ``descendante`` (initiateur de logique
-    descendante) et ``sans_citoyens``. Participants : issue binaire
-    ``logit = -0.25 + log(RC) · descendante + u``, ``u`` normal d'instance de
-    variance ``cci · (π²/3) / (1 - cci)``.
+
+def _cube(scenario, rng, territoires=None, effectifs=None):
+    """Cube 2 × 2 × K (exposée × issue × territoire) d'une réplique, sans tableau pandas.
+
+    Lignes et colonnes dans l'ordre de ``associations.mantel_haenszel`` (faux, vrai).
     """
-    debut, blocs = 1, []
-    for prof in _profils(scenario):
-        inst = simulation.instances_territoire(rng, prof, debut)
-        debut += len(inst)
-        blocs.append(inst)
-    inst = pd.concat(blocs, ignore_index=True)
-    inst["descendante"] = inst["initiateur"].isin(simulation.DESCENDANTS)
-    inst["sans_citoyens"] = ~inst["citoyens_membres"]
-    if not participants:
-        return inst[["id_instance", "territoire", "descendante", "sans_citoyens"]]
-    m = scenario.participants
-    sigma = np.sqrt(scenario.cci * (np.pi ** 2 / 3) / (1 - scenario.cci))
-    u = np.repeat(rng.normal(0.0, sigma, len(inst)), m)
-    desc = np.repeat(inst["descendante"].to_numpy(), m)
-    logit = -0.25 + np.log(scenario.rapport_cotes) * desc + u
-    return pd.DataFrame({
-        "id_instance": np.repeat(inst["id_instance"].to_numpy(), m),
-        "descendante": desc,
-        "issue": rng.random(len(u)) < simulation.sigmoide(logit),
-    })
-
-
-def _cube_instances(scenario, rng, nb_territoires=None):
-    """Cube 2 × 2 × K (descendante × sans citoyens × territoire) d'une réplique.
-
-    Mêmes tirages que :func:`generer_replique` (``simulation.tirages_instances``,
-    territoire par territoire), sans passer par un tableau pandas : une courbe
-    de puissance en demande des milliers. ``nb_territoires`` arrête le tirage
-    après les premiers territoires (ceux d'après n'influent pas sur eux).
-    Lignes et colonnes dans l'ordre des modalités de
-    ``associations.mantel_haenszel`` (faux, vrai).
-    """
-    profils = _profils(scenario)[:nb_territoires]
-    cube = np.zeros((2, 2, len(profils)))
-    for k, prof in enumerate(profils):
-        t = simulation.tirages_instances(rng, prof)
-        np.add.at(cube[:, :, k], (t["descendante"].astype(int), t["sans_citoyens"].astype(int)), 1.0)
+    territoires = territoires or scenario.territoires
+    effectifs = effectifs or scenario.effectifs()
+    rapports = _rapports(scenario, rng) if territoires is scenario.territoires else [scenario.rapport_cotes]
+    cube = np.zeros((2, 2, len(territoires)))
+    for k, (territoire, n, rc) in enumerate(zip(territoires, effectifs, rapports)):
+        exposee = rng.random(n) < territoire.part_exposees
+        p1, p0 = _probabilites_territoire(n, territoire, rc)
+        issue = rng.random(n) < np.where(exposee, p1, p0)
+        np.add.at(cube[:, :, k], (exposee.astype(int), issue.astype(int)), 1.0)
     return cube
 
 
-def _p_valeur(test, scenario, rng):
-    """p du test prévu sur une réplique (NaN si le test est impossible)."""
-    from scipy import stats
+#: La p du test publié pour chaque tableau d'une taille donnée, calculée une fois par processus et par taille.
+_P_VALEURS_2X2 = functools.lru_cache(maxsize=512)(associations.p_valeurs_association)
 
+
+def _p_valeur(test, scenario, rng):
+    """p du test publié sur une réplique (NaN si le test est impossible)."""
     if test == "gee":
         d = generer_replique(scenario, rng, participants=True)
-        r = modeles.regression_logistique(d, "issue ~ descendante", grappes="id_instance")
-        return float(r.loc[r["terme"] == "descendante[T.True]", "p_valeur"].iloc[0])
+        r = modeles.regression_logistique(d, "issue ~ exposee", grappes="id_instance")
+        return float(r.loc[r["terme"] == "exposee[T.True]", "p_valeur"].iloc[0])
     if test == "association":
-        t = _cube_instances(scenario, rng, 1)[:, :, 0]
-        une = pd.DataFrame({"descendante": np.repeat([False, False, True, True], t.ravel().astype(int)),
-                            "sans_citoyens": np.repeat([False, True, False, True], t.ravel().astype(int))})
-        # le test que publie le carnet 03 (politique d'inférence : score ou Blaker exact)
-
-        return float(associations.association(une, "descendante", "sans_citoyens",
-                                              methode_ic=associations.METHODE_IC_EXACTE)["p_valeur"].iloc[0])
-    # Les deux statistiques de `associations.mantel_haenszel` calculées directement sur le cube
-    # (mêmes fonctions, mêmes règles : strates d'effectif < 2 hors du CMH, marges nulles hors de
-    # Breslow-Day) : le reste du résultat (IC, tableau par strate) ne sert pas ici et coûtait
-    # l'essentiel du temps d'une réplique.
-    cube = _cube_instances(scenario, rng)
-    if test == "cmh":
-        utiles = cube.sum(axis=(0, 1)) >= 2
-        if not utiles.any():
+        type_ = scenario.territoire_type()
+        t = _cube(scenario, rng, (type_,), [type_.nb_instances])[:, :, 0]
+        n0, n1 = int(t[0].sum()), int(t[1].sum())
+        if n0 == 0 or n1 == 0:
             return np.nan
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(stats.chi2.sf(associations.statistiques_cmh(cube[:, :, utiles])[1], 1))
-    return float(associations.breslow_day(cube, [p.nom for p in _profils(scenario)])[1])
+        return float(_P_VALEURS_2X2(n0, n1)[int(t[0, 1]), int(t[1, 1])])
+    cube = _cube(scenario, rng)
+    if test == "mantel_haenszel":
+        return associations.wald_mantel_haenszel(cube)[1]
+    return float(associations.breslow_day(cube, [t.nom for t in scenario.territoires])[3])
 
 
 def _replique(tache):
@@ -214,12 +295,12 @@ def _nb_processus(processus):
 
 
 def puissance(scenario, test, *, replicats=200, seuil=0.05, graine=2010, processus=None):
-    """Puissance d'un test prévu, par simulation, avec son erreur Monte-Carlo.
+    """Puissance d'un test publié, par simulation, avec son erreur Monte-Carlo.
 
     Parameters
     ----------
     scenario : Scenario
-    test : {"association", "cmh", "breslow_day", "gee"}
+    test : {"association", "mantel_haenszel", "breslow_day", "gee"}
     replicats : int, default 200
         Nombre de jeux simulés ; l'erreur type Monte-Carlo vaut au plus
         ``0.5 / sqrt(replicats)`` (0,035 pour 200).
@@ -233,13 +314,13 @@ def puissance(scenario, test, *, replicats=200, seuil=0.05, graine=2010, process
     Returns
     -------
     pandas.Series
-        ``test, nb_instances, participants, cci, rapport_cotes,
-        rapport_cotes_ecart, puissance, erreur_mc, replicats, echecs`` (répliques
-        où le test était impossible, comptées comme non-rejets), ``seuil, graine``.
+        ``test, nb_instances`` (instances par territoire, en moyenne), ``participants`` (par instance, en
+        moyenne), ``cci, rapport_cotes, rapport_cotes_ecart, puissance, erreur_mc, replicats, echecs``
+        (répliques où le test était impossible, comptées comme non-rejets), ``seuil, graine``.
 
     Examples
     --------
-    >>> r = puissance(Scenario(nb_instances=30, rapport_cotes=1.0), "cmh",
+    >>> r = puissance(Scenario(nb_instances=30, rapport_cotes=1.0), "mantel_haenszel",
     ...               replicats=20, processus=1)
     >>> 0 <= r["puissance"] <= 1 and r["replicats"] == 20
     True
@@ -262,20 +343,21 @@ def _resume(p, scenario, test, *, replicats, seuil, graine):
     rejets = np.nan_to_num(p, nan=1.0) < seuil
     pw = float(rejets.mean())
     return pd.Series({
-        "test": test, "nb_instances": scenario.nb_instances, "participants": scenario.participants,
-        "cci": scenario.cci, "rapport_cotes": scenario.rapport_cotes,
-        "rapport_cotes_ecart": scenario.rapport_cotes_ecart, "puissance": pw,
-        "erreur_mc": float(np.sqrt(pw * (1 - pw) / replicats)), "replicats": replicats,
+        "test": test, "nb_instances": round(scenario.moyenne_instances(), 1),
+        "participants": round(scenario.participants_moyens(), 1), "cci": scenario.cci,
+        "rapport_cotes": scenario.rapport_cotes, "rapport_cotes_ecart": scenario.rapport_cotes_ecart,
+        "puissance": pw, "erreur_mc": float(np.sqrt(pw * (1 - pw) / replicats)), "replicats": replicats,
         "echecs": int(np.isnan(p).sum()), "seuil": seuil, "graine": graine,
     })[COLONNES_PUISSANCE]
 
 
 def courbe_puissance(scenario, test, grille, *, replicats=200, seuil=0.05, graine=2010,
                      processus=None):
-    """Puissance pour chaque nombre d'instances par territoire de ``grille``.
+    """Puissance pour chaque nombre moyen d'instances par territoire de ``grille``.
 
-    Même graine pour chaque point (nombres aléatoires communs) : la courbe
-    est plus lisse qu'avec des graines indépendantes.
+    Les effectifs des territoires du plan sont mis à chaque échelle en gardant leurs proportions
+    (:meth:`Scenario.effectifs`). Même graine pour chaque point (nombres aléatoires communs) : la
+    courbe est plus lisse qu'avec des graines indépendantes.
     """
     scenarios = [dataclasses.replace(scenario, nb_instances=int(n)) for n in sorted(grille)]
     taches = [t for sc in scenarios for t in _taches(sc, test, replicats, graine)]
@@ -287,20 +369,26 @@ def courbe_puissance(scenario, test, grille, *, replicats=200, seuil=0.05, grain
 
 
 def taille_requise(courbe, *, cible=0.8):
-    """Plus petit nombre d'instances de la grille dont la puissance atteint ``cible``.
+    """Plus petit nombre moyen d'instances par territoire de la grille dont la puissance atteint ``cible``.
 
     Renvoie ``None`` si aucun point de la grille n'y arrive. La réponse est
     aussi incertaine que les puissances (voir ``erreur_mc``) : un point à
     moins de deux erreurs types de la cible est limite.
     """
     atteint = courbe[courbe["puissance"] >= cible]
-    return None if atteint.empty else int(atteint["nb_instances"].min())
+    return None if atteint.empty else int(round(atteint["nb_instances"].min()))
 
 
 #: Les tests simulés, en français (phrases et figures).
-NOMS_TESTS = {"association": "l'association dans une MRC", "cmh": "le rapport de cotes commun, test CMH",
-              "breslow_day": "l'écart d'un territoire, test de Breslow-Day",
-              "gee": "l'association au niveau des participants, GEE"}
+NOMS_TESTS = {"association": "l'association dans un territoire (score ou Blaker, comme le carnet 03)",
+              "mantel_haenszel": "le rapport de cotes commun (Wald de Mantel-Haenszel, comme la synthèse)",
+              "breslow_day": "l'écart d'un territoire (Breslow-Day corrigé de Tarone, comme H5)",
+              "gee": "l'association au niveau des participants (GEE, Mancl-DeRouen, t à G - 1 ddl)"}
+
+
+#: Les mêmes, courts, pour la légende d'une figure.
+NOMS_COURTS = {"association": "Association dans un territoire", "mantel_haenszel": "RC commun (Mantel-Haenszel)",
+               "breslow_day": "Écart d'un territoire (Tarone)", "gee": "Participants (GEE)"}
 
 
 def empiler(courbes) -> "pd.DataFrame":

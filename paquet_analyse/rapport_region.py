@@ -146,7 +146,9 @@ def _hypotheses(doc: _Document, resultats: Path, alpha: float) -> None:
                                                         "IC à 95 %", "Effectif"], lignes,
                 note=("Effectifs arrondis à 5 près. « x » : non publié, une case du tableau croisé compte trop peu "
                       "de concertations ou de personnes. Verdict : p ajustée (Benjamini-Hochberg par défaut) de "
-                      f"moins de 0,001 « forte », 0,01 « nette », {texte.nombre_fr(alpha, 2)} « modérée »."),
+                      f"moins de {texte.nombre_fr(alpha / 50, 3)} « forte », {texte.nombre_fr(alpha / 5, 2)} « nette », "
+                      f"{texte.nombre_fr(alpha, 2)} « modérée » ; au-delà, le seuil du plan n'est pas atteint : « indice "
+                      f"faible » (moins de {texte.nombre_fr(2 * alpha, 2)}), puis « aucune preuve »."),
                 nombres=(4, 5, 6))
     for nom in sorted(p.stem for p in (resultats / "figures").glob("foret_*.png")):
         ident = nom.removeprefix("foret_").upper()
@@ -194,10 +196,15 @@ def _methodes_limites(doc: _Document, seuils: dict, simule: bool) -> None:
         "l'intervalle et la p du score de Miettinen-Nurminen, ou rapport conditionnel et test exact de Blaker "
         "quand un effectif attendu est inférieur à 5 ; entre territoires : rapport de cotes commun de "
         "Mantel-Haenszel (Wald) et homogénéité de Breslow-Day (correction de Tarone).",
-        "Participants : régressions logistiques ou linéaires par équations d'estimation généralisées (GEE), "
-        "concertations comme grappes, erreurs types robustes (correction de Mancl et DeRouen avec peu de grappes).",
-        f"Comparaisons multiples : p ajustées ({seuils.get('ajustement', 'fdr_bh')}) dans des familles déclarées ; "
-        f"seuil {alpha}. Puissance : celle de détecter un rapport de cotes de "
+        "Participants, concertations comme grappes : régressions logistiques par équations d'estimation "
+        "généralisées (GEE) au sandwich corrigé de Mancl et DeRouen, t et intervalle de Student à G - 1 ddl "
+        "(G concertations) ; indice des conditions : moindres carrés, erreurs types CR2 et ddl de Satterthwaite. "
+        "Ces tests gardent leur niveau même quand un groupe ne compte qu'une dizaine de concertations.",
+        f"Comparaisons multiples : p ajustées ({seuils.get('ajustement', 'fdr_bh')}) dans deux familles déclarées "
+        "de la région (associations ; homogénéité entre territoires). Verdicts sur une échelle déclarée relative "
+        f"au seuil du plan ({alpha}) : preuve forte, nette, modérée sous ce seuil ; au-delà, la phrase dit que le "
+        "seuil n'est pas atteint (indice faible, puis aucune preuve). Les tests d'un territoire sont exploratoires : "
+        "p non ajustées, sans verdict. Puissance : celle du test publié, de détecter un rapport de cotes de "
         f"{texte.nombre_court(float(seuils.get('rapport_cotes_puissance', 2)))} ou un écart de "
         f"{texte.nombre_court(float(seuils.get('ecart_puissance', 5)))} points de l'indice.",
         "Tout est produit par un flux reproductible (Snakemake, carnets Jupyter exécutés par papermill) à partir des "

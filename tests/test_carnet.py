@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 import warnings
 
 import numpy as np
@@ -50,6 +51,44 @@ def test_lignes_exclues_du_carnet_01():
     assert vide.texte.startswith("Aucune ligne n'est exclue")
 
 
+def test_rapport_de_cotes_infini_non_estimable_jamais_inf():
+    """Un RC infini (case nulle) se lit « non estimable (case nulle) », une borne infinie « ∞ » : jamais
+    « inf [2,55 ; inf] »."""
+    import math
+
+    import pandas as pd
+
+    from paquet_analyse import carnet
+
+    t = pd.DataFrame({"id": ["H1a", "H1b"], "estimation": [math.inf, 1.5], "ic_bas": [2.55, 0.8],
+                      "ic_haut": [math.inf, 2.9], "rapport_cotes": [0.0, 1.5]})
+    texte = repr(carnet.montrer(t)) + carnet.montrer(t)._repr_html_()
+    assert "inf" not in texte.replace("∞", "") and "non estimable (case nulle)" in texte and "∞" in texte
+    assert "1,50" in texte
+
+
+def test_foret_etiquette_non_estimable_sans_chevaucher_le_trait():
+    """Graphique en forêt : l'étiquette « non estimable (case nulle) » est au-dessus du trait de l'IC, pas sur lui."""
+    import math
+
+    import pandas as pd
+
+    from paquet_analyse import figures
+
+    strates = pd.DataFrame({"strate": ["A", "B", "C"], "rapport_cotes": [1.4, math.inf, 0.0],
+                            "ic_bas": [0.7, 2.55, 0.0], "ic_haut": [2.8, math.inf, 0.6]})
+    fig = figures.forest_rapports_cotes(strates, commun=(1.3, 0.9, 1.9), titre="Test", simule=True)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    rendu = fig.canvas.get_renderer()
+    etiquettes = [t for t in ax.texts if "non estimable (case nulle)" in t.get_text()]
+    assert len(etiquettes) == 2  # RC infini (B) et RC nul (C)
+    for ligne, etiquette in zip((1, 2), etiquettes):
+        boite = etiquette.get_window_extent(rendu)
+        traits = [l for l in ax.lines if len(l.get_ydata()) == 2 and list(l.get_ydata()) == [ligne, ligne]]
+        assert traits, f"le trait de l'IC de la ligne {ligne} est dessiné"
+        for trait in traits:
+            assert not boite.overlaps(trait.get_window_extent(rendu)), "l'étiquette chevauche le trait"
 def test_colonnes_de_texte_a_gauche_nombres_a_droite_en_tetes_courts_insecables():
     tableau = pd.DataFrame({"territoire": ["Joliette", "Les Moulins"], "ic_haut": [0.41, 0.52]})
     html = carnet.montrer(tableau, legende="Essai")._repr_html_()
@@ -118,11 +157,16 @@ def test_tableau_des_hypotheses_avec_question_et_verdict():
     valeurs = pd.DataFrame({"id": ["H1a", "H1b", "H2a"], "question": ["Q1 ?", "Q2 ?", "Q3 ?"],
                             "p_valeur": [0.0004, 0.4, np.nan], "p_ajustee": [0.0008, 0.5, np.nan],
                             "puissance": [0.9, 0.3, np.nan], "statut": ["ok", "ok", "ok"],
-                            "case_sous_le_seuil": [False, False, True]})
+                            "case_sous_le_seuil": [False, False, True], "portee": "region",
+                            "seuil_plan": 0.05})
     masque = valeurs.map(lambda _: False)
     masque.loc[2, ["p_valeur", "p_ajustee", "puissance"]] = True
     protege = confidentialite.TableauProtege(valeurs=valeurs, masque=masque, primaires=masque, seuil=5, note="")
     affiche = carnet.tableau_hypotheses(protege, legende="Hypothèses")
     assert list(affiche.cases.columns[:3]) == ["Hypothèse", "Question", "Verdict"]
-    assert affiche.cases["Verdict"].tolist() == ["preuve forte", "aucune preuve (test peu puissant)",
+    assert affiche.cases["Verdict"].tolist() == ["preuve forte",
+                                                 "aucune preuve (seuil de 5 % non atteint ; test peu puissant)",
                                                  "non publié (confidentialité)"]
+    territoire = carnet.tableau_hypotheses(replace(protege, valeurs=valeurs.assign(portee="territoire")),
+                                           legende="Hypothèses")
+    assert territoire.cases["Verdict"].tolist()[:2] == ["exploratoire, sans verdict"] * 2

@@ -107,8 +107,9 @@ def test_coleopteres_bliss_dobson():
 
 
 def test_gee_grappes_singletons_egale_glm_robuste():
-    """Avec des grappes d'une seule observation, la GEE redonne les
-    coefficients du GLM et l'erreur type sandwich HC0 (cohérence interne)."""
+    """Avec des grappes d'une seule observation, la GEE au sandwich ordinaire
+    (``sandwich="liang_zeger"``) redonne les coefficients du GLM et l'erreur
+    type sandwich HC0 (cohérence interne)."""
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
@@ -116,7 +117,7 @@ def test_gee_grappes_singletons_egale_glm_robuste():
     morts = [1, 4, 9, 13, 18, 20, 0, 2, 6, 10, 12, 16]
     d = depuis_groupes(groupes, ["sexe", "ldose"], morts, [20] * 12)
     d["id"] = np.arange(len(d))
-    gee = regression_logistique(d, "mort ~ sexe + ldose", grappes="id")
+    gee = regression_logistique(d, "mort ~ sexe + ldose", grappes="id", sandwich="liang_zeger")
     glm = smf.glm("mort ~ sexe + ldose", d, family=sm.families.Binomial()).fit(cov_type="HC0")
     np.testing.assert_allclose(gee["coefficient"], glm.params, rtol=1e-6)
     np.testing.assert_allclose(gee["erreur_type"], glm.bse, rtol=1e-4)
@@ -281,8 +282,9 @@ def test_lineaire_poids_des_plantes_r_lm():
 
 
 def test_lineaire_moyenne_grappee():
-    """``y ~ 1`` avec grappes : moyenne exacte, erreur type CR1, IC de Student
-    à G - 1 ddl, plus large que sans grappes."""
+    """``y ~ 1`` avec grappes : moyenne exacte, erreur type CR2, IC de Student
+    à ses ddl de Satterthwaite (au plus G - 1), plus large que sans grappes ;
+    l'ancien calcul (CR1) garde G - 1 ddl."""
     from scipy import stats
 
     d = donnees_grappes(nb_instances=60)
@@ -291,9 +293,13 @@ def test_lineaire_moyenne_grappee():
     avec = regression_lineaire(d, "score ~ 1", grappes="id_instance")
     assert avec.loc[0, "coefficient"] == pytest.approx(d["score"].mean())
     assert avec.loc[0, "nb_grappes"] == 60
-    demi = stats.t.ppf(0.975, 59) * avec.loc[0, "erreur_type"]
+    assert 1 < avec.loc[0, "ddl"] <= 59
+    demi = stats.t.ppf(0.975, avec.loc[0, "ddl"]) * avec.loc[0, "erreur_type"]
     assert avec.loc[0, "ic_haut"] == pytest.approx(avec.loc[0, "coefficient"] + demi)
     assert "robustes aux grappes" in avec.loc[0, "methode"]
+    cr1 = regression_lineaire(d, "score ~ 1", grappes="id_instance", sandwich="cr1")
+    demi = stats.t.ppf(0.975, 59) * cr1.loc[0, "erreur_type"]
+    assert cr1.loc[0, "ic_haut"] == pytest.approx(cr1.loc[0, "coefficient"] + demi)
     largeur = avec.loc[0, "ic_haut"] - avec.loc[0, "ic_bas"]
     assert largeur > sans.loc[0, "ic_haut"] - sans.loc[0, "ic_bas"]
     d["texte"] = "a"
@@ -356,7 +362,7 @@ def test_peu_de_grappes_sandwich_mancl_derouen():
     d = donnees_grappes(graine=4, nb_instances=8)
     with pytest.warns(AvertissementEffectifs, match="8 grappes"):
         r = regression_logistique(d, "issue ~ expose", grappes="id_instance")
-    assert "Mancl et DeRouen" in r.loc[0, "methode"]
+    assert "Mancl et DeRouen" in r.loc[0, "methode"] and "G - 1 = 7 ddl" in r.loc[0, "methode"]
     modele = smf.gee("issue ~ expose", groups="id_instance", data=d.assign(issue=d["issue"] * 1.0),
                      family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())
     robuste = modele.fit()
@@ -364,8 +370,10 @@ def test_peu_de_grappes_sandwich_mancl_derouen():
     np.testing.assert_allclose(r["erreur_type"], se_md, rtol=1e-3)
     assert (r["erreur_type"].to_numpy() > robuste.bse.to_numpy()).all()
     grand = donnees_grappes(graine=4, nb_instances=40)
-    r40 = regression_logistique(grand, "issue ~ expose", grappes="id_instance")
-    assert "Mancl" not in r40.loc[0, "methode"]
+    r40 = regression_logistique(grand, "issue ~ expose", grappes="id_instance", sandwich="liang_zeger")
+    assert "Mancl" not in r40.loc[0, "methode"]  # l'ancien calcul, gardé pour les bancs d'essai
+    defaut = regression_logistique(grand, "issue ~ expose", grappes="id_instance")
+    assert "Mancl et DeRouen" in defaut.loc[0, "methode"] and (defaut["ddl"] == 39).all()
 
 
 REFERENCE = Path(__file__).parent / "donnees" / "reference"
@@ -645,8 +653,12 @@ def test_wald_un_terme_egale_le_test_du_coefficient_au_sandwich_corrige(apiclus1
     assert gee["test"] == "wald_gee" and gee["statistique"] == pytest.approx(z ** 2, rel=1e-6)
     assert gee["p_valeur"] == pytest.approx(stats.chi2.sf(z ** 2, 1), rel=1e-5)
     assert "Mancl et DeRouen" in gee["methode"]
-    zo = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum").iloc[1]["statistique"]
+    zo = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum",
+               sandwich="liang_zeger").iloc[1]["statistique"]
     assert gee["statistique"] < 0.95 * zo ** 2
+    # le modèle publié (sandwich corrigé, t à G - 1 ddl) a le même sandwich : son t² est ce khi-deux
+    t = calme(regression_logistique, apiclus1, "sch_wide ~ ell + meals", grappes="dnum").iloc[1]
+    assert t["statistique"] ** 2 == pytest.approx(gee["statistique"], rel=1e-6) and t["ddl"] == 14
 
 
 def test_plan_biais_reduit_reference_r():
@@ -717,7 +729,7 @@ def test_valeurs_initiales_gee_egales_a_celles_de_statsmodels():
     depart = _valeurs_initiales_gee(modele)
     np.testing.assert_allclose(depart, modele._starting_params(), rtol=1e-8, atol=1e-10)
     r = regression_logistique(d, "y ~ x + C(t)", grappes="g")
-    reference = calme(modele.fit)
+    reference = calme(modele.fit, cov_type="bias_reduced")
     np.testing.assert_allclose(r["erreur_type"], reference.bse, rtol=1e-6)
     petit = smf.gee("y ~ x", groups="g", data=d.head(200), family=sm.families.Binomial(),
                     cov_struct=sm.cov_struct.Exchangeable())
@@ -744,3 +756,58 @@ def test_constante_seule_sans_patsy_meme_ajustement(apiclus1, monkeypatch, linea
         assert rapide.ddl == patsy_.ddl and rapide.nobs == patsy_.nobs
     assert modeles._glm_constante("y ~ x", d, None, None) is None
     assert modeles._glm_constante("y ~ 1", d.assign(y=np.where(d.index == 0, np.nan, d["y"])), None, None) is None
+
+
+def test_cr2_satterthwaite_et_t_g_moins_1_reference_r():
+    """Tests à grappes des participants (politique du projet), comparés à R clubSandwich 0.5.8
+    (``tests/donnees/reference/cr2_satterthwaite.R``, sortie recopiée à la fin du script) :
+
+    - moindres carrés, ``coef_test(lm, vcov = "CR2", cluster = ..., test = "Satterthwaite")`` et
+      ``conf_int(...)`` : ``lm(weight ~ regime2 + Time)`` sur les 30 poussins des régimes 1 et 2 de
+      ``datasets::ChickWeight`` (``poussins_regimes.csv`` ; le régime est constant dans la grappe,
+      comme l'exposition d'une concertation), puis ``lm(weight ~ Time)`` sur les poussins 1 à 8 ;
+    - logistique, ``coef_test(glm, vcov = "CR3", cluster = ind$Dept, test = "naive-t")`` et
+      ``conf_int`` : ``glm(admis ~ Gender, binomial)`` sur ``UCBAdmissions`` détaillé par candidat, le
+      sandwich de Mancl et DeRouen et la loi de Student à G - 1 = 5 ddl de
+      ``regression_logistique(..., correlation="independance")``.
+
+    Erreur type, t, ddl (de Satterthwaite, un par coefficient), p et IC concordent à ~1e-12 près."""
+    regimes = pd.read_csv(REFERENCE / "poussins_regimes.csv")
+    assert len(regimes) == 340 and regimes["poussin"].nunique() == 30
+    r = regression_lineaire(regimes.assign(regime2=regimes["regime2"].astype(float)),
+                            "weight ~ regime2 + Time", grappes="poussin")
+    attendu = [  # estimation, erreur type, t, ddl, p, IC
+        (24.34755285258651, 5.193429434909693, 4.68814550341722, 26.9450089819631, 7.07355747217339e-05,
+         13.69049817390253, 35.0046075312705),
+        (16.72294704664528, 11.310596611947775, 1.47852033101245, 18.7172457309187, 1.55900712361835e-01,
+         -6.97463202171991, 40.4205261150105),
+        (7.46987787182611, 0.672672026581551, 11.10478446649142, 27.9718223918322, 9.18361941598740e-12,
+         6.09190915217382, 8.8478465914784),
+    ]
+    colonnes = ["coefficient", "erreur_type", "statistique", "ddl", "p_valeur", "ic_bas", "ic_haut"]
+    np.testing.assert_allclose(r[colonnes].to_numpy(dtype=float), attendu, rtol=1e-9)
+    assert "CR2" in r.loc[0, "methode"] and "Satterthwaite" in r.loc[0, "methode"]
+    poussins = pd.read_csv(REFERENCE / "poussins.csv")
+    with pytest.warns(AvertissementEffectifs, match="8 grappes"):
+        r8 = regression_lineaire(poussins, "weight ~ Time", grappes="poussin")
+    np.testing.assert_allclose(
+        r8[["erreur_type", "ddl", "p_valeur", "ic_bas", "ic_haut"]].to_numpy(dtype=float),
+        [(4.420919538562273, 6.9980001660008, 5.90064778329698e-04, 15.70310668467318, 36.6119450593650),
+         (0.899044750556629, 6.9679292767235, 3.58252644214596e-05, 6.21976036312394, 10.4755367004753)],
+        rtol=1e-9)
+    # l'ancien calcul (CR1, G - 1 ddl) reste disponible pour les bancs d'essai, et diffère
+    cr1 = regression_lineaire(regimes, "weight ~ regime2 + Time", grappes="poussin", sandwich="cr1")
+    assert (cr1["ddl"] == 29).all() and abs(cr1.loc[1, "erreur_type"] / 11.310596611947775 - 1) > 0.02
+
+    ucb = candidats_ucb()
+    with pytest.warns(AvertissementEffectifs, match="6 grappes"):
+        logit = regression_logistique(ucb.assign(femme=ucb["genre"] == "Female"), "admis ~ femme",
+                                      grappes="dept", correlation="independance")
+    attendu = [(-0.220134018863790, 0.460852470754588, -0.477667003723227, 5, 0.653038261175642,
+                -1.40479300909365, 0.964524971366070),
+               (-0.610352376146408, 0.303168421677668, -2.013245221150837, 5, 0.100230347678878,
+                -1.38967161404955, 0.168966861756737)]
+    obtenu = logit[colonnes].to_numpy(dtype=float)
+    obtenu[:, 5:] = np.log(obtenu[:, 5:])  # IC publié sur l'échelle des rapports de cotes
+    np.testing.assert_allclose(obtenu, attendu, rtol=1e-7)
+    assert "indépendante" in logit.loc[0, "methode"] and "G - 1 = 5 ddl" in logit.loc[0, "methode"]

@@ -2,13 +2,16 @@
 
 import dataclasses
 import inspect
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from paquet_analyse import plan
-from paquet_analyse.erreurs import ErreurDonnees
+from paquet_analyse import puissance as mp
+from paquet_analyse.donnees import restreindre
+from paquet_analyse.erreurs import ErreurDonnees, ErreurEffectifs
 from paquet_analyse.puissance_simulee import Scenario, generer_replique, puissance
 from paquet_analyse.puissance import (
     _joindre,
@@ -154,7 +157,11 @@ def test_valeurs_par_defaut_egales_au_plan():
     assert defaut(puissance_territoires, "rapport_cotes") == seuils["rapport_cotes_puissance"]
     assert defaut(puissance_homogeneite, "rapport") == seuils["rapport_cotes_puissance"]
     assert defaut(puissance_ecart, "ecart") == seuils["ecart_puissance"]
-    for f in (puissance_rapport_cotes, puissance_territoires, puissance_homogeneite, puissance_ecart):
+    assert defaut(mp.puissance_association, "rapport_cotes") == seuils["rapport_cotes_puissance"]
+    assert defaut(mp.puissance_mantel_haenszel, "rapport_cotes") == seuils["rapport_cotes_puissance"]
+    assert defaut(mp.puissance_homogeneite_tarone, "rapport") == seuils["rapport_cotes_puissance"]
+    for f in (puissance_rapport_cotes, puissance_territoires, puissance_homogeneite, puissance_ecart,
+              mp.puissance_association, mp.puissance_mantel_haenszel, mp.puissance_homogeneite_tarone):
         assert defaut(f, "seuil") == seuils["alpha"]
 
 
@@ -163,18 +170,13 @@ def _analytique_moyenne(scenario, test, replicats, graine=2010):
     valeurs = []
     for g in np.random.SeedSequence(graine).spawn(replicats):
         d = generer_replique(scenario, np.random.default_rng(g))
-        if test == "association":
-            d = d[d["territoire"] == scenario.territoires[0]]
-            r = puissance_rapport_cotes(d, "descendante", "sans_citoyens")
-        else:
-            r = puissance_rapport_cotes(d, "descendante", "sans_citoyens", strate="territoire")
+        r = puissance_rapport_cotes(d, "exposee", "issue", strate="territoire")
         valeurs.append(r.puissance)
     return float(np.nanmean(valeurs))
 
 
 @pytest.mark.parametrize("test, scenario", [
-    ("cmh", Scenario(nb_instances=20, rapport_cotes=2.0, territoire_ecart=None)),
-    ("association", Scenario(nb_instances=200, rapport_cotes=2.0)),
+    ("mantel_haenszel", Scenario(nb_instances=20, rapport_cotes=2.0)),
 ])
 def test_accord_avec_la_simulation(test, scenario):
     """La puissance analytique (moyenne sur les répliques, marges observées)
@@ -266,3 +268,124 @@ def test_cles_de_groupes_comme_la_jointure_ligne_a_ligne():
                       "c": rng.choice([1.5, np.nan, 2.0], 300)})
     for colonnes in (["a"], ["a", "b"], ["b", "c", "a"]):
         assert _joindre(d, colonnes).equals(d[colonnes].astype(str).agg("|".join, axis=1))
+
+
+# ---------------------------------------------------------------------------
+# Puissance du test publié lui-même (issue 23)
+# ---------------------------------------------------------------------------
+
+
+def _tirer_table(rng, n1, n0, p1, p0):
+    a, c = rng.binomial(n1, p1), rng.binomial(n0, p0)
+    return pd.DataFrame({"expose": [True] * n1 + [False] * n0,
+                         "issue": [True] * a + [False] * (n1 - a) + [True] * c + [False] * (n0 - c)})
+
+
+def test_p_valeurs_association_egales_au_test_publie():
+    """Chaque p de la matrice est celle que `association(..., methode_ic="blaker")` publie pour ce tableau."""
+    from paquet_analyse import associations
+
+    rng = np.random.default_rng(11)
+    p = associations.p_valeurs_association(9, 24)
+    for _ in range(150):
+        c, a = int(rng.integers(0, 10)), int(rng.integers(0, 25))
+        d = _tirer_table(rng, 24, 9, 0, 0)
+        d["issue"] = [True] * a + [False] * (24 - a) + [True] * c + [False] * (9 - c)
+        if c + a in (0, 33):
+            assert np.isnan(p[c, a])
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            attendu = associations.association(d, "expose", "issue", methode_ic="blaker")["p_valeur"].iloc[0]
+        assert p[c, a] == pytest.approx(attendu, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("n1,n0,m", [(40, 14, 20), (27, 13, 24), (30, 30, 12)])
+def test_puissance_exacte_du_test_publie_egale_sa_simulation(n1, n0, m):
+    """Puissance exacte (énumération) du test publié contre sa simulation.
+
+    D'abord (pour le plus petit cas, 41 tables : 392 tableaux ; les autres tailles sont couvertes par
+    `test_p_valeurs_association_egales_au_test_publie`), pour CHAQUE tableau possible à ces effectifs d'exposés
+    et de non-exposés, la p utilisée est celle que publie la fonction publique `association(...,
+    methode_ic="blaker")` (score ou Blaker ; issue absente ou universelle : aucun test). Puis 400 000 tableaux tirés sous le même modèle (deux binomiales, rapport de
+    cotes 2, total attendu m) : la part des rejets est à moins de 2 erreurs types Monte-Carlo de la puissance
+    exacte."""
+    from paquet_analyse import associations
+
+    t = pd.DataFrame({"expose": [True] * n1 + [False] * n0, "issue": [True] * m + [False] * (n1 + n0 - m)})
+    exacte = mp.puissance_association(t, "expose", "issue", rapport_cotes=2.0).puissance
+    p1, p0 = mp.probabilites_alternative(n1, n0, m, 2.0)
+    assert n1 * p1 + n0 * p0 == pytest.approx(m) and (p1 / (1 - p1)) / (p0 / (1 - p0)) == pytest.approx(2.0)
+    p_tableaux = associations.p_valeurs_association(n0, n1)
+    for a in range(n1 + 1 if n1 + n0 <= 40 else 0):
+        for c in range(n0 + 1):
+            d = pd.DataFrame({"expose": [True] * n1 + [False] * n0,
+                              "issue": [True] * a + [False] * (n1 - a) + [True] * c + [False] * (n0 - c)})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    publiee = associations.association(d, "expose", "issue", methode_ic="blaker")["p_valeur"].iloc[0]
+                except ErreurEffectifs:
+                    assert np.isnan(p_tableaux[c, a])
+                    continue
+            assert p_tableaux[c, a] == pytest.approx(publiee, rel=1e-9, abs=1e-13)
+    rng = np.random.default_rng(2023)
+    replicats = 400_000
+    a, c = rng.binomial(n1, p1, replicats), rng.binomial(n0, p0, replicats)
+    simulee = float((np.nan_to_num(p_tableaux[c, a], nan=1.0) < 0.05).mean())
+    assert abs(exacte - simulee) <= 2 * np.sqrt(exacte * (1 - exacte) / replicats), (exacte, simulee)
+
+
+def test_puissance_mantel_haenszel_et_tarone_egales_au_test_publie_simule():
+    """Le Wald de Mantel-Haenszel et le Breslow-Day de Tarone simulés par le module (cubes, graine fixe) contre
+    les mêmes modèles passés par la fonction publique `mantel_haenszel` sur des tableaux de données : à moins de
+    2 erreurs types Monte-Carlo (les deux simulations sont indépendantes)."""
+    from paquet_analyse import associations
+
+    marges = {"a": (30, 10, 15), "b": (25, 12, 20), "c": (35, 8, 10), "d": (20, 20, 18)}
+    lignes = []
+    for s, (n1, n0, m) in marges.items():
+        lignes += [{"strate": s, "expose": i < n1, "issue": i < m} for i in range(n1 + n0)]
+    t = pd.DataFrame(lignes)
+    mh = mp.puissance_mantel_haenszel(t, "expose", "issue", "strate", replicats=400)
+    ta = mp.puissance_homogeneite_tarone(t, "expose", "issue", "strate", replicats=400)
+    assert "Mantel-Haenszel" in mh.methode and "Tarone" in ta.methode and "400 répliques" in mh.methode
+    rng = np.random.default_rng(99)
+    rejets_mh, rejets_ta = [], []
+    for r in range(400):
+        ecart = list(marges)[r % len(marges)]
+        morceaux_mh, morceaux_ta = [], []
+        for s, (n1, n0, m) in marges.items():
+            for rc, morceaux in ((2.0, morceaux_mh), (2.0 if s == ecart else 1.0, morceaux_ta)):
+                p1, p0 = mp.probabilites_alternative(n1, n0, m, rc)
+                morceaux.append(_tirer_table(rng, n1, n0, p1, p0).assign(strate=s))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rejets_mh.append(associations.mantel_haenszel(pd.concat(morceaux_mh), "expose", "issue", "strate").p_wald < 0.05)
+            rejets_ta.append(associations.mantel_haenszel(pd.concat(morceaux_ta), "expose", "issue", "strate").p_tarone < 0.05)
+    for module, publique in ((mh.puissance, np.mean(rejets_mh)), (ta.puissance, np.mean(rejets_ta))):
+        erreur = np.sqrt(2 * module * (1 - module) / 400)  # différence de deux proportions indépendantes
+        assert abs(module - publique) <= 2 * erreur, (module, publique)
+
+
+def test_puissance_publiee_de_joliette_h2b_est_celle_du_test_de_blaker(donnees_defaut):
+    """Joliette H2b (test exact de Blaker) : la puissance publiée était 0,165 (approximation de Wald) quand le
+    test publié, simulé, n'en a que 0,13. La ligne publie maintenant la puissance du test même : à moins de
+    2 erreurs types Monte-Carlo d'une simulation de `association(..., methode_ic="blaker")` (1 000 tableaux)."""
+    from paquet_analyse import associations, hypotheses
+
+    r = hypotheses.tester_hypotheses(donnees_defaut, portee="territoire", territoire="Joliette").set_index("id")
+    assert r.loc["H2b", "test"] == "exact de Blaker"
+    h = donnees_defaut.plan.hypothese("H2b")
+    t, _, _ = hypotheses.tableau_analyse(restreindre(donnees_defaut, "Joliette"), h)
+    n1, n0 = int(t[h.exposition].sum()), int((~t[h.exposition]).sum())
+    p1, p0 = mp.probabilites_alternative(n1, n0, int(t[h.issue].sum()), 2.0)
+    rng = np.random.default_rng(2023)
+    rejets = []
+    for _ in range(1000):
+        d = _tirer_table(rng, n1, n0, p1, p0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rejets.append(associations.association(d, "expose", "issue", methode_ic="blaker")["p_valeur"].iloc[0] < 0.05)
+    simulee = float(np.mean(rejets))
+    assert abs(r.loc["H2b", "puissance"] - simulee) <= 2 * np.sqrt(simulee * (1 - simulee) / 1000)

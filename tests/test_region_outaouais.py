@@ -357,6 +357,24 @@ def test_flux_complet_sur_les_exports_d_une_autre_region(flux_outaouais):
     assert not list(ailleurs.parent.rglob("resultats"))  # rien n'est écrit à côté des données brutes
     assert str(tmp_path) not in (sortie / "manifeste.json").read_text(encoding="utf-8").replace(str(racine), "")
 
+    # Issue 23 : le carnet 07 planifie CE jeu (ses territoires, leurs effectifs, ses marges), pas Lanaudière
+    from phrases_rapports import paragraphes_html, problemes_rapports
+
+    puissance = (sortie / "rapports" / "07_puissance.html").read_text(encoding="utf-8")
+    for lanaudiere in ("Lanaudière", "Les Moulins", "L'Assomption", "Joliette", "D'Autray", "Matawinie",
+                       "Montcalm", "Matawinie"):
+        assert lanaudiere not in puissance, lanaudiere
+    assert "tiré de ses données préparées" in puissance and "PAR DÉFAUT" not in puissance
+    plan = next(p for p in paragraphes_html(sortie / "rapports" / "07_puissance.html") if p.startswith("Plan simulé :"))
+    instances = pd.read_parquet(sortie / "donnees" / "instances.parquet").dropna(
+        subset=["descendante", "deficit_participation"])
+    for nom, n in instances.groupby("territoire", observed=True).size().items():
+        assert f"{nom} ({n})" in plan, (nom, n)  # les effectifs des courbes sont ceux du jeu
+    assert sorted(nom for nom in OFFICIELS if nom in plan) == sorted(OFFICIELS)
+    # Chaque phrase de chaque rapport relue : verdicts conformes à l'échelle déclarée, seuil dit, territoires
+    # exploratoires, aucun « inf » ni « nan »
+    assert problemes_rapports(sortie / "rapports") == []
+    assert problemes_rapports(sortie / "rapport_region") == []  # le rapport de la région aussi
 
 @pytest.mark.lent
 def test_rapports_de_l_outaouais_lisibles_dans_un_navigateur(flux_outaouais):
