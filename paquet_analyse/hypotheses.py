@@ -103,11 +103,17 @@ def tableau_analyse(donnees: Donnees, h: Hypothese, *,
 # Un test
 
 
+#: La mesure que donne chaque méthode du plan : une ligne « non estimable » la garde (le résumé de la région
+#: et les rapports disent de quoi il s'agit, même sans valeur).
+MESURES = {"association": "rapport_cotes", "logistique": "rapport_cotes", "lineaire": "difference",
+           "mantel_haenszel": "homogeneite"}
+
+
 def _ligne(h, portee, territoire, **valeurs) -> dict:
     base = {"id": h.id, "famille": h.famille, "question": h.question, "niveau": h.niveau,
             "exposition": h.exposition, "issue": h.issue, "portee": portee, "territoire": territoire or "Ensemble",
             "test": "", "methode": "", "estimateur": "", "effectif": 0, "manquants": 0, "hors_definition": 0,
-            "nb_grappes": np.nan, "mesure": "", "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
+            "nb_grappes": np.nan, "mesure": MESURES.get(h.methode, ""), "estimation": np.nan, "ic_bas": np.nan, "ic_haut": np.nan,
             "statistique": np.nan, "ddl": np.nan, "p_valeur": np.nan, "famille_ajustement": "",
             "p_ajustee": np.nan, "puissance": np.nan, "puissance_cible": "", "statut": "ok", "note": "",
             "case_sous_le_seuil": False, "strates": "", "ajustement": "", "seuil_plan": np.nan}
@@ -201,11 +207,28 @@ def _valeurs_mh(r, *, homogeneite: bool) -> dict:
 
 
 def _mantel_haenszel(t: pd.DataFrame, h, *, homogeneite: bool) -> dict:
-    """Mantel-Haenszel sur la colonne `strate` (un territoire, ou un groupe de territoires regroupés)."""
-    r = associations.mantel_haenszel(t, h.exposition, h.issue, "strate")
-    valeurs = _valeurs_mh(r, homogeneite=homogeneite)
+    """Mantel-Haenszel sur la colonne `strate` (un territoire, ou un groupe de territoires regroupés).
+
+    Une seule strate (tous les territoires comptés ensemble pour protéger une petite case, ou une région d'un
+    seul territoire) : il n'y a rien à stratifier ; l'association est celle du tableau de la région, avec le
+    test d'un tableau 2 × 2 (`_association`), et l'homogénéité entre territoires n'est pas testable.
+    """
     publiees = dict(zip(t["territoire"], t["strate"]))
     publiees = {n: publiees[n] for n in sorted(publiees)}
+    if t["strate"].nunique() < 2:
+        regroupes = len(publiees) > 1
+        if homogeneite:
+            raise ErreurEffectifs(
+                "Tous les territoires sont comptés ensemble pour protéger une petite case : aucune comparaison "
+                "entre territoires ne peut être publiée." if regroupes else
+                "Un seul territoire : aucune comparaison entre territoires.")
+        valeurs = _association(t, h)
+        valeurs["methode"] += (" ; tous les territoires comptés ensemble pour protéger une petite case : tableau de "
+                               "la région, sans stratification par territoire" if regroupes else
+                               " ; un seul territoire : tableau de la région")
+        return {**valeurs, "strates": texte.strates_publiees(publiees)}
+    r = associations.mantel_haenszel(t, h.exposition, h.issue, "strate")
+    valeurs = _valeurs_mh(r, homogeneite=homogeneite)
     if len(set(publiees.values())) < len(publiees):
         valeurs["methode"] += (" ; des territoires sont regroupés en une seule strate pour protéger une petite case "
                                "(colonne « strates »)")
@@ -268,7 +291,7 @@ def _puissance(donnees: Donnees, t: pd.DataFrame, h: Hypothese, entre: bool, val
     elif h.methode == "lineaire":
         r = puissance.puissance_ecart(t, h.exposition, h.issue, grappes=h.grappes, ecart=ecart, seuil=alpha, ddl=ddl)
         cible = f"un écart de {texte.nombre_court(ecart)} points"
-    elif h.niveau == "instances" and entre:
+    elif h.niveau == "instances" and entre and valeurs.get("test") == "Wald (Mantel-Haenszel)":
         r = puissance.puissance_mantel_haenszel(t, h.exposition, h.issue, "strate", rapport_cotes=rc, seuil=alpha)
         cible = f"un rapport de cotes de {texte.nombre_court(rc)}"
     elif h.niveau == "instances":
