@@ -136,3 +136,28 @@ def test_effectifs_exacts_une_seule_forme(donnees_defaut):
     r = diffusion.resultats_territoire(donnees_defaut, "Joliette").valeurs.set_index("id")
     assert int(r.loc["H1a", "effectif"]) + int(r.loc["H1a", "manquants"]) + int(r.loc["H1a", "hors_definition"]) \
         == int(e.loc["Joliette", "instances"])
+
+
+def test_une_seule_strate_publiee_donne_le_tableau_de_la_region(tmp_path):
+    """Deux territoires dont un a une petite case : regroupés, ils ne font qu'une strate. L'association de la
+    région est alors celle du tableau de la région (même test qu'un tableau 2 × 2 : `associations.association`),
+    dite telle ; l'homogénéité entre territoires n'est pas publiée ; chaque ligne garde sa mesure (le résumé de
+    la région l'exige)."""
+    import dataclasses
+
+    from paquet_analyse import associations, diffusion, hypotheses, preparation, regions_simulees
+
+    region = dataclasses.replace(regions_simulees.DEMONSTRATION[1], nb_territoires=2, nb_instances=30)
+    regions_simulees.ecrire(region, tmp_path / region.jeu)
+    donnees = preparation.preparer(tmp_path / region.jeu).donnees
+    publie = diffusion.resultats_region(donnees).valeurs.set_index("id")
+    assert publie["mesure"].ne("").all()
+    h = donnees.plan.hypothese("H1a")
+    assert " + " in publie.loc["H1a", "strates"]  # une seule strate : les deux territoires regroupés
+    t, _, _ = hypotheses.tableau_analyse(donnees, h, avec_territoire=True)
+    attendu = associations.association(t, h.exposition, h.issue, methode_ic=hypotheses.METHODE_IC_EXACTE).iloc[0]
+    assert publie.loc["H1a", "estimation"] == diffusion.arrondir_publie(attendu["rapport_cotes"], ("significatifs", 3))
+    assert publie.loc["H1a", "p_valeur"] == diffusion.arrondir_publie(attendu["p_valeur"], ("significatifs", 2))
+    assert "sans stratification par territoire" in publie.loc["H1a", "methode"]
+    assert publie.loc["H5a", "statut"] == "non_estimable" and publie.loc["H5a", "mesure"] == "homogeneite"
+    assert "aucune comparaison entre territoires" in publie.loc["H5a", "note"]
