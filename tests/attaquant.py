@@ -562,6 +562,18 @@ def attaque_strates(dossier: Path, seuil: int, strates_vraies: dict, *, cle_h5: 
         inconnues = [i for i, n in enumerate(noms)
                      if not (territoires.get((id_, n)) is not None and territoires[(id_, n)]["estimation"])]
         sensibles = [i for i in inconnues if ((vraies[i] >= 1) & (vraies[i] < seuil)).any()]
+        if publiees.shape[0] == 1:
+            # une seule strate publiée : la statistique (test d'un tableau 2 × 2) ne dépend que de la somme des
+            # tableaux ; l'intrus, prudent, ne garde que les tableaux de même somme (il sait la recalculer)
+            def compatible(essai, somme=publiees @ vraies):
+                return bool((publiees @ essai == somme).all())
+        else:
+            def compatible(essai):
+                return _compatible(_stats_mh(publiees @ essai), publie)
+            if sensibles and not compatible(vraies):
+                fuites.append(f"{id_} : statistiques de la région non reproduites par l'intrus à partir des vrais "
+                              "tableaux : son modèle de la statistique publiée est faux")
+                continue
         for i in sensibles:
             n, r1, c1 = int(vraies[i].sum()), int(vraies[i, 0] + vraies[i, 1]), int(vraies[i, 0] + vraies[i, 2])
             autres_i = [t for t in _tables_de_marges(n, r1, c1) if t[0] != vraies[i, 0]]
@@ -569,7 +581,7 @@ def attaque_strates(dossier: Path, seuil: int, strates_vraies: dict, *, cle_h5: 
             for t_i in autres_i:  # seule la strate i change
                 essai = vraies.copy()
                 essai[i] = t_i
-                if _compatible(_stats_mh(publiees @ essai), publie):
+                if compatible(essai):
                     temoin = essai
                     break
             for j in [j for j in inconnues if j != i] if temoin is None else []:
@@ -578,7 +590,7 @@ def attaque_strates(dossier: Path, seuil: int, strates_vraies: dict, *, cle_h5: 
                     for t_j in _tables_de_marges(nj, r1j, c1j):
                         essai = vraies.copy()
                         essai[i], essai[j] = t_i, t_j
-                        if _compatible(_stats_mh(publiees @ essai), publie):
+                        if compatible(essai):
                             temoin = essai
                             break
                     if temoin is not None:

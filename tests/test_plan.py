@@ -190,5 +190,5 @@ def test_une_hypothese_sur_l_indice_apparait_dans_le_carnet_05():
                              "issue": ["indice_conditions", "indice_conditions", "deficit_participation"]})
     assert hypotheses.portant_sur(synthese, "indice_conditions")["id"].tolist() == ["H6a", "H7"]
     carnet_05 = json.loads((chemins.racine() / "carnets" / "05_conditions_favorables.ipynb").read_text(encoding="utf-8"))
-    assert any('hypotheses.portant_sur(synthese_region.synthese(donnees), "indice_conditions")' in "".join(c["source"])
+    assert any('diffusion.portant_sur(diffusion.resultats_region(donnees), "indice_conditions")' in "".join(c["source"])
                for c in carnet_05["cells"])
