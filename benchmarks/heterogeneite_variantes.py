@@ -12,7 +12,7 @@ conjoint des cinq effets de territoire selon :
   ``cov_type="bias_reduced"``) et la loi de référence (khi-deux à k ddl,
   F(k, G - 1), F(k, G - p), T² de Hotelling (G - k) W / (k (G - 1)) ~ F(k, G - k)) ;
 - avec ``--poids`` (poids log-normaux indépendants de l'issue) :
-  la variance de plan de sondage ordinaire de `modeles._ajuster_plan`
+  la variance de plan de sondage ordinaire de `modeles.ajuster_plan`
   (facteur G/(G - 1), ``plan``) ou corrigée de Mancl et DeRouen (``md``),
   avec F(k, G - p) ou khi-deux.
 
@@ -83,7 +83,7 @@ def avec_poids(graine):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for biais_reduit in (False, True):
-            _, r, _ = modeles._ajuster_plan("issue ~ C(territoire)", d, "id_instance", "poids",
+            _, r, _ = modeles.ajuster_plan("issue ~ C(territoire)", d, "id_instance", "poids",
                                             biais_reduit=biais_reduit)
             w, k, p = _wald(r.params, r.cov_params(), list(r.params.index))
             nom = "md" if biais_reduit else "plan"

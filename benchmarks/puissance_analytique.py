@@ -5,9 +5,10 @@ cotes, khi-deux non central, effet de plan) donnent-elles, sur les jeux
 SIMULÉS du générateur du jeu par défaut, la même puissance que la
 simulation (part des répliques où le test prévu rejette au seuil 0,05) ?
 
-Pour chaque réplique, les données sont exactement celles de
-``paquet_analyse.puissance.puissance`` (même graine racine, une sous-graine
-par réplique) ; on y calcule à la fois la valeur p du test et la puissance
+Pour chaque réplique, les données sont celles du générateur de
+``paquet_analyse.puissance_simulee`` (``generer_replique`` : plan par défaut,
+effectifs mis à l'échelle ``nb_instances`` en moyenne par territoire ; pour
+Breslow-Day, un territoire tiré au hasard s'écarte) ; on y calcule à la fois la valeur p du test et la puissance
 analytique à partir du tableau de la réplique (marges observées). On compare
 le taux de rejet (± erreur type Monte-Carlo) à la moyenne des puissances
 analytiques.
@@ -37,13 +38,13 @@ SCENARIOS = [
     ("association n=60", "association", ps.Scenario(nb_instances=60, rapport_cotes=2.0)),
     ("association n=120", "association", ps.Scenario(nb_instances=120, rapport_cotes=2.0)),
     ("association n=200", "association", ps.Scenario(nb_instances=200, rapport_cotes=2.0)),
-    ("cmh n=10/MRC", "cmh", ps.Scenario(nb_instances=10, rapport_cotes=2.0, territoire_ecart=None)),
-    ("cmh n=20/MRC", "cmh", ps.Scenario(nb_instances=20, rapport_cotes=2.0, territoire_ecart=None)),
-    ("cmh n=40/MRC", "cmh", ps.Scenario(nb_instances=40, rapport_cotes=2.0, territoire_ecart=None)),
-    ("breslow_day n=80/MRC", "breslow_day", ps.Scenario(nb_instances=80, rapport_cotes=3.0)),
-    ("breslow_day n=160/MRC", "breslow_day", ps.Scenario(nb_instances=160, rapport_cotes=3.0)),
-    ("gee n=4/MRC x 8", "gee", ps.Scenario(nb_instances=4, rapport_cotes=2.0, territoire_ecart=None)),
-    ("gee n=8/MRC x 8", "gee", ps.Scenario(nb_instances=8, rapport_cotes=2.0, territoire_ecart=None)),
+    ("cmh n=10/MRC", "cmh", ps.Scenario(nb_instances=10, rapport_cotes=2.0)),
+    ("cmh n=20/MRC", "cmh", ps.Scenario(nb_instances=20, rapport_cotes=2.0)),
+    ("cmh n=40/MRC", "cmh", ps.Scenario(nb_instances=40, rapport_cotes=2.0)),
+    ("breslow_day n=80/MRC", "breslow_day", ps.Scenario(nb_instances=80, rapport_cotes=3.0, ecart=True)),
+    ("breslow_day n=160/MRC", "breslow_day", ps.Scenario(nb_instances=160, rapport_cotes=3.0, ecart=True)),
+    ("gee n=4/MRC", "gee", ps.Scenario(nb_instances=4, rapport_cotes=2.0)),
+    ("gee n=8/MRC", "gee", ps.Scenario(nb_instances=8, rapport_cotes=2.0)),
 ]
 
 
@@ -54,37 +55,36 @@ def _une_replique(tache):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AvertissementPaquet)
         if test == "gee":
-            d = pu.generer_replique(scenario, rng, participants=True)
-            a = pu.puissance_rapport_cotes(d, "descendante", "issue", grappes="id_instance",
+            d = ps.generer_replique(scenario, rng, participants=True)
+            a = pu.puissance_rapport_cotes(d, "exposee", "issue", grappes="id_instance",
                                            rapport_cotes=scenario.rapport_cotes).puissance
             try:
-                r = modeles.regression_logistique(d, "issue ~ descendante", grappes="id_instance")
-                p = float(r.loc[r["terme"] == "descendante[T.True]", "p_valeur"].iloc[0])
+                r = modeles.regression_logistique(d, "issue ~ exposee", grappes="id_instance")
+                p = float(r.loc[r["terme"] == "exposee[T.True]", "p_valeur"].iloc[0])
             except ErreurDonnees:
                 p = np.nan
             return p, np.nan, a
-        d = pu.generer_replique(scenario, rng)
+        d = ps.generer_replique(scenario, rng)
         if test == "association":
-            une = d[d["territoire"] == scenario.territoires[0]]
-            a = pu.puissance_rapport_cotes(une, "descendante", "sans_citoyens",
+            une = d[d["territoire"] == scenario.territoires[0].nom]
+            a = pu.puissance_rapport_cotes(une, "exposee", "issue",
                                            rapport_cotes=scenario.rapport_cotes).puissance
             try:
-                p = float(associations.association(une, "descendante", "sans_citoyens")["p_valeur"].iloc[0])
-                p_brut = float(associations.khi2_independance(une, "descendante", "sans_citoyens",
+                p = float(associations.association(une, "exposee", "issue")["p_valeur"].iloc[0])
+                p_brut = float(associations.khi2_independance(une, "exposee", "issue",
                                                               correction=False)["p_valeur"].iloc[0])
             except ErreurDonnees:
                 p, p_brut = np.nan, np.nan
             return p, p_brut, a
         if test == "cmh":
-            a = pu.puissance_rapport_cotes(d, "descendante", "sans_citoyens", strate="territoire",
+            a = pu.puissance_rapport_cotes(d, "exposee", "issue", strate="territoire",
                                            rapport_cotes=scenario.rapport_cotes).puissance
         else:
             a = pu.puissance_homogeneite(
-                d, "descendante", "sans_citoyens", "territoire", rapport_cotes_commun=scenario.rapport_cotes,
-                rapport=scenario.rapport_cotes_ecart / scenario.rapport_cotes,
-                strate_ecart=scenario.territoire_ecart).puissance
+                d, "exposee", "issue", "territoire", rapport_cotes_commun=scenario.rapport_cotes,
+                rapport=scenario.rapport_cotes_ecart / scenario.rapport_cotes).puissance  # moyenne sur la strate qui s'écarte
         try:
-            res = associations.mantel_haenszel(d, "descendante", "sans_citoyens", "territoire")
+            res = associations.mantel_haenszel(d, "exposee", "issue", "territoire")
             p = float(res.p_cmh_non_corrige if test == "cmh" else res.p_breslow_day)
         except ErreurDonnees:
             p = np.nan
