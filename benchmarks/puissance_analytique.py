@@ -56,8 +56,10 @@ def _une_replique(tache):
         warnings.simplefilter("ignore", AvertissementPaquet)
         if test == "gee":
             d = ps.generer_replique(scenario, rng, participants=True)
+            # comme pour les lignes publiées : la loi de Student du test publié, G - 1 ddl
             a = pu.puissance_rapport_cotes(d, "exposee", "issue", grappes="id_instance",
-                                           rapport_cotes=scenario.rapport_cotes).puissance
+                                           rapport_cotes=scenario.rapport_cotes,
+                                           ddl=d["id_instance"].nunique() - 1).puissance
             try:
                 r = modeles.regression_logistique(d, "issue ~ exposee", grappes="id_instance")
                 p = float(r.loc[r["terme"] == "exposee[T.True]", "p_valeur"].iloc[0])
@@ -70,7 +72,7 @@ def _une_replique(tache):
             a = pu.puissance_rapport_cotes(une, "exposee", "issue",
                                            rapport_cotes=scenario.rapport_cotes).puissance
             try:
-                p = float(associations.association(une, "exposee", "issue")["p_valeur"].iloc[0])
+                p = float(associations.association(une, "exposee", "issue", methode_ic=associations.METHODE_IC_EXACTE)["p_valeur"].iloc[0])
                 p_brut = float(associations.khi2_independance(une, "exposee", "issue",
                                                               correction=False)["p_valeur"].iloc[0])
             except ErreurDonnees:

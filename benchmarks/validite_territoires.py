@@ -1,6 +1,6 @@
 """Validité des tests des participants DANS UN TERRITOIRE, sur la vraie structure de grappes.
 
-Question (issue 23) : dans un territoire, les tests des hypothèses au niveau
+Question : dans un territoire, les tests des hypothèses au niveau
 des participants (H1c, H1d : GEE logistique ; H6a, H6b : moindres carrés de
 l'indice des conditions), dont le plus petit groupe d'exposition ne compte
 qu'une dizaine d'instances, gardent-ils leur erreur de type I de 5 % ?

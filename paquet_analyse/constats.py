@@ -40,14 +40,15 @@ EXPLORATOIRE = ("Ces tests sont exploratoires : ils décrivent ce territoire ou 
 MAXIMUM = 6
 
 # Formulations simples des variables booléennes : (état, après « sont plus souvent » ; nom, dans une liste).
-# Une variable absente d'ici (nouvelle hypothèse) prend son libellé du dictionnaire.
+# Une variable absente d'ici (nouvelle hypothèse) prend son libellé du dictionnaire. Les paramètres du plan
+# ({annee_charniere}) sont remplacés comme dans les libellés du dictionnaire (`dictionnaire.formater`).
 FORMULATIONS = {
     "descendante": ("de logique descendante (lancées par le CISSS, une municipalité, une fondation ou un autre "
                     "organisme public)", "la logique descendante"),
     "initie_cisss_ville_fondation": ("initiées par le CISSS, une ville ou une fondation",
                                      "l'initiative du CISSS, d'une ville ou d'une fondation"),
     "thematique_ejf": ("en enfance-jeunesse-famille", "la thématique enfance-jeunesse-famille"),
-    "depuis_2000": ("créées depuis 2000", "la création depuis 2000"),
+    "depuis_charniere": ("créées depuis {annee_charniere}", "la création depuis {annee_charniere}"),
     "gestion_programmes": ("tournées vers la gestion de programmes et de services", "la gestion de programmes"),
     "deficit_participation": ("sans aucun citoyen à la table", "l'absence de citoyens à la table"),
     "deficit_evaluation": ("sans évaluation collective", "l'absence d'évaluation collective"),
@@ -61,6 +62,7 @@ FORMULATIONS = {
     "mandat_auto_defini": ("les seuls à définir leur mandat", "le mandat défini par soi-même"),
     "suivi_informel": ("en suivi informel auprès de leur organisation", "le suivi informel"),
     "sur_sollicitation": ("assis à de nombreuses tables", "la sur-sollicitation"),
+    "indice_conditions": ("avec un indice des conditions favorables plus élevé", "l'indice des conditions favorables"),
 }
 
 MISE_EN_GARDE = ("Ce sont des liens observés entre caractéristiques, pas des effets : ils ne disent pas que "
@@ -95,14 +97,14 @@ def _vrai(x) -> bool:
 def etat(variable: str) -> str:
     """Ce qu'une variable booléenne dit d'une concertation ou d'un participant, en mots simples."""
     if variable in FORMULATIONS:
-        return FORMULATIONS[variable][0]
+        return dictionnaire.formater(FORMULATIONS[variable][0])
     return f"concernées par « {dictionnaire.libelle(variable).split(' (')[0].lower()} »"
 
 
 def nom(variable: str) -> str:
     """Le nom simple d'une variable, dans une liste (« la logique descendante »)."""
     if variable in FORMULATIONS:
-        return FORMULATIONS[variable][1]
+        return dictionnaire.formater(FORMULATIONS[variable][1])
     return f"« {dictionnaire.libelle(variable).split(' (')[0].lower()} »"
 
 
@@ -165,16 +167,23 @@ def _et(morceaux: list[str]) -> str:
     return morceaux[0] if len(morceaux) == 1 else ", ".join(morceaux[:-1]) + " et " + morceaux[-1]
 
 
-def _liens_rapports(lignes, deja: set, alpha: float) -> str:
-    """Les liens établis d'une même exposition (même niveau) en une phrase : chaque issue, à quel point et avec
-    quelle assurance."""
+def _precision(r, alpha: float | None) -> str:
+    """« (preuve nette, à autres caractéristiques égales) » ; sans `alpha` (écart décrit, sans verdict), seulement
+    l'ajustement s'il y en a un."""
+    morceaux = ([f"preuve {preuve(r, alpha)}"] if alpha is not None else []) + \
+        (["à autres caractéristiques égales"] if _a_autres_egales(r) else [])
+    return f" ({', '.join(morceaux)})" if morceaux else ""
+
+
+def _liens_rapports(lignes, deja: set, alpha: float | None) -> str:
+    """Les liens d'une même exposition (même niveau) en une phrase : chaque issue, à quel point et, avec `alpha`,
+    avec quelle assurance."""
     sujet = texte.majuscule(_sujet(lignes[0], deja=deja))
-    morceaux = [f"{_intensite(float(r['estimation']))} {etat(r['issue'])} (preuve {preuve(r, alpha)}"
-                + (", à autres caractéristiques égales" if _a_autres_egales(r) else "") + ")" for r in lignes]
+    morceaux = [f"{_intensite(float(r['estimation']))} {etat(r['issue'])}{_precision(r, alpha)}" for r in lignes]
     return f"{sujet} sont {_et(morceaux)} que les autres."
 
 
-def _liens_ecarts(lignes, deja: set, alpha: float) -> str:
+def _liens_ecarts(lignes, deja: set, alpha: float | None) -> str:
     """Les écarts établis d'une même issue continue (un indice sur 100) en une phrase, d'une exposition à l'autre."""
     quoi = dictionnaire.libelle(lignes[0]["issue"]).split(" (")[0].lower()
     quoi = f"l'{quoi}" if quoi[:1] in "aeéèêiîoôuy" else f"le {quoi}"
@@ -183,7 +192,7 @@ def _liens_ecarts(lignes, deja: set, alpha: float) -> str:
         ecart = float(r["estimation"])
         morceaux.append(f"{'plus bas' if ecart < 0 else 'plus élevé'} chez {_sujet(r, deja=deja)} : environ "
                         f"{texte.nombre_fr(abs(ecart), 0)} points {'de moins' if ecart < 0 else 'de plus'} que chez "
-                        f"les autres (preuve {preuve(r, alpha)})")
+                        f"les autres{_precision(r, alpha)}")
     return f"{texte.majuscule(quoi)} (sur 100) est " + " ; et ".join(morceaux) + "."
 
 
@@ -217,6 +226,19 @@ def _non_montres(paires: list[str], *, puissants: bool, autres: bool) -> str:
             "réponses pour voir un écart de la taille prévue au plan.")
 
 
+def _phrases_des_liens(etablis: list, alpha: float | None, *, limite: int = 3) -> list[str]:
+    """Des liens en phrases : regroupés par exposition (rapports de cotes) ou par indice (écarts de moyennes),
+    dans l'ordre de leur première apparition ; au plus `limite`. Sans `alpha` : décrits, sans mot de preuve."""
+    groupes: dict = {}
+    for r in etablis:
+        cle = ("ecart", r["issue"], r.get("niveau")) if r["mesure"] == "difference" else \
+            ("rapport", r["exposition"], r.get("niveau"))
+        groupes.setdefault(cle, []).append(r)
+    deja: set = set()
+    return [(_liens_ecarts if cle[0] == "ecart" else _liens_rapports)(g, deja, alpha)
+            for cle, g in groupes.items()][:limite]
+
+
 @_accepte_non_disponible
 def constats_hypotheses(publies: pd.DataFrame, *, alpha: float) -> list[str]:
     """L'essentiel des hypothèses d'un tableau publié (synthèse de la région, ou tests d'un territoire).
@@ -237,14 +259,7 @@ def constats_hypotheses(publies: pd.DataFrame, *, alpha: float) -> list[str]:
         if (r["exposition"], r["issue"]) not in vus:
             vus.add((r["exposition"], r["issue"]))
             etablis.append(r)
-    groupes: dict = {}
-    for r in etablis:  # les plus sûrs d'abord (tri par p), groupés dans l'ordre de leur première apparition
-        cle = ("ecart", r["issue"], r.get("niveau")) if r["mesure"] == "difference" else \
-            ("rapport", r["exposition"], r.get("niveau"))
-        groupes.setdefault(cle, []).append(r)
-    deja: set = set()
-    phrases = [(_liens_ecarts if cle[0] == "ecart" else _liens_rapports)(g, deja, alpha)
-               for cle, g in groupes.items()][:3]
+    phrases = _phrases_des_liens(etablis, alpha)
     phrases += _homogeneite([r for r in lignes if r.get("mesure") == "homogeneite"], alpha)
     non_etablis = [r for r in publies_ok if not etabli(r, alpha) and (r["exposition"], r["issue"]) not in vus]
     faible = lambda r: _manquant(r.get("puissance")) or float(r["puissance"]) < 0.8  # noqa: E731
@@ -264,6 +279,45 @@ def constats_hypotheses(publies: pd.DataFrame, *, alpha: float) -> list[str]:
         return ["Aucune hypothèse n'a pu être testée sur ce jeu : les variables nécessaires manquent ou les "
                 "effectifs sont trop petits."]
     return _borner(phrases + [MISE_EN_GARDE])
+
+
+#: L'essentiel d'un territoire : ses écarts sont décrits, jamais tranchés (tests exploratoires).
+EXPLORATOIRE_TERRITOIRE = ("Ces écarts sont ceux de ce seul territoire : il compte trop peu de concertations pour "
+                           "qu'un écart y soit établi, et ils peuvent venir du hasard. Les questions du plan se "
+                           "tranchent pour l'ensemble de la région (comparaison des territoires).")
+
+
+@_accepte_non_disponible
+def constats_territoire(publies: pd.DataFrame) -> list[str]:
+    """L'essentiel d'un territoire : les écarts observés pour les liens du plan, dans l'ordre du plan, décrits
+    sans mot de preuve (les tests d'un territoire sont exploratoires), ce que la confidentialité retient, puis où
+    se trouve la réponse aux questions du plan (la région).
+
+    Ne lit que le tableau publié du territoire : l'essentiel d'un territoire ne change pas quand un autre
+    territoire change (le flux ne refait que les carnets du territoire changé).
+    """
+    lignes = [r for _, r in publies.iterrows() if r.get("statut") != "non_disponible"
+              and r.get("mesure") in ("rapport_cotes", "difference")]
+    vus, decrits, retenus = set(), [], []
+    for r in lignes:
+        if (r["exposition"], r["issue"]) in vus:
+            continue  # un lien repris à autres caractéristiques égales ne se répète pas
+        vus.add((r["exposition"], r["issue"]))
+        if _vrai(r.get("retenu", r.get("case_sous_le_seuil"))):
+            retenus.append(_paire(r))
+        elif r.get("statut") == "ok" and not _manquant(r.get("estimation")) and math.isfinite(float(r["estimation"])):
+            decrits.append(r)
+    phrases = _phrases_des_liens(decrits, None, limite=3)
+    if phrases:
+        phrases[0] = "Dans ce territoire, " + phrases[0][:1].lower() + phrases[0][1:]
+    if retenus:
+        liens, _ = _les_liens(retenus)
+        phrases.append(f"Pour {liens}, l'écart de ce territoire n'est pas publié : trop peu de concertations ou de "
+                       "personnes dans un des groupes comparés (confidentialité).")
+    if not phrases:
+        return ["Aucune hypothèse du plan n'a pu être décrite dans ce territoire : les variables nécessaires manquent "
+                "ou les effectifs sont trop petits.", EXPLORATOIRE_TERRITOIRE]
+    return _borner(phrases + [EXPLORATOIRE_TERRITOIRE, MISE_EN_GARDE])
 
 
 def _homogeneite(lignes, alpha: float) -> list[str]:

@@ -209,8 +209,8 @@ def _kobo_xml(chemin, lignes, *, sep_groupe="/"):
 
 @pytest.mark.parametrize("sep_groupe", ["/", "-", "."])
 def test_entete_prefixe_de_groupes_reconnu_malgre_une_reponse_nom_de_variable(tmp_path, sep_groupe):
-    """Bogue de l'issue 24 : la réponse « thematique » (forme) faisait prendre une ligne de données pour
-    l'en-tête, les en-têtes préfixés (`questions/forme`) n'étant pas reconnus."""
+    """Une réponse qui ressemble à un nom de variable (« thematique ») ne fait pas prendre une ligne de données
+    pour l'en-tête : les en-têtes préfixés par leur groupe (`questions/forme`) sont reconnus."""
     chemin = tmp_path / "instances.csv"
     lignes = [["BSL-001", "kamouraska", "thematique", "aines", "1", "u1", "2025-05-02T10:00:00", "", "1"],
               ["BSL-002", "la_mitis", "territoriale", "habitation", "2", "u2", "2025-05-03T10:00:00", "", "2"]]

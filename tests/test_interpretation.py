@@ -154,7 +154,7 @@ def test_hors_definition_exact():
 
 
 # ---------------------------------------------------------------------------
-# Politique des verdicts (issue 23)
+# Politique des verdicts
 
 MOTS_DE_VERDICT = ("preuve forte", "preuve nette", "preuve modérée", "indice faible", "aucune preuve",
                    "preuve faible")

@@ -193,7 +193,7 @@ def test_en_ligne_de_commande(tmp_path, tables):
 
 
 # --------------------------------------------------------------------------
-# Exports tels qu'ils arrivent (issue 24)
+# Exports tels qu'ils arrivent
 
 
 def _csv_kobo(tableau, chemin):

@@ -83,8 +83,8 @@ def _mesurer(racine: Path) -> dict:
 
 def test_chaque_parametre_du_plan_change_les_nombres_publies(projet):
     """annee_charniere, sur_sollicitation et confidentialite n'ont qu'une source, le plan :
-    les changer change la préparation, le portrait et sa protection (issue : 70 % publié
-    alors que le plan disait 2010)."""
+    les changer change la préparation, le portrait et sa protection (aucun nombre publié ne reste
+    celui d'une autre année charnière que celle du plan)."""
     base = _mesurer(projet)
     _changer_plan(projet, annee_charniere=2010)
     charniere = _mesurer(projet)

@@ -271,7 +271,7 @@ def test_cles_de_groupes_comme_la_jointure_ligne_a_ligne():
 
 
 # ---------------------------------------------------------------------------
-# Puissance du test publié lui-même (issue 23)
+# Puissance du test publié lui-même
 # ---------------------------------------------------------------------------
 
 

@@ -190,7 +190,7 @@ def test_format_inconnu():
 
 
 def test_avant_la_collecte_le_seul_fichier_des_territoires_suffit(tmp_path):
-    """Issue 24 : avant la collecte, un dossier de région n'a que ses territoires (aucune réponse)."""
+    """Avant la collecte, un dossier de région n'a que ses territoires (aucune réponse)."""
     dossier = tmp_path / "bas_saint_laurent"
     dossier.mkdir()
     (dossier / "territoires.csv").write_bytes("territoire;code_geo;population\r\nLa Matapédia;07;17600\r\n"
