@@ -36,9 +36,17 @@ def _csv(dossier: Path) -> dict:
             sans_objet = t["mesure"] == "homogeneite"
         else:
             sans_objet = pd.Series(False, index=t.index)
+        # Vides par construction, non retenus : la p ajustée d'un test hors famille (territoires exploratoires)
+        # et la statistique d'un test exact (Blaker n'en a pas).
+        sans_objet_colonne = {}
+        if "famille_ajustement" in t.columns:
+            sans_objet_colonne["p_ajustee"] = t["famille_ajustement"].isna()
+        if "test" in t.columns:
+            sans_objet_colonne["statistique"] = t["test"].fillna("").str.startswith("exact")
         publies = retenus = 0
         for c in colonnes:
-            x = t[c] if c not in ("estimation", "ic_bas", "ic_haut") else t.loc[~sans_objet, c]
+            masque = sans_objet if c in ("estimation", "ic_bas", "ic_haut") else sans_objet_colonne.get(c)
+            x = t[c] if masque is None else t.loc[~masque, c]
             publies += int(x.notna().sum())
             retenus += int(x.isna().sum())
         sortie[chemin.name] = (publies, retenus)
