@@ -256,11 +256,16 @@ def _noyau_en_cours(flux_) -> bool:
 def _interrompre_en_plein_travail(projet, envoyer) -> tuple[list, subprocess.Popen]:
     """Lance `executer --tout-refaire`, attend qu'un noyau tourne, appelle `envoyer(processus)` ; rend les
     processus du flux (descendants d'executer) vus juste avant, et le processus d'executer."""
+    import signal
+
     import psutil
 
+    # Comme une commande lancée au premier plan d'un terminal : Ctrl-C n'est pas ignoré. Une suite lancée en
+    # arrière-plan (`make test &`) transmet à ses enfants SIGINT ignoré, que Python garde ignoré.
     proc = subprocess.Popen([sys.executable, "-m", "paquet_analyse", "executer", "donnees_brutes/petit",
                              "--tout-refaire"], cwd=projet, env=_env(projet), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     limite = time.monotonic() + 120
     while time.monotonic() < limite and proc.poll() is None:
         if _noyau_en_cours(psutil.Process(proc.pid)):
