@@ -10,7 +10,8 @@ Six couches, des imports vers le bas seulement (`couches`, docs/architecture.md)
   `puissance_simulee`, `meta_analyse` ;
 - étude : `hypotheses`, `portraits`, `synthese_region`, `analyses`, `interpretation`, `planification`, `constats`,
   `figures` ;
-- publication : `confidentialite`, `diffusion`, `sorties`, `carnet`, `resume_region`, `comparaison_regions` ;
+- publication : `confidentialite`, `diffusion`, `sorties`, `carnet`, `resume_region`,
+  `regions_recues`, `comparaison_regions` ;
 - orchestration : `noyau_chaud`, `execution`, `rapports`, `rapport_region`, `serveur_noyaux`, `flux`, `flux_regions`,
   `verification_resultats`, `cli`.
 """

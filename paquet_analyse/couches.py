@@ -66,7 +66,8 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("sorties", "la frontière de diffusion : publier un tableau ou une figure protégés"),
         ("carnet", "ce qu'un carnet affiche et publie : bandeau, tableaux, figures, phrases, colophon"),
         ("resume_region", "le résumé publiable d'une région (Frictionless Data Package), tiré de ce qu'elle publie"),
-        ("comparaison_regions", "vérifier les résumés reçus, méta-analyser chaque hypothèse, l'analyse groupée"),
+        ("regions_recues", "les résumés reçus d'autres régions : les trouver, les vérifier tous à la fois, les rassembler"),
+        ("comparaison_regions", "méta-analyser chaque hypothèse entre régions, ses phrases et ses forêts, l'analyse groupée"),
     )),
     ("orchestration", (
         ("noyau_chaud", "demander un noyau chaud ou confier un verbe au serveur (côté client)"),

@@ -2,7 +2,7 @@
 
 Couche « orchestration » (comme `flux` et `execution`) :
 
-1. `comparaison_regions.preparer` vérifie les résumés reçus (intégrité,
+1. `regions_recues.preparer` vérifie les résumés reçus (intégrité,
    compatibilité ; tous les problèmes à la fois, en français) et les
    recopie dans `resultats/comparaisons/<nom>/resumes/` ; rien n'est exécuté
    si un résumé est refusé ;
@@ -24,7 +24,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import chemins, comparaison_regions, ecriture, execution, flux, provenance, rapports, regions_simulees
+from . import (chemins, comparaison_regions, ecriture, execution, flux, provenance, rapports, regions_recues,
+               regions_simulees)
 
 NOM_CARNET = "08_comparaison_regions"
 RAPPORT = f"rapports/{NOM_CARNET}.html"
@@ -39,7 +40,7 @@ def comparer(entrees: list, *, nom: str | None = None, groupee: bool = False) ->
     import nbformat
 
 
-    regions = comparaison_regions.preparer(entrees, nom=nom)
+    regions = regions_recues.preparer(entrees, nom=nom)
     dossier = chemins.dossier_comparaison(regions.nom)
     carnet = dossier / "carnets" / f"{NOM_CARNET}.ipynb"
     execution.executer_carnet(chemins.carnets() / f"{NOM_CARNET}.ipynb", carnet,

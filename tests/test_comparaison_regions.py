@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 import resumes_simules
-from paquet_analyse import chemins, comparaison_regions, dictionnaire, regions_simulees, resume_region
+from paquet_analyse import chemins, comparaison_regions, dictionnaire, regions_recues, regions_simulees, resume_region
 from paquet_analyse.erreurs import ErreurResumeRegion
 
 RACINE = chemins.racine()
@@ -44,13 +44,13 @@ def _ecrire(dossier: Path, fichiers: dict) -> Path:
     return dossier
 
 
-def _regions(fichiers_par_region: dict) -> comparaison_regions.Regions:
+def _regions(fichiers_par_region: dict) -> regions_recues.Regions:
     resumes = []
     for source, fichiers in fichiers_par_region.items():
         lu, problemes = resume_region.verifier(fichiers, source=source)
         assert not problemes, problemes
         resumes.append(lu)
-    return comparaison_regions.Regions(nom="essai", resumes=tuple(resumes))
+    return regions_recues.Regions(nom="essai", resumes=tuple(resumes))
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +193,7 @@ def test_plan_incompatible_refuse_en_francais(tmp_path, demonstration):
     fichiers = {"demo_region_a": demonstration["demo_region_a"],
                 "autre_equipe": resumes_simules.resume(region, plan=autre)}
     with pytest.raises(ErreurResumeRegion) as exc:
-        comparaison_regions.verifier_entrees(_dossiers(tmp_path, fichiers))
+        regions_recues.verifier_entrees(_dossiers(tmp_path, fichiers))
     message = str(exc.value)
     assert "hypothèse H1a, champ « exposition » : thematique_ejf ici, descendante dans demo_region_a" in message
     assert "autre_equipe/datapackage.json" in message and "plan d'analyse" in message
@@ -211,7 +211,7 @@ def test_tous_les_problemes_a_la_fois(tmp_path, demonstration):
     desc[resume_region.CLE]["plan"]["seuils"]["confidentialite"] = 10
     (dossiers[1] / resume_region.FICHIER_DESCRIPTEUR).write_text(json.dumps(desc), encoding="utf-8")
     with pytest.raises(ErreurResumeRegion) as exc:
-        comparaison_regions.verifier_entrees([dossiers[0], dossiers[1], dossiers[0], tmp_path / "absent"])
+        regions_recues.verifier_entrees([dossiers[0], dossiers[1], dossiers[0], tmp_path / "absent"])
     regles = sorted(p.regle for p in exc.value.problemes)
     assert regles == ["dictionnaire", "doublon", "introuvable", "seuil"], regles
     assert f"version {autre_version}" in str(exc.value) and "annee_charniere" in str(exc.value)
@@ -223,13 +223,13 @@ def test_seuil_de_diffusion_different_seulement_note(tmp_path, demonstration):
     desc = json.loads((dossiers[2] / resume_region.FICHIER_DESCRIPTEUR).read_text(encoding="utf-8"))
     desc[resume_region.CLE]["plan"]["seuils"]["confidentialite"] = 10
     (dossiers[2] / resume_region.FICHIER_DESCRIPTEUR).write_text(json.dumps(desc), encoding="utf-8")
-    resumes, notes = comparaison_regions.verifier_entrees(dossiers)
+    resumes, notes = regions_recues.verifier_entrees(dossiers)
     assert len(resumes) == 4 and any("confidentialite" in n and "10" in n for n in notes)
 
 
 def test_une_seule_region_refusee(tmp_path, demonstration):
     with pytest.raises(ErreurResumeRegion, match="au moins deux"):
-        comparaison_regions.verifier_entrees(_dossiers(tmp_path, {"a": demonstration["demo_region_a"]}))
+        regions_recues.verifier_entrees(_dossiers(tmp_path, {"a": demonstration["demo_region_a"]}))
 
 
 @pytest.mark.parametrize("format_", ["zip", "tar.gz"])
@@ -251,7 +251,7 @@ def test_archive_recue(tmp_path, demonstration, format_):
                 info = tarfile.TarInfo(n)
                 info.size = len(o)
                 t.addfile(info, io.BytesIO(o))
-    lus, manifeste_lu, source = comparaison_regions.fichiers_entree(archive)
+    lus, manifeste_lu, source = regions_recues.fichiers_entree(archive)
     assert source == archive.name and manifeste_lu == manifeste
     assert lus == fichiers
     r, problemes = resume_region.verifier(lus, source=source, manifeste=manifeste_lu)
@@ -263,7 +263,7 @@ def test_archive_sans_resume(tmp_path):
     with zipfile.ZipFile(archive, "w") as z:
         z.writestr("lisez_moi.txt", "rien")
     with pytest.raises(ErreurResumeRegion, match="aucun fichier datapackage.json dans l'archive"):
-        comparaison_regions.fichiers_entree(archive)
+        regions_recues.fichiers_entree(archive)
 
 
 # --------------------------------------------------------------------------
@@ -441,4 +441,4 @@ def test_manifeste_illisible_nomme(tmp_path, demonstration):
     _ecrire(resultats / resume_region.DOSSIER, demonstration["demo_region_a"])
     (resultats / "manifeste.json").write_text("{pas du json", encoding="utf-8")
     with pytest.raises(ErreurResumeRegion, match=r"demo_region_a/manifeste.json.*manifeste illisible"):
-        comparaison_regions.fichiers_entree(resultats)
+        regions_recues.fichiers_entree(resultats)
