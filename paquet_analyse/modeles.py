@@ -393,9 +393,7 @@ def _cr2_satterthwaite(x, residus, groupes):
     e = np.asarray(residus, dtype=float)
     m = np.linalg.inv(x.T @ x)
     nb_coef = x.shape[1]
-    ordre = np.argsort(groupes, kind="stable")
-    bornes = np.flatnonzero(np.diff(groupes[ordre])) + 1
-    blocs = np.split(ordre, bornes)
+    blocs = _blocs(groupes)
     viande = np.zeros((nb_coef, nb_coef))
     pp = np.zeros((len(blocs), nb_coef))          # p_g'p_g, par coefficient
     q = np.zeros((len(blocs), nb_coef, nb_coef))  # X_g' p_g, par coefficient (dernier axe)
@@ -415,6 +413,11 @@ def _cr2_satterthwaite(x, residus, groupes):
         ddl[j] = np.trace(uu) ** 2 / np.sum(uu ** 2)
     return covariance, ddl
 
+
+def _blocs(groupes) -> list:
+    """Les indices des lignes de chaque grappe (codes de grappe entiers, dans l'ordre croissant des codes)."""
+    ordre = np.argsort(groupes, kind="stable")
+    return np.split(ordre, np.flatnonzero(np.diff(groupes[ordre])) + 1)
 
 
 def _covariance_biais_reduit_plan(modele, resultat, groupes):
@@ -436,9 +439,7 @@ def _covariance_biais_reduit_plan(modele, resultat, groupes):
     v = np.asarray(modele.family.variance(mu), dtype=float)  # dμ/dη : lien canonique (logit, identité)
     pain_inv = np.linalg.inv(x.T @ (x * (w * v)[:, None]))
     viande = np.zeros_like(pain_inv)
-    ordre = np.argsort(groupes, kind="stable")
-    bornes = np.flatnonzero(np.diff(groupes[ordre])) + 1
-    for idx in np.split(ordre, bornes):
+    for idx in _blocs(groupes):
         xg = x[idx]
         h = (v[idx][:, None] * xg) @ pain_inv @ (xg * w[idx][:, None]).T
         e = np.linalg.solve(np.eye(len(idx)) - h, y[idx] - mu[idx])
@@ -831,6 +832,7 @@ def regression_lineaire(donnees, formule, *, grappes=None, poids=None, niveau=0.
     >>> regression_lineaire(d, "y ~ x")["coefficient"].round(3).tolist()
     [1.5, 2.0]
     """
+    _verifier_choix(sandwich, SANDWICHS_LINEAIRE, "sandwich")
     complet, manquants = _preparer_modele(donnees, formule, grappes, niveau, binaire=False, poids=poids)
     if poids is not None:
         _, resultat, captures = ajuster_plan(formule, complet, grappes, poids, lineaire=True)

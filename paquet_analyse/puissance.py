@@ -293,9 +293,15 @@ def _marges_strates(d, exposition, issue, strate):
             for cle, ligne in comptes.iterrows()}
 
 
+def _sans_information(n1, n0, m) -> bool:
+    """Une strate sans exposés, sans non-exposés, ou dont l'issue est absente ou universelle : aucune
+    information sur le rapport de cotes (le CMH l'ignore)."""
+    return n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0
+
+
 def _variance_woolf(n1, n0, m, log_rc):
     """Variance de Woolf du log RC aux cases attendues d'une strate (infinie : strate sans information)."""
-    if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
+    if _sans_information(n1, n0, m):
         return np.inf
     a = _case_attendue(n1, n0, m, float(np.exp(log_rc)))
     b, c = n1 - a, m - a
@@ -460,8 +466,6 @@ def puissance_ecart(t, exposition, issue, *, grappes=None, ecart=5.0, seuil=0.05
     >>> round(r.puissance, 3), r.phrase()[:45]
     (0.587, "puissance d'environ 59 % de détecter un écart")
     """
-    from scipy import stats
-
     _verifier_options(seuil, ecart=ecart)
     d = _colonnes(t, [exposition, issue, grappes], [exposition])
     if not pd.api.types.is_numeric_dtype(d[issue]) or pd.api.types.is_bool_dtype(d[issue]):
@@ -714,7 +718,7 @@ def puissance_association(t, exposition, issue, *, rapport_cotes=2.0, seuil=0.05
                "issue binomiale de rapport de cotes prévu et de total attendu observé")
     approximation = "puissance exacte du test publié"
     n1, n0, m = _marges_strates(d, exposition, issue, None)[0]
-    if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:
+    if _sans_information(n1, n0, m):
         return _non_calculable(rapport_cotes, methode, cible, _raison_2x2(d, exposition, issue), approximation,
                                len(d), 1.0)
     p1, p0 = probabilites_alternative(n1, n0, m, rapport_cotes)
@@ -737,7 +741,7 @@ def _tirer_cubes(marges, rapports, rng, replicats):
         n1, n0, m = marges[cle]
         for rc in np.unique(rapports[:, j]):
             lignes = rapports[:, j] == rc
-            if n1 == 0 or n0 == 0 or m == 0 or m == n1 + n0:  # strate sans information : marges observées
+            if _sans_information(n1, n0, m):  # strate sans information : marges observées
                 p1 = p0 = m / (n1 + n0) if n1 + n0 else 0.0
             else:
                 p1, p0 = probabilites_alternative(n1, n0, m, rc)
@@ -801,7 +805,7 @@ def puissance_homogeneite_tarone(t, exposition, issue, strate, *, rapport=2.0, s
                f"{strate} » tirée au hasard a un rapport de cotes {_effet_fr(rapport)}, les autres 1 ; effectifs "
                "d'exposés et de non-exposés observés par strate, total attendu de l'issue observé")
     marges = _marges_strates(d, exposition, issue, strate)
-    utiles = [cle for cle, (n1, n0, m) in marges.items() if n1 and n0 and 0 < m < n1 + n0]
+    utiles = [cle for cle, (n1, n0, m) in marges.items() if not _sans_information(n1, n0, m)]
     if len(utiles) < 2:
         raison = (f"moins de deux strates « {strate} » avec des exposés, des non-exposés et une "
                   "issue ni absente ni universelle")
