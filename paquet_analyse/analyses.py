@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import associations, dictionnaire, modeles, puissance, reseau, texte
-from .donnees import NOTE_NON_PONDERE, Donnees, NonDisponible, colonne_poids, non_disponible
+from .donnees import NOTE_NON_PONDERE, Donnees, colonne_poids, non_disponible
 from .erreurs import AvertissementPaquet, ErreurDonnees, ErreurEffectifs
 
 INDICATEURS_HETEROGENEITE = (("instances", "depuis_charniere"), ("instances", "initie_cisss_ville_fondation"),
@@ -24,10 +24,6 @@ INDICATEURS_HETEROGENEITE = (("instances", "depuis_charniere"), ("instances", "i
 
 COLONNES_HETEROGENEITE = ["indicateur", "libelle", "niveau", "strates", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
                           "v_cramer", "effectif", "nb_grappes", "puissance", "puissance_cible", "methode", "note"]
-
-#: Famille d'ajustement des tests d'hétérogénéité entre territoires (une par jeu).
-FAMILLE_HETEROGENEITE = "tests d'hétérogénéité entre territoires"
-
 
 def _heterogeneite_participants(t: pd.DataFrame, variable: str, poids: str | None) -> dict:
     """Test de Wald conjoint des effets de territoire, robuste aux grappes (participants dans leurs instances).
@@ -107,13 +103,6 @@ def heterogeneite_territoires(donnees: Donnees, *, regroupements: dict | None = 
 #: Colonnes utiles à la lecture du tableau d'hétérogénéité (la méthode complète reste dans le CSV).
 COLONNES_VUE_HETEROGENEITE = ["libelle", "niveau", "strates", "test", "statistique", "ddl", "p_valeur", "p_ajustee",
                               "v_cramer", "effectif", "nb_grappes", "puissance"]
-
-
-def vue_heterogeneite(tableau: pd.DataFrame) -> pd.DataFrame:
-    """Les colonnes `COLONNES_VUE_HETEROGENEITE` du tableau d'hétérogénéité."""
-    if isinstance(tableau, NonDisponible):
-        return tableau
-    return tableau[COLONNES_VUE_HETEROGENEITE]
 
 
 def _puissance_heterogeneite(donnees: Donnees, t: pd.DataFrame, variable: str,

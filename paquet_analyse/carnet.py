@@ -188,7 +188,7 @@ class Essentiel:
 def essentiel(phrases, *, titre: str = "L'essentiel") -> Essentiel:
     """Le bloc « L'essentiel » d'un carnet, à partir des phrases de `constats` (une note s'il n'y en a pas)."""
     if type(phrases).__name__ == "NonDisponible":
-        return Essentiel([phrases.message[0].upper() + phrases.message[1:]], titre)
+        return Essentiel([texte.majuscule(phrases.message)], titre)
     return Essentiel(phrases, titre)
 
 

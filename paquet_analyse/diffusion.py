@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import (analyses, associations, chemins, confidentialite, derivees, dictionnaire, ecriture, fiabilite,
-               figures, interpretation, provenance, reseau)
+               interpretation, provenance, reseau)
 from .territoires import verifier_territoire
 from .donnees import Donnees, NonDisponible, colonne_poids, non_disponible, restreindre
 from .erreurs import AvertissementPaquet
@@ -28,6 +28,14 @@ from .preparation import Complements
 from .erreurs import ErreurDonnees
 from .hypotheses import tableau_analyse, tester_hypotheses
 from .portraits import ENSEMBLE, empreinte_tables, portraits_bruts
+
+def _figures():
+    """Le module des figures, importé au premier dessin : il charge matplotlib et seaborn (≈ 0,3 s), que la
+    préparation et les verbes sans figure n'ont pas à payer."""
+    from . import figures
+
+    return figures
+
 
 def seuil_confidentialite(donnees: Donnees) -> int:
     """Le seuil du plan (`seuils.confidentialite`) : une case de 1 à seuil - 1 unités est une petite case."""
@@ -135,6 +143,14 @@ PARTS_DES_INDICATEURS = {"depuis_charniere": "creees_depuis_charniere",
                          "thematique_ejf": "thematique_ejf"}
 
 
+def _p_ajustees_publiees(p_valeurs: pd.Series, retenu: np.ndarray, donnees: Donnees) -> np.ndarray:
+    """Les p ajustées d'une famille, refaites à partir des p publiées (une p retenue ou absente compte pour 1) ;
+    publiées seulement pour un test publié qui a une p."""
+    p = p_valeurs.astype(float)
+    ajustees = associations.ajuster_p(p.fillna(1.0).to_numpy(), methode=donnees.plan.seuils["ajustement"])
+    return np.where(~retenu & p.notna().to_numpy(), ajustees, np.nan)
+
+
 def heterogeneite(donnees: Donnees) -> confidentialite.TableauProtege:
     """Les tests d'hétérogénéité entre territoires, tels que la publication les diffuse (carnet 04).
 
@@ -169,9 +185,7 @@ def heterogeneite(donnees: Donnees) -> confidentialite.TableauProtege:
     for c in ("statistique", "ddl", "p_valeur", "p_ajustee", "v_cramer", "puissance"):
         valeurs[c] = valeurs[c].mask(retenir)
         masque[c] = retenir
-    p = valeurs["p_valeur"].astype(float).fillna(1.0).to_numpy()
-    valeurs["p_ajustee"] = np.where(~retenir, associations.ajuster_p(p, methode=donnees.plan.seuils["ajustement"]),
-                                    np.nan)
+    valeurs["p_ajustee"] = _p_ajustees_publiees(valeurs["p_valeur"], retenir, donnees)
     note = NOTE_PRECISION
     if regroupements:
         note += (" Des territoires sont comptés ensemble (colonne « strates ») : leur part d'un indicateur n'est "
@@ -285,15 +299,17 @@ def plan_de_protection(donnees: Donnees) -> pd.DataFrame:
     return calculer_plan_de_protection(donnees)
 
 
-def strates_region(donnees: Donnees) -> dict:
-    """Hypothèse -> (territoire -> strate publiée), pour les Mantel-Haenszel de la région."""
-    plan = plan_de_protection(donnees)
+def strates_region(donnees: Donnees, *, plan: pd.DataFrame | None = None) -> dict:
+    """Hypothèse -> (territoire -> strate publiée), pour les Mantel-Haenszel de la région (`plan` : le plan de
+    protection s'il est déjà en main)."""
+    plan = plan_de_protection(donnees) if plan is None else plan
     regroupees = set(plan.loc[(plan["territoire"] == ENSEMBLE) & (plan["strate"] != ""), "id"])
     return {id_: dict(zip(bloc["territoire"], bloc["strate"]))
             for id_, bloc in plan[(plan["territoire"] != ENSEMBLE) & plan["id"].isin(regroupees)].groupby("id")}
 
 
-def _proteger_resultats(brut: pd.DataFrame, donnees: Donnees) -> confidentialite.TableauProtege:
+def _proteger_resultats(brut: pd.DataFrame, donnees: Donnees, *, plan: pd.DataFrame | None = None
+                        ) -> confidentialite.TableauProtege:
     """Résultats d'hypothèses (tableau de `hypotheses`) tels que la publication les diffuse.
 
     1. les statistiques d'une ligne que le plan de protection retient (petite case, ou strate qui en
@@ -303,7 +319,7 @@ def _proteger_resultats(brut: pd.DataFrame, donnees: Donnees) -> confidentialite
        comptant pour 1 (le cas le moins favorable) : elles se refont à partir de ce qui est publié ;
     3. statistiques à la précision publiée (`PRECISION`) ; effectifs exacts.
     """
-    plan = plan_de_protection(donnees).set_index(["id", "territoire"])
+    plan = (plan_de_protection(donnees) if plan is None else plan).set_index(["id", "territoire"])
     valeurs = brut.copy()
     cles = list(zip(valeurs["id"], valeurs["territoire"]))
     retenu = np.array([bool(plan.loc[c, "retenu"]) if c in plan.index else False for c in cles])
@@ -321,10 +337,8 @@ def _proteger_resultats(brut: pd.DataFrame, donnees: Donnees) -> confidentialite
         for famille, index in valeurs.groupby("famille_ajustement", sort=False).groups.items():
             if not famille:  # test exploratoire (hypotheses.famille_de_tests : aucune famille) : pas de p ajustée
                 continue
-            p = valeurs.loc[index, "p_valeur"].astype(float).fillna(1.0).to_numpy()
-            ajustees = associations.ajuster_p(p, methode=donnees.plan.seuils["ajustement"])
-            publiees = ~retenu[valeurs.index.get_indexer(index)] & valeurs.loc[index, "p_valeur"].notna().to_numpy()
-            valeurs.loc[index, "p_ajustee"] = np.where(publiees, ajustees, np.nan)
+            valeurs.loc[index, "p_ajustee"] = _p_ajustees_publiees(valeurs.loc[index, "p_valeur"],
+                                                                   retenu[valeurs.index.get_indexer(index)], donnees)
     valeurs = _a_la_precision(valeurs)
     seuil = seuil_confidentialite(donnees)
     note = NOTE_PRECISION + (" p ajustées à partir des p publiées, dans chaque famille ; une p non publiée y "
@@ -348,7 +362,9 @@ def resultats_region(donnees: Donnees) -> confidentialite.TableauProtege:
     calculée une fois (`synthese_region`), sur les strates que la protection impose (`strates_region`)."""
     from . import synthese_region
 
-    return _proteger_resultats(synthese_region.synthese(donnees, strates=strates_region(donnees)), donnees)
+    plan = plan_de_protection(donnees)
+    return _proteger_resultats(synthese_region.synthese(donnees, strates=strates_region(donnees, plan=plan)), donnees,
+                               plan=plan)
 
 
 def extraire(tableau: confidentialite.TableauProtege, *, colonnes: list[str] | None = None,
@@ -461,11 +477,11 @@ def figure_portrait(donnees: Donnees, territoires: list[str]) -> "confidentialit
         p = proteges[0]
         parts = (p.valeurs["unite"] == "proportion") & ~p.valeurs["indicateur"].isin(confidentialite.INDICATEURS_EXEMPTES)
         tableau = p.valeurs[parts].assign(supprimee=p.masque.loc[parts, "proportion"].to_numpy())
-        figure = figures.portrait_un_territoire(tableau, territoire=territoires[0], simule=donnees.simule)
+        figure = _figures().portrait_un_territoire(tableau, territoire=territoires[0], simule=donnees.simule)
     else:
         tableau = pd.concat([p.valeurs.assign(territoire=t) for p, t in zip(proteges, territoires)],
                             ignore_index=True)
-        figure = figures.portrait_par_territoire(tableau, simule=donnees.simule)
+        figure = _figures().portrait_par_territoire(tableau, simule=donnees.simule)
     return confidentialite.FigureProtegee(figure, sources=tuple(proteges))
 
 
@@ -488,7 +504,7 @@ class Croisement:
         if self.residus.isna().all().all():  # une carte toute grise n'apprendrait rien au lecteur
             return NonDisponible("aucune carte des résidus : chaque ligne ou colonne du tableau a une case "
                                  "supprimée pour la confidentialité, et ses résidus permettraient de la retrouver.")
-        fig = figures.carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
+        fig = _figures().carte_residus(self.residus, ligne=self.ligne, colonne=self.colonne, simule=self.simule)
         return confidentialite.FigureProtegee(fig, sources=(self.tableau,))
 
 
@@ -535,7 +551,7 @@ class Forets:
         for id_, (h, r) in self.resultats.items():
             court = {n: dictionnaire.libelle(n, self.parametres).split(" (")[0] for n in (h.issue, h.exposition)}
             titre = f"{id_} — {court[h.issue]} : rapport de cotes selon « {court[h.exposition]} »"
-            fig = figures.forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
+            fig = _figures().forest_rapports_cotes(r.strates, commun=(r.rapport_cotes, r.ic_bas, r.ic_haut),
                                                 titre=titre, simule=self.simule)
             yield (f"foret_{id_.lower()}", confidentialite.FigureProtegee(
                 fig, motif="rapports de cotes par territoire et commun ; les effectifs des cases ne sont pas montrés"))
@@ -646,7 +662,7 @@ def figure_conditions(donnees: Donnees):
     if isinstance(tableau, NonDisponible):
         return tableau
     protege = _retenir_petits_groupes(tableau, donnees, ("moyenne", "ecart_type", "ic_bas", "ic_haut"))
-    return confidentialite.FigureProtegee(figures.conditions_par_logique(protege.valeurs, simule=donnees.simule),
+    return confidentialite.FigureProtegee(_figures().conditions_par_logique(protege.valeurs, simule=donnees.simule),
                                           sources=(protege,))
 
 
@@ -665,7 +681,7 @@ def figures_reseau(donnees: Donnees):
         comptes = pd.Series(list(logiques.values())).value_counts()
         if ((comptes >= 1) & (comptes < seuil_confidentialite(donnees))).any():
             logiques = {}
-        fig = figures.reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,
+        fig = _figures().reseau_instances(projection, positions, logiques=logiques, simule=donnees.simule,
                                        titre=f"{territoire} : concertations reliées par des organisations partagées")
         yield f"reseau_{chemins.nom_sur(territoire)}", confidentialite.FigureProtegee(
             fig, motif="forme du réseau entre concertations (un point par concertation) ; aucun effectif de personnes")
@@ -693,8 +709,9 @@ def complements_de_preparation(donnees: Donnees):
     tableau = portraits_.calculer_portraits_bruts(donnees)
     empreinte = portraits_.empreinte_portraits(donnees)
     protection = calculer_plan_de_protection(donnees)
+    empreinte_plan = empreinte_protection(donnees)
     avec = replace(donnees, calculs_prepares={portraits_.CALCUL: (empreinte, tableau),
-                                              CALCUL_PROTECTION: (empreinte_protection(donnees), protection)})
+                                              CALCUL_PROTECTION: (empreinte_plan, protection)})
     publies = portraits(avec).valeurs
     par_territoire = {}
     for territoire, lignes in publies.groupby(publies["territoire"].astype(str), sort=False):
@@ -702,14 +719,14 @@ def complements_de_preparation(donnees: Donnees):
         par_territoire[territoire] = (pd.util.hash_pandas_object(lignes, index=False).to_numpy().tobytes()
                                       + pd.util.hash_pandas_object(decisions, index=False).to_numpy().tobytes())
     return Complements(tables={portraits_.CALCUL: tableau, CALCUL_PROTECTION: protection},
-                       empreintes={portraits_.CALCUL: empreinte, CALCUL_PROTECTION: empreinte_protection(donnees)},
+                       empreintes={portraits_.CALCUL: empreinte, CALCUL_PROTECTION: empreinte_plan},
                        par_territoire=par_territoire)
 
 
 def figure_puissance(courbe, *, cible=0.8) -> confidentialite.FigureProtegee:
     """La figure des courbes, prête à diffuser (`carnet.publier`) : elle ne montre que des
     puissances simulées, aucun effectif d'enquête."""
-    return confidentialite.FigureProtegee(figures.courbes_puissance(courbe, cible=cible),
+    return confidentialite.FigureProtegee(_figures().courbes_puissance(courbe, cible=cible),
                           motif="courbes de puissance tirées de jeux simulés ; aucun effectif d'enquête")
 
 

@@ -193,7 +193,7 @@ def _texte_statistique(r) -> str:
     stat, ddl = r.get("statistique", math.nan), r.get("ddl", math.nan)
     if _nan(stat) or _nan(ddl):
         return ""
-    ddl_texte = texte.nombre_fr(ddl, 0) if float(ddl).is_integer() else texte.nombre_fr(ddl, 1)
+    ddl_texte = texte.nombre_court(ddl)
     if r.get("test") == "t de Student":
         return f"t = {texte.nombre_fr(stat, 2)} à {ddl_texte} ddl"
     return f"khi-deux {texte.nombre_fr(stat, 2)} à {ddl_texte} ddl"
@@ -242,7 +242,7 @@ def phrase_hypothese(resultat, *, alpha: float) -> str:
     accord = "" if homogeneite else "le test qu'inverse l'intervalle"
     details = ", ".join(x for x in (str(r.get("test", "") or ""), _texte_statistique(r), accord) if x)
     p_texte = texte.valeur_p(p) + (f" ({details})" if details else "")
-    effectif = "n non publié" if _nan(r["effectif"]) else f"n ≈ {int(r['effectif'])}"  # arrondi à 5 à la publication
+    effectif = "n non publié" if _nan(r["effectif"]) else f"n = {int(r['effectif'])}"  # effectif publié, exact
     if exploratoire:
         pourquoi = ("les tests d'un territoire ne forment pas une famille déclarée, et la réponse du plan à cette "
                     "question est celle de l'ensemble de la région (synthèse du carnet 04)"
@@ -336,7 +336,7 @@ def phrase_alpha(alpha: float, bas: float, haut: float, n: int) -> str:
     qualite = ("excellente" if alpha >= 0.9 else "bonne" if alpha >= 0.8 else "acceptable" if alpha >= 0.7
                else "insuffisante")
     return (f"Alpha de Cronbach des huit conditions : {texte.nombre_fr(alpha, 3)} (IC à 95 % de "
-            f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n ≈ {n}) : cohérence interne {qualite}"
+            f"{texte.nombre_fr(bas, 3)} à {texte.nombre_fr(haut, 3)} ; n = {n}) : cohérence interne {qualite}"
             + (", l'indice peut être résumé par sa moyenne." if alpha >= 0.7 else
                " ; l'indice moyen est à interpréter avec prudence."))
 

@@ -100,13 +100,13 @@ def _seuils(nom_jeu: str) -> dict:
     return (yaml.safe_load(plan.read_text(encoding="utf-8")) or {}).get("seuils", {})
 
 
-def _territoires(doc: _Document, resultats: Path) -> None:
+def _territoires(doc: _Document, resultats: Path, annee_charniere) -> None:
     portraits = _lire(resultats, "portraits_territoires")
     if portraits is None:
         return
     doc.section("Les territoires comparés")
     doc.paragraphe("Le portrait de chaque territoire (MRC) reprend les indicateurs de la présentation de référence "
-                   "(Bourque, 2010) : parts des concertations créées depuis 2000, initiées par le CISSS, une ville ou "
+                   f"(Bourque, 2010) : parts des concertations créées depuis {annee_charniere}, initiées par le CISSS, une ville ou "
                    "une fondation, en enfance-jeunesse-famille ; parts des participants qui se délèguent eux-mêmes, "
                    "définissent eux-mêmes leur mandat ou font un suivi informel ; liens entre concertations.")
     territoires = list(dict.fromkeys(portraits["territoire"].astype(str)))
@@ -144,7 +144,7 @@ def _hypotheses(doc: _Document, resultats: Path, alpha: float) -> None:
                        effectif])
     doc.tableau("Synthèse des hypothèses de la région", ["Hypothèse", "Question", "Verdict", "Mesure", "Estimation",
                                                         "IC à 95 %", "Effectif"], lignes,
-                note=("Effectifs arrondis à 5 près. « x » : non publié, une case du tableau croisé compte trop peu "
+                note=("Effectifs exacts. « x » : non publié, une case du tableau croisé compte trop peu "
                       "de concertations ou de personnes. Verdict : p ajustée (Benjamini-Hochberg par défaut) de "
                       f"moins de {texte.nombre_fr(alpha / 50, 3)} « forte », {texte.nombre_fr(alpha / 5, 2)} « nette », "
                       f"{texte.nombre_fr(alpha, 2)} « modérée » ; au-delà, le seuil du plan n'est pas atteint : « indice "
@@ -217,7 +217,7 @@ def _methodes_limites(doc: _Document, seuils: dict, simule: bool) -> None:
         "l'incertitude du processus qui fait naître les concertations, pas comme une erreur d'échantillonnage.",
         "Les petits territoires comptent peu de concertations : une absence de preuve y dit rarement une absence de "
         "lien (la puissance de chaque test est publiée).",
-        "Des nombres sont retenus ou arrondis pour la confidentialité : certains liens ne peuvent pas être publiés.",
+        "Des nombres sont retenus pour la confidentialité : certains liens ne peuvent pas être publiés.",
     ]
     if simule:
         limites.insert(0, "Les données de ce rapport sont SIMULÉES : elles ne décrivent aucune concertation réelle.")
@@ -230,7 +230,8 @@ def _methodes_limites(doc: _Document, seuils: dict, simule: bool) -> None:
         f"Parts : supprimées quand leur effectif ou leur complément compte de 1 à {int(seuil) - 1} réponses.",
         f"Statistiques d'un tableau croisé (rapport de cotes, intervalle, p) : publiées seulement si chaque case "
         f"compte 0 ou au moins {seuil}.",
-        "Effectifs des tests : arrondis à 5 près ; aucun petit nombre de personnes dans une phrase.",
+        "Effectifs des tests : exacts, sous la même forme dans toute la publication (des comptes arrondis ici et exacts "
+        "ailleurs se défont l'un par l'autre) ; aucun petit nombre de personnes dans une phrase.",
     ])
 
 
@@ -273,7 +274,7 @@ def contenu(nom_jeu: str) -> dict:
     synthese = _lire(resultats, "synthese_hypotheses")
     essentiel = constats.constats_hypotheses(synthese, alpha=alpha) if synthese is not None else []
     doc = _Document(resultats)
-    _territoires(doc, resultats)
+    _territoires(doc, resultats, seuils.get("annee_charniere"))
     _hypotheses(doc, resultats, alpha)
     _conditions(doc, resultats)
     _reseau(doc, resultats)

@@ -210,7 +210,7 @@ def schema_hypotheses() -> dict:
                required=True, enum=["rapport_cotes", "difference", "homogeneite"]),
         _champ("echelle", "string", "Échelle de la méta-analyse", "log : log népérien du rapport de cotes ; "
                "identite : la différence elle-même ; vide : rien à combiner.", enum=["log", "identite"]),
-        _champ("effectif", "integer", "Effectif", "Unités analysées, arrondi à 5 près tel que publié ; vide si "
+        _champ("effectif", "integer", "Effectif", "Unités analysées, exact, tel que publié ; vide si "
                "supprimé (de 1 au seuil de confidentialité moins 1).", minimum=0),
         _champ("nb_grappes", "integer", "Grappes", "Nombre de concertations (grappes) des modèles au niveau des "
                "participants, tel que publié.", minimum=0),

@@ -722,7 +722,7 @@ def croisements_publies(dossier: Path) -> dict:
                 continue
             for s in cellule.get("outputs", []):
                 for tableau in tableaux_html("".join(s.get("data", {}).get("text/html", ""))):
-                    entetes = [e for e in tableau[0] if e]
+                    entetes = tableau[0][1:]  # la première case nomme les lignes (« Logique d'initiation »)
                     lignes = [l for l in tableau[1:] if len(l) == len(entetes) + 1 and any(l[1:])]
                     if lignes:
                         sortie[territoire] = pd.DataFrame([l[1:] for l in lignes], index=[l[0] for l in lignes],
@@ -736,9 +736,12 @@ def attaque_publication(dossier: Path, seuil: int, donnees) -> list[str]:
     fuites = (attaque_rapports_de_cotes(dossier, seuil) + attaque_comptes(dossier, seuil)
               + attaque_portraits(dossier, seuil) + attaque_differences(dossier, seuil)
               + attaque_strates(dossier, seuil, savoir["strates"], cle_h5=savoir["jumelles"]))
-    for territoire, publie in croisements_publies(dossier).items():
-        if territoire in savoir["croisements"]:
-            marges_l, marges_c = savoir["croisements"][territoire]
-            if publie.shape == (len(marges_l), len(marges_c)):
-                fuites += [f"{territoire} : {f}" for f in attaque_rejeu(publie, marges_l, marges_c, seuil)]
+    publies = croisements_publies(dossier)
+    for territoire, (marges_l, marges_c) in savoir["croisements"].items():
+        publie = publies.get(territoire)
+        if publie is None or publie.shape != (len(marges_l), len(marges_c)):
+            # un tableau que l'intrus ne sait pas lire n'est pas audité : le dire plutôt que de passer en silence
+            fuites.append(f"{territoire} : tableau croisé du carnet 03 introuvable ou illisible, rejeu non audité")
+            continue
+        fuites += [f"{territoire} : {f}" for f in attaque_rejeu(publie, marges_l, marges_c, seuil)]
     return fuites

@@ -41,7 +41,7 @@ def test_phrase_suit_le_sens_et_la_force():
     phrase = _phrase(_resultat())
     assert "3,20 fois plus élevées" in phrase and "IC à 95 % de 1,40 à 7,30" in phrase
     assert "p = 0,004" in phrase and "preuve nette d'association" in phrase
-    assert "dans l'ensemble des territoires" in phrase and "n ≈ 56" in phrase  # effectif publié arrondi
+    assert "dans l'ensemble des territoires" in phrase and "n = 56" in phrase  # effectif publié, exact
     assert phrase.startswith("**H1a** — Les concertations descendantes ont-elles")  # la question du plan
     faible = interpretation.phrase_rapport_cotes(0.5, 0.2, 0.9, exposition="descendante", issue="deficit_participation")
     assert "plus faibles : multipliées par 0,50 par rapport aux autres cas" in faible
