@@ -93,7 +93,3 @@ VALEURS = {
     "unite": {"proportion": "%"},
 }
 
-
-def en_tete(colonne: str) -> str:
-    """L'en-tête français d'une colonne technique (le nom de la colonne s'il n'en a pas)."""
-    return EN_TETES.get(colonne, colonne)

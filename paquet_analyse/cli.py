@@ -369,13 +369,13 @@ ACTIONS = {"valider": _valider, "preparer": _preparer, "portrait": _portrait, "s
 
 
 def surveiller_le_flux() -> None:
-    """Une tâche d'un flux (variable `flux.GARDIEN` : le pid d'`executer`) s'arrête si `executer` disparaît,
+    """Une tâche d'un flux (variable `noyau_chaud.GARDIEN` : le pid d'`executer`) s'arrête si `executer` disparaît,
     même tué sans préavis : un fil vérifie chaque demi-seconde qu'il vit encore. Son noyau ordinaire s'arrête
     avec elle (ipykernel surveille son parent), un exécuteur chaud aussi (fin de connexion)."""
     import threading
     import time
 
-    from .flux import GARDIEN
+    from .noyau_chaud import GARDIEN
 
     pid = os.environ.get(GARDIEN, "")
     if not pid.isdigit():

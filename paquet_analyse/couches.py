@@ -71,7 +71,7 @@ COUCHES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("orchestration", (
         ("noyau_chaud", "demander un noyau chaud ou confier un verbe au serveur (côté client)"),
-        ("execution", "le registre des carnets du flux, leur exécution (papermill) et le manifeste"),
+        ("execution", "le registre des carnets du flux et leur exécution (papermill)"),
         ("rapports", "les rapports HTML des carnets (nbconvert) et la page d'index"),
         ("rapport_region", "le rapport de la région à remettre (PDF par Typst, et HTML), tiré des résultats publiés"),
         ("serveur_noyaux", "le serveur de noyaux chauds : imports faits une fois, une fourche par carnet"),

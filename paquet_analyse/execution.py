@@ -1,4 +1,4 @@
-"""Exécution des carnets (papermill) et manifeste de provenance.
+"""Exécution des carnets (papermill).
 
 - `executer_carnet` : exécute un modèle de `carnets/` avec des paramètres
   contrôlés (un nom inconnu est refusé : papermill se contente d'avertir),
@@ -7,8 +7,6 @@
   chemins absolus) et l'écrit atomiquement. Quand le flux a démarré un
   serveur de noyaux chauds (`noyau_chaud`), le noyau en vient : mêmes
   sorties, sans refaire les imports lourds à chaque carnet.
-- `ecrire_manifeste` : la provenance du jeu (`provenance`,
-  `etat_preparation.provenance`) écrite dans `manifeste.json`.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import chemins, ecriture, etat_preparation, noyau_chaud
+from . import chemins, ecriture, noyau_chaud
 from .erreurs import ErreurPaquet
 
 NOYAU = "python3"
@@ -157,8 +155,3 @@ def _moteur(recueil: list) -> str:
 
     papermill_engines.register(MOTEUR, MoteurQuiGarde)
     return MOTEUR
-
-
-def ecrire_manifeste(nom_jeu: str, cible: str | Path, parametres: dict | None = None) -> Path:
-    """Le manifeste de provenance du jeu (`etat_preparation.provenance`), écrit atomiquement."""
-    return ecriture.ecrire_json(etat_preparation.provenance(nom_jeu, parametres), cible)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from . import chemins, ecriture, etat_preparation, execution, provenance, rapports
 from .erreurs import ErreurPaquet
+from .noyau_chaud import GARDIEN
 # pandas, la préparation et la publication sont importés dans les fonctions qui s'en servent : une relance
 # sans changement ne fait que lancer Snakemake, et doit démarrer vite.
 
@@ -352,11 +353,6 @@ def lancer(jeu: str | Path, *, coeurs: int = 2, tout_refaire: bool | None = None
         temoin.parent.mkdir(exist_ok=True)
         temoin.write_text("premier lancement complet effectué\n", encoding="utf-8")
     return code
-
-
-#: Variable d'environnement des tâches d'un flux : le pid du processus `executer`. Une tâche (`python -m
-#: paquet_analyse carnet …`) s'arrête d'elle-même si ce processus disparaît (`cli.surveiller_le_flux`).
-GARDIEN = "PAQUET_ANALYSE_FLUX"
 
 
 class Interruption(KeyboardInterrupt):

@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 
 VARIABLE = "PAQUET_ANALYSE_NOYAUX_CHAUDS"
+#: Variable d'environnement des tâches d'un flux : le pid du processus `executer`. Une tâche (`python -m
+#: paquet_analyse carnet …`) s'arrête d'elle-même si ce processus disparaît (`cli.surveiller_le_flux`) ;
+#: définie ici, que chaque tâche importe déjà, pour qu'elle n'ait pas à importer `flux`.
+GARDIEN = "PAQUET_ANALYSE_FLUX"
 # Variables d'environnement qui changent ce qu'un import produit : le serveur et le client doivent s'accorder.
 # Les fils de calcul (lus par OpenBLAS à l'import de numpy) : Snakemake les fixe au nombre de fils de la
 # règle (1 ici) dans l'environnement de chaque tâche ; `ENV_TACHES_SNAKEMAKE` les donne au serveur.

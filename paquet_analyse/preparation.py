@@ -35,8 +35,6 @@ Exemple
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -55,7 +53,6 @@ from .etat_preparation import meta_si_a_jour
 from .provenance import sha256 as _sha
 
 FICHIER_RAPPORT = "validation_problemes.csv"
-TABLES = ("instances", "participants", "territoires")
 
 
 @dataclass(frozen=True)
@@ -204,8 +201,7 @@ def _empreintes_territoires(donnees: Donnees, complements: Complements) -> dict[
         entete, lignes = _hachages_lignes(tableau)
         groupes.append((entete, lignes, {} if cles is None else _positions(cles)))
     vide = np.zeros(0, dtype=np.int64)
-    territoires = {}
-    verifier_noms_territoires(donnees.jeu.liste_territoires())
+    territoires = {}  # noms vérifiés par `preparer` (verifier_noms_territoires) : un dossier sûr chacun
     for nom in donnees.jeu.liste_territoires():
         sur = chemins.nom_sur(nom)
         morceaux = [nom]

@@ -45,6 +45,7 @@ from scipy import stats
 from . import chemins, dictionnaire, ecriture, etat_preparation
 from . import plan as plan_
 from .erreurs import ErreurDonnees, Probleme
+from .texte import manquant
 
 VERSION_FORMAT = 1
 DOSSIER = "resume_region"
@@ -79,14 +80,10 @@ SEUILS_DEFINITION = ("annee_charniere", "sur_sollicitation")
 # Du tableau publié aux lignes du résumé
 
 
-def _manquant(x) -> bool:
-    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
-
-
 def _quantile(test: str, ddl) -> float | None:
     """Quantile à 97,5 % de la loi qu'inverse l'IC publié : Student à `ddl` ddl, sinon normale."""
     if test == "t de Student":
-        return None if _manquant(ddl) or float(ddl) <= 0 else float(stats.t.isf((1 - NIVEAU_IC) / 2, float(ddl)))
+        return None if manquant(ddl) or float(ddl) <= 0 else float(stats.t.isf((1 - NIVEAU_IC) / 2, float(ddl)))
     return Z_IC
 
 
@@ -105,7 +102,7 @@ def _derivee(ligne: dict, seuil: int) -> dict:
     echelle = "log" if mesure == "rapport_cotes" else "identite"
     vide["echelle"] = echelle
     est, bas, haut = ligne["estimation"], ligne["ic_bas"], ligne["ic_haut"]
-    if _manquant(est):
+    if manquant(est):
         if bool(ligne["case_sous_le_seuil"]) or bool(ligne.get("retenu", False)):
             motif = (f"non publié : une case du tableau croisé compte moins de {seuil}, ou la statistique la "
                      "protège (règle de confidentialité de la diffusion)")
@@ -114,7 +111,7 @@ def _derivee(ligne: dict, seuil: int) -> dict:
         return {**vide, "motif": motif}
     if not math.isfinite(est) or (echelle == "log" and est <= 0):
         return {**vide, "motif": "estimation nulle ou infinie (case nulle ou séparation) : non combinable"}
-    if _manquant(bas) or _manquant(haut):
+    if manquant(bas) or manquant(haut):
         return {**vide, "motif": "intervalle de confiance non publié : erreur type impossible à déduire"}
     if echelle == "log" and not (0 < bas <= haut < math.inf):
         return {**vide, "motif": "intervalle nul ou infini (case nulle) : non estimable sur l'échelle log"}
@@ -152,14 +149,14 @@ def deriver(publie: pd.DataFrame, *, seuil: int, source: str = FICHIER_SYNTHESE)
     for brut in publie[list(COLONNES_SYNTHESE)].to_dict("records"):
         ligne = dict(brut)
         for c in ("famille", "question", "test", "estimateur", "famille_ajustement", "note"):
-            ligne[c] = "" if _manquant(brut[c]) else str(brut[c])
+            ligne[c] = "" if manquant(brut[c]) else str(brut[c])
         ligne["case_sous_le_seuil"] = str(brut["case_sous_le_seuil"]).strip().lower() == "true"
         for c in ("estimation", "ic_bas", "ic_haut", "statistique", "ddl", "p_valeur", "p_ajustee", "effectif",
                   "nb_grappes"):
-            ligne[c] = np.nan if _manquant(brut[c]) else float(brut[c])
+            ligne[c] = np.nan if manquant(brut[c]) else float(brut[c])
         ligne.update(_derivee(ligne, seuil))
-        ligne["estimation_publiee"] = not _manquant(brut["estimation"])
-        ligne["effectif_publie"] = not _manquant(brut["effectif"])
+        ligne["estimation_publiee"] = not manquant(brut["estimation"])
+        ligne["effectif_publie"] = not manquant(brut["effectif"])
         ligne["libelle_exposition"] = dictionnaire.libelle(ligne["exposition"])
         ligne["libelle_issue"] = dictionnaire.libelle(ligne["issue"])
         lignes.append(ligne)
@@ -483,9 +480,9 @@ def _relire(octets: bytes) -> pd.DataFrame:
 
 
 def _proche(a: float, b: float) -> bool:
-    if _manquant(a) or _manquant(b):
-        return _manquant(a) and _manquant(b)
-    return abs(a - b) <= TOLERANCE_RELUE * max(abs(a), abs(b), 1e-300)
+    if manquant(a) or manquant(b):
+        return manquant(a) and manquant(b)
+    return math.isclose(a, b, rel_tol=TOLERANCE_RELUE)
 
 
 def _incoherences(source: str, tableau: pd.DataFrame, seuil: int) -> list[Probleme]:
@@ -493,7 +490,7 @@ def _incoherences(source: str, tableau: pd.DataFrame, seuil: int) -> list[Proble
     publiées de la même ligne ? Une retouche d'une estimation sans son IC, ou l'inverse, est trouvée ici."""
     problemes = []
     for i, ligne in enumerate(tableau.to_dict("records")):
-        attendu = _derivee({**ligne, "note": ligne["note"]}, seuil)
+        attendu = _derivee(ligne, seuil)
         for c in ("estimation_echelle", "erreur_type"):
             if not _proche(float(ligne[c]), float(attendu[c])):
                 problemes.append(_probleme(
