@@ -32,6 +32,7 @@ import pytest
 import resumes_simules
 from paquet_analyse import chemins, comparaison_regions, dictionnaire, regions_recues, regions_simulees, resume_region
 from paquet_analyse.erreurs import ErreurResumeRegion
+from conftest import empreintes
 
 RACINE = chemins.racine()
 REFERENCE = RACINE / "tests" / "donnees" / "reference"
@@ -282,11 +283,6 @@ def _cli(racine: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def _empreintes(dossier: Path) -> dict:
-    return {p.relative_to(dossier).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(dossier.rglob("*")) if p.is_file()}
-
-
 @pytest.fixture(scope="module")
 def projet(tmp_path_factory):
     """Une copie du projet ; deux petites régions simulées passées par le flux complet (une fois chacune)."""
@@ -367,10 +363,10 @@ def test_carnet_sans_avertissement_et_nbval(projet):
 @pytest.mark.lent
 def test_deux_executions_memes_octets(projet):
     dossier = projet / "resultats" / "comparaisons" / "essai"
-    avant = _empreintes(dossier)
+    avant = empreintes(dossier)
     r = _cli(projet, "comparer-regions", *(f"resultats/{p.jeu}" for p in PETITES), "--nom", "essai", "--groupee")
     assert r.returncode == 0, r.stderr[-3000:]
-    assert _empreintes(dossier) == avant
+    assert empreintes(dossier) == avant
 
 
 @pytest.mark.lent

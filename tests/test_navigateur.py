@@ -11,7 +11,6 @@ intégration continue (`CI=true`), c'est un échec : la CI installe Chromium.
 from __future__ import annotations
 
 import base64
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -31,11 +30,7 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 @pytest.fixture(scope="module")
 def contextes_lecteur():
     """(1 280 px, téléphone à 390 px) sur un seul Chromium pour tout le module (une seule instance de Playwright)."""
-    raison = navigateur.chromium_disponible()
-    if raison:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Navigateur requis en intégration continue : {raison}")
-        pytest.skip(f"Test dans un navigateur sauté : {raison}")
+    navigateur.exiger_chromium()
     with navigateur.navigateurs() as contextes:
         yield contextes
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from paquet_analyse import chargement, chemins, indicateurs, territoires, validation
+from paquet_analyse import chargement, chemins, territoires, validation
 from paquet_analyse.chargement.correspondance import valeur_booleenne
 from paquet_analyse.erreurs import AvertissementCorrespondance, ErreurDonnees
 from paquet_analyse.territoires import territoire_propose
@@ -381,17 +381,11 @@ def test_rapports_de_l_outaouais_lisibles_dans_un_navigateur(flux_outaouais):
     """L'index et chaque rapport d'un flux neuf sur l'Outaouais, dans Chromium à 1 280 et 390 px : liens,
     images, console, texte de remplissage, l'essentiel sans nom de statistique, légendes numérotées, texte
     de remplacement français, rien qui déborde sur un téléphone."""
-    import os
-
     import navigateur
 
     _, racine, _, r = flux_outaouais
     assert r.returncode == 0, r.stderr[-3000:]
-    raison = navigateur.chromium_disponible()
-    if raison:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Navigateur requis en intégration continue : {raison}")
-        pytest.skip(f"Test dans un navigateur sauté : {raison}")
+    navigateur.exiger_chromium()
     with navigateur.navigateurs() as (bureau, telephone), navigateur.servir(racine / "resultats" / "outaouais") as base:
         defauts, pages = navigateur.examiner_site(bureau, base, lecteur=True, contexte_telephone=telephone)
     assert "rapport_region/rapport_outaouais.html" in pages and len(pages) >= 2 + 2 * len(OFFICIELS), pages

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from paquet_analyse import verification_resultats
+from conftest import empreintes
 
 RACINE = Path(__file__).resolve().parents[1]
 
@@ -56,11 +57,6 @@ def test_copie_du_projet_avec_historique_sans_resultats(tmp_path):
         assert (copie / nom).read_bytes() == (RACINE / nom).read_bytes(), nom
 
 
-def _empreintes(dossier: Path) -> dict[str, str]:
-    return {p.relative_to(dossier).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(dossier.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.lent
 def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
     """`make verifier` dans `make test` : une copie du projet AVEC ses résultats versionnés, dont on
@@ -83,7 +79,7 @@ def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
         octets = bytearray(chemin.read_bytes())
         octets[len(octets) // 2] ^= 0x01  # un seul bit change
         chemin.write_bytes(bytes(octets))
-    avant = _empreintes(resultats)
+    avant = empreintes(resultats)
 
     verif = lancer("verifier", "donnees_brutes/lanaudiere")
     sortie = verif.stdout + verif.stderr
@@ -93,7 +89,7 @@ def test_resultats_versionnes_reproduits_et_fichiers_retouches_nommes(tmp_path):
     assert "3 fichier(s)" in sortie
     assert re.search(r"nbval : \d+ cellules des carnets versionnés réexécutées .* chaque sortie des carnets "
                      r"versionnés se reproduit\.", sortie), sortie
-    assert _empreintes(resultats) == avant  # rien n'a été réécrit, pas même les fichiers retouchés
+    assert empreintes(resultats) == avant  # rien n'a été réécrit, pas même les fichiers retouchés
     gardee = re.search(r"gardés pour examen : (\S+)", sortie)
     if gardee:
         shutil.rmtree(gardee.group(1), ignore_errors=True)
